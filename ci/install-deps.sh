@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package bootgate needs to build, to build its
+# images and to run its tests. Idempotent: packages already present are skipped.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  cmake g++ make pkg-config clang
+  # libraries
+  libssh-dev nlohmann-json3-dev prometheus-cpp-dev libgtest-dev libgmock-dev
+  googletest libbenchmark-dev libsqlite3-dev libcli11-dev libfmt-dev
+  libvirt-dev
+  # hypervisors
+  qemu-system-x86 qemu-utils ovmf libvirt-daemon-system
+  # images
+  linux-image-cloud-amd64 busybox-static dropbear-bin openssh-server
+  openssh-client grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools
+  cpio gzip dosfstools e2fsprogs fdisk
+  # reports and tests
+  gnuplot-nox prometheus prometheus-pushgateway chromium sqlite3 python3
+  curl procps iproute2
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "bootgate: installing ${#missing[@]} Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # Services must not start at install time in containers and CI sandboxes;
+  # the test set-up starts the ones it needs itself.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

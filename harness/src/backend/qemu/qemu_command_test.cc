@@ -1,0 +1,97 @@
+#include "backend/qemu/qemu_command.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "util/process.h"
+
+namespace bootgate {
+namespace {
+
+BootRequest Request(Profile p, std::string accel) {
+  BootRequest r;
+  r.name = "bootgate-t";
+  r.run_dir = "/run/bg";
+  r.profile = std::move(p);
+  r.accel = std::move(accel);
+  r.drives = {{"/img/ref.iso", "raw", true, true, 0, "system"},
+              {"/run/bg/seed.iso", "raw", false, true, -1, "seed"}};
+  r.ssh_host_port = 40022;
+  return r;
+}
+
+std::string Joined(const QemuCommand& c) { return JoinArgv(c.argv); }
+
+TEST(QemuCommandTest, QemuKvmProfileGolden) {
+  Profile p;
+  p.name = "qemu-kvm";
+  QemuHost host;
+  host.qmp_fd = 7;
+  auto c = BuildQemuCommand(Request(p, "tcg"), host);
+  EXPECT_EQ(Joined(c),
+            "qemu-system-x86_64 -name bootgate-t,debug-threads=on -nodefaults -no-user-config "
+            "-display none -vga none -no-reboot -pidfile /run/bg/qemu.pid -machine q35 "
+            "-accel tcg,thread=multi -smp 1 -m 512 "
+            "-drive if=none,id=drive0,file=/img/ref.iso,format=raw,media=cdrom,readonly=on "
+            "-device ide-cd,drive=drive0,bootindex=0 "
+            "-drive if=none,id=drive1,file=/run/bg/seed.iso,format=raw,readonly=on "
+            "-device virtio-blk-pci,drive=drive1 "
+            "-netdev user,id=net0,hostfwd=tcp:127.0.0.1:40022-:22 -device virtio-net-pci,netdev=net0 "
+            "-chardev stdio,id=con0,signal=off -serial chardev:con0 "
+            "-chardev socket,id=qmp0,fd=7 -mon chardev=qmp0,mode=control");
+  EXPECT_TRUE(c.warnings.empty());
+}
+
+TEST(QemuCommandTest, HyperVFlagsDroppedUnderTcgWithAWarning) {
+  Profile p;
+  p.name = "hyperv";
+  p.firmware = "uefi";
+  p.disk_bus = "virtio-scsi";
+  p.cpu_flags = {"hv-relaxed", "hv-vapic"};
+  p.smbios = {{"manufacturer", "Microsoft Corporation"}, {"product", "Virtual Machine"}};
+  auto c = BuildQemuCommand(Request(p, "tcg"), QemuHost{});
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_NE(c.warnings[0].find("hv-relaxed,hv-vapic"), std::string::npos);
+  EXPECT_EQ(c.applied["cpu_flags"], "(none)");
+  std::string s = Joined(c);
+  EXPECT_EQ(s.find("hv-relaxed"), std::string::npos);
+  EXPECT_NE(s.find("-smbios 'type=1,manufacturer=Microsoft Corporation,product=Virtual Machine'"),
+            std::string::npos) << s;
+  EXPECT_NE(s.find("if=pflash,format=raw,unit=1,file=/run/bg/OVMF_VARS.fd"), std::string::npos);
+  EXPECT_NE(s.find("-device virtio-scsi-pci,id=scsi0"), std::string::npos);
+  EXPECT_NE(s.find("-device scsi-hd,bus=scsi0.0,drive=drive1"), std::string::npos) << s;
+}
+
+TEST(QemuCommandTest, HyperVFlagsAppliedUnderKvm) {
+  Profile p;
+  p.cpu_flags = {"hv-relaxed"};
+  auto c = BuildQemuCommand(Request(p, "kvm"), QemuHost{});
+  EXPECT_TRUE(c.warnings.empty());
+  EXPECT_NE(Joined(c).find("-cpu host,hv-relaxed"), std::string::npos);
+}
+
+TEST(QemuCommandTest, SmbiosCommasAreEscaped) {
+  Profile p;
+  p.smbios = {{"manufacturer", "VMware, Inc."}};
+  auto c = BuildQemuCommand(Request(p, "tcg"), QemuHost{});
+  auto it = std::find(c.argv.begin(), c.argv.end(), "type=1,manufacturer=VMware,, Inc.");
+  EXPECT_NE(it, c.argv.end());
+}
+
+TEST(QemuCommandTest, DirectKernelBootAndNoNetwork) {
+  Profile p;
+  BootRequest r = Request(p, "tcg");
+  r.drives.clear();
+  r.ssh_host_port = 0;
+  r.kernel = "/k";
+  r.initrd = "/i";
+  r.append = "console=ttyS0 bootgate.fault=panic";
+  auto c = BuildQemuCommand(r, QemuHost{});
+  std::string s = Joined(c);
+  EXPECT_NE(s.find("-kernel /k -initrd /i -append 'console=ttyS0 bootgate.fault=panic'"), std::string::npos);
+  EXPECT_EQ(s.find("-netdev"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace bootgate

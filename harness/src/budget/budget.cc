@@ -1,0 +1,294 @@
+#include "budget/budget.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "util/error.h"
+
+namespace bootgate {
+
+namespace {
+
+int Rank(Verdict v) {
+  switch (v) {
+    case Verdict::kSkipped: return 0;
+    case Verdict::kPass: return 1;
+    case Verdict::kInconclusive: return 2;
+    case Verdict::kFail: return 3;
+    case Verdict::kError: return 4;
+    case Verdict::kInterrupted: return 5;
+  }
+  return 4;
+}
+
+// Every metric that has a budget entry, globally or for this profile.
+std::set<std::string> BudgetedMetrics(const Budgets& budgets,
+                                      const std::string& profile) {
+  std::set<std::string> names;
+  for (const auto& [metric, value] : budgets.limits) names.insert(metric);
+  if (auto it = budgets.per_profile.find(profile); it != budgets.per_profile.end()) {
+    for (const auto& [metric, value] : it->second) names.insert(metric);
+  }
+  return names;
+}
+
+void SetMargin(BudgetResult& b) {
+  b.margin = b.limit - b.value;
+  b.margin_pct = b.limit != 0 ? b.margin / b.limit * 100 : 0;
+}
+
+// A kFail run whose only failures are its own per-run budgets.
+bool FailedOnlyOnBudgets(const RunResult& run) {
+  if (!run.failure_class.empty()) return false;
+  for (const CheckResult& c : run.checks) {
+    if (c.verdict == Verdict::kFail || c.verdict == Verdict::kError) return false;
+  }
+  return std::any_of(run.budgets.begin(), run.budgets.end(),
+                     [](const BudgetResult& b) { return b.verdict == Verdict::kFail; });
+}
+
+std::string RunName(const RunResult& run) {
+  return fmt::format("{}iteration {} (attempt {})", run.warmup ? "warmup " : "",
+                     run.iteration, run.attempt);
+}
+
+std::string Why(const RunResult& run) {
+  std::string why = run.failure_class.empty() ? "" : run.failure_class;
+  if (!run.reason.empty()) why += (why.empty() ? "" : ": ") + run.reason;
+  return why.empty() ? "no reason given" : why;
+}
+
+}  // namespace
+
+Verdict WorstVerdict(const std::vector<Verdict>& verdicts) {
+  Verdict worst = Verdict::kPass;
+  bool any = false;
+  for (Verdict v : verdicts) {
+    if (!any || Rank(v) > Rank(worst)) worst = v;
+    any = true;
+  }
+  return worst;
+}
+
+std::vector<BudgetResult> EvaluateBudgets(
+    const Budgets& budgets, const std::map<std::string, double>& metrics,
+    const std::string& profile, const std::string& accel) {
+  std::vector<BudgetResult> out;
+  for (const std::string& metric : BudgetedMetrics(budgets, profile)) {
+    const std::optional<double> limit = budgets.Limit(metric, profile, accel);
+    if (!limit) continue;
+    BudgetResult b;
+    b.metric = metric;
+    b.limit = *limit;
+    b.statistic = "value";
+    auto it = metrics.find(metric);
+    if (it == metrics.end()) {
+      b.verdict = Verdict::kSkipped;
+      b.note = "metric not measured";
+    } else {
+      b.value = it->second;
+      b.verdict = b.value > b.limit ? Verdict::kFail : Verdict::kPass;
+      SetMargin(b);
+    }
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+AggregateResult Aggregate(const std::vector<RunResult>& runs,
+                          const Budgets& budgets, const std::string& judge,
+                          double noisy_cov) {
+  if (judge != "median" && judge != "p95" && judge != "max" && judge != "mean") {
+    throw Error("budgets", "unknown judge statistic \"" + judge +
+                               "\"; use median, p95, max or mean");
+  }
+  AggregateResult agg;
+  if (!runs.empty()) {
+    agg.scenario = runs.front().scenario;
+    agg.profile = runs.front().profile;
+    agg.backend = runs.front().backend;
+  }
+  std::vector<Verdict> verdicts;
+  std::map<Verdict, std::string> first_reason;  // reason of the final verdict
+  auto note = [&](Verdict v, const std::string& why) {
+    verdicts.push_back(v);
+    if (first_reason[v].empty()) first_reason[v] = why;
+  };
+  std::vector<const RunResult*> counted;
+  std::set<std::string> accelerators;
+  for (const RunResult& run : runs) {
+    switch (run.verdict) {
+      case Verdict::kInterrupted:
+      case Verdict::kError:
+        note(run.verdict, fmt::format("{} {}: {}", RunName(run),
+                                      run.verdict == Verdict::kError ? "could not measure"
+                                                                     : "was interrupted",
+                                      Why(run)));
+        continue;  // never counted
+      case Verdict::kSkipped:
+        continue;
+      case Verdict::kFail:
+        if (!FailedOnlyOnBudgets(run)) {
+          note(Verdict::kFail, fmt::format("{} failed: {}", RunName(run), Why(run)));
+        }
+        break;
+      case Verdict::kPass:
+      case Verdict::kInconclusive:
+        break;
+    }
+    if (run.warmup) continue;
+    counted.push_back(&run);
+    if (!run.accelerator.empty()) accelerators.insert(run.accelerator);
+  }
+  if (counted.empty()) {
+    note(Verdict::kError, "no counted run: nothing to judge");
+  } else {
+    agg.accelerator = counted.front()->accelerator;
+    if (accelerators.size() > 1) {
+      std::string list;
+      for (const auto& a : accelerators) list += (list.empty() ? "" : ", ") + a;
+      agg.warnings.push_back("mixed accelerators across runs (" + list +
+                             "); budgets use " + agg.accelerator + "'s limits");
+    }
+  }
+
+  std::map<std::string, std::vector<double>> values;
+  for (const RunResult* run : counted) {
+    for (const auto& [metric, v] : run->metrics) values[metric].push_back(v);
+  }
+  for (const auto& [metric, vs] : values) {
+    Stats s = ComputeStats(vs);
+    if (s.n >= 2 && s.cov > noisy_cov) {
+      agg.warnings.push_back(fmt::format("noisy host: {} CoV {:.1f}% over {} runs",
+                                         metric, s.cov * 100, s.n));
+    }
+    agg.stats[metric] = s;
+  }
+
+  for (const std::string& metric : BudgetedMetrics(budgets, agg.profile)) {
+    const std::optional<double> limit = budgets.Limit(metric, agg.profile, agg.accelerator);
+    if (!limit) continue;
+    BudgetResult b;
+    b.metric = metric;
+    b.limit = *limit;
+    b.statistic = judge;
+    auto it = agg.stats.find(metric);
+    if (it == agg.stats.end()) {
+      b.verdict = Verdict::kSkipped;
+      b.note = "metric not measured in any counted run";
+      agg.budgets.push_back(std::move(b));
+      continue;
+    }
+    const Stats& s = it->second;
+    b.value = Statistic(s, judge);
+    SetMargin(b);
+    b.verdict = b.value > b.limit ? Verdict::kFail : Verdict::kPass;
+    if (judge == "median" && s.n >= 3 && s.ci_low < b.limit && b.limit < s.ci_high) {
+      b.verdict = Verdict::kInconclusive;
+      b.note = fmt::format(
+          "budget {:g} inside the 95% CI of the median [{:g}, {:g}] over {} runs; "
+          "more runs needed",
+          b.limit, s.ci_low, s.ci_high, s.n);
+      note(b.verdict, metric + ": " + b.note);
+    } else if (b.verdict == Verdict::kFail) {
+      note(b.verdict, fmt::format("{} {} {:g} is over the budget {:g}", metric, judge,
+                                  b.value, b.limit));
+    } else {
+      note(b.verdict, "");
+    }
+    agg.budgets.push_back(std::move(b));
+  }
+  agg.verdict = WorstVerdict(verdicts);
+  agg.reason = first_reason[agg.verdict];
+  return agg;
+}
+
+bool NeedsMoreSamples(const AggregateResult& aggregate) {
+  return std::any_of(aggregate.budgets.begin(), aggregate.budgets.end(),
+                     [](const BudgetResult& b) { return b.verdict == Verdict::kInconclusive; });
+}
+
+std::string ToString(Change change) {
+  switch (change) {
+    case Change::kNoChange: return "no change";
+    case Change::kRegression: return "regression";
+    case Change::kImprovement: return "improvement";
+    case Change::kInsufficientData: return "insufficient data";
+  }
+  return "unknown";
+}
+
+MetricComparison CompareMetric(const std::string& metric,
+                               const std::vector<double>& baseline,
+                               const std::vector<double>& candidate,
+                               double alpha, double min_effect_pct) {
+  MetricComparison c;
+  c.metric = metric;
+  c.n_baseline = static_cast<int>(baseline.size());
+  c.n_candidate = static_cast<int>(candidate.size());
+  if (baseline.empty() || candidate.empty()) {
+    c.change = Change::kInsufficientData;
+    c.note = baseline.empty() ? (candidate.empty() ? "no samples on either side"
+                                                   : "no baseline samples")
+                              : "no candidate samples";
+    return c;
+  }
+  const Stats base = ComputeStats(baseline);
+  const Stats cand = ComputeStats(candidate);
+  c.baseline_median = base.median;
+  c.candidate_median = cand.median;
+  if (base.median != 0) {
+    c.delta_pct = (cand.median - base.median) / std::fabs(base.median) * 100;
+  } else if (cand.median != 0) {
+    // No relative scale: any change from 0 counts as a full-size effect.
+    c.delta_pct = cand.median > 0 ? 100 : -100;
+  }
+
+  const double min_p = MinimumAchievableP(c.n_baseline, c.n_candidate);
+  if (min_p >= alpha) {
+    c.p_value = MannWhitneyU(candidate, baseline).p_two_sided;
+    const std::string why = fmt::format(
+        "too few samples for the U test ({} vs {}: smallest possible p {:.3g} >= alpha {:g}); "
+        "judged by effect size against the baseline's range [{:g}, {:g}]",
+        c.n_baseline, c.n_candidate, min_p, alpha, base.min, base.max);
+    const double above = base.max != 0 ? (cand.median - base.max) / std::fabs(base.max) * 100
+                                       : (cand.median > 0 ? 100 : 0);
+    const double below = base.min != 0 ? (base.min - cand.median) / std::fabs(base.min) * 100
+                                       : (cand.median < 0 ? 100 : 0);
+    if (above >= min_effect_pct) {
+      c.change = Change::kRegression;
+      c.note = why + fmt::format(": candidate median {:.1f}% above the baseline max", above);
+    } else if (below >= min_effect_pct) {
+      c.change = Change::kImprovement;
+      c.note = why + fmt::format(": candidate median {:.1f}% below the baseline min", below);
+    } else {
+      c.change = Change::kNoChange;
+      c.note = why + fmt::format(": candidate median not {:g}% beyond it", min_effect_pct);
+    }
+    return c;
+  }
+
+  const MannWhitneyResult mw = MannWhitneyU(candidate, baseline);
+  c.p_value = mw.p_two_sided;
+  const bool significant = mw.p_two_sided < alpha;
+  if (significant && c.delta_pct >= min_effect_pct) {
+    c.change = Change::kRegression;
+    c.note = fmt::format("p {:.3g} < {:g} and median {:+.1f}%", c.p_value, alpha, c.delta_pct);
+  } else if (significant && c.delta_pct <= -min_effect_pct) {
+    c.change = Change::kImprovement;
+    c.note = fmt::format("p {:.3g} < {:g} and median {:+.1f}%", c.p_value, alpha, c.delta_pct);
+  } else if (significant) {
+    c.change = Change::kNoChange;
+    c.note = fmt::format("significant (p {:.3g}) but median {:+.1f}% is under the {:g}% threshold",
+                         c.p_value, c.delta_pct, min_effect_pct);
+  } else {
+    c.change = Change::kNoChange;
+    c.note = fmt::format("not significant: p {:.3g} >= {:g}", c.p_value, alpha);
+  }
+  return c;
+}
+
+}  // namespace bootgate

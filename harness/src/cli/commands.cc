@@ -1,0 +1,420 @@
+#include "cli/commands.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "backend/qemu/qemu_backend.h"
+#include "history/compare.h"
+#include "history/history.h"
+#include "report/html_report.h"
+#include "report/json_report.h"
+#include "report/junit_report.h"
+#include "report/markdown_report.h"
+#include "report/prometheus_report.h"
+#include "runner/suite.h"
+#include "runner/workspace.h"
+#include "scenario/profile.h"
+#include "scenario/scenario.h"
+#include "ssh/ssh_client.h"
+#include "util/cancel.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "cli/backends.h"
+
+namespace bootgate {
+namespace {
+
+std::string NewRunId(const Clock& clock) {
+  std::string t = clock.WallTimeRfc3339();  // 2026-11-30T01:02:03.456Z
+  std::string id;
+  for (char c : t.substr(0, 19))
+    if (c != '-' && c != ':') id += c == 'T' ? '-' : c;
+  char suffix[8];
+  std::snprintf(suffix, sizeof suffix, "-%04x", static_cast<unsigned>(getpid()) & 0xffff);
+  return id + suffix;
+}
+
+std::string Fmt(double v, int prec = 2) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.*f", prec, v);
+  return b;
+}
+
+std::string Upper(Verdict v) {
+  std::string s = ToString(v);
+  for (auto& c : s) c = static_cast<char>(toupper(c));
+  return s;
+}
+
+void PrintSummary(const SuiteResult& suite, FILE* out) {
+  std::fprintf(out, "\n%-28s %-10s %-5s %-6s %-12s %s\n", "scenario", "profile", "accel",
+               "runs", "verdict", "metrics (judged statistic vs budget)");
+  for (const auto& a : suite.aggregates) {
+    int n = 0;
+    for (const auto& r : suite.runs)
+      if (r.scenario == a.scenario && r.profile == a.profile && !r.warmup) ++n;
+    std::string metrics;
+    std::set<std::string> judged;
+    for (const auto& b : a.budgets) {
+      judged.insert(b.metric);
+      if (b.verdict == Verdict::kSkipped) {
+        metrics += b.metric + " not measured  ";
+        continue;
+      }
+      metrics += b.metric + " " + Fmt(b.value) + (b.verdict == Verdict::kFail ? " > " : " <= ") +
+                 Fmt(b.limit, 1) + " [" + ToString(b.verdict) + "]  ";
+    }
+    for (const auto& [m, st] : a.stats) {
+      if (judged.count(m) || m.rfind("phase_", 0) == 0 || m == "debug_port_s") continue;
+      metrics += m + " " + Fmt(st.median) + "  ";
+    }
+    std::fprintf(out, "%-28s %-10s %-5s %-6d %-12s %s\n", a.scenario.c_str(), a.profile.c_str(),
+                 a.accelerator.c_str(), n, Upper(a.verdict).c_str(), metrics.c_str());
+    if (a.verdict != Verdict::kPass && !a.reason.empty())
+      std::fprintf(out, "    reason: %s\n", a.reason.c_str());
+    for (const auto& w : a.warnings) std::fprintf(out, "    warning: %s\n", w.c_str());
+  }
+  for (const auto& r : suite.runs) {
+    if (r.verdict == Verdict::kPass || r.warmup) continue;
+    std::fprintf(out, "  %s/%s #%d%s: %s: %s\n", r.scenario.c_str(), r.profile.c_str(), r.iteration,
+                 r.attempt > 1 ? (" attempt " + std::to_string(r.attempt)).c_str() : "",
+                 Upper(r.verdict).c_str(), r.reason.c_str());
+    if (!r.console_tail.empty()) {
+      std::fprintf(out, "    last console lines:\n");
+      size_t from = r.console_tail.size() > 8 ? r.console_tail.size() - 8 : 0;
+      for (size_t i = from; i < r.console_tail.size(); ++i)
+        std::fprintf(out, "    | %s\n", r.console_tail[i].c_str());
+    }
+  }
+  std::fprintf(out, "\nverdict: %s\n", Upper(suite.verdict).c_str());
+}
+
+std::vector<TrendSeries> Trends(History* history, const SuiteResult& suite) {
+  std::vector<TrendSeries> out;
+  if (!history) return out;
+  for (const auto& a : suite.aggregates) {
+    for (const char* m : {"boot_s", "install_s", "ssh_ready_s", "ram_mib", "disk_mib"}) {
+      if (!a.stats.count(m)) continue;
+      TrendSeries t{a.scenario, a.profile, m, history->MetricTrend(a.scenario, a.profile, m, 50), {}};
+      for (const auto& b : a.budgets)
+        if (b.metric == m) t.limit = b.limit;
+      if (!t.points.empty()) out.push_back(t);
+    }
+  }
+  return out;
+}
+
+// Writes every report format; each file appears complete or not at all.
+void WriteReports(const SuiteResult& suite, const std::string& dir, History* history,
+                  ProcessLauncher& launcher, bool html) {
+  WriteFileAtomic(dir + "/junit.xml", RenderJUnit(suite));
+  WriteFileAtomic(dir + "/summary.md", RenderMarkdown(suite));
+  if (html) WriteHtmlReport(suite, Trends(history, suite), dir + "/report.html", launcher);
+  // report.json last: its presence means the run's reports are complete.
+  WriteFileAtomic(dir + "/report.json", RenderJson(suite));
+}
+
+void AnnounceLeftovers(const std::vector<Leftover>& left) {
+  for (const auto& l : left)
+    std::fprintf(stderr, "bootgate: cleaned up after a bootgate that died: %s\n", l.action.c_str());
+}
+
+}  // namespace
+
+int RunCommandMain(const RunCommandOptions& o) {
+  SystemClock clock;
+  PosixProcessLauncher launcher;
+  CancelToken cancel;
+  SignalRouter signals(&cancel);
+
+  // Load and validate everything before any VM starts.
+  std::vector<Scenario> scenarios;
+  std::vector<std::string> problems;
+  for (const auto& f : o.scenarios) {
+    try {
+      scenarios.push_back(LoadScenario(f));
+    } catch (const Error& e) {
+      problems.push_back(e.what());
+    }
+  }
+  std::set<std::string> names;
+  for (const auto& s : scenarios)
+    if (!names.insert(s.name).second)
+      problems.push_back(s.file + ": /name: two scenarios are named '" + s.name + "'; names must be unique in one run");
+  std::string profile_dir = DefaultProfileDir(scenarios.empty() ? "" : scenarios.front().file);
+  std::map<std::string, Profile> profiles;
+  try {
+    profiles = LoadProfiles(profile_dir);
+  } catch (const Error& e) {
+    problems.push_back(e.what());
+  }
+  for (const auto& s : scenarios) {
+    for (const auto& p : o.profiles.empty() ? s.profiles : o.profiles) {
+      if (!profiles.count(p)) {
+        std::string known;
+        for (const auto& [k, v] : profiles) known += (known.empty() ? "" : ", ") + k;
+        problems.push_back(s.file + ": /profiles: profile '" + p + "' does not exist in " + profile_dir +
+                           " (known: " + known + ")");
+      }
+    }
+  }
+  if (!problems.empty()) {
+    for (const auto& p : problems) std::fprintf(stderr, "bootgate: error: %s\n", p.c_str());
+    return 2;
+  }
+
+  std::string state_dir = DefaultStateDir();
+  AnnounceLeftovers(CleanLeftovers(state_dir, DestroyLeftoverDomain));
+
+  SuiteOptions so;
+  so.iterations = o.iterations;
+  so.warmup = o.warmup;
+  so.retries = o.retries;
+  so.jobs = o.jobs;
+  so.until_confident_max = o.until_confident;
+  so.profiles = o.profiles;
+  so.build_id = o.build_id;
+  for (const auto& l : o.labels) {
+    auto eq = l.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw Error("--label", "'" + l + "' is not of the form key=value");
+    so.labels[l.substr(0, eq)] = l.substr(eq + 1);
+  }
+  if (!o.shard.empty()) {
+    if (std::sscanf(o.shard.c_str(), "%d/%d", &so.shard_index, &so.shard_count) != 2 ||
+        so.shard_count < 1 || so.shard_index < 1 || so.shard_index > so.shard_count)
+      throw Error("--shard", "'" + o.shard + "' is not K/N with 1 <= K <= N");
+  }
+  so.run_id = NewRunId(clock);
+  std::string report_dir = o.report_dir.empty() ? "reports/" + so.run_id : o.report_dir;
+  fs::create_directories(report_dir);
+
+  std::unique_ptr<History> history;
+  if (!o.history.empty()) history = std::make_unique<History>(o.history);
+
+  std::string backend_name = o.backend.empty() ? scenarios.front().backend : o.backend;
+  for (const auto& s : scenarios)
+    if (o.backend.empty() && s.backend != backend_name)
+      throw Error(s.file, "all scenarios of one run must use the same backend (or pass --backend)");
+  std::string connect = o.connect.empty() ? scenarios.front().connect : o.connect;
+  std::unique_ptr<Backend> backend = MakeBackend(backend_name, connect, &launcher, &clock, state_dir);
+
+  LibsshConnector ssh;
+  TerminalProgress progress(stderr, o.quiet);
+  RunContext ctx;
+  ctx.backend = backend.get();
+  ctx.launcher = &launcher;
+  ctx.clock = &clock;
+  ctx.cancel = &cancel;
+  ctx.ssh = &ssh;
+  ctx.progress = &progress;
+  ctx.profiles = profiles;
+  ctx.state_dir = state_dir;
+  ctx.report_dir = report_dir;
+  ctx.accel_override = o.accel;
+  ctx.keep = o.keep;
+  ctx.echo_console = o.console;
+
+  std::fprintf(stderr, "bootgate: run %s: %zu scenario(s), reports in %s\n", so.run_id.c_str(),
+               scenarios.size(), report_dir.c_str());
+  SuiteResult suite = RunSuite(scenarios, so, ctx);
+  suite.bootgate_version = "0.1.0";
+  for (auto& r : suite.runs) {
+    try {
+      if (!r.image.empty() && fs::is_regular_file(r.image)) r.image_sha256 = Sha256File(r.image);
+    } catch (const Error&) {
+    }
+  }
+
+  int rc = ExitCodeFor(suite.verdict);
+  try {
+    if (history) history->Record(suite);
+    WriteReports(suite, report_dir, history.get(), launcher, !o.no_html);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "bootgate: error: could not write the results: %s\n", e.what());
+    rc = 2;
+  }
+  if (!o.pushgateway.empty()) {
+    try {
+      PushToGateway(suite, o.pushgateway);
+    } catch (const Error& e) {
+      std::fprintf(stderr, "bootgate: error: %s\n", e.what());
+      rc = std::max(rc, 2);
+    }
+  }
+  PrintSummary(suite, stdout);
+  std::printf("report: %s/report.json\n", report_dir.c_str());
+  std::fflush(stdout);
+  return rc;
+}
+
+int ValidateMain(const std::vector<std::string>& files) {
+  int bad = 0;
+  for (const auto& f : files) {
+    std::string text;
+    try {
+      text = ReadFile(f);
+    } catch (const Error& e) {
+      std::fprintf(stderr, "%s: error: cannot read the file: %s\n", f.c_str(), e.what());
+      ++bad;
+      continue;
+    }
+    std::vector<ValidationIssue> issues;
+    auto s = ParseScenario(text, f, &issues);
+    if (s) {
+      // Profiles are part of a valid scenario.
+      try {
+        auto profiles = LoadProfiles(DefaultProfileDir(s->file));
+        for (const auto& p : s->profiles)
+          if (!profiles.count(p))
+            issues.push_back({f, "/profiles", "profile '" + p + "' does not exist; `bootgate profiles` lists them."});
+      } catch (const Error& e) {
+        issues.push_back({f, "/profiles", e.what()});
+      }
+    }
+    if (issues.empty()) {
+      std::printf("%s: ok (%s)\n", f.c_str(), s->name.c_str());
+    } else {
+      ++bad;
+      for (const auto& i : issues) std::fprintf(stderr, "%s\n", i.ToString().c_str());
+    }
+  }
+  return bad ? 2 : 0;
+}
+
+int ProfilesMain(const std::string& dir_in) {
+  std::string dir = dir_in.empty() ? DefaultProfileDir("") : dir_in;
+  auto profiles = LoadProfiles(dir);
+  std::printf("%-12s %-8s %-6s %-12s %-16s %s\n", "profile", "machine", "fw", "disk", "nic", "smbios / description");
+  for (const auto& [name, p] : profiles) {
+    std::string vendor = p.smbios.count("manufacturer") ? p.smbios.at("manufacturer") : "";
+    std::printf("%-12s %-8s %-6s %-12s %-16s %s%s%s\n", name.c_str(), p.machine.c_str(), p.firmware.c_str(),
+                p.disk_bus.c_str(), p.nic_model.c_str(), vendor.c_str(), vendor.empty() ? "" : " - ",
+                p.description.c_str());
+  }
+  std::printf("(%zu profiles in %s)\n", profiles.size(), dir.c_str());
+  return 0;
+}
+
+int HistoryMain(const std::string& db, const std::string& selector, int limit) {
+  if (!fs::exists(db)) throw Error(db, "no history database here yet; `bootgate run` creates it");
+  History h(db);
+  auto runs = h.QueryRuns(ParseSelector(selector));
+  size_t from = runs.size() > static_cast<size_t>(limit) ? runs.size() - limit : 0;
+  std::printf("%-20s %-24s %-22s %-10s %-5s %-4s %-12s %-9s %-9s %-9s %s\n", "started", "run id", "scenario",
+              "profile", "accel", "it", "verdict", "boot_s", "ram_mib", "disk_mib", "build");
+  for (size_t i = from; i < runs.size(); ++i) {
+    const auto& r = runs[i];
+    auto m = [&](const char* k) { return r.metrics.count(k) ? Fmt(r.metrics.at(k)) : std::string("-"); };
+    std::printf("%-20s %-24s %-22s %-10s %-5s %-4d %-12s %-9s %-9s %-9s %s\n", r.started_at.substr(0, 19).c_str(),
+                r.suite_id.c_str(), r.scenario.c_str(), r.profile.c_str(), r.accelerator.c_str(), r.iteration,
+                r.verdict.c_str(), m("boot_s").c_str(), m("ram_mib").c_str(), m("disk_mib").c_str(),
+                r.build_id.c_str());
+  }
+  std::printf("(%zu of %zu runs)\n", runs.size() - from, runs.size());
+  return 0;
+}
+
+int CompareMain(const std::string& db, const std::string& baseline, const std::string& candidate,
+                double alpha, double min_effect_pct) {
+  if (!fs::exists(db)) throw Error(db, "no history database here yet; `bootgate run` creates it");
+  History h(db);
+  auto reports = CompareSelections(h, ParseSelector(baseline), ParseSelector(candidate), alpha, min_effect_pct);
+  if (reports.empty()) {
+    std::fprintf(stderr, "bootgate: error: the selections share no scenario x profile with data\n");
+    return 2;
+  }
+  std::printf("%s", FormatCompareTable(reports).c_str());
+  bool regression = false;
+  for (const auto& r : reports) regression |= r.regression;
+  std::printf("\nresult: %s\n", regression ? "REGRESSION" : "no regression");
+  return regression ? 1 : 0;
+}
+
+int ServeMain(const std::string& db, const std::string& bind) {
+  CancelToken cancel;
+  SignalRouter signals(&cancel);
+  auto history = std::make_shared<History>(db);
+  auto provider = [history] {
+    std::vector<RunResult> out;
+    for (const auto& h : history->LatestPerScenarioProfile()) {
+      RunResult r;
+      r.scenario = h.scenario;
+      r.profile = h.profile;
+      r.backend = h.backend;
+      r.accelerator = h.accelerator;
+      r.iteration = h.iteration;
+      r.verdict = VerdictFromString(h.verdict);
+      r.metrics = h.metrics;
+      r.started_at = h.started_at;
+      for (const auto& [m, limit] : h.limits) {
+        BudgetResult b;
+        b.metric = m;
+        b.limit = limit;
+        if (h.metrics.count(m)) b.value = h.metrics.at(m);
+        b.verdict = b.value > limit ? Verdict::kFail : Verdict::kPass;
+        r.budgets.push_back(b);
+      }
+      out.push_back(r);
+    }
+    return out;
+  };
+  MetricsServer server(bind, provider, "");
+  std::fprintf(stderr, "bootgate: serving the latest results of %s at http://%s/metrics (Ctrl-C stops)\n",
+               db.c_str(), bind.c_str());
+  while (!cancel.cancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  return 0;
+}
+
+int MergeMain(const std::vector<std::string>& reports, const std::string& out_dir,
+              const std::string& history_path) {
+  SuiteResult merged;
+  std::set<std::string> seen;
+  for (const auto& path : reports) {
+    SuiteResult part = ParseJsonReport(ReadFile(path), path);
+    if (merged.run_id.empty()) {
+      merged = part;
+      merged.runs.clear();
+      merged.aggregates.clear();
+    }
+    if (!part.started_at.empty() && part.started_at < merged.started_at) merged.started_at = part.started_at;
+    if (part.finished_at > merged.finished_at) merged.finished_at = part.finished_at;
+    for (auto& r : part.runs) {
+      std::string key = r.scenario + "/" + r.profile + "/" + std::to_string(r.iteration) + "/" +
+                        std::to_string(r.attempt) + (r.warmup ? "w" : "");
+      if (!seen.insert(key).second)
+        throw Error(path, "run " + key + " appears in two shard reports; were the shards run with different --shard values?");
+      r.run_dir = fs::relative(fs::path(path).parent_path() / r.run_dir, out_dir).string();
+      merged.runs.push_back(r);
+    }
+  }
+  merged.run_id += "-merged";
+  merged.report_dir = out_dir;
+  FinishSuite(&merged, nullptr);
+  fs::create_directories(out_dir);
+  PosixProcessLauncher launcher;
+  std::unique_ptr<History> history;
+  if (!history_path.empty()) {
+    history = std::make_unique<History>(history_path);
+    history->Record(merged);
+  }
+  WriteReports(merged, out_dir, history.get(), launcher, true);
+  PrintSummary(merged, stdout);
+  std::printf("merged %zu runs from %zu reports into %s\n", merged.runs.size(), reports.size(), out_dir.c_str());
+  return ExitCodeFor(merged.verdict);
+}
+
+int CleanMain() {
+  auto left = CleanLeftovers(DefaultStateDir(), DestroyLeftoverDomain);
+  AnnounceLeftovers(left);
+  std::printf("%zu leftover(s) removed from %s\n", left.size(), DefaultStateDir().c_str());
+  return 0;
+}
+
+}  // namespace bootgate

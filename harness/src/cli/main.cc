@@ -1,0 +1,99 @@
+// bootgate: boot an image, time it, log in, measure, check, judge, report.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "util/error.h"
+
+int main(int argc, char** argv) {
+  using namespace bootgate;
+  CLI::App app{"bootgate: image boot benchmark and conformance gate"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "bootgate 0.1.0");
+
+  RunCommandOptions run;
+  auto* run_cmd = app.add_subcommand("run", "Boot scenarios, measure them and judge them against their budgets");
+  run_cmd->add_option("scenarios", run.scenarios, "Scenario files (JSON)")->required()->check(CLI::ExistingFile);
+  run_cmd->add_option("--report-dir", run.report_dir, "Where reports go (default reports/<run-id>)");
+  run_cmd->add_option("--history", run.history, "History database (\"\" to disable)");
+  run_cmd->add_option("--iterations,-n", run.iterations, "Counted runs per scenario x profile")->check(CLI::Range(1, 1000));
+  run_cmd->add_option("--warmup", run.warmup, "Warm-up runs (not counted)")->check(CLI::Range(0, 100));
+  run_cmd->add_option("--retries", run.retries, "Re-run a run that could not measure (never a failed budget)")->check(CLI::Range(0, 10));
+  run_cmd->add_option("--jobs,-j", run.jobs, "Concurrent VMs (default: from host cores and memory)")->check(CLI::Range(1, 256));
+  run_cmd->add_option("--shard", run.shard, "Run shard K of N (K/N)");
+  run_cmd->add_option("--until-confident", run.until_confident, "Take more samples, up to N, while a budget is inconclusive")->check(CLI::Range(1, 1000));
+  run_cmd->add_option("--accel", run.accel, "Accelerator: auto, kvm or tcg")->check(CLI::IsMember({"auto", "kvm", "tcg"}));
+  run_cmd->add_option("--profile", run.profiles, "Hardware profiles (comma-separated)")->delimiter(',');
+  run_cmd->add_option("--backend", run.backend, "qemu or libvirt")->check(CLI::IsMember({"qemu", "libvirt"}));
+  run_cmd->add_option("--connect", run.connect, "libvirt URI (default qemu:///system)");
+  run_cmd->add_option("--build-id", run.build_id, "Build id / version / git sha of the image under test");
+  run_cmd->add_option("--label", run.labels, "Extra label k=v for history and metrics (repeatable)");
+  run_cmd->add_option("--pushgateway", run.pushgateway, "Push metrics to this Prometheus Pushgateway URL");
+  run_cmd->add_flag("--keep", run.keep, "Keep the VM's scratch files (overlay, seed, installed disk)");
+  run_cmd->add_flag("--console", run.console, "Show the guest's serial console live (sanitised)");
+  run_cmd->add_flag("--quiet,-q", run.quiet, "No live progress");
+  run_cmd->add_flag("--no-html", run.no_html, "Skip the HTML report (no gnuplot needed)");
+
+  std::vector<std::string> validate_files;
+  auto* validate = app.add_subcommand("validate", "Check scenario files; print every error with its JSON path");
+  validate->add_option("files", validate_files, "Scenario files")->required();
+
+  std::string profile_dir;
+  auto* profiles = app.add_subcommand("profiles", "List hardware profiles");
+  profiles->add_option("--dir", profile_dir, "Profile directory");
+
+  std::string db = "reports/history.db";
+  std::string selector;
+  int limit = 50;
+  auto* history = app.add_subcommand("history", "List runs in the history database");
+  history->add_option("--db", db, "History database");
+  history->add_option("--select", selector, "Selector, e.g. scenario=reference,last=10");
+  history->add_option("--limit", limit, "Rows to show");
+
+  std::string baseline, candidate;
+  double alpha = 0.01, min_effect = 5.0;
+  auto* compare = app.add_subcommand("compare", "Compare two selections of runs (Mann-Whitney U); exit 1 on a regression");
+  compare->add_option("--db", db, "History database");
+  compare->add_option("--baseline", baseline, "Baseline selector, e.g. build=1.0,last=10")->required();
+  compare->add_option("--candidate", candidate, "Candidate selector, e.g. latest")->required();
+  compare->add_option("--alpha", alpha, "Significance level")->check(CLI::Range(1e-6, 0.5));
+  compare->add_option("--min-effect", min_effect, "Minimum change in percent that counts")->check(CLI::Range(0.0, 1000.0));
+
+  std::string bind = "127.0.0.1:9464";
+  int port = 0;
+  auto* serve = app.add_subcommand("serve", "Expose the latest results from the history for Prometheus");
+  serve->add_option("--db", db, "History database");
+  serve->add_option("--bind", bind, "Listen address");
+  serve->add_option("--port", port, "Port on 127.0.0.1 (shorthand for --bind)");
+
+  std::vector<std::string> merge_reports;
+  std::string merge_out = "reports/merged";
+  std::string merge_history;
+  auto* merge = app.add_subcommand("merge", "Combine shard reports into one report, JUnit and history import");
+  merge->add_option("reports", merge_reports, "report.json files of the shards")->required()->check(CLI::ExistingFile);
+  merge->add_option("--report-dir", merge_out, "Output directory");
+  merge->add_option("--history", merge_history, "Import the merged runs into this history database");
+
+  auto* clean = app.add_subcommand("clean", "Remove VMs and files left by bootgate processes that were killed");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  try {
+    if (*run_cmd) return RunCommandMain(run);
+    if (*validate) return ValidateMain(validate_files);
+    if (*profiles) return ProfilesMain(profile_dir);
+    if (*history) return HistoryMain(db, selector, limit);
+    if (*compare) return CompareMain(db, baseline, candidate, alpha, min_effect);
+    if (*serve) return ServeMain(db, port > 0 ? "127.0.0.1:" + std::to_string(port) : bind);
+    if (*merge) return MergeMain(merge_reports, merge_out, merge_history);
+    if (*clean) return CleanMain();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bootgate: error: %s\n", e.what());
+    return 2;
+  }
+  return 2;
+}

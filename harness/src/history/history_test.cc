@@ -1,0 +1,286 @@
+#include "history/history.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "history/history_test_util.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+namespace bootgate {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using namespace testing_history;
+
+class HistoryTest : public ::testing::Test {
+ protected:
+  HistoryTest() : dir_(std::filesystem::temp_directory_path(), "history-test-") {}
+  std::string DbPath() const { return (dir_.path() / "sub" / "dir" / "history.db").string(); }
+  TempDir dir_;
+};
+
+TEST_F(HistoryTest, RecordsAndReadsBackASuite) {
+  History h(DbPath());  // parents created
+  SuiteResult s = MakeSuite("suite-1", "2024-05-01T10:00:00Z", "b1",
+                            {{.boot_s = 30, .warmup = true}, {.boot_s = 10}, {.boot_s = 11}},
+                            {{"branch", "main"}});
+  BudgetResult b;
+  b.metric = "boot_s";
+  b.limit = 12;
+  b.verdict = Verdict::kPass;
+  s.runs[1].budgets.push_back(b);
+  CheckResult c;
+  c.name = "sshd-active";
+  c.verdict = Verdict::kPass;
+  c.duration_s = 0.25;
+  s.runs[1].checks.push_back(c);
+  h.Record(s);
+
+  std::vector<HistoryRun> runs = h.QueryRuns({});
+  ASSERT_EQ(runs.size(), 2u);  // the warmup run is excluded by default
+  const HistoryRun& r = runs[0];
+  EXPECT_EQ(r.suite_id, "suite-1");
+  EXPECT_EQ(r.scenario, "photon");
+  EXPECT_EQ(r.profile, "qemu-kvm");
+  EXPECT_EQ(r.accelerator, "tcg");
+  EXPECT_EQ(r.backend, "qemu");
+  EXPECT_EQ(r.host, "ci-host");
+  EXPECT_EQ(r.build_id, "b1");
+  EXPECT_EQ(r.image_path, "/images/photon.iso");
+  EXPECT_EQ(r.image_sha256, "abc123");
+  EXPECT_EQ(r.verdict, "pass");
+  EXPECT_EQ(r.iteration, 2);
+  EXPECT_FALSE(r.warmup);
+  EXPECT_EQ(r.labels.at("branch"), "main");
+  EXPECT_DOUBLE_EQ(r.metrics.at("boot_s"), 10);
+  EXPECT_DOUBLE_EQ(r.metrics.at("ram_mib"), 120);
+  EXPECT_DOUBLE_EQ(r.limits.at("boot_s"), 12);
+  EXPECT_EQ(r.limits.count("ram_mib"), 0u);
+
+  Selector with_warmup;
+  with_warmup.include_warmup = true;
+  EXPECT_EQ(h.QueryRuns(with_warmup).size(), 3u);
+  EXPECT_EQ(CountRows(DbPath(), "metrics"), 6);  // one row per run per metric
+  EXPECT_EQ(CountRows(DbPath(), "checks"), 1);
+  EXPECT_THAT(h.Metrics({}), ElementsAre("boot_s", "ram_mib"));
+  EXPECT_THAT(h.MetricValues({}, "boot_s"), ElementsAre(10, 11));
+}
+
+TEST_F(HistoryTest, PersistsAcrossOpensWithAVersionedSchema) {
+  { History(DbPath()).Record(MakeSuite("s1", "2024-05-01T10:00:00Z", "b1", {{}})); }
+  History h(DbPath());
+  EXPECT_EQ(h.QueryRuns({}).size(), 1u);
+  sqlite3* db = nullptr;
+  sqlite3_open(DbPath().c_str(), &db);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), kHistorySchemaVersion);
+  sqlite3_finalize(st);
+  sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "wal");
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+TEST_F(HistoryTest, RejectsAFileThatIsNotAHistory) {
+  const std::string junk = (dir_.path() / "junk.db").string();
+  std::ofstream(junk) << "this is not a database, just some text that is long enough to "
+                         "fill a header of one hundred bytes..............................";
+  try {
+    History h(junk);
+    FAIL() << "opened a text file as a history";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr(junk));
+    EXPECT_THAT(e.what(), HasSubstr("not a bootgate history"));
+  }
+
+  const std::string other = (dir_.path() / "other.db").string();
+  sqlite3* db = nullptr;
+  sqlite3_open(other.c_str(), &db);
+  sqlite3_exec(db, "CREATE TABLE t(x)", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  EXPECT_THROW(
+      {
+        try {
+          History h(other);
+        } catch (const Error& e) {
+          EXPECT_THAT(e.what(), HasSubstr("not a bootgate history database"));
+          throw;
+        }
+      },
+      Error);
+}
+
+TEST_F(HistoryTest, RejectsANewerSchema) {
+  { History h(DbPath()); }
+  sqlite3* db = nullptr;
+  sqlite3_open(DbPath().c_str(), &db);
+  sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  try {
+    History h(DbPath());
+    FAIL() << "opened a newer schema";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("newer than this bootgate understands"));
+  }
+}
+
+TEST_F(HistoryTest, AFailedRecordLeavesNoPartialRows) {
+  History h(DbPath());
+  h.Record(MakeSuite("good", "2024-05-01T10:00:00Z", "b1", {{}, {}}));
+  // The third run's boot_s is NaN, which SQLite stores as NULL and the
+  // NOT NULL constraint rejects - after the suite and two runs were written.
+  SuiteResult bad = MakeSuite("bad", "2024-05-02T10:00:00Z", "b2", {{}, {}, {.boot_s = NAN}});
+  try {
+    h.Record(bad);
+    FAIL() << "recorded a NaN metric";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr(DbPath()));
+    EXPECT_THAT(e.what(), HasSubstr("could not record suite bad"));
+  }
+  EXPECT_EQ(CountRows(DbPath(), "suites"), 1);
+  EXPECT_EQ(CountRows(DbPath(), "runs"), 2);
+  EXPECT_EQ(CountRows(DbPath(), "metrics"), 4);
+  // Recording the same suite twice fails the same way.
+  EXPECT_THROW(h.Record(MakeSuite("good", "2024-05-03T10:00:00Z", "b3", {{}})), Error);
+  EXPECT_EQ(CountRows(DbPath(), "runs"), 2);
+  // The connection is still usable.
+  h.Record(MakeSuite("after", "2024-05-04T10:00:00Z", "b4", {{}}));
+  EXPECT_EQ(CountRows(DbPath(), "suites"), 2);
+}
+
+class HistorySelectorTest : public HistoryTest {
+ protected:
+  void SetUp() override {
+    h_ = std::make_unique<History>(DbPath());
+    h_->Record(MakeSuite("s1", "2024-05-01T10:00:00Z", "b1",
+                         {{.boot_s = 10}, {.boot_s = 11}, {.scenario = "alpine", .boot_s = 5}},
+                         {{"branch", "main"}}));
+    h_->Record(MakeSuite("s2", "2024-05-02T10:00:00Z", "b2",
+                         {{.boot_s = 12, .warmup = true},
+                          {.boot_s = 12},
+                          {.boot_s = 99, .verdict = Verdict::kError},
+                          {.scenario = "alpine", .boot_s = 6}},
+                         {{"branch", "dev"}}));
+    h_->Record(MakeSuite("s3", "2024-05-03T10:00:00Z", "b3", {{.boot_s = 13}},
+                         {{"branch", "main"}}));
+  }
+  std::vector<std::string> Suites(const Selector& sel) {
+    std::vector<std::string> ids;
+    for (const auto& r : h_->QueryRuns(sel)) {
+      if (ids.empty() || ids.back() != r.suite_id) ids.push_back(r.suite_id);
+    }
+    return ids;
+  }
+  std::unique_ptr<History> h_;
+};
+
+TEST_F(HistorySelectorTest, SelectsBySuiteBuildScenarioAndLabels) {
+  EXPECT_THAT(Suites(ParseSelector("latest")), ElementsAre("s3"));
+  EXPECT_THAT(Suites(ParseSelector("previous")), ElementsAre("s2"));
+  EXPECT_THAT(Suites(ParseSelector("last=2")), ElementsAre("s2", "s3"));
+  EXPECT_THAT(Suites(ParseSelector("run=s1")), ElementsAre("s1"));
+  EXPECT_THAT(Suites(ParseSelector("build=b2")), ElementsAre("s2"));
+  EXPECT_THAT(Suites(ParseSelector("label.branch=main")), ElementsAre("s1", "s3"));
+  EXPECT_THAT(Suites(ParseSelector("label.branch=main,last=1")), ElementsAre("s3"));
+  // "latest" among suites that ran alpine is s2, not s3.
+  EXPECT_THAT(Suites(ParseSelector("latest,scenario=alpine")), ElementsAre("s2"));
+  EXPECT_THAT(Suites(ParseSelector("previous,scenario=alpine")), ElementsAre("s1"));
+  EXPECT_TRUE(h_->QueryRuns(ParseSelector("scenario=nope")).empty());
+  EXPECT_TRUE(h_->QueryRuns(ParseSelector("accel=kvm")).empty());
+  EXPECT_EQ(h_->QueryRuns(ParseSelector("accel=tcg,backend=qemu")).size(), 7u);
+}
+
+TEST_F(HistorySelectorTest, MetricValuesSkipWarmupAndErrorRuns) {
+  EXPECT_THAT(h_->MetricValues(ParseSelector("scenario=photon"), "boot_s"),
+              ElementsAre(10, 11, 12, 13));
+  EXPECT_THAT(h_->MetricValues(ParseSelector("run=s2,scenario=photon"), "boot_s"),
+              ElementsAre(12));
+  Selector warm = ParseSelector("run=s2,scenario=photon");
+  warm.include_warmup = true;
+  EXPECT_THAT(h_->MetricValues(warm, "boot_s"), ElementsAre(12, 12));
+  // QueryRuns still lists the error run (for `bootgate history`).
+  EXPECT_EQ(h_->QueryRuns(ParseSelector("run=s2,scenario=photon")).size(), 2u);
+  EXPECT_TRUE(h_->MetricValues({}, "nope_s").empty());
+}
+
+TEST_F(HistorySelectorTest, MetricTrendIsOrderedAndLimited) {
+  auto trend = h_->MetricTrend("photon", "qemu-kvm", "boot_s", 3);
+  ASSERT_EQ(trend.size(), 3u);
+  EXPECT_DOUBLE_EQ(trend[0].second, 11);
+  EXPECT_DOUBLE_EQ(trend[1].second, 12);
+  EXPECT_DOUBLE_EQ(trend[2].second, 13);
+  EXPECT_LT(trend[0].first, trend[1].first);
+  EXPECT_EQ(h_->MetricTrend("photon", "qemu-kvm", "boot_s", 0).size(), 4u);
+  EXPECT_TRUE(h_->MetricTrend("photon", "other", "boot_s", 10).empty());
+}
+
+TEST_F(HistorySelectorTest, LatestPerScenarioProfileSkipsErrorAndWarmupRuns) {
+  h_->Record(MakeSuite("s4", "2024-05-04T10:00:00Z", "b4",
+                       {{.scenario = "alpine", .boot_s = 50, .verdict = Verdict::kError},
+                        {.scenario = "alpine", .accel = "kvm", .boot_s = 1}}));
+  auto latest = h_->LatestPerScenarioProfile();
+  ASSERT_EQ(latest.size(), 3u);
+  EXPECT_EQ(latest[0].scenario, "alpine");
+  EXPECT_EQ(latest[0].accelerator, "kvm");
+  EXPECT_EQ(latest[0].suite_id, "s4");
+  EXPECT_EQ(latest[1].scenario, "alpine");
+  EXPECT_EQ(latest[1].accelerator, "tcg");
+  EXPECT_EQ(latest[1].suite_id, "s2");  // s4's tcg run was an error
+  EXPECT_DOUBLE_EQ(latest[1].metrics.at("boot_s"), 6);
+  EXPECT_EQ(latest[2].scenario, "photon");
+  EXPECT_EQ(latest[2].suite_id, "s3");
+}
+
+TEST(ParseSelector, ParsesEveryKey) {
+  Selector s = ParseSelector(
+      "run=abc, build=b7,scenario=photon,profile=hyperv,accel=tcg,backend=libvirt,"
+      "label.branch=main,label.ci=yes,last=5");
+  EXPECT_EQ(s.suite_id, "abc");
+  EXPECT_EQ(s.build_id, "b7");
+  EXPECT_EQ(s.scenario, "photon");
+  EXPECT_EQ(s.profile, "hyperv");
+  EXPECT_EQ(s.accelerator, "tcg");
+  EXPECT_EQ(s.backend, "libvirt");
+  EXPECT_EQ(s.labels.size(), 2u);
+  EXPECT_EQ(s.labels.at("branch"), "main");
+  EXPECT_EQ(s.last, 5);
+  EXPECT_FALSE(s.include_warmup);
+  EXPECT_EQ(ParseSelector("latest").suite_id, "latest");
+  EXPECT_EQ(ParseSelector("previous,profile=x").suite_id, "previous");
+  EXPECT_EQ(ParseSelector("run=latest").suite_id, "latest");
+  EXPECT_EQ(ParseSelector("").suite_id, "");
+}
+
+TEST(ParseSelector, RejectsBadInputWithAClearMessage) {
+  auto message = [](const std::string& text) -> std::string {
+    try {
+      ParseSelector(text);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "(no error)";
+  };
+  EXPECT_THAT(message("flavour=x"), HasSubstr("unknown key \"flavour\""));
+  EXPECT_THAT(message("last=x"), HasSubstr("last=x is not a positive whole number"));
+  EXPECT_THAT(message("last=3x"), HasSubstr("not a positive whole number"));
+  EXPECT_THAT(message("last=0"), HasSubstr("not a positive whole number"));
+  EXPECT_THAT(message("last=-2"), HasSubstr("not a positive whole number"));
+  EXPECT_THAT(message("photon"), HasSubstr("is not key=value"));
+  EXPECT_THAT(message("scenario="), HasSubstr("empty value"));
+  EXPECT_THAT(message("build=a,build=b"), HasSubstr("given twice"));
+  EXPECT_THAT(message("latest,previous"), HasSubstr("given twice"));
+  EXPECT_THAT(message("label.=x"), HasSubstr("label name"));
+  EXPECT_THAT(message("flavour=x"), HasSubstr("selector \"flavour=x\""));
+}
+
+}  // namespace
+}  // namespace bootgate

@@ -1,0 +1,263 @@
+#include "metrics/checks.h"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <optional>
+#include <regex>
+#include <vector>
+
+#include "metrics/text_util.h"
+#include "util/error.h"
+
+namespace bootgate {
+namespace {
+
+/// Length of the valid UTF-8 sequence at `s[i]`, or 0 if invalid.
+size_t Utf8Length(std::string_view s, size_t i) {
+  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = b(i);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3
+             : (c >> 3) == 30 ? 4 : 0;
+  if (n == 0 || (n > 1 && c < 0xC2) || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+  }
+  return n;
+}
+
+/// Runs `fn` on a thread with a large stack: libstdc++'s std::regex recurses
+/// once per character matched by a repetition.
+template <class Fn>
+void RunWithLargeStack(Fn& fn) {
+  struct Job {
+    Fn* fn;
+    std::exception_ptr error;
+  } job{&fn, nullptr};
+  auto trampoline = [](void* arg) -> void* {
+    Job* j = static_cast<Job*>(arg);
+    try {
+      (*j->fn)();
+    } catch (...) {
+      j->error = std::current_exception();
+    }
+    return nullptr;
+  };
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, size_t{64} << 20);
+  pthread_t thread;
+  int rc = pthread_create(&thread, &attr, trampoline, &job);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) {
+    fn();  // no thread: search on this stack (inputs are bounded anyway)
+    return;
+  }
+  pthread_join(thread, nullptr);
+  if (job.error) std::rethrow_exception(job.error);
+}
+
+/// Searches `re` in `text` (see kRegexWholeTextBytes); on a match stores the
+/// matched text in `match`.
+bool SearchOutput(const std::regex& re, std::string_view text,
+                  std::string* match) {
+  bool found = false;
+  auto search = [&](std::string_view piece) {
+    std::match_results<std::string_view::const_iterator> m;
+    if (std::regex_search(piece.begin(), piece.end(), m, re)) {
+      *match = m.str();
+      return true;
+    }
+    return false;
+  };
+  auto work = [&] {
+    std::vector<std::string_view> lines = SplitLines(text);
+    size_t longest = 0;
+    for (std::string_view line : lines) {
+      longest = std::max(longest, line.size());
+    }
+    if (text.size() <= kRegexWholeTextBytes && longest <= kRegexWindowBytes) {
+      found = search(text);
+      return;
+    }
+    for (std::string_view line : lines) {
+      for (size_t pos = 0;; pos += kRegexWindowBytes / 2) {
+        if (search(line.substr(pos, kRegexWindowBytes))) {
+          found = true;
+          return;
+        }
+        if (pos + kRegexWindowBytes >= line.size()) break;
+      }
+    }
+  };
+  RunWithLargeStack(work);
+  return found;
+}
+
+std::string Quoted(std::string_view text, size_t max_bytes = 80) {
+  std::string s = SanitizeForDisplay(text);
+  for (char& c : s) {
+    if (c == '\n' || c == '\t') c = ' ';
+  }
+  if (s.size() > max_bytes) s = BoundedExcerpt(s, max_bytes);
+  return "\"" + s + "\"";
+}
+
+std::string OutputExcerpt(const ExecResult& exec) {
+  std::string text = exec.stdout_text;
+  if (!exec.stderr_text.empty()) {
+    if (!text.empty() && text.back() != '\n') text += '\n';
+    text += "[stderr]\n" + exec.stderr_text;
+  }
+  return BoundedExcerpt(text);
+}
+
+}  // namespace
+
+std::string SanitizeForDisplay(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == 0x1b) {  // ESC: skip a CSI sequence, or ESC and one byte
+      size_t j = i + 1;
+      if (j < text.size() && text[j] == '[') {
+        ++j;
+        while (j < text.size() &&
+               !(text[j] >= 0x40 && text[j] <= 0x7e)) {
+          ++j;
+        }
+      }
+      i = std::min(j + 1, text.size());
+      continue;
+    }
+    if (c < 0x80) {
+      if (c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f)) out += text[i];
+      ++i;
+      continue;
+    }
+    size_t n = Utf8Length(text, i);
+    if (n == 0) {
+      out += '?';
+      ++i;
+    } else {
+      out.append(text.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
+std::string BoundedExcerpt(std::string_view text, size_t max_bytes) {
+  std::string clean = SanitizeForDisplay(text);
+  if (clean.size() <= max_bytes) return clean;
+  auto is_continuation = [&](size_t i) {
+    return (static_cast<unsigned char>(clean[i]) & 0xC0) == 0x80;
+  };
+  // The marker's length depends on the count; 40 bytes always suffice.
+  const size_t budget = max_bytes > 40 ? max_bytes - 40 : 0;
+  size_t head = budget / 2;
+  while (head > 0 && head < clean.size() && is_continuation(head)) --head;
+  size_t tail_start = clean.size() - (budget - budget / 2);
+  while (tail_start < clean.size() && is_continuation(tail_start)) {
+    ++tail_start;
+  }
+  std::string marker = "\n[... " + std::to_string(tail_start - head) +
+                       " bytes omitted ...]\n";
+  std::string out = clean.substr(0, head) + marker + clean.substr(tail_start);
+  if (out.size() > max_bytes) out.resize(max_bytes);  // tiny max_bytes only
+  return out;
+}
+
+CheckResult EvaluateCheck(const CheckSpec& spec, const ExecResult& exec) {
+  CheckResult r;
+  r.name = spec.name;
+  r.command = spec.run;
+  r.exit_status = exec.exit_status;
+  r.duration_s = exec.duration_s;
+  r.output_excerpt = OutputExcerpt(exec);
+
+  const auto flags = std::regex::ECMAScript | std::regex::multiline;
+  auto compile = [&](const std::string& pattern,
+                     const char* field) -> std::optional<std::regex> {
+    if (pattern.empty()) return std::nullopt;
+    try {
+      return std::regex(pattern, flags);
+    } catch (const std::regex_error& e) {
+      r.verdict = Verdict::kError;
+      r.reason = "invalid regex /" + pattern + "/ in expect." + field + ": " +
+                 e.what();
+      return std::nullopt;
+    }
+  };
+  std::optional<std::regex> must = compile(spec.expect.stdout_matches,
+                                           "stdout_matches");
+  if (r.verdict == Verdict::kError) return r;
+  std::optional<std::regex> must_not =
+      compile(spec.expect.stdout_not_matches, "stdout_not_matches");
+  if (r.verdict == Verdict::kError) return r;
+
+  std::vector<std::string> failures;
+  if (spec.expect.exit_status && exec.exit_status != *spec.expect.exit_status) {
+    failures.push_back(
+        exec.exit_status == -1
+            ? "exit status unknown (killed by a signal?), expected " +
+                  std::to_string(*spec.expect.exit_status)
+            : "exit status " + std::to_string(exec.exit_status) +
+                  ", expected " + std::to_string(*spec.expect.exit_status));
+  }
+  try {
+    std::string match;
+    if (must && !SearchOutput(*must, exec.stdout_text, &match)) {
+      failures.push_back("stdout did not match /" +
+                         spec.expect.stdout_matches + "/");
+    }
+    if (must_not && SearchOutput(*must_not, exec.stdout_text, &match)) {
+      failures.push_back("stdout matched /" + spec.expect.stdout_not_matches +
+                         "/ (" + Quoted(match) + "), which it must not");
+    }
+  } catch (const std::regex_error& e) {
+    r.verdict = Verdict::kError;
+    r.reason = std::string("regex search failed (pattern too complex for "
+                           "this output?): ") + e.what();
+    return r;
+  }
+  if (failures.empty()) {
+    r.verdict = Verdict::kPass;
+    return r;
+  }
+  r.verdict = Verdict::kFail;
+  for (const std::string& f : failures) {
+    r.reason += (r.reason.empty() ? "" : "; ") + f;
+  }
+  if (exec.truncated) r.reason += " (output was truncated)";
+  return r;
+}
+
+CheckResult RunCheck(CommandChannel& channel, const CheckSpec& spec) {
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return ToSeconds(std::chrono::steady_clock::now() - start);
+  };
+  CheckResult r;
+  try {
+    ExecResult exec = channel.Exec(spec.run, FromSeconds(spec.timeout_s),
+                                   kCheckOutputBytes);
+    r = EvaluateCheck(spec, exec);
+  } catch (const Interrupted&) {
+    throw;
+  } catch (const Error& e) {
+    r.name = spec.name;
+    r.command = spec.run;
+    r.verdict = Verdict::kError;
+    r.reason = e.what();
+    r.exit_status = -1;
+  }
+  r.duration_s = elapsed();
+  r.channel = channel.name();
+  return r;
+}
+
+}  // namespace bootgate

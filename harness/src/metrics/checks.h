@@ -1,0 +1,56 @@
+// Stage "check": the scenario's conformance checks (`checks` in the scenario
+// file) run after login through the CommandChannel, one guest command each.
+// EvaluateCheck judges an ExecResult purely; RunCheck runs and times it. A
+// failed expectation is a kFail verdict; a check that could not run is kError.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "report/result.h"
+#include "scenario/scenario.h"
+#include "ssh/command_channel.h"
+
+namespace bootgate {
+
+/// std::regex (libstdc++) recurses per character and backtracks
+/// quadratically on long lines, so stdout is searched in bounded pieces: as a
+/// whole (patterns may span lines) when it is at most kRegexWholeTextBytes
+/// with no line over kRegexWindowBytes; otherwise line by line, and a longer
+/// line in windows of kRegexWindowBytes overlapping by half (a match longer
+/// than half a window inside such a line can be missed).
+inline constexpr size_t kRegexWholeTextBytes = 16 * 1024;
+inline constexpr size_t kRegexWindowBytes = 1024;
+/// The most output a check keeps (the channel's bound).
+inline constexpr size_t kCheckOutputBytes = 256 * 1024;
+/// The bound on a check's output excerpt.
+inline constexpr size_t kExcerptBytes = 2048;
+
+/// Judges `exec` against `spec.expect`: exit status (when expected), then
+/// stdout_matches / stdout_not_matches as ECMAScript regexes with multiline
+/// (^ and $ match at line ends), searched anywhere in stdout (in pieces, see
+/// above). The reason
+/// names every failed expectation ("exit status 1, expected 0; stdout did not
+/// match /dropbear/"). An invalid regex gives kError with a reason naming it.
+/// Fills name, command, exit_status, duration_s (from exec) and
+/// output_excerpt; leaves channel empty.
+CheckResult EvaluateCheck(const CheckSpec& spec, const ExecResult& exec);
+
+/// Runs `spec.run` over `channel` with `spec.timeout_s` (output bounded to
+/// kCheckOutputBytes), times it with
+/// steady_clock and judges it. An Error from the channel (timeout, dropped
+/// connection) becomes verdict kError with the error text as reason;
+/// Interrupted propagates.
+CheckResult RunCheck(CommandChannel& channel, const CheckSpec& spec);
+
+/// Text fit for reports: drops ANSI escape sequences, "\r" and control
+/// characters other than "\n" and "\t"; invalid UTF-8 bytes become '?'.
+std::string SanitizeForDisplay(std::string_view text);
+
+/// Sanitized `text`, cut to at most `max_bytes`: its head and tail around a
+/// "[... N bytes omitted ...]" line, cut at UTF-8 character boundaries.
+std::string BoundedExcerpt(std::string_view text,
+                           size_t max_bytes = kExcerptBytes);
+
+}  // namespace bootgate

@@ -1,0 +1,198 @@
+#include "metrics/checks.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+#include "util/cancel.h"
+#include "util/error.h"
+
+namespace bootgate {
+namespace {
+
+using std::chrono::seconds;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+CheckSpec Spec(std::string run, std::optional<int> exit = 0,
+               std::string matches = "", std::string not_matches = "") {
+  CheckSpec s;
+  s.name = "probe";
+  s.run = std::move(run);
+  s.timeout_s = 7;
+  s.expect.exit_status = exit;
+  s.expect.stdout_matches = std::move(matches);
+  s.expect.stdout_not_matches = std::move(not_matches);
+  return s;
+}
+
+ExecResult Exec(int status, std::string out, std::string err = "") {
+  return {status, std::move(out), std::move(err), false, 0.25};
+}
+
+TEST(EvaluateCheck, PassFillsTheResult) {
+  CheckResult r = EvaluateCheck(Spec("ps", 0, "dropbear"),
+                                Exec(0, "  1 init\n 42 dropbear -R\n"));
+  EXPECT_EQ(r.verdict, Verdict::kPass);
+  EXPECT_EQ(r.reason, "");
+  EXPECT_EQ(r.name, "probe");
+  EXPECT_EQ(r.command, "ps");
+  EXPECT_EQ(r.exit_status, 0);
+  EXPECT_DOUBLE_EQ(r.duration_s, 0.25);
+  EXPECT_EQ(r.output_excerpt, "  1 init\n 42 dropbear -R\n");
+}
+
+TEST(EvaluateCheck, WrongExitStatus) {
+  CheckResult r = EvaluateCheck(Spec("false"), Exec(1, ""));
+  EXPECT_EQ(r.verdict, Verdict::kFail);
+  EXPECT_EQ(r.reason, "exit status 1, expected 0");
+  CheckResult unknown = EvaluateCheck(Spec("x"), Exec(-1, ""));
+  EXPECT_THAT(unknown.reason, HasSubstr("exit status unknown"));
+  CheckResult any = EvaluateCheck(Spec("false", std::nullopt), Exec(1, ""));
+  EXPECT_EQ(any.verdict, Verdict::kPass) << "no exit status expected";
+  CheckResult two = EvaluateCheck(Spec("exit 2", 2), Exec(2, ""));
+  EXPECT_EQ(two.verdict, Verdict::kPass);
+}
+
+TEST(EvaluateCheck, StdoutDidNotMatch) {
+  CheckResult r =
+      EvaluateCheck(Spec("ps", 0, "dropbear"), Exec(0, "1 init\n2 sshd\n"));
+  EXPECT_EQ(r.verdict, Verdict::kFail);
+  EXPECT_EQ(r.reason, "stdout did not match /dropbear/");
+}
+
+TEST(EvaluateCheck, StdoutMatchedForbiddenPattern) {
+  CheckResult r = EvaluateCheck(Spec("dmesg", 0, "", "(BUG|Oops):"),
+                                Exec(0, "ok\nBUG: soft lockup\nok\n"));
+  EXPECT_EQ(r.verdict, Verdict::kFail);
+  EXPECT_THAT(r.reason, HasSubstr("stdout matched /(BUG|Oops):/"));
+  EXPECT_THAT(r.reason, HasSubstr("\"BUG:\""));
+}
+
+TEST(EvaluateCheck, EveryFailureIsNamed) {
+  CheckResult r = EvaluateCheck(Spec("x", 0, "^ready$", "error"),
+                                Exec(3, "error: not ready\n"));
+  EXPECT_EQ(r.verdict, Verdict::kFail);
+  EXPECT_THAT(r.reason, HasSubstr("exit status 3, expected 0"));
+  EXPECT_THAT(r.reason, HasSubstr("stdout did not match /^ready$/"));
+  EXPECT_THAT(r.reason, HasSubstr("stdout matched /error/"));
+}
+
+TEST(EvaluateCheck, MultilineAnchorsMatchAtLineEnds) {
+  EXPECT_EQ(EvaluateCheck(Spec("x", 0, "^ready$"), Exec(0, "a\nready\nb\n"))
+                .verdict,
+            Verdict::kPass);
+  EXPECT_EQ(EvaluateCheck(Spec("x", 0, "^ready$"), Exec(0, "not ready\n"))
+                .verdict,
+            Verdict::kFail);
+  // Small outputs are searched whole: a pattern may span lines.
+  EXPECT_EQ(EvaluateCheck(Spec("x", 0, "a\\nready"), Exec(0, "a\nready\n"))
+                .verdict,
+            Verdict::kPass);
+}
+
+TEST(EvaluateCheck, InvalidRegexIsAnErrorNamingIt) {
+  CheckResult r = EvaluateCheck(Spec("x", 0, "(unclosed"), Exec(0, "x"));
+  EXPECT_EQ(r.verdict, Verdict::kError);
+  EXPECT_THAT(r.reason, HasSubstr("invalid regex /(unclosed/"));
+  EXPECT_THAT(r.reason, HasSubstr("stdout_matches"));
+  CheckResult n = EvaluateCheck(Spec("x", 0, "", "[z-a]"), Exec(0, "x"));
+  EXPECT_EQ(n.verdict, Verdict::kError);
+  EXPECT_THAT(n.reason, HasSubstr("stdout_not_matches"));
+}
+
+TEST(EvaluateCheck, LargeOutputIsSearchedSafely) {
+  // A 40 KiB line overflows an 8 MiB stack in a whole-text std::regex search
+  // for ".*dropbear"; it is searched in bounded windows instead.
+  std::string long_line(40 * 1024, 'a');
+  CheckResult r = EvaluateCheck(Spec("x", 0, ".*dropbear"),
+                                Exec(0, long_line + "\nservice dropbear\n"));
+  EXPECT_EQ(r.verdict, Verdict::kPass);
+  // A match inside the long line, across a window boundary.
+  std::string inside = long_line;
+  inside.replace(1020, 8, "dropbear");
+  EXPECT_EQ(EvaluateCheck(Spec("x", 0, "dropbear"), Exec(0, inside)).verdict,
+            Verdict::kPass);
+  // 1 MiB of output, many lines: line mode, fast for plain patterns.
+  std::string big;
+  while (big.size() < (1 << 20)) big += "some ordinary log line here\n";
+  big += "service dropbear running\n";
+  CheckResult hit = EvaluateCheck(Spec("x", 0, "^service dropbear"),
+                                  Exec(0, big));
+  EXPECT_EQ(hit.verdict, Verdict::kPass);
+  CheckResult miss = EvaluateCheck(Spec("x", 0, "^zzz$"), Exec(0, big));
+  EXPECT_EQ(miss.verdict, Verdict::kFail);
+  EXPECT_LE(hit.output_excerpt.size(), kExcerptBytes);
+  // The excerpt keeps the end of the output.
+  EXPECT_THAT(hit.output_excerpt, HasSubstr("dropbear running"));
+}
+
+TEST(EvaluateCheck, TruncatedOutputIsMentioned) {
+  ExecResult e = Exec(0, "partial");
+  e.truncated = true;
+  CheckResult r = EvaluateCheck(Spec("x", 0, "done"), e);
+  EXPECT_THAT(r.reason, HasSubstr("truncated"));
+}
+
+TEST(EvaluateCheck, ExcerptIncludesStderrAndIsSanitized) {
+  CheckResult r = EvaluateCheck(
+      Spec("x"), Exec(1, "\x1b[1;31mred\x1b[0m\r\nbell\x07\n", "bad\xff\n"));
+  EXPECT_EQ(r.output_excerpt, "red\nbell\n[stderr]\nbad?\n");
+}
+
+TEST(BoundedExcerpt, KeepsHeadAndTailWithinBound) {
+  std::string text = "HEAD" + std::string(10000, 'x') + "TAIL";
+  std::string e = BoundedExcerpt(text, 2048);
+  EXPECT_LE(e.size(), 2048u);
+  EXPECT_EQ(e.rfind("HEAD", 0), 0u);
+  EXPECT_EQ(e.substr(e.size() - 4), "TAIL");
+  EXPECT_THAT(e, HasSubstr("bytes omitted"));
+  EXPECT_EQ(BoundedExcerpt("short"), "short");
+  // Never cuts inside a UTF-8 character.
+  std::string utf8;
+  for (int i = 0; i < 2000; ++i) utf8 += "\xc3\xa9";  // é
+  std::string u = BoundedExcerpt(utf8, 100);
+  EXPECT_LE(u.size(), 100u);
+  EXPECT_EQ(SanitizeForDisplay(u), u) << "cut produced invalid UTF-8";
+}
+
+TEST(RunCheck, RunsTimesAndNamesTheChannel) {
+  FakeCommandChannel ch("serial");
+  ch.OnExact("uname -s", Exec(0, "Linux\n"));
+  CheckResult r = RunCheck(ch, Spec("uname -s", 0, "^Linux$"));
+  EXPECT_EQ(r.verdict, Verdict::kPass);
+  EXPECT_EQ(r.channel, "serial");
+  EXPECT_GE(r.duration_s, 0);
+  EXPECT_LT(r.duration_s, 1) << "measured, not copied from the fake";
+  ASSERT_EQ(ch.calls().size(), 1u);
+  EXPECT_EQ(ch.calls()[0].timeout, seconds(7));
+}
+
+TEST(RunCheck, ChannelTimeoutBecomesAnErrorVerdict) {
+  FakeCommandChannel ch;
+  ch.FailExact("sleep 60", "ssh root@127.0.0.1:2222: command 'sleep 60' "
+                           "timed out after 7.0 s");
+  CheckResult r = RunCheck(ch, Spec("sleep 60"));
+  EXPECT_EQ(r.verdict, Verdict::kError);
+  EXPECT_THAT(r.reason, HasSubstr("timed out"));
+  EXPECT_EQ(r.name, "probe");
+  EXPECT_EQ(r.command, "sleep 60");
+  EXPECT_EQ(r.channel, "ssh");
+}
+
+class InterruptingChannel : public CommandChannel {
+ public:
+  ExecResult Exec(const std::string&, Duration, size_t) override {
+    throw Interrupted("SIGINT");
+  }
+  std::string name() const override { return "ssh"; }
+};
+
+TEST(RunCheck, InterruptPropagates) {
+  InterruptingChannel ch;
+  EXPECT_THROW(RunCheck(ch, Spec("x")), Interrupted);
+}
+
+}  // namespace
+}  // namespace bootgate

@@ -1,0 +1,94 @@
+#include "metrics/sampler.h"
+
+#include <nlohmann/json.hpp>
+
+#include "metrics/text_util.h"
+#include "util/error.h"
+
+namespace bootgate {
+namespace {
+constexpr std::string_view kSeparator = "@@BOOTGATE@@";
+constexpr size_t kSampleOutputBytes = 256 * 1024;
+}  // namespace
+
+std::string SampleCommand(const std::string& disk_mount) {
+  // LC_ALL=C keeps coreutils' header in English; "--" keeps a mount that
+  // starts with "-" from being read as an option.
+  return "cat /proc/meminfo; echo " + std::string(kSeparator) +
+         "; LC_ALL=C df -P -k -- " + ShellQuote(disk_mount);
+}
+
+GuestSample ParseSampleOutput(std::string_view output,
+                              std::string_view disk_mount) {
+  // The separator at the start of a line (a serial console's echo of the
+  // command line also contains it, after "echo ").
+  size_t sep = output.find(kSeparator);
+  while (sep != std::string_view::npos && sep != 0 &&
+         output[sep - 1] != '\n') {
+    sep = output.find(kSeparator, sep + 1);
+  }
+  if (sep == std::string_view::npos) {
+    throw Error("guest sample", "the output lacks the separator line '" +
+                                    std::string(kSeparator) +
+                                    "' (did the guest's shell run it?)");
+  }
+  size_t after = output.find('\n', sep);
+  std::string_view df_text =
+      after == std::string_view::npos ? std::string_view{}
+                                      : output.substr(after + 1);
+  GuestSample s;
+  s.mem = ParseMeminfo(output.substr(0, sep));
+  s.disk = ParseDfPosix(df_text, disk_mount);
+  return s;
+}
+
+GuestSample TakeSample(CommandChannel& channel, const std::string& disk_mount,
+                       Duration timeout, const Clock* clock, TimePoint t0) {
+  ExecResult r = channel.Exec(SampleCommand(disk_mount), timeout,
+                              kSampleOutputBytes);
+  if (r.exit_status != 0) {
+    std::string err(Trim(r.stderr_text.substr(0, 300)));
+    throw Error("guest sample",
+                "sampling RAM and disk of '" + disk_mount + "' over " +
+                    channel.name() + " exited with status " +
+                    std::to_string(r.exit_status) +
+                    (err.empty() ? "" : ": " + err));
+  }
+  GuestSample s = ParseSampleOutput(r.stdout_text, disk_mount);
+  if (clock) s.t_s = ToSeconds(clock->Now() - t0);
+  return s;
+}
+
+QemuImgInfo ParseQemuImgInfo(std::string_view json) {
+  const std::string context = "qemu-img info --output=json";
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(json);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(context, std::string("is not valid JSON: ") + e.what());
+  }
+  if (!j.is_object()) throw Error(context, "is not a JSON object");
+  auto number = [&](const char* key) {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_number()) {
+      throw Error(context, std::string("has no numeric \"") + key + "\"");
+    }
+    double v = it->get<double>();
+    if (v < 0) throw Error(context, std::string("has a negative ") + key);
+    return v / (1024.0 * 1024.0);
+  };
+  QemuImgInfo info;
+  auto fmt = j.find("format");
+  if (fmt == j.end() || !fmt->is_string()) {
+    throw Error(context, "has no string \"format\"");
+  }
+  info.format = fmt->get<std::string>();
+  if (auto f = j.find("filename"); f != j.end() && f->is_string()) {
+    info.filename = f->get<std::string>();
+  }
+  info.virtual_mib = number("virtual-size");
+  info.allocated_mib = number("actual-size");
+  return info;
+}
+
+}  // namespace bootgate

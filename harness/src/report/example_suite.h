@@ -1,0 +1,23 @@
+// Test-only fixtures for the reporters: a small but complete SuiteResult and
+// a golden-file comparison helper (BOOTGATE_UPDATE_GOLDEN=1 rewrites goldens).
+#pragma once
+
+#include <string>
+
+#include "report/result.h"
+
+namespace bootgate::testing {
+
+/// Two scenarios x two profiles with every RunResult field set: a warm-up,
+/// a failing budget (photon-minimal/hyperv-gen2 boot_s), a failed check, a
+/// kernel panic and a timeout (alpine-virt/hyperv-gen2), phases, milestones,
+/// warnings (noisy host, profile not honoured) and aggregates.
+SuiteResult ExampleSuite();
+
+/// Absolute path of harness/src/report/testdata/<name>.
+std::string GoldenPath(const std::string& name);
+/// Compares `actual` with the golden file (gtest failure on mismatch, with
+/// the first differing line); rewrites it when BOOTGATE_UPDATE_GOLDEN=1.
+void ExpectGolden(const std::string& name, const std::string& actual);
+
+}  // namespace bootgate::testing

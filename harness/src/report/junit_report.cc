@@ -1,0 +1,313 @@
+#include "report/junit_report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <vector>
+
+#include "report/render_util.h"
+
+namespace bootgate {
+namespace {
+
+using report_internal::FormatMetric;
+using report_internal::FormatNumber;
+using report_internal::RunGroup;
+using report_internal::XmlAttrEscape;
+using report_internal::XmlEscape;
+
+struct Outcome {
+  enum Kind { kPassed, kFailure, kError, kSkipped } kind = kPassed;
+  std::string type;     ///< failure/error type attribute
+  std::string message;  ///< one line
+  std::string body;     ///< details (escaped on output)
+};
+
+struct TestCase {
+  std::string name;
+  std::string classname;
+  double time_s = 0;
+  Outcome outcome;
+};
+
+std::string BudgetName(const BudgetResult& b) {
+  return fmt::format("{} <= {} ({})", b.metric, FormatNumber(b.limit, 3),
+                     b.statistic);
+}
+
+std::string RunLabel(const RunResult& r) {
+  return fmt::format("{} / {} iteration {} attempt {}", r.scenario, r.profile,
+                     r.iteration, r.attempt);
+}
+
+std::string RunDetails(const RunResult& r) {
+  std::string body = fmt::format("run: {}\nverdict: {}\nreason: {}\n",
+                                 RunLabel(r), ToString(r.verdict), r.reason);
+  if (!r.failure_class.empty()) body += "failure class: " + r.failure_class + "\n";
+  if (!r.phase.empty()) body += "phase: " + r.phase + "\n";
+  if (!r.accelerator.empty()) body += "accelerator: " + r.accelerator + "\n";
+  if (!r.run_dir.empty()) body += "run dir: " + r.run_dir + "\n";
+  for (const VmPhaseInfo& p : r.vm_phases) {
+    if (!p.console_log.empty()) body += "console log (" + p.name + "): " + p.console_log + "\n";
+  }
+  if (!r.console_tail.empty()) {
+    body += "console tail:\n";
+    for (const std::string& line : r.console_tail) body += "  " + line + "\n";
+  }
+  return body;
+}
+
+Outcome BudgetOutcome(const BudgetResult& b) {
+  Outcome o;
+  std::string summary = fmt::format(
+      "{} {} = {}, budget {}, margin {} ({}%)", b.metric, b.statistic,
+      FormatMetric(b.metric, b.value), FormatMetric(b.metric, b.limit),
+      FormatNumber(b.margin, 3), FormatNumber(b.margin_pct, 1));
+  std::string body = summary + "\n";
+  if (!b.note.empty()) body += "note: " + b.note + "\n";
+  switch (b.verdict) {
+    case Verdict::kPass: break;
+    case Verdict::kInconclusive:
+      o = {Outcome::kFailure, "inconclusive",
+           "inconclusive: " + summary + (b.note.empty() ? "" : "; " + b.note),
+           body};
+      break;
+    case Verdict::kSkipped:
+      o = {Outcome::kSkipped, "", b.note.empty() ? "budget skipped" : b.note, ""};
+      break;
+    case Verdict::kError:
+    case Verdict::kInterrupted:
+      o = {Outcome::kError, "could-not-measure", summary, body};
+      break;
+    case Verdict::kFail:
+      o = {Outcome::kFailure, "budget", "budget exceeded: " + summary, body};
+      break;
+  }
+  return o;
+}
+
+Outcome CheckOutcome(const CheckResult& c) {
+  Outcome o;
+  std::string body = fmt::format("command: {}\nchannel: {}\nexit status: {}\n",
+                                 c.command, c.channel, c.exit_status);
+  if (!c.reason.empty()) body += "reason: " + c.reason + "\n";
+  if (!c.output_excerpt.empty()) body += "output:\n" + c.output_excerpt;
+  switch (c.verdict) {
+    case Verdict::kPass: break;
+    case Verdict::kSkipped:
+      o = {Outcome::kSkipped, "", c.reason.empty() ? "check skipped" : c.reason, ""};
+      break;
+    case Verdict::kError:
+    case Verdict::kInterrupted:
+      o = {Outcome::kError, "could-not-measure",
+           "check '" + c.name + "' could not run: " + c.reason, body};
+      break;
+    case Verdict::kFail:
+    case Verdict::kInconclusive:
+      o = {Outcome::kFailure, "check", "check '" + c.name + "' failed: " + c.reason,
+           body};
+      break;
+  }
+  return o;
+}
+
+Outcome BootOutcome(const RunResult& r) {
+  bool explained = false;
+  for (const BudgetResult& b : r.budgets) explained |= b.verdict != Verdict::kPass;
+  for (const CheckResult& c : r.checks) explained |= c.verdict != Verdict::kPass;
+  std::string message = r.reason;
+  if (!r.failure_class.empty()) message = r.failure_class + ": " + message;
+  switch (r.verdict) {
+    case Verdict::kPass:
+      return {};
+    case Verdict::kSkipped:
+      return {Outcome::kSkipped, "", r.reason.empty() ? "skipped" : r.reason, ""};
+    case Verdict::kError:
+    case Verdict::kInterrupted:
+      return {Outcome::kError,
+              r.verdict == Verdict::kError ? "could-not-measure" : "interrupted",
+              message, RunDetails(r)};
+    case Verdict::kFail:
+    case Verdict::kInconclusive:
+      // A failed budget or check has its own testcase; the boot itself only
+      // fails when nothing else explains the verdict (panic, timeout...).
+      if (explained && r.failure_class.empty()) return {};
+      return {Outcome::kFailure,
+              r.failure_class.empty() ? "boot" : r.failure_class, message,
+              RunDetails(r)};
+  }
+  return {};
+}
+
+void AppendCase(std::string& out, const TestCase& tc) {
+  out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{}\"",
+                     XmlEscape(tc.classname), XmlEscape(tc.name),
+                     FormatNumber(tc.time_s, 3));
+  const Outcome& o = tc.outcome;
+  if (o.kind == Outcome::kPassed) {
+    out += "/>\n";
+    return;
+  }
+  out += ">\n";
+  switch (o.kind) {
+    case Outcome::kPassed: break;
+    case Outcome::kSkipped:
+      out += fmt::format("      <skipped message=\"{}\"/>\n", XmlAttrEscape(o.message));
+      break;
+    case Outcome::kFailure:
+    case Outcome::kError: {
+      const char* tag = o.kind == Outcome::kFailure ? "failure" : "error";
+      out += fmt::format("      <{} message=\"{}\" type=\"{}\">{}</{}>\n", tag,
+                         XmlAttrEscape(o.message), XmlAttrEscape(o.type),
+                         XmlEscape(o.body), tag);
+      break;
+    }
+  }
+  out += "    </testcase>\n";
+}
+
+void AppendProperty(std::string& out, const std::string& name,
+                    const std::string& value) {
+  out += fmt::format("      <property name=\"{}\" value=\"{}\"/>\n",
+                     XmlAttrEscape(name), XmlAttrEscape(value));
+}
+
+}  // namespace
+
+std::string RenderJUnit(const SuiteResult& suite) {
+  struct Suite {
+    std::string name;
+    std::string timestamp;
+    std::vector<std::pair<std::string, std::string>> properties;
+    std::vector<TestCase> cases;
+    int failures = 0, errors = 0, skipped = 0;
+    double time_s = 0;
+  };
+  std::vector<Suite> suites;
+  for (const RunGroup& g : report_internal::GroupRuns(suite)) {
+    Suite s;
+    s.name = g.scenario + " / " + g.profile;
+    std::string classname = "bootgate." + g.scenario + "." + g.profile;
+    auto counted = g.Counted();
+    const RunResult* last = counted.empty() ? nullptr : counted.back();
+    if (!counted.empty()) s.timestamp = counted.front()->started_at;
+    s.properties = {{"scenario", g.scenario},
+                    {"profile", g.profile},
+                    {"accelerator", g.Accelerator()},
+                    {"backend", g.Backend()},
+                    {"verdict", ToString(g.GroupVerdict())},
+                    {"iterations", std::to_string(counted.size())}};
+    if (!suite.build_id.empty()) s.properties.push_back({"build", suite.build_id});
+    if (g.aggregate != nullptr && !g.aggregate->reason.empty()) {
+      s.properties.push_back({"reason", g.aggregate->reason});
+    }
+    if (last != nullptr) {
+      if (!last->hypervisor_version.empty()) {
+        s.properties.push_back({"hypervisor", last->hypervisor_version});
+      }
+      for (const PhaseResult& p : last->phases) {
+        s.properties.push_back(
+            {"phase." + p.name + "_s", FormatNumber(p.duration_s(), 3)});
+      }
+    }
+    // Metric properties: the aggregate's judged statistic (median) when
+    // there is one, else the last counted run's value.
+    if (g.aggregate != nullptr && !g.aggregate->stats.empty()) {
+      for (const auto& [metric, st] : g.aggregate->stats) {
+        s.properties.push_back({"metric." + metric + ".median",
+                                FormatNumber(st.median, 3)});
+      }
+    } else if (last != nullptr) {
+      for (const auto& [metric, value] : last->metrics) {
+        s.properties.push_back({"metric." + metric, FormatNumber(value, 3)});
+      }
+    }
+    std::vector<std::string> warnings;
+    if (g.aggregate != nullptr) warnings = g.aggregate->warnings;
+    for (const RunResult* r : counted) {
+      for (const std::string& w : r->warnings) {
+        if (std::find(warnings.begin(), warnings.end(), w) == warnings.end()) {
+          warnings.push_back(w);
+        }
+      }
+    }
+    for (size_t i = 0; i < warnings.size(); ++i) {
+      s.properties.push_back({"warning." + std::to_string(i + 1), warnings[i]});
+    }
+
+    bool several = counted.size() > 1;
+    for (const RunResult* r : counted) {
+      std::string suffix =
+          several ? fmt::format(" [iteration {}]", r->iteration) : "";
+      auto it = r->metrics.find("boot_s");
+      double boot_time = it != r->metrics.end() ? it->second : r->wall_s;
+      s.cases.push_back({"boot" + suffix, classname, boot_time, BootOutcome(*r)});
+      for (const CheckResult& c : r->checks) {
+        s.cases.push_back({"check: " + c.name + suffix, classname, c.duration_s,
+                           CheckOutcome(c)});
+      }
+      s.time_s += r->wall_s;
+    }
+    if (g.aggregate != nullptr) {
+      for (const BudgetResult& b : g.aggregate->budgets) {
+        s.cases.push_back({BudgetName(b), classname, 0, BudgetOutcome(b)});
+      }
+    } else {
+      for (const RunResult* r : counted) {
+        std::string suffix =
+            several ? fmt::format(" [iteration {}]", r->iteration) : "";
+        for (const BudgetResult& b : r->budgets) {
+          s.cases.push_back({BudgetName(b) + suffix, classname, 0, BudgetOutcome(b)});
+        }
+      }
+    }
+    for (const TestCase& tc : s.cases) {
+      s.failures += tc.outcome.kind == Outcome::kFailure;
+      s.errors += tc.outcome.kind == Outcome::kError;
+      s.skipped += tc.outcome.kind == Outcome::kSkipped;
+    }
+    suites.push_back(std::move(s));
+  }
+
+  int tests = 0, failures = 0, errors = 0, skipped = 0;
+  double time_s = 0;
+  for (const Suite& s : suites) {
+    tests += static_cast<int>(s.cases.size());
+    failures += s.failures;
+    errors += s.errors;
+    skipped += s.skipped;
+    time_s += s.time_s;
+  }
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format(
+      "<testsuites name=\"bootgate\" tests=\"{}\" failures=\"{}\" errors=\"{}\" "
+      "skipped=\"{}\" time=\"{}\">\n",
+      tests, failures, errors, skipped, FormatNumber(time_s, 3));
+  for (const Suite& s : suites) {
+    out += fmt::format(
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" "
+        "skipped=\"{}\" time=\"{}\"",
+        XmlEscape(s.name), s.cases.size(), s.failures, s.errors, s.skipped,
+        FormatNumber(s.time_s, 3));
+    if (!s.timestamp.empty()) {
+      out += fmt::format(" timestamp=\"{}\"", XmlEscape(s.timestamp));
+    }
+    if (!suite.host.empty()) {
+      out += fmt::format(" hostname=\"{}\"", XmlEscape(suite.host));
+    }
+    out += ">\n    <properties>\n";
+    for (const auto& [name, value] : s.properties) {
+      std::string line;
+      AppendProperty(line, name, value);
+      out += line;
+    }
+    out += "    </properties>\n";
+    for (const TestCase& tc : s.cases) AppendCase(out, tc);
+    out += "  </testsuite>\n";
+  }
+  out += "</testsuites>\n";
+  return out;
+}
+
+}  // namespace bootgate

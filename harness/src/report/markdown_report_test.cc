@@ -1,0 +1,62 @@
+#include "report/markdown_report.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "report/example_suite.h"
+
+namespace bootgate {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::ExampleSuite;
+
+TEST(MarkdownReportTest, MatchesGolden) {
+  testing::ExpectGolden("summary.md", RenderMarkdown(ExampleSuite()));
+}
+
+TEST(MarkdownReportTest, HeadlineTableAndSections) {
+  std::string md = RenderMarkdown(ExampleSuite());
+  EXPECT_EQ(md.rfind("## bootgate: **FAIL**\n", 0), 0u);
+  EXPECT_THAT(md, HasSubstr("| photon-minimal | hyperv-gen2 | tcg | boot_s | 51.15 s (median) "
+                            "| <= 45 s | -6.15 s (-13.7%) | **fail** |"));
+  EXPECT_THAT(md, HasSubstr("| photon-minimal | qemu-kvm | tcg | install_s | 18.5 s (median) "
+                            "| <= 20 s | +1.5 s (+7.5%) | pass |"));
+  EXPECT_THAT(md, HasSubstr("### Failed checks"));
+  EXPECT_THAT(md, HasSubstr("**dropbear listening** fail"));
+  EXPECT_THAT(md, HasSubstr("### Failures"));
+  EXPECT_THAT(md, HasSubstr("(kernel-panic)"));
+  EXPECT_THAT(md, HasSubstr("### Warnings"));
+  EXPECT_THAT(md, HasSubstr("noisy host"));
+  EXPECT_THAT(md, HasSubstr("profile not honoured"));
+  EXPECT_THAT(md, HasSubstr("`report.json` · `junit.xml` · `report.html`"));
+  EXPECT_THAT(md, Not(HasSubstr("\x01")));
+}
+
+TEST(MarkdownReportTest, EscapesPipesAndHtmlInCells) {
+  SuiteResult suite = ExampleSuite();
+  suite.aggregates[0].scenario = "a|b";
+  for (RunResult& r : suite.runs) {
+    if (r.scenario == "photon-minimal" && r.profile == "qemu-kvm") r.scenario = "a|b";
+  }
+  suite.runs[6].reason = "<img src=x> | broken\nline";
+  std::string md = RenderMarkdown(suite);
+  EXPECT_THAT(md, HasSubstr("| a\\|b | qemu-kvm |"));
+  EXPECT_THAT(md, HasSubstr("&lt;img src=x&gt; \\| broken line"));
+  EXPECT_THAT(md, Not(HasSubstr("<img")));
+}
+
+TEST(MarkdownReportTest, PassingSuite) {
+  SuiteResult suite = ExampleSuite();
+  suite.runs.resize(3);
+  suite.aggregates.resize(1);
+  suite.verdict = Verdict::kPass;
+  std::string md = RenderMarkdown(suite, {.artifacts = {}, .console_tail_lines = 0});
+  EXPECT_EQ(md.rfind("## bootgate: **PASS**\n", 0), 0u);
+  EXPECT_THAT(md, Not(HasSubstr("### Failures")));
+  EXPECT_THAT(md, Not(HasSubstr("Artifacts")));
+}
+
+}  // namespace
+}  // namespace bootgate

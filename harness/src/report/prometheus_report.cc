@@ -1,0 +1,340 @@
+#include "report/prometheus_report.h"
+
+#include <prometheus/collectable.h>
+#include <prometheus/exposer.h>
+#include <prometheus/gateway.h>
+#include <prometheus/gauge.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/text_serializer.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <tuple>
+
+#include "report/render_util.h"
+#include "util/error.h"
+
+namespace bootgate {
+namespace {
+
+using Labels = std::map<std::string, std::string>;
+
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() > suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string SanitizeName(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    out += std::isalnum(static_cast<unsigned char>(c)) || c == '_' ? c : '_';
+  }
+  return out;
+}
+
+// Families are created on first use and looked up by name afterwards, so a
+// name is registered once per registry.
+class Families {
+ public:
+  explicit Families(prometheus::Registry& registry) : registry_(registry) {}
+  void Set(const std::string& name, const std::string& help,
+           const Labels& labels, double value) {
+    auto it = families_.find(name);
+    if (it == families_.end()) {
+      auto& family =
+          prometheus::BuildGauge().Name(name).Help(help).Register(registry_);
+      it = families_.emplace(name, &family).first;
+    }
+    it->second->Add(labels).Set(value);
+  }
+
+ private:
+  prometheus::Registry& registry_;
+  std::map<std::string, prometheus::Family<prometheus::Gauge>*> families_;
+};
+
+std::string HelpFor(const PrometheusMetricName& m, const std::string& key) {
+  return "bootgate metric " + key + " of the latest counted run" +
+         (m.unit.empty() ? "" : ", in " + m.unit);
+}
+
+void FillRun(Families& f, const RunResult& r, const std::string& build_id) {
+  const Labels base = {{"scenario", r.scenario},
+                       {"profile", r.profile},
+                       {"accelerator", r.accelerator},
+                       {"backend", r.backend},
+                       {"build", build_id}};
+  auto with = [&](const std::string& k, const std::string& v) {
+    Labels l = base;
+    l[k] = v;
+    return l;
+  };
+  f.Set("bootgate_run_passed", "1 if the latest counted run passed, else 0",
+        base, r.verdict == Verdict::kPass ? 1 : 0);
+  for (Verdict v : {Verdict::kPass, Verdict::kFail, Verdict::kError,
+                    Verdict::kInterrupted, Verdict::kInconclusive,
+                    Verdict::kSkipped}) {
+    f.Set("bootgate_run_verdict",
+          "1 for the verdict of the latest counted run, 0 for the others",
+          with("verdict", ToString(v)), r.verdict == v ? 1 : 0);
+  }
+  if (auto t = report_internal::ParseRfc3339(r.started_at)) {
+    f.Set("bootgate_run_timestamp_seconds",
+          "Unix time the latest counted run started", base, *t);
+  }
+  f.Set("bootgate_run_duration_seconds",
+        "Wall-clock duration of the latest counted run", base, r.wall_s);
+  f.Set("bootgate_run_iteration", "Iteration number of the exported run", base,
+        r.iteration);
+  for (const auto& [key, value] : r.metrics) {
+    PrometheusMetricName m = PrometheusNameFor(key);
+    f.Set(m.name, HelpFor(m, key), base, value * m.scale);
+  }
+  for (const BudgetResult& b : r.budgets) {
+    PrometheusMetricName m = PrometheusNameFor(b.metric);
+    std::string name = "bootgate_budget" + (m.unit.empty() ? "" : "_" + m.unit);
+    f.Set(name, "Budget (upper limit) of a bootgate metric" +
+                    (m.unit.empty() ? std::string() : ", in " + m.unit),
+          with("metric", m.base), b.limit * m.scale);
+  }
+  for (const BudgetResult& b : r.budgets) {
+    f.Set("bootgate_budget_passed", "1 if the metric met its budget, else 0",
+          with("metric", PrometheusNameFor(b.metric).base),
+          b.verdict == Verdict::kPass ? 1 : 0);
+  }
+  for (const CheckResult& c : r.checks) {
+    f.Set("bootgate_check_passed", "1 if the conformance check passed, else 0",
+          with("check", c.name), c.verdict == Verdict::kPass ? 1 : 0);
+  }
+  for (const PhaseResult& p : r.phases) {
+    f.Set("bootgate_boot_phase_seconds", "Duration of a boot phase",
+          with("phase", p.name), p.duration_s());
+  }
+}
+
+std::vector<prometheus::MetricFamily> SortedCollect(
+    const prometheus::Registry& registry) {
+  auto families = registry.Collect();
+  for (auto& family : families) {
+    std::sort(family.metric.begin(), family.metric.end(),
+              [](const prometheus::ClientMetric& a,
+                 const prometheus::ClientMetric& b) { return a.label < b.label; });
+  }
+  return families;
+}
+
+struct GatewayUrl {
+  std::string host;  ///< "http://127.0.0.1"
+  std::string port;
+};
+
+GatewayUrl ParseGatewayUrl(const std::string& url) {
+  std::string rest = url;
+  std::string scheme = "http";
+  auto sep = rest.find("://");
+  if (sep != std::string::npos) {
+    scheme = rest.substr(0, sep);
+    rest = rest.substr(sep + 3);
+  }
+  if (scheme != "http" && scheme != "https") {
+    throw Error(url, "Pushgateway URL must start with http:// or https://");
+  }
+  auto slash = rest.find('/');
+  if (slash != std::string::npos) {
+    if (rest.substr(slash) != "/") {
+      throw Error(url, "Pushgateway URL must not have a path; give "
+                       "scheme://host:port");
+    }
+    rest = rest.substr(0, slash);
+  }
+  std::string host = rest, port = scheme == "https" ? "443" : "80";
+  auto colon = rest.rfind(':');
+  if (colon != std::string::npos && rest.find(']', colon) == std::string::npos) {
+    host = rest.substr(0, colon);
+    port = rest.substr(colon + 1);
+  }
+  if (host.empty() || port.empty() ||
+      !std::all_of(port.begin(), port.end(), ::isdigit)) {
+    throw Error(url, "not a valid Pushgateway URL; expected http://host:port");
+  }
+  return {scheme + "://" + host, port};
+}
+
+// Pushgateway grouping-key values travel in the URL path; values that are not
+// plain URL-safe text use the gateway's base64url form (label@base64/value).
+std::pair<std::string, std::string> GroupingLabel(const std::string& name,
+                                                  const std::string& value) {
+  bool plain = !value.empty() &&
+               std::all_of(value.begin(), value.end(), [](char c) {
+                 return std::isalnum(static_cast<unsigned char>(c)) ||
+                        c == '-' || c == '_' || c == '.';
+               });
+  if (plain) return {name, value};
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < value.size(); i += 3) {
+    uint32_t n = (uint8_t(value[i]) << 16) | (uint8_t(value[i + 1]) << 8) |
+                 uint8_t(value[i + 2]);
+    for (int k = 18; k >= 0; k -= 6) out += kAlphabet[(n >> k) & 63];
+  }
+  if (i + 1 == value.size()) {
+    uint32_t n = uint8_t(value[i]) << 16;
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == value.size()) {
+    uint32_t n = (uint8_t(value[i]) << 16) | (uint8_t(value[i + 1]) << 8);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += kAlphabet[(n >> 6) & 63];
+    out += '=';
+  }
+  // An empty value is spelled "=" in the base64 form.
+  return {name + "@base64", out.empty() ? "=" : out};
+}
+
+}  // namespace
+
+PrometheusMetricName PrometheusNameFor(const std::string& key) {
+  PrometheusMetricName m;
+  std::string base = key;
+  struct Suffix {
+    const char* suffix;
+    const char* unit;
+    double scale;
+  };
+  static const Suffix kSuffixes[] = {{"_s", "seconds", 1},
+                                     {"_ms", "seconds", 1e-3},
+                                     {"_mib", "bytes", 1048576.0},
+                                     {"_kib", "bytes", 1024.0},
+                                     {"_gib", "bytes", 1073741824.0},
+                                     {"_bytes", "bytes", 1}};
+  for (const Suffix& s : kSuffixes) {
+    if (EndsWith(key, s.suffix)) {
+      base = key.substr(0, key.size() - std::string(s.suffix).size());
+      m.unit = s.unit;
+      m.scale = s.scale;
+      break;
+    }
+  }
+  if (base == "ram" || base == "disk") base += "_used";
+  m.base = SanitizeName(base);
+  m.name = "bootgate_" + m.base + (m.unit.empty() ? "" : "_" + m.unit);
+  return m;
+}
+
+std::vector<RunResult> LatestCountedRuns(const std::vector<RunResult>& runs) {
+  std::vector<RunResult> out;
+  std::map<std::pair<std::string, std::string>, size_t> index;
+  for (const RunResult& r : runs) {
+    if (r.warmup) continue;
+    auto key = std::make_pair(r.scenario, r.profile);
+    auto it = index.find(key);
+    if (it == index.end()) {
+      index[key] = out.size();
+      out.push_back(r);
+      continue;
+    }
+    RunResult& current = out[it->second];
+    if (std::tie(r.iteration, r.attempt) >=
+        std::tie(current.iteration, current.attempt)) {
+      current = r;
+    }
+  }
+  return out;
+}
+
+void FillRegistry(prometheus::Registry& registry,
+                  const std::vector<RunResult>& latest,
+                  const std::string& build_id) {
+  Families families(registry);
+  for (const RunResult& r : LatestCountedRuns(latest)) {
+    FillRun(families, r, build_id);
+  }
+}
+
+std::string RenderPrometheusText(const SuiteResult& suite) {
+  prometheus::Registry registry;
+  FillRegistry(registry, suite.runs, suite.build_id);
+  return prometheus::TextSerializer().Serialize(SortedCollect(registry));
+}
+
+void PushToGateway(const SuiteResult& suite, const std::string& url,
+                   const std::string& job) {
+  GatewayUrl gateway_url = ParseGatewayUrl(url);
+  for (const RunResult& run : LatestCountedRuns(suite.runs)) {
+    auto registry = std::make_shared<prometheus::Registry>();
+    FillRegistry(*registry, {run}, suite.build_id);
+    prometheus::Labels grouping;
+    grouping.insert(GroupingLabel("scenario", run.scenario));
+    grouping.insert(GroupingLabel("profile", run.profile));
+    prometheus::Gateway gateway(gateway_url.host, gateway_url.port, job, grouping);
+    gateway.RegisterCollectable(registry);
+    // Push() is HTTP PUT: it replaces every metric of this grouping key.
+    int status = gateway.Push();
+    if (status < 200 || status >= 300) {
+      throw Error(url, status <= 0
+                           ? "could not reach the Pushgateway (curl error " +
+                                 std::to_string(-status) + ") to push " +
+                                 run.scenario + "/" + run.profile
+                           : "the Pushgateway answered HTTP " +
+                                 std::to_string(status) + " to the push of " +
+                                 run.scenario + "/" + run.profile);
+    }
+  }
+}
+
+class MetricsServer::Collector : public prometheus::Collectable {
+ public:
+  Collector(std::function<std::vector<RunResult>()> provider, std::string build_id)
+      : provider_(std::move(provider)), build_id_(std::move(build_id)) {}
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    prometheus::Registry registry;
+    double failed = 0;
+    try {
+      FillRegistry(registry, provider_(), build_id_);
+    } catch (const std::exception&) {
+      // A scrape must still answer; the error is visible as a series.
+      failed = 1;
+    }
+    prometheus::BuildGauge()
+        .Name("bootgate_scrape_error")
+        .Help("1 if reading the latest runs failed during this scrape")
+        .Register(registry)
+        .Add({})
+        .Set(failed);
+    return SortedCollect(registry);
+  }
+
+ private:
+  std::function<std::vector<RunResult>()> provider_;
+  std::string build_id_;
+};
+
+MetricsServer::MetricsServer(const std::string& bind,
+                             std::function<std::vector<RunResult>()> provider,
+                             std::string build_id)
+    : collector_(std::make_shared<Collector>(std::move(provider),
+                                             std::move(build_id))) {
+  try {
+    exposer_ = std::make_unique<prometheus::Exposer>(bind, 2);
+  } catch (const std::exception& e) {
+    throw Error(bind, std::string("cannot serve /metrics there (address in use "
+                                  "or invalid?): ") +
+                          e.what());
+  }
+  exposer_->RegisterCollectable(collector_);
+}
+
+MetricsServer::~MetricsServer() = default;
+
+int MetricsServer::port() const {
+  auto ports = exposer_->GetListeningPorts();
+  return ports.empty() ? 0 : ports.front();
+}
+
+}  // namespace bootgate

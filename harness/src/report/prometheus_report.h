@@ -1,0 +1,98 @@
+// Prometheus reporter: the latest result of each scenario x profile as gauges,
+// pushed to a Pushgateway after `bootgate run` or scraped from `bootgate
+// serve`, so that Grafana can chart metrics against budgets and Alertmanager
+// can page on breaches (see dashboards/).
+//
+// Naming scheme (base units, one consistent rule):
+//   metric key "<name>_s"     -> bootgate_<name>_seconds        (value as is)
+//   metric key "<name>_ms"    -> bootgate_<name>_seconds        (/ 1000)
+//   metric key "<name>_mib"   -> bootgate_<name>_bytes          (* 2^20)
+//   metric key "<name>_kib"   -> bootgate_<name>_bytes          (* 2^10)
+//   metric key "<name>_bytes" -> bootgate_<name>_bytes
+//   anything else             -> bootgate_<name>                (unitless)
+// with "ram" and "disk" named "ram_used" and "disk_used" (boot_s ->
+// bootgate_boot_seconds, ram_mib -> bootgate_ram_used_bytes, image_mib ->
+// bootgate_image_bytes). Budgets: bootgate_budget_seconds{metric="boot"},
+// bootgate_budget_bytes{metric="ram_used"} (label = the metric's base name).
+// Other series: bootgate_run_passed (0/1), bootgate_run_verdict{verdict=...}
+// (1 for the run's verdict, 0 for the others), bootgate_budget_passed
+// {metric}, bootgate_check_passed{check}, bootgate_boot_phase_seconds{phase},
+// bootgate_run_timestamp_seconds, bootgate_run_duration_seconds,
+// bootgate_run_iteration. Every series carries the labels scenario, profile,
+// accelerator, backend and build (the build id).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <prometheus/registry.h>
+
+#include "report/result.h"
+
+namespace prometheus {
+class Exposer;
+}
+
+namespace bootgate {
+
+/// How a RunResult metric key maps to a Prometheus series.
+struct PrometheusMetricName {
+  std::string name;   ///< "bootgate_ram_used_bytes"
+  std::string base;   ///< "ram_used" (the `metric` label of budgets)
+  std::string unit;   ///< "seconds" | "bytes" | ""
+  double scale = 1;   ///< multiply the bootgate value by this
+};
+/// Applies the naming scheme above; characters outside [a-zA-Z0-9_] become _.
+PrometheusMetricName PrometheusNameFor(const std::string& metric_key);
+
+/// The runs whose values are exported: for each scenario x profile the LAST
+/// counted iteration (not warm-up; highest iteration, then highest attempt,
+/// then latest in the vector). Exporting one real run (not the aggregate
+/// median) keeps every series a value that was really measured, and gives
+/// Prometheus one sample per run to compute medians over time from.
+std::vector<RunResult> LatestCountedRuns(const std::vector<RunResult>& runs);
+
+/// Adds the gauges for LatestCountedRuns(latest) to `registry`. Budgets are
+/// the run's own (limit of each judged metric).
+void FillRegistry(prometheus::Registry& registry,
+                  const std::vector<RunResult>& latest,
+                  const std::string& build_id);
+
+/// The suite's runs in the Prometheus text exposition format (families in a
+/// fixed order, series sorted by labels), via prometheus::TextSerializer.
+std::string RenderPrometheusText(const SuiteResult& suite);
+
+/// Pushes the suite to a Pushgateway at `url` ("http://127.0.0.1:9091"):
+/// one group per scenario x profile (grouping key job/scenario/profile),
+/// replaced with HTTP PUT so a new push replaces the previous one of the same
+/// scenario x profile and leaves the others alone. Throws Error naming the URL
+/// when the gateway is unreachable or answers outside 2xx.
+void PushToGateway(const SuiteResult& suite, const std::string& url,
+                   const std::string& job = "bootgate");
+
+/// Serves /metrics for Prometheus: every scrape calls `provider` (e.g. the
+/// latest runs from the history database) and exports them as FillRegistry
+/// does. A provider that throws yields bootgate_scrape_error 1 and no runs.
+class MetricsServer {
+ public:
+  /// Listens on `bind` ("127.0.0.1:9464"; port 0 picks a free port). Throws
+  /// Error naming the address if it cannot listen.
+  MetricsServer(const std::string& bind,
+                std::function<std::vector<RunResult>()> provider,
+                std::string build_id);
+  ~MetricsServer();
+  MetricsServer(const MetricsServer&) = delete;
+  MetricsServer& operator=(const MetricsServer&) = delete;
+
+  /// The port actually listened on.
+  int port() const;
+
+ private:
+  class Collector;
+  std::shared_ptr<Collector> collector_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+};
+
+}  // namespace bootgate

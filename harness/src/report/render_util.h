@@ -1,0 +1,61 @@
+// Helpers shared by the reporters (internal to bootgate_report): escaping for
+// XML/HTML/Markdown, compact number formatting, RFC 3339 parsing, and the
+// grouping of a suite's runs into scenario x profile groups.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "report/result.h"
+
+namespace bootgate::report_internal {
+
+/// Replaces bytes that are not valid UTF-8 with U+FFFD and drops code points
+/// that XML 1.0 forbids (C0 controls except tab/LF/CR, U+FFFE, U+FFFF).
+std::string SanitizeXmlText(std::string_view text);
+/// SanitizeXmlText plus escaping of & < > " ' (valid in text and attributes).
+std::string XmlEscape(std::string_view text);
+/// XmlEscape for attribute values: also encodes tab, LF and CR so that
+/// parsers do not normalise them to spaces.
+std::string XmlAttrEscape(std::string_view text);
+/// Same rules; HTML and XML escaping are identical for our needs.
+inline std::string HtmlEscape(std::string_view text) { return XmlEscape(text); }
+
+/// A number with at most `decimals` decimals, trailing zeros removed
+/// ("12.5", "45", "-0.25"). NaN/inf print as "nan"/"inf".
+std::string FormatNumber(double value, int decimals = 2);
+/// The unit a metric key carries in its name: "boot_s" -> "s",
+/// "ram_mib" -> "MiB", "image_bytes" -> "B"; "" when unknown.
+std::string MetricUnit(const std::string& metric);
+/// FormatNumber plus the unit: "12.5 s", "150 MiB".
+std::string FormatMetric(const std::string& metric, double value);
+
+/// Seconds since the Unix epoch for an RFC 3339 time
+/// ("2026-01-01T00:00:00.000Z", "...+02:00"); nullopt if it does not parse.
+std::optional<double> ParseRfc3339(const std::string& text);
+
+/// The runs and aggregate of one scenario x profile, in first-seen order.
+struct RunGroup {
+  std::string scenario;
+  std::string profile;
+  const AggregateResult* aggregate = nullptr;  ///< may be null
+  std::vector<const RunResult*> runs;          ///< every attempt, in order
+  /// Runs that count (not warm-up).
+  std::vector<const RunResult*> Counted() const;
+  /// The accelerator that really ran (aggregate's, else the last run's).
+  std::string Accelerator() const;
+  std::string Backend() const;
+  /// The group's verdict (aggregate's, else the runs' combined).
+  Verdict GroupVerdict() const;
+  /// Budgets judged for the group: the aggregate's, else the last counted
+  /// run's.
+  std::vector<BudgetResult> Budgets() const;
+};
+std::vector<RunGroup> GroupRuns(const SuiteResult& suite);
+
+/// "pass" -> "PASS".
+std::string UpperVerdict(Verdict v);
+
+}  // namespace bootgate::report_internal

@@ -1,0 +1,61 @@
+#include "report/render_util.h"
+
+#include <gtest/gtest.h>
+
+#include "report/example_suite.h"
+
+namespace bootgate::report_internal {
+namespace {
+
+TEST(RenderUtilTest, XmlEscapeEscapesAndDropsIllegalCharacters) {
+  EXPECT_EQ(XmlEscape("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&#39;");
+  EXPECT_EQ(XmlEscape(std::string("x\x01y\x1b[0m\tz\n", 10)), "xy[0m\tz\n");
+  EXPECT_EQ(XmlEscape(std::string("nul\0!", 5)), "nul!");
+  // Invalid UTF-8 becomes U+FFFD; valid multi-byte text passes.
+  EXPECT_EQ(XmlEscape("\xff"), "\xEF\xBF\xBD");
+  EXPECT_EQ(XmlEscape("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong
+  EXPECT_EQ(XmlEscape("caf\xC3\xA9 \xE2\x9C\x93"), "caf\xC3\xA9 \xE2\x9C\x93");
+  EXPECT_EQ(XmlEscape("\xEF\xBF\xBE"), "");  // U+FFFE is not an XML char
+  EXPECT_EQ(XmlAttrEscape("a\nb\tc"), "a&#10;b&#9;c");
+}
+
+TEST(RenderUtilTest, FormatNumberTrimsZeros) {
+  EXPECT_EQ(FormatNumber(12.5), "12.5");
+  EXPECT_EQ(FormatNumber(45.0), "45");
+  EXPECT_EQ(FormatNumber(-0.001), "0");
+  EXPECT_EQ(FormatNumber(1.23456, 3), "1.235");
+  EXPECT_EQ(FormatMetric("boot_s", 10.25), "10.25 s");
+  EXPECT_EQ(FormatMetric("ram_mib", 142.04), "142 MiB");
+  EXPECT_EQ(FormatMetric("count", 3), "3");
+}
+
+TEST(RenderUtilTest, ParseRfc3339) {
+  EXPECT_DOUBLE_EQ(*ParseRfc3339("2026-01-01T00:00:00.000Z"), 1767225600.0);
+  EXPECT_DOUBLE_EQ(*ParseRfc3339("2026-01-01T01:00:00.500+01:00"), 1767225600.5);
+  EXPECT_DOUBLE_EQ(*ParseRfc3339("1970-01-01T00:00:10Z"), 10.0);
+  EXPECT_FALSE(ParseRfc3339("yesterday"));
+  EXPECT_FALSE(ParseRfc3339("2026-01-01T00:00:00"));  // no zone
+  EXPECT_FALSE(ParseRfc3339("2026-13-01T00:00:00Z"));
+}
+
+TEST(RenderUtilTest, GroupRunsPairsRunsWithAggregates) {
+  SuiteResult suite = testing::ExampleSuite();
+  auto groups = GroupRuns(suite);
+  ASSERT_EQ(groups.size(), 4u);
+  EXPECT_EQ(groups[0].scenario, "photon-minimal");
+  EXPECT_EQ(groups[0].profile, "qemu-kvm");
+  EXPECT_EQ(groups[0].runs.size(), 3u);
+  EXPECT_EQ(groups[0].Counted().size(), 2u);
+  ASSERT_NE(groups[1].aggregate, nullptr);
+  EXPECT_EQ(groups[1].GroupVerdict(), Verdict::kFail);
+  EXPECT_EQ(groups[1].Budgets()[0].statistic, "median");
+  // Without an aggregate, the last counted run's budgets are the group's.
+  suite.aggregates.clear();
+  groups = GroupRuns(suite);
+  EXPECT_EQ(groups[0].Budgets()[0].statistic, "value");
+  EXPECT_DOUBLE_EQ(groups[0].Budgets()[0].value, 10.2);
+  EXPECT_EQ(groups[3].GroupVerdict(), Verdict::kFail);
+}
+
+}  // namespace
+}  // namespace bootgate::report_internal

@@ -1,0 +1,155 @@
+#include "runner/image_prep.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "util/error.h"
+#include "util/fs.h"
+
+namespace bootgate {
+namespace {
+
+CommandOutput MustRun(ProcessLauncher& launcher, const std::vector<std::string>& argv,
+                      double timeout_s, const std::string& what) {
+  CommandOutput out = RunCommand(launcher, argv, FromSeconds(timeout_s));
+  if (out.timed_out || !out.status.ok()) {
+    std::string err = out.stderr_text.empty() ? out.stdout_text : out.stderr_text;
+    if (err.size() > 1500) err = "..." + err.substr(err.size() - 1500);
+    throw Error(what, JoinArgv(argv) + " " +
+                          (out.timed_out ? "timed out" : out.status.Describe()) +
+                          (err.empty() ? "" : ": " + err));
+  }
+  return out;
+}
+
+std::string YamlQuote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string DetectDiskFormat(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, 4);
+  if (in.gcount() == 4 && magic[0] == 'Q' && magic[1] == 'F' && magic[2] == 'I' &&
+      static_cast<unsigned char>(magic[3]) == 0xfb)
+    return "qcow2";
+  return "raw";
+}
+
+bool LooksLikeIso(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(32769);
+  char id[5] = {};
+  in.read(id, 5);
+  return in.gcount() == 5 && std::string(id, 5) == "CD001";
+}
+
+void RunRecipe(ProcessLauncher& launcher, const std::string& recipe,
+               double timeout_s) {
+  if (recipe.empty()) return;
+  MustRun(launcher, {recipe}, timeout_s, "image recipe " + recipe);
+}
+
+void CreateOverlay(ProcessLauncher& launcher, const std::string& base,
+                   const std::string& format, const std::string& overlay) {
+  MustRun(launcher,
+          {"qemu-img", "create", "-q", "-f", "qcow2", "-F", format, "-b",
+           fs::absolute(base).string(), overlay},
+          60, base);
+}
+
+void CreateBlankDisk(ProcessLauncher& launcher, const std::string& path,
+                     int size_mib) {
+  MustRun(launcher,
+          {"qemu-img", "create", "-q", "-f", "qcow2", path,
+           std::to_string(size_mib) + "M"},
+          60, path);
+}
+
+double AllocatedMib(ProcessLauncher& launcher, const std::string& path) {
+  auto out = MustRun(launcher, {"qemu-img", "info", "-U", "--output=json", path},
+                     60, path);
+  auto j = nlohmann::json::parse(out.stdout_text, nullptr, false);
+  if (!j.is_object() || !j.contains("actual-size"))
+    throw Error(path, "qemu-img info did not report actual-size");
+  return j["actual-size"].get<double>() / (1024.0 * 1024.0);
+}
+
+std::string RenderUserData(const SeedContent& c) {
+  std::string s = "#cloud-config\n";
+  if (!c.hostname.empty()) s += "hostname: " + YamlQuote(c.hostname) + "\n";
+  s += "disable_root: false\n";
+  s += "ssh_pwauth: false\n";
+  if (!c.ssh_public_keys.empty()) {
+    s += "ssh_authorized_keys:\n";
+    for (const auto& k : c.ssh_public_keys) s += "  - " + k + "\n";
+    if (c.user != "root") {
+      s += "users:\n  - default\n  - name: " + YamlQuote(c.user) +
+           "\n    sudo: \"ALL=(ALL) NOPASSWD:ALL\"\n    ssh_authorized_keys:\n";
+      for (const auto& k : c.ssh_public_keys) s += "      - " + k + "\n";
+    }
+  }
+  return s;
+}
+
+std::string RenderMetaData(const SeedContent& c) {
+  std::string s = "instance-id: " + YamlQuote(c.instance_id.empty() ? "bootgate" : c.instance_id) + "\n";
+  if (!c.hostname.empty()) s += "local-hostname: " + YamlQuote(c.hostname) + "\n";
+  return s;
+}
+
+void MakeNoCloudSeed(ProcessLauncher& launcher, const SeedContent& content,
+                     const std::string& work_dir, const std::string& out_iso) {
+  std::string dir = work_dir + "/seed";
+  fs::create_directories(dir);
+  WriteFileAtomic(dir + "/user-data", RenderUserData(content));
+  WriteFileAtomic(dir + "/meta-data", RenderMetaData(content));
+  MustRun(launcher,
+          {"xorriso", "-as", "mkisofs", "-quiet", "-V", "cidata", "-J", "-r",
+           "-o", out_iso, dir + "/user-data", dir + "/meta-data"},
+          60, "NoCloud seed");
+}
+
+void ExtractFromIso(ProcessLauncher& launcher, const std::string& iso,
+                    const std::string& iso_path, const std::string& out) {
+  MustRun(launcher,
+          {"xorriso", "-osirrox", "on", "-indev", iso, "-extract", iso_path, out},
+          120, iso);
+  if (!fs::exists(out))
+    throw Error(iso, "the ISO has no file " + iso_path);
+}
+
+int PickFreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw Error(ErrnoMessage("socket", errno));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    throw Error(ErrnoMessage("cannot bind a loopback port", errno));
+  }
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+}  // namespace bootgate

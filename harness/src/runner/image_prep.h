@@ -1,0 +1,54 @@
+// Preparing what a VM boots, without ever modifying the user's image:
+// building images from their recipe, format detection, throwaway overlays,
+// NoCloud seed volumes and files read out of ISOs.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "util/process.h"
+
+namespace bootgate {
+
+/// "qcow2" if the file starts with the qcow2 magic, else "raw".
+std::string DetectDiskFormat(const std::string& path);
+/// True if the file has an ISO 9660 volume descriptor ("CD001" at 32769).
+bool LooksLikeIso(const std::string& path);
+
+/// Runs an image recipe (argv, no shell) if set; throws Error with the tail
+/// of its output if it fails.
+void RunRecipe(ProcessLauncher& launcher, const std::string& recipe,
+               double timeout_s = 600);
+
+/// Creates a qcow2 overlay at `overlay` backed by `base` (format `format`).
+void CreateOverlay(ProcessLauncher& launcher, const std::string& base,
+                   const std::string& format, const std::string& overlay);
+/// Creates an empty qcow2 disk of `size_mib`.
+void CreateBlankDisk(ProcessLauncher& launcher, const std::string& path,
+                     int size_mib);
+/// Allocated bytes on the host of a disk image (`qemu-img info` actual-size),
+/// following the overlay chain is NOT done: the file's own allocation.
+double AllocatedMib(ProcessLauncher& launcher, const std::string& path);
+
+/// NoCloud seed: an ISO 9660 volume labelled "cidata" holding user-data and
+/// meta-data, built with xorriso.
+struct SeedContent {
+  std::string hostname;
+  std::string user = "root";
+  std::vector<std::string> ssh_public_keys;
+  std::string instance_id;
+};
+/// The cloud-config text for `content` (pure, tested).
+std::string RenderUserData(const SeedContent& content);
+std::string RenderMetaData(const SeedContent& content);
+void MakeNoCloudSeed(ProcessLauncher& launcher, const SeedContent& content,
+                     const std::string& work_dir, const std::string& out_iso);
+
+/// Copies `iso_path` (a path inside the ISO) to `out`.
+void ExtractFromIso(ProcessLauncher& launcher, const std::string& iso,
+                    const std::string& iso_path, const std::string& out);
+
+/// A free TCP port on 127.0.0.1 (bound then released).
+int PickFreeLoopbackPort();
+
+}  // namespace bootgate

@@ -1,0 +1,189 @@
+#include "runner/install.h"
+
+#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "runner/config_server.h"
+#include "runner/image_prep.h"
+#include "runner/vm_session.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/text.h"
+
+namespace bootgate {
+
+std::string RenderInstallConfig(const std::string& template_text,
+                                const std::string& format,
+                                const std::map<std::string, std::string>& vars,
+                                const std::string& public_key,
+                                const std::string& template_name) {
+  std::map<std::string, std::string> values;
+  bool json = format.rfind("photon-", 0) == 0;
+  // In JSON templates values are escaped for use inside a string literal.
+  for (const auto& [k, v] : vars) values[k] = json ? JsonEscape(v) : v;
+  values["public_key"] = json ? JsonEscape(public_key) : public_key;
+  // photon-os-installer 2.7 takes public_key as a string; from 2.8 on it is
+  // an object. Templates use {{public_key_json}} to get the right shape.
+  if (format == "photon-2.8")
+    values["public_key_json"] = nlohmann::json({{"key", public_key}}).dump();
+  else
+    values["public_key_json"] = nlohmann::json(public_key).dump();
+  std::string out = FillTemplate(template_text, values, template_name);
+  if (json) {
+    auto parsed = nlohmann::json::parse(out, nullptr, false);
+    if (parsed.is_discarded())
+      throw Error(template_name, "the rendered configuration is not valid JSON; check the template's quoting");
+  }
+  return out;
+}
+
+InstallOutcome RunInstallPhase(const Scenario& s, const BootRequest& base,
+                               const std::string& public_key,
+                               const std::string& out_dir,
+                               const std::string& label, RunContext& ctx,
+                               RunResult* r) {
+  const InstallSpec& in = s.install;
+  InstallOutcome outcome;
+  RunRecipe(*ctx.launcher, in.media.recipe);
+  std::string media = in.media.PrimaryPath();
+  if (!in.media.iso.empty()) {
+    if (!LooksLikeIso(in.media.iso))
+      throw Error(in.media.iso, "the installer media is not an ISO 9660 image");
+    struct stat st{};
+    if (stat(in.media.iso.c_str(), &st) == 0)
+      r->metrics["image_mib"] = static_cast<double>(st.st_size) / (1024.0 * 1024.0);
+  }
+
+  BootRequest req = base;
+  req.drives.clear();
+  req.name = base.name + "-install";
+  outcome.target_disk = base.run_dir + "/target.qcow2";
+  CreateBlankDisk(*ctx.launcher, outcome.target_disk, in.disk_size_mib);
+  // The installer needs the network for HTTP delivery even without SSH.
+  if (req.ssh_host_port == 0) req.ssh_host_port = PickFreeLoopbackPort();
+
+  // Unattended configuration, rendered from the scenario and the run's key.
+  std::unique_ptr<ConfigServer> server;
+  std::map<std::string, std::string> subst;
+  if (!in.config_template.empty()) {
+    std::map<std::string, std::string> vars = in.config_vars;
+    if (!vars.count("hostname")) vars["hostname"] = "bootgate";
+    if (!vars.count("password")) vars["password"] = s.access.password;
+    if (!vars.count("disk")) vars["disk"] = "/dev/vda";
+    if (!vars.count("user")) vars["user"] = s.access.user;
+    std::string config = RenderInstallConfig(ReadFile(in.config_template), in.config_format,
+                                             vars, public_key, in.config_template);
+    if (in.config_delivery == "http") {
+      server = std::make_unique<ConfigServer>(std::map<std::string, std::string>{{"/ks.json", config}});
+      subst["ks_url"] = "http://10.0.2.2:" + std::to_string(server->port()) + "/ks.json";
+      subst["ks"] = "ks=" + subst["ks_url"];
+    } else {
+      std::string dir = base.run_dir + "/ks";
+      fs::create_directories(dir);
+      WriteFileAtomic(dir + "/ks.json", config);
+      std::string iso = base.run_dir + "/ks.iso";
+      CommandOutput o = RunCommand(*ctx.launcher,
+                                   {"xorriso", "-as", "mkisofs", "-quiet", "-V", "kscfg", "-J", "-r",
+                                    "-o", iso, dir + "/ks.json"},
+                                   std::chrono::seconds(60));
+      if (!o.status.ok()) throw Error("install", "cannot build the kickstart volume: " + o.stderr_text);
+      req.drives.push_back({iso, "raw", true, true, -1, "config"});
+      subst["ks"] = "ks=/dev/sr1:/ks.json";
+      subst["ks_url"] = "/dev/sr1:/ks.json";
+    }
+  }
+
+  if (in.extract_kernel) {
+    std::string kernel = base.run_dir + "/installer-vmlinuz";
+    std::string initrd = base.run_dir + "/installer-initrd";
+    ExtractFromIso(*ctx.launcher, in.media.iso, in.iso_kernel_path, kernel);
+    ExtractFromIso(*ctx.launcher, in.media.iso, in.iso_initrd_path, initrd);
+    req.kernel = kernel;
+    req.initrd = initrd;
+  } else if (!in.media.kernel.empty()) {
+    req.kernel = in.media.kernel;
+    req.initrd = in.media.initrd;
+  }
+  if (!req.kernel.empty()) {
+    std::string append = in.append.empty() ? in.media.append : in.append;
+    append = FillTemplate(append, subst, "install.append");
+    if (!subst.empty() && append.find("ks=") == std::string::npos) append += " " + subst["ks"];
+    req.append = append;
+  }
+  if (!in.media.iso.empty())
+    req.drives.insert(req.drives.begin(),
+                      {in.media.iso, "raw", true, true, req.kernel.empty() ? 0 : -1, "installer"});
+  req.drives.push_back({outcome.target_disk, "qcow2", false, false, req.kernel.empty() ? 1 : 0, "target"});
+
+  VmSession vm;
+  vm.guest = ctx.backend->Boot(req);
+  r->vm_phases.push_back({"install", r->run_dir + "/install-console.log", vm.guest->Describe(), ""});
+  ConsoleOptions copts;
+  copts.log_path = out_dir + "/install-console.log";
+  copts.timed_log_path = out_dir + "/install-console.timed.log";
+  copts.echo = ctx.echo_console;
+  copts.echo_prefix = "  install| ";
+  vm.console = std::make_unique<Console>(&vm.guest->console(), ctx.clock,
+                                         vm.guest->started_at(), copts);
+  vm.console->Start();
+  std::optional<double> budget = s.budgets.Limit("install_s", r->profile, r->accelerator);
+  std::string how;
+  double install_s = 0;
+  try {
+    if (in.complete == "pattern") {
+      install_s = WaitForConsole(vm, label, "install", Pattern::Compile("complete", in.complete_pattern),
+                                 in.fail_patterns, in.timeout_s, in.silence_s, budget, ctx, false, nullptr);
+      how = "console pattern";
+      // Let the installer finish flushing and power off on its own.
+      TimePoint until = ctx.clock->Now() + std::chrono::seconds(60);
+      while (!vm.guest->Ended() && ctx.clock->Now() < until) {
+        if (ctx.cancel) ctx.cancel->ThrowIfCancelled();
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      if (!vm.guest->Ended())
+        r->warnings.push_back("the installer printed its completion marker but did not power off within 60 s; stopped it");
+    } else {
+      install_s = WaitForConsole(vm, label, "install", Pattern::Compile("", ""), in.fail_patterns,
+                                 in.timeout_s, in.silence_s, budget, ctx, true, nullptr);
+      std::string want = in.complete == "reset" ? "guest-reset" : "guest-shutdown";
+      std::string seen;
+      for (const auto& e : vm.guest->Events()) {
+        if (e.name == "SHUTDOWN") {
+          seen = e.detail;
+          install_s = e.t_s;
+        }
+      }
+      if (seen != want)
+        throw Stop{Verdict::kFail, "install-failed",
+                   "the installer VM ended (" + (seen.empty() ? *vm.guest->Ended() : seen) +
+                       ") but completion is detected by " + want};
+      how = want;
+    }
+  } catch (...) {
+    r->console_tail = vm.console->Tail(30);
+    if (server) {
+      for (const auto& q : server->requests())
+        if (q.status != 200) r->warnings.push_back("config server: " + q.method + " " + q.path + " -> " + std::to_string(q.status));
+    }
+    vm.console->Stop();
+    r->vm_phases.back().exit = vm.guest->Ended().value_or("destroyed by bootgate");
+    throw;
+  }
+  r->metrics["install_s"] = install_s;
+  r->milestones.push_back({"install-complete", install_s, how});
+  if (server) {
+    bool fetched = false;
+    for (const auto& q : server->requests()) {
+      if (q.status == 200) fetched = true;
+      else r->warnings.push_back("config server: " + q.method + " " + q.path + " -> " + std::to_string(q.status));
+    }
+    if (!fetched) r->warnings.push_back("the installer never fetched its configuration over HTTP");
+  }
+  vm.console->Stop();
+  r->vm_phases.back().exit = vm.guest->Ended().value_or("stopped by bootgate after completion");
+  return outcome;
+}
+
+}  // namespace bootgate

@@ -1,0 +1,65 @@
+#include "runner/progress.h"
+
+#include <unistd.h>
+
+#include "console/sanitize.h"
+
+namespace bootgate {
+
+TerminalProgress::TerminalProgress(FILE* out, bool quiet)
+    : out_(out), tty_(isatty(fileno(out)) != 0), quiet_(quiet) {}
+
+void TerminalProgress::Clear() {
+  for (int i = 0; i < drawn_lines_; ++i) std::fputs("\x1b[1A\x1b[2K", out_);
+  drawn_lines_ = 0;
+}
+
+void TerminalProgress::Redraw() {
+  Clear();
+  for (const auto& [label, line] : live_) {
+    std::fprintf(out_, "%s\n", line.c_str());
+    ++drawn_lines_;
+  }
+  std::fflush(out_);
+}
+
+void TerminalProgress::Update(const std::string& label, const std::string& phase,
+                              double elapsed_s, std::optional<double> budget_s) {
+  if (quiet_) return;
+  char buf[256];
+  if (budget_s)
+    std::snprintf(buf, sizeof buf, "  %-40s %-14s %7.1f s / %.1f s budget%s",
+                  label.c_str(), phase.c_str(), elapsed_s, *budget_s,
+                  elapsed_s > *budget_s ? "  OVER" : "");
+  else
+    std::snprintf(buf, sizeof buf, "  %-40s %-14s %7.1f s", label.c_str(),
+                  phase.c_str(), elapsed_s);
+  std::lock_guard lock(mu_);
+  if (tty_) {
+    live_[label] = buf;
+    Redraw();
+  } else if (last_phase_[label] != phase) {
+    // In logs, one line per phase change, not a line per tick.
+    last_phase_[label] = phase;
+    std::fprintf(out_, "%s\n", buf);
+    std::fflush(out_);
+  }
+}
+
+void TerminalProgress::Note(const std::string& label, const std::string& text) {
+  std::lock_guard lock(mu_);
+  if (tty_) Clear();
+  std::fprintf(out_, "  %s: %s\n", label.c_str(), SanitizeForTerminal(text).c_str());
+  if (tty_) Redraw();
+  std::fflush(out_);
+}
+
+void TerminalProgress::Done(const std::string& label) {
+  std::lock_guard lock(mu_);
+  if (tty_) Clear();
+  live_.erase(label);
+  last_phase_.erase(label);
+  if (tty_) Redraw();
+}
+
+}  // namespace bootgate

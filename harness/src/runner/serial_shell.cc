@@ -1,0 +1,84 @@
+#include "runner/serial_shell.h"
+
+#include <regex>
+
+#include "util/error.h"
+
+namespace bootgate {
+
+SerialShell::SerialShell(Console* console, const Clock* clock,
+                         const CancelToken* cancel, std::string user,
+                         std::string password, std::string prompt_regex)
+    : console_(console), clock_(clock), cancel_(cancel), user_(std::move(user)),
+      password_(std::move(password)), prompt_regex_(std::move(prompt_regex)) {}
+
+void SerialShell::Login(Duration timeout) {
+  TimePoint deadline = clock_->Now() + timeout;
+  uint64_t cursor = console_->Cursor();
+  console_->Write(user_ + "\n");
+  std::vector<Pattern> after_user = {
+      Pattern::Compile("password", R"([Pp]assword: ?$)"),
+      Pattern::Compile("prompt", prompt_regex_)};
+  WaitOutcome w = console_->WaitFor(after_user, &cursor, deadline, Duration(0), cancel_);
+  if (w.kind == WaitOutcome::kCancelled) cancel_->ThrowIfCancelled();
+  if (w.kind != WaitOutcome::kMatched)
+    throw Error("serial login", "no password prompt after sending the user name '" +
+                                    user_ + "'");
+  if (w.pattern_name == "password") {
+    console_->Write(password_ + "\n");
+    std::vector<Pattern> after_pw = {
+        Pattern::Compile("incorrect", R"(Login incorrect|Authentication failure|Permission denied)"),
+        Pattern::Compile("prompt", prompt_regex_)};
+    w = console_->WaitFor(after_pw, &cursor, deadline, Duration(0), cancel_);
+    if (w.kind == WaitOutcome::kCancelled) cancel_->ThrowIfCancelled();
+    if (w.kind != WaitOutcome::kMatched)
+      throw Error("serial login", "no shell prompt after the password (prompt regex /" +
+                                      prompt_regex_ + "/)");
+    if (w.pattern_name == "incorrect")
+      throw Error("serial login", "the guest refused the password for user '" + user_ + "'");
+  }
+  // Quiet kernel messages would interleave with command output.
+  Exec("stty -echo 2>/dev/null; dmesg -n 1 2>/dev/null; true", timeout);
+}
+
+ExecResult SerialShell::Exec(const std::string& command, Duration timeout,
+                             size_t max_output_bytes) {
+  if (command.find('\n') != std::string::npos)
+    throw Error("serial shell", "commands sent over the serial console must be one line");
+  int id = next_id_++;
+  std::string tag = std::to_string(id);
+  uint64_t cursor = console_->Cursor();
+  TimePoint start = clock_->Now();
+  TimePoint deadline = start + timeout;
+  // The markers are assembled by printf so the echoed input never matches.
+  console_->Write("printf '@@BG%sB@@\\n' " + tag + "; " + command +
+                  "\nprintf '@@BG%sE%s@@\\n' " + tag + " \"$?\"\n");
+  std::vector<Pattern> begin = {Pattern::Compile("begin", "^@@BG" + tag + "B@@$")};
+  WaitOutcome w = console_->WaitFor(begin, &cursor, deadline, Duration(0), cancel_);
+  if (w.kind == WaitOutcome::kCancelled) cancel_->ThrowIfCancelled();
+  if (w.kind != WaitOutcome::kMatched)
+    throw Error("serial shell", "the guest did not start running '" + command + "'");
+  uint64_t out_start = cursor;
+  std::vector<Pattern> end = {Pattern::Compile("end", "^@@BG" + tag + "E([0-9]+)@@$")};
+  w = console_->WaitFor(end, &cursor, deadline, Duration(0), cancel_);
+  if (w.kind == WaitOutcome::kCancelled) cancel_->ThrowIfCancelled();
+  if (w.kind != WaitOutcome::kMatched)
+    throw Error("serial shell", "'" + command + "' did not finish within " +
+                                    std::to_string(static_cast<int>(ToSeconds(timeout))) + " s");
+  ExecResult r;
+  std::smatch m;
+  std::regex_search(w.line, m, std::regex("E([0-9]+)@@"));
+  r.exit_status = std::stoi(m[1]);
+  for (const auto& line : console_->LinesSince(out_start)) {
+    if (std::regex_search(line.text, std::regex("^@@BG" + tag + "E"))) break;
+    if (r.stdout_text.size() + line.text.size() + 1 > max_output_bytes) {
+      r.truncated = true;
+      break;
+    }
+    r.stdout_text += line.text + "\n";
+  }
+  r.duration_s = ToSeconds(clock_->Now() - start);
+  return r;
+}
+
+}  // namespace bootgate

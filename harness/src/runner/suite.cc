@@ -1,0 +1,218 @@
+#include "runner/suite.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "budget/budget.h"
+#include "util/error.h"
+
+namespace bootgate {
+
+std::string PlannedRun::key() const { return scenario->name + "/" + profile; }
+
+std::vector<PlannedRun> PlanRuns(const std::vector<Scenario>& scenarios,
+                                 const SuiteOptions& o) {
+  std::vector<PlannedRun> plan;
+  std::vector<std::string> groups;
+  for (const auto& s : scenarios) {
+    const auto& profiles = o.profiles.empty() ? s.profiles : o.profiles;
+    for (const auto& p : profiles) {
+      std::string key = s.name + "/" + p;
+      if (std::find(groups.begin(), groups.end(), key) != groups.end()) continue;
+      groups.push_back(key);
+      int warm = o.warmup >= 0 ? o.warmup : s.warmup;
+      int iters = o.iterations > 0 ? o.iterations : s.iterations;
+      for (int w = 1; w <= warm; ++w) plan.push_back({&s, p, w, true});
+      for (int i = 1; i <= iters; ++i) plan.push_back({&s, p, i, false});
+    }
+  }
+  if (o.shard_count > 0) {
+    // Stable: a group's shard depends only on its name, so adding a
+    // scenario never reshuffles the others.
+    std::vector<PlannedRun> mine;
+    for (const auto& r : plan) {
+      size_t h = std::hash<std::string>{}(r.key());
+      // std::hash is not stable across implementations; FNV-1a is.
+      uint64_t f = 1469598103934665603ull;
+      for (unsigned char c : r.key()) f = (f ^ c) * 1099511628211ull;
+      (void)h;
+      if (static_cast<int>(f % static_cast<uint64_t>(o.shard_count)) == o.shard_index - 1)
+        mine.push_back(r);
+    }
+    return mine;
+  }
+  return plan;
+}
+
+int DefaultJobs(int vm_cpus, int vm_memory_mib) {
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  long pages = sysconf(_SC_AVPHYS_PAGES);
+  long page = sysconf(_SC_PAGESIZE);
+  double free_mib = static_cast<double>(pages) * page / (1024.0 * 1024.0);
+  int by_cpu = static_cast<int>(std::max<long>(1, cores / std::max(1, vm_cpus)));
+  // Keep a quarter of free memory for the host and QEMU's own overhead.
+  int by_mem = static_cast<int>(std::max(1.0, free_mib * 0.75 / std::max(64, vm_memory_mib + 128)));
+  return std::max(1, std::min(by_cpu, by_mem));
+}
+
+void FinishSuite(SuiteResult* suite, const std::vector<Scenario>* scenarios) {
+  suite->aggregates.clear();
+  std::vector<std::pair<std::string, std::string>> groups;
+  for (const auto& r : suite->runs) {
+    auto g = std::make_pair(r.scenario, r.profile);
+    if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+  }
+  std::vector<Verdict> verdicts;
+  for (const auto& [name, profile] : groups) {
+    std::vector<RunResult> runs;
+    for (const auto& r : suite->runs)
+      if (r.scenario == name && r.profile == profile) runs.push_back(r);
+    Budgets budgets;
+    if (scenarios) {
+      for (const auto& s : *scenarios)
+        if (s.name == name) budgets = s.budgets;
+    }
+    // Only the final attempt of a retried run counts.
+    std::vector<RunResult> counted;
+    for (const auto& r : runs) {
+      bool superseded = false;
+      for (const auto& o : runs)
+        if (o.iteration == r.iteration && o.warmup == r.warmup && o.attempt > r.attempt) superseded = true;
+      if (!superseded) counted.push_back(r);
+    }
+    AggregateResult a = Aggregate(counted, budgets, budgets.judge);
+    if (!scenarios) {
+      // Merged reports carry no scenario files: keep the per-run judgements.
+      a.budgets.clear();
+      std::vector<Verdict> vs;
+      for (const auto& r : counted) if (!r.warmup) vs.push_back(r.verdict);
+      a.verdict = CombineVerdicts(vs);
+    }
+    verdicts.push_back(a.verdict);
+    suite->aggregates.push_back(a);
+  }
+  suite->verdict = CombineVerdicts(verdicts);
+}
+
+SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
+                     const SuiteOptions& o, RunContext& ctx) {
+  SuiteResult suite;
+  suite.run_id = o.run_id;
+  suite.build_id = o.build_id;
+  suite.labels = o.labels;
+  suite.started_at = ctx.clock->WallTimeRfc3339();
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  suite.host = host;
+  suite.report_dir = ctx.report_dir;
+
+  std::vector<PlannedRun> plan = PlanRuns(scenarios, o);
+  int max_cpus = 1, max_mem = 256;
+  for (const auto& p : plan) {
+    max_cpus = std::max(max_cpus, p.scenario->vm.cpus);
+    max_mem = std::max(max_mem, p.scenario->vm.memory_mib);
+  }
+  int jobs = o.jobs > 0 ? o.jobs : DefaultJobs(max_cpus, max_mem);
+
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t next = 0;
+  int running = 0;
+  bool exclusive_running = false;
+  std::vector<RunResult> results;
+
+  auto run_one = [&](const PlannedRun& p) {
+    std::vector<RunResult> attempts;
+    for (int attempt = 1; attempt <= 1 + o.retries; ++attempt) {
+      std::string sub = p.scenario->name + "." + p.profile + "." +
+                        (p.warmup ? "warmup" : "iter") + std::to_string(p.iteration) +
+                        (attempt > 1 ? ".attempt" + std::to_string(attempt) : "");
+      RunResult r = RunScenario(*p.scenario, p.profile, p.iteration, sub, ctx);
+      r.warmup = p.warmup;
+      r.attempt = attempt;
+      attempts.push_back(r);
+      // Only "could not measure" is retried; a failed budget never is.
+      if (r.verdict != Verdict::kError || (ctx.cancel && ctx.cancel->cancelled())) break;
+    }
+    if (attempts.size() > 1 && attempts.back().verdict == Verdict::kPass)
+      attempts.back().passed_after_retry = true;
+    std::lock_guard lock(mu);
+    for (auto& a : attempts) results.push_back(std::move(a));
+  };
+
+  auto worker = [&] {
+    while (true) {
+      PlannedRun p{};
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] {
+          if (next >= plan.size()) return true;
+          if (exclusive_running) return false;
+          if (plan[next].scenario->exclusive) return running == 0;
+          return true;
+        });
+        if (next >= plan.size()) return;
+        if (ctx.cancel && ctx.cancel->cancelled()) {
+          next = plan.size();
+          cv.notify_all();
+          return;
+        }
+        p = plan[next++];
+        ++running;
+        if (p.scenario->exclusive) exclusive_running = true;
+      }
+      run_one(p);
+      {
+        std::lock_guard lock(mu);
+        --running;
+        if (p.scenario->exclusive) exclusive_running = false;
+      }
+      cv.notify_all();
+    }
+  };
+
+  std::vector<std::thread> threads;
+  for (int i = 0; i < std::max(1, std::min<int>(jobs, static_cast<int>(plan.size()))); ++i)
+    threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+
+  // --until-confident: more samples for inconclusive groups, bounded.
+  suite.runs = results;
+  FinishSuite(&suite, &scenarios);
+  if (o.until_confident_max > 0) {
+    while (!(ctx.cancel && ctx.cancel->cancelled())) {
+      std::vector<PlannedRun> more;
+      for (const auto& a : suite.aggregates) {
+        if (!NeedsMoreSamples(a)) continue;
+        int n = 0;
+        const Scenario* sc = nullptr;
+        for (const auto& r : suite.runs)
+          if (r.scenario == a.scenario && r.profile == a.profile && !r.warmup) n = std::max(n, r.iteration);
+        for (const auto& s : scenarios) if (s.name == a.scenario) sc = &s;
+        if (sc && n < o.until_confident_max) more.push_back({sc, a.profile, n + 1, false});
+      }
+      if (more.empty()) break;
+      for (const auto& p : more) run_one(p);
+      suite.runs = results;
+      FinishSuite(&suite, &scenarios);
+    }
+  }
+  std::sort(suite.runs.begin(), suite.runs.end(), [](const RunResult& a, const RunResult& b) {
+    return std::tie(a.scenario, a.profile, a.warmup, a.iteration, a.attempt) <
+           std::tie(b.scenario, b.profile, b.warmup, b.iteration, b.attempt);
+  });
+  if (ctx.cancel && ctx.cancel->cancelled()) {
+    // Runs that never started are not invented; the verdict says interrupted.
+    suite.verdict = Verdict::kInterrupted;
+  }
+  suite.finished_at = ctx.clock->WallTimeRfc3339();
+  return suite;
+}
+
+}  // namespace bootgate

@@ -1,0 +1,58 @@
+// Scratch space of one VM run: a directory under the state dir holding the
+// overlay, seed volume, UEFI vars and an owner record, locked with flock for
+// as long as its bootgate lives. A directory whose lock is free belongs to a
+// dead bootgate: CleanLeftovers() kills its VM and removes it.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "util/fs.h"
+
+namespace bootgate {
+
+/// The state dir: $BOOTGATE_STATE_DIR, else $XDG_RUNTIME_DIR/bootgate, else
+/// /tmp/bootgate-<uid>.
+std::string DefaultStateDir();
+
+class Workspace {
+ public:
+  /// Creates and locks `<state_dir>/<name>`.
+  Workspace(const std::string& state_dir, const std::string& name);
+  /// Removes the directory (unless Keep()) and releases the lock.
+  ~Workspace();
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+
+  const std::string& path() const { return path_; }
+  /// Records what must be killed if this bootgate dies (pid, domain).
+  void RecordOwner(int vm_pid, const std::string& domain,
+                   const std::string& connect_uri);
+  void Keep() { keep_ = true; }
+  bool kept() const { return keep_; }
+
+ private:
+  std::string path_;
+  int lock_fd_ = -1;
+  bool keep_ = false;
+};
+
+/// One thing CleanLeftovers removed.
+struct Leftover {
+  std::string dir;
+  int vm_pid = 0;
+  std::string domain;
+  std::string action;  ///< what was done, for the user
+};
+
+/// Finds workspaces of dead bootgate processes under `state_dir`, kills their
+/// QEMU (only if its command line still names the workspace, so a recycled
+/// pid is never hit), destroys their libvirt domain via `destroy_domain` and
+/// removes them.
+std::vector<Leftover> CleanLeftovers(
+    const std::string& state_dir,
+    const std::function<void(const std::string& uri, const std::string& domain)>&
+        destroy_domain = nullptr);
+
+}  // namespace bootgate

@@ -1,0 +1,116 @@
+#include "scenario/profile.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "util/error.h"
+#include "util/fs.h"
+
+namespace bootgate {
+
+using nlohmann::json;
+
+Profile ParseProfile(const std::string& text, const std::string& file) {
+  json j;
+  try {
+    j = json::parse(text, nullptr, true, true);
+  } catch (const json::parse_error& e) {
+    throw Error(file, std::string("malformed profile JSON: ") + e.what());
+  }
+  if (!j.is_object()) throw Error(file, "a profile must be a JSON object");
+  static const std::set<std::string> kKeys = {
+      "$schema", "name", "description", "machine", "firmware", "disk_bus",
+      "nic_model", "cpu_model", "cpu_flags", "smbios", "extra_devices",
+      "machine_options", "hypervisor"};
+  Profile p;
+  p.file = file;
+  auto str = [&](const char* key, std::string* out) {
+    if (!j.contains(key)) return;
+    if (!j[key].is_string())
+      throw Error(file, std::string("/") + key + ": expected a string");
+    *out = j[key].get<std::string>();
+  };
+  auto list = [&](const char* key, std::vector<std::string>* out) {
+    if (!j.contains(key)) return;
+    if (!j[key].is_array())
+      throw Error(file, std::string("/") + key + ": expected an array of strings");
+    for (const auto& v : j[key]) {
+      if (!v.is_string())
+        throw Error(file, std::string("/") + key + ": expected an array of strings");
+      out->push_back(v.get<std::string>());
+    }
+  };
+  for (const auto& [k, v] : j.items()) {
+    if (!kKeys.count(k)) throw Error(file, "/" + k + ": unknown profile key '" + k + "'");
+  }
+  str("name", &p.name);
+  str("description", &p.description);
+  str("machine", &p.machine);
+  str("firmware", &p.firmware);
+  str("disk_bus", &p.disk_bus);
+  str("nic_model", &p.nic_model);
+  str("cpu_model", &p.cpu_model);
+  str("hypervisor", &p.hypervisor);
+  list("cpu_flags", &p.cpu_flags);
+  list("extra_devices", &p.extra_devices);
+  list("machine_options", &p.machine_options);
+  if (j.contains("smbios")) {
+    if (!j["smbios"].is_object()) throw Error(file, "/smbios: expected an object");
+    for (const auto& [k, v] : j["smbios"].items()) {
+      if (!v.is_string()) throw Error(file, "/smbios/" + k + ": expected a string");
+      p.smbios[k] = v.get<std::string>();
+    }
+  }
+  if (p.name.empty()) p.name = fs::path(file).stem().string();
+  if (p.firmware != "bios" && p.firmware != "uefi")
+    throw Error(file, "/firmware: expected \"bios\" or \"uefi\", found '" + p.firmware + "'");
+  static const std::set<std::string> kBuses = {"virtio", "virtio-scsi", "pvscsi",
+                                              "ide", "nvme", "scsi", "ahci"};
+  if (!kBuses.count(p.disk_bus))
+    throw Error(file, "/disk_bus: unknown disk bus '" + p.disk_bus +
+                          "'; expected virtio, virtio-scsi, pvscsi, ide, nvme, scsi or ahci");
+  return p;
+}
+
+std::map<std::string, Profile> LoadProfiles(const std::string& dir) {
+  std::map<std::string, Profile> out;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw Error(dir, "profile directory does not exist; set BOOTGATE_PROFILES "
+                     "or run from a bootgate checkout");
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() != ".json") continue;
+    Profile p = ParseProfile(ReadFile(e.path()), e.path().string());
+    out[p.name] = p;
+  }
+  return out;
+}
+
+std::string DefaultProfileDir(const std::string& scenario_file) {
+  if (const char* env = getenv("BOOTGATE_PROFILES")) return env;
+  // A scenario's own sibling "profiles" folder wins, so a user's scenario
+  // folder can carry its own profiles.
+  std::error_code ec;
+  if (!scenario_file.empty()) {
+    fs::path sib = fs::path(scenario_file).parent_path() / "profiles";
+    if (fs::is_directory(sib, ec)) return sib.string();
+  }
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    exe[n] = 0;
+    for (fs::path d = fs::path(exe).parent_path(); !d.empty() && d != d.root_path();
+         d = d.parent_path()) {
+      fs::path c = d / "scenarios" / "profiles";
+      if (fs::is_directory(c, ec)) return c.string();
+      c = d / "share" / "bootgate" / "profiles";
+      if (fs::is_directory(c, ec)) return c.string();
+    }
+  }
+  return (fs::current_path() / "scenarios" / "profiles").string();
+}
+
+}  // namespace bootgate

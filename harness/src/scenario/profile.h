@@ -1,0 +1,36 @@
+// Hardware profiles: data files in scenarios/profiles/ that say what virtual
+// hardware a run gets (machine, firmware, disk and NIC models, SMBIOS...).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bootgate {
+
+struct Profile {
+  std::string name;
+  std::string file;
+  std::string description;
+  std::string machine = "q35";
+  std::string firmware = "bios";  ///< "bios" | "uefi"
+  std::string disk_bus = "virtio";  ///< "virtio" | "virtio-scsi" | "pvscsi" | "ide" | "nvme" | "scsi"
+  std::string nic_model = "virtio-net-pci";
+  std::string cpu_model;  ///< empty = QEMU default ("max" under TCG)
+  std::vector<std::string> cpu_flags;  ///< e.g. "hv-relaxed"; need KVM when hv-*
+  std::map<std::string, std::string> smbios;  ///< "manufacturer", "product", ...
+  std::vector<std::string> extra_devices;  ///< "-device" values
+  std::vector<std::string> machine_options;  ///< e.g. "vmport=on"
+  std::string hypervisor;  ///< platform it imitates: "kvm" | "hyperv" | "vmware"
+};
+
+/// Reads every `*.json` profile under `dir`; throws Error naming the file.
+std::map<std::string, Profile> LoadProfiles(const std::string& dir);
+/// Parses one profile file's JSON text.
+Profile ParseProfile(const std::string& text, const std::string& file);
+/// The profile directory: $BOOTGATE_PROFILES, else <exe>/../scenarios/profiles
+/// or the source tree's scenarios/profiles.
+std::string DefaultProfileDir(const std::string& scenario_file);
+
+}  // namespace bootgate

@@ -1,0 +1,99 @@
+#include "util/byte_stream.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "util/error.h"
+
+namespace bootgate {
+
+FdByteStream::FdByteStream(int read_fd, int write_fd, bool owns)
+    : read_fd_(read_fd), write_fd_(write_fd), owns_(owns) {}
+
+FdByteStream::~FdByteStream() {
+  if (!owns_) return;
+  if (read_fd_ >= 0) close(read_fd_);
+  if (write_fd_ >= 0 && write_fd_ != read_fd_) close(write_fd_);
+}
+
+ReadStatus FdByteStream::Read(char* buf, size_t size, Duration timeout,
+                              size_t* got) {
+  if (read_fd_ < 0) return ReadStatus::kEof;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout);
+  pollfd p{read_fd_, POLLIN, 0};
+  int r = poll(&p, 1, static_cast<int>(std::max<int64_t>(0, ms.count())));
+  if (r == 0) return ReadStatus::kTimeout;
+  if (r < 0) return errno == EINTR ? ReadStatus::kTimeout : ReadStatus::kEof;
+  ssize_t n = read(read_fd_, buf, size);
+  if (n < 0) {
+    if (errno == EINTR || errno == EAGAIN) return ReadStatus::kTimeout;
+    return ReadStatus::kEof;
+  }
+  if (n == 0) return ReadStatus::kEof;
+  *got = static_cast<size_t>(n);
+  return ReadStatus::kData;
+}
+
+void FdByteStream::Write(std::string_view data) {
+  if (write_fd_ < 0) throw Error("console", "this console cannot be written to");
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = write(write_fd_, data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) {
+        pollfd p{write_fd_, POLLOUT, 0};
+        poll(&p, 1, 100);
+        continue;
+      }
+      throw Error("console", ErrnoMessage("cannot write to the console", errno));
+    }
+    off += static_cast<size_t>(n);
+  }
+}
+
+void FakeByteStream::Push(std::string_view bytes) {
+  {
+    std::lock_guard lock(mu_);
+    chunks_.emplace_back(bytes);
+  }
+  cv_.notify_all();
+}
+
+void FakeByteStream::Close() {
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+  }
+  cv_.notify_all();
+}
+
+ReadStatus FakeByteStream::Read(char* buf, size_t size, Duration timeout,
+                                size_t* got) {
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, timeout, [&] { return !chunks_.empty() || closed_; });
+  if (chunks_.empty()) return closed_ ? ReadStatus::kEof : ReadStatus::kTimeout;
+  std::string& front = chunks_.front();
+  size_t n = std::min(size, front.size());
+  std::memcpy(buf, front.data(), n);
+  front.erase(0, n);
+  if (front.empty()) chunks_.pop_front();
+  *got = n;
+  return ReadStatus::kData;
+}
+
+void FakeByteStream::Write(std::string_view data) {
+  std::lock_guard lock(mu_);
+  written_.append(data);
+}
+
+std::string FakeByteStream::written() const {
+  std::lock_guard lock(mu_);
+  return written_;
+}
+
+}  // namespace bootgate

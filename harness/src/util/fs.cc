@@ -1,0 +1,135 @@
+#include "util/fs.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+
+#include <openssl/evp.h>
+
+#include "util/error.h"
+
+namespace bootgate {
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path.string(), ErrnoMessage("cannot read file", errno));
+  std::string s((std::istreambuf_iterator<char>(in)),
+                std::istreambuf_iterator<char>());
+  if (in.bad()) throw Error(path.string(), "error while reading file");
+  return s;
+}
+
+void WriteFileAtomic(const fs::path& path, std::string_view content) {
+  fs::path dir = path.parent_path().empty() ? "." : path.parent_path();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  std::string tmpl = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
+  int fd = mkstemp(tmpl.data());
+  if (fd < 0) throw Error(path.string(), ErrnoMessage("cannot create file", errno));
+  auto fail = [&](const char* what) {
+    int err = errno;
+    close(fd);
+    unlink(tmpl.c_str());
+    throw Error(path.string(),
+                ErrnoMessage(std::string(what) +
+                                 " (nothing was written; the old file, if "
+                                 "any, is intact)",
+                             err));
+  };
+  size_t off = 0;
+  while (off < content.size()) {
+    ssize_t n = write(fd, content.data() + off, content.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("cannot write file");
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (fchmod(fd, 0644) != 0) fail("cannot set file mode");
+  if (fsync(fd) != 0) fail("cannot flush file to disk");
+  if (close(fd) != 0) {
+    int err = errno;
+    unlink(tmpl.c_str());
+    errno = err;
+    throw Error(path.string(), ErrnoMessage("cannot close file", err));
+  }
+  if (rename(tmpl.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    unlink(tmpl.c_str());
+    throw Error(path.string(), ErrnoMessage("cannot rename file into place", err));
+  }
+}
+
+TempDir::TempDir(const fs::path& parent, const std::string& prefix) {
+  std::error_code ec;
+  fs::create_directories(parent, ec);
+  std::string tmpl = (parent / (prefix + "XXXXXX")).string();
+  if (!mkdtemp(tmpl.data()))
+    throw Error(parent.string(), ErrnoMessage("cannot create directory", errno));
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  if (keep_) return;
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+namespace {
+std::string Hex(const unsigned char* p, unsigned n) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < n; ++i) {
+    out += hex[p[i] >> 4];
+    out += hex[p[i] & 0xf];
+  }
+  return out;
+}
+// OpenSSL's EVP digest; libssh already links libcrypto.
+struct Digest {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  Digest() { EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr); }
+  ~Digest() { EVP_MD_CTX_free(ctx); }
+  void Update(const void* p, size_t n) { EVP_DigestUpdate(ctx, p, n); }
+  std::string Final() {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    EVP_DigestFinal_ex(ctx, md, &n);
+    return Hex(md, n);
+  }
+};
+}  // namespace
+
+std::string Sha256Hex(std::string_view data) {
+  Digest s;
+  s.Update(data.data(), data.size());
+  return s.Final();
+}
+
+std::string Sha256File(const fs::path& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(path.string(), ErrnoMessage("cannot read file", errno));
+  Digest s;
+  std::array<uint8_t, 1 << 16> buf;
+  ssize_t n;
+  while ((n = read(fd, buf.data(), buf.size())) != 0) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      close(fd);
+      throw Error(path.string(), ErrnoMessage("cannot read file", err));
+    }
+    s.Update(buf.data(), static_cast<size_t>(n));
+  }
+  close(fd);
+  return s.Final();
+}
+
+}  // namespace bootgate

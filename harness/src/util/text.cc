@@ -1,0 +1,22 @@
+#include "util/text.h"
+
+#include <openssl/evp.h>
+
+#include <nlohmann/json.hpp>
+#include <vector>
+
+namespace bootgate {
+
+std::string Base64(std::string_view data) {
+  std::vector<unsigned char> out(4 * ((data.size() + 2) / 3) + 1);
+  int n = EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(data.data()),
+                          static_cast<int>(data.size()));
+  return std::string(reinterpret_cast<char*>(out.data()), static_cast<size_t>(n));
+}
+
+std::string JsonEscape(std::string_view s) {
+  std::string quoted = nlohmann::json(std::string(s)).dump();
+  return quoted.substr(1, quoted.size() - 2);
+}
+
+}  // namespace bootgate

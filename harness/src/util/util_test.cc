@@ -1,0 +1,93 @@
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "util/byte_stream.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/process.h"
+#include "util/text.h"
+
+namespace bootgate {
+namespace {
+
+TEST(ProcessTest, RunCommandCapturesOutputAndStatus) {
+  PosixProcessLauncher launcher;
+  auto out = RunCommand(launcher, {"sh", "-c", "echo out; echo err >&2; exit 3"},
+                        std::chrono::seconds(5));
+  EXPECT_EQ(out.stdout_text, "out\n");
+  EXPECT_EQ(out.stderr_text, "err\n");
+  EXPECT_TRUE(out.status.exited);
+  EXPECT_EQ(out.status.code, 3);
+  EXPECT_EQ(out.status.Describe(), "exited with status 3");
+}
+
+TEST(ProcessTest, RunCommandKillsOnTimeout) {
+  PosixProcessLauncher launcher;
+  auto start = std::chrono::steady_clock::now();
+  auto out = RunCommand(launcher, {"sleep", "30"}, std::chrono::milliseconds(200));
+  EXPECT_TRUE(out.timed_out);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST(ProcessTest, MissingProgramIsAClearError) {
+  PosixProcessLauncher launcher;
+  try {
+    launcher.Spawn(SpawnOptions::Of({"no-such-program-bootgate"}));
+    FAIL() << "expected an Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not found in PATH"), std::string::npos);
+  }
+}
+
+TEST(ProcessTest, DestroyingAChildKillsIt) {
+  PosixProcessLauncher launcher;
+  pid_t pid;
+  {
+    auto child = launcher.Spawn(SpawnOptions::Of({"sleep", "30"}));
+    pid = child->pid();
+    EXPECT_EQ(kill(pid, 0), 0);
+  }
+  EXPECT_NE(kill(pid, 0), 0);  // reaped and gone
+}
+
+TEST(FsTest, AtomicWriteReplacesContentAndLeavesNoTemp) {
+  TempDir dir(fs::temp_directory_path(), "bootgate-test-");
+  fs::path p = dir.path() / "report.json";
+  WriteFileAtomic(p, "one");
+  WriteFileAtomic(p, "two");
+  EXPECT_EQ(ReadFile(p), "two");
+  int files = 0;
+  for (auto& e : fs::directory_iterator(dir.path())) (void)e, ++files;
+  EXPECT_EQ(files, 1);
+}
+
+TEST(FsTest, AtomicWriteToMissingDirectoryParentIsCreated) {
+  TempDir dir(fs::temp_directory_path(), "bootgate-test-");
+  WriteFileAtomic(dir.path() / "a/b/c.txt", "x");
+  EXPECT_EQ(ReadFile(dir.path() / "a/b/c.txt"), "x");
+}
+
+TEST(FsTest, Sha256KnownValues) {
+  EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(TextTest, Base64AndJsonEscape) {
+  EXPECT_EQ(Base64("ssh-ed25519 AAAA x"), "c3NoLWVkMjU1MTkgQUFBQSB4");
+  EXPECT_EQ(Base64("a"), "YQ==");
+  EXPECT_EQ(JsonEscape("a\"b\\c\n"), "a\\\"b\\\\c\\n");
+}
+
+TEST(ByteStreamTest, FakeStreamDeliversThenEof) {
+  FakeByteStream s;
+  s.Push("abc");
+  s.Close();
+  char buf[8];
+  size_t got = 0;
+  EXPECT_EQ(s.Read(buf, sizeof buf, std::chrono::milliseconds(10), &got), ReadStatus::kData);
+  EXPECT_EQ(std::string(buf, got), "abc");
+  EXPECT_EQ(s.Read(buf, sizeof buf, std::chrono::milliseconds(10), &got), ReadStatus::kEof);
+}
+
+}  // namespace
+}  // namespace bootgate

@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# Builds the bootgate reference image from Debian packages installed on this
+# machine (linux-image-cloud-amd64, busybox-static, dropbear-bin, grub-pc-bin,
+# grub-efi-amd64-bin, grub-common, xorriso, mtools, e2fsprogs, fdisk, cpio,
+# gcc, openssl, kmod). No loop devices, mounts or network needed.
+#
+# Usage: images/reference/build.sh [--out DIR] [--force] [--kernel KVER]
+#
+# Outputs in DIR (default images/.cache/reference):
+#   reference.iso  hybrid BIOS+UEFI ISO (kernel /isolinux/vmlinuz, initramfs
+#                  /isolinux/initrd.img, GRUB menu on the serial console)
+#   vmlinuz        the same kernel, for direct -kernel boots
+#   initrd.img     the same initramfs, for direct -initrd boots
+#   stamp          recipe hash (first line) + build info
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+out="$here/../.cache/reference"
+force=0
+kver=${BOOTGATE_KVER:-}
+
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
+die() { echo "build.sh: error: $*" >&2; exit 1; }
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --out) [ $# -ge 2 ] || die "--out needs a directory"; out=$2; shift 2 ;;
+        --out=*) out=${1#--out=}; shift ;;
+        --kernel) [ $# -ge 2 ] || die "--kernel needs a version"; kver=$2; shift 2 ;;
+        --force) force=1; shift ;;
+        -h|--help) usage; exit 0 ;;
+        *) die "unknown argument: $1 (see --help)" ;;
+    esac
+done
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+# Newest installed *-cloud-amd64 kernel with modules (else the newest kernel).
+pick_kernel() {
+    local f v all=() cloud=()
+    for f in /boot/vmlinuz-*; do
+        [ -f "$f" ] || continue
+        v=${f#/boot/vmlinuz-}
+        [ -f "/lib/modules/$v/modules.dep" ] || continue
+        all+=("$v")
+        case "$v" in *-cloud-amd64) cloud+=("$v") ;; esac
+    done
+    if [ ${#cloud[@]} -gt 0 ]; then printf '%s\n' "${cloud[@]}" | sort -V | tail -n 1
+    elif [ ${#all[@]} -gt 0 ]; then printf '%s\n' "${all[@]}" | sort -V | tail -n 1
+    else return 1
+    fi
+}
+[ -n "$kver" ] || kver=$(pick_kernel) || die "no kernel with modules in /boot (install linux-image-cloud-amd64)"
+kernel=/boot/vmlinuz-$kver
+[ -f "$kernel" ] || die "$kernel not found"
+[ -d "/lib/modules/$kver" ] || die "/lib/modules/$kver not found"
+
+sftp_server=/usr/lib/openssh/sftp-server
+
+recipe_hash() {
+    {
+        echo "bootgate-reference-recipe 1"
+        echo "kernel $kver $(stat -c '%s %Y' "$kernel")"
+        dpkg-query -W -f='${Package} ${Version}\n' busybox-static dropbear-bin \
+            grub-pc-bin grub-efi-amd64-bin "linux-image-$kver" 2>/dev/null || true
+        [ -x "$sftp_server" ] && echo "sftp-server $(stat -c '%s %Y' "$sftp_server")"
+        cd "$here" && find . \( -type f -o -type l \) ! -name '*~' ! -name '.*.swp' -print0 |
+            LC_ALL=C sort -z | xargs -0 stat -c '%n %a' && find . -type f ! -name '*~' ! -name '.*.swp' -print0 |
+            LC_ALL=C sort -z | xargs -0 sha256sum
+    } | sha256sum | cut -d' ' -f1
+}
+
+up_to_date() {
+    [ "$force" = 0 ] || return 1
+    local f
+    for f in reference.iso vmlinuz initrd.img; do [ -s "$out/$f" ] || return 1; done
+    [ "$(head -n 1 "$out/stamp" 2>/dev/null)" = "$hash" ]
+}
+
+hash=$(recipe_hash)
+if up_to_date; then
+    echo "reference image up to date: $out/reference.iso"
+    exit 0
+fi
+
+# One builder at a time per output dir; re-check once we hold the lock.
+exec 9>"$out/.lock"
+flock 9
+if up_to_date; then
+    echo "reference image up to date: $out/reference.iso"
+    exit 0
+fi
+
+for t in grub-mkrescue grub-mkimage xorriso mformat cpio gzip gcc openssl depmod modprobe ldd sfdisk mke2fs blkid; do
+    command -v "$t" >/dev/null || die "missing tool: $t"
+done
+for f in /bin/busybox /usr/sbin/dropbear /usr/bin/dropbearkey /usr/lib/grub/i386-pc/boot.img \
+    /usr/lib/grub/x86_64-efi/linux.mod; do
+    [ -e "$f" ] || die "missing $f (see ci/install-deps.sh)"
+done
+
+start=$(date +%s.%N)
+tmp=$(mktemp -d "$out/.build.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+R=$tmp/root
+M=$tmp/mini
+echo "building reference image (kernel $kver) in $out"
+
+# --- busybox ---------------------------------------------------------------
+install_busybox() { # $1 = root
+    local root=$1 p
+    mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,run,tmp,mnt,root}
+    install -m 755 /bin/busybox "$root/bin/busybox"
+    while read -r p; do
+        case "$p" in linuxrc|bin/busybox|'') continue ;; esac
+        mkdir -p "$root/$(dirname "$p")"
+        [ -e "$root/$p" ] || [ -L "$root/$p" ] || ln -s /bin/busybox "$root/$p"
+    done < <(/bin/busybox --list-full)
+    ln -sf busybox "$root/bin/sh"
+    mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true # the kernel's built-in cpio has it too
+    mknod -m 666 "$root/dev/null" c 1 3 2>/dev/null || true
+}
+
+# --- host binaries with their shared libraries -----------------------------
+# System binaries get their libraries in /lib/x86_64-linux-gnu; installer-only
+# tools live in /installer/{bin,lib} (not copied into the live tmpfs root nor
+# onto installed disks).
+copy_libs() { # $1 = ELF, $2 = library dir in the image
+    local lib dst
+    for lib in $(ldd "$1" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+        case "$lib" in
+            */ld-linux-x86-64.so.2) dst=$R/lib64/ld-linux-x86-64.so.2 ;;
+            *) [ -e "$R/lib/x86_64-linux-gnu/${lib##*/}" ] && continue
+               dst=$R$2/${lib##*/} ;;
+        esac
+        mkdir -p "$(dirname "$dst")"
+        [ -e "$dst" ] || cp -L "$lib" "$dst"
+    done
+}
+copy_bin() { # $1 = host path, $2 = path in image, [$3 = library dir]
+    rm -f "$R$2"
+    mkdir -p "$(dirname "$R$2")"
+    cp -L "$1" "$R$2"
+    chmod 755 "$R$2"
+    copy_libs "$1" "${3:-/lib/x86_64-linux-gnu}"
+}
+
+install_busybox "$R"
+mkdir -p "$R"/{lib/x86_64-linux-gnu,lib64,var/log,var/tmp,home,boot,etc/dropbear,installer/grub}
+chmod 700 "$R/root"
+chmod 1777 "$R/tmp" "$R/var/tmp"
+ln -s ../run "$R/var/run"
+
+copy_bin /usr/sbin/dropbear /usr/sbin/dropbear
+copy_bin /usr/bin/dropbearkey /usr/bin/dropbearkey
+copy_bin "$(command -v blkid)" /sbin/blkid
+# dropbear runs /usr/lib/sftp-server for the sftp subsystem (modern scp)
+[ -x "$sftp_server" ] && copy_bin "$sftp_server" /usr/lib/sftp-server
+copy_bin "$(command -v sfdisk)" /installer/bin/sfdisk /installer/lib
+copy_bin "$(command -v mke2fs)" /installer/bin/mke2fs /installer/lib
+[ -f /etc/mke2fs.conf ] && cp /etc/mke2fs.conf "$R/installer/mke2fs.conf"
+
+# --- static helper: bootgate-mark (debugcon byte), bootgate-tarpit ----------
+gcc -static -Os -s -Wall -o "$R/sbin/bootgate-helper" "$here/helper/bootgate-helper.c"
+ln -s bootgate-helper "$R/sbin/bootgate-mark"
+ln -s bootgate-helper "$R/sbin/bootgate-tarpit"
+
+# --- recipe overlay (init, rc scripts, installer, configs) -----------------
+cp -a "$here/overlay/." "$R/"
+chmod 755 "$R/init" "$R/etc/init.d/rcS" "$R/sbin/bootgate-install" "$R/usr/share/udhcpc/default.script"
+
+# --- users: root / bootgate -------------------------------------------------
+pwhash=$(openssl passwd -6 bootgate)
+cat >"$R/etc/passwd" <<EOF
+root:x:0:0:root:/root:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+EOF
+cat >"$R/etc/shadow" <<EOF
+root:$pwhash:19700:0:99999:7:::
+nobody:*:19700:0:99999:7:::
+EOF
+cat >"$R/etc/group" <<EOF
+root:x:0:
+tty:x:5:
+nogroup:x:65534:
+EOF
+chmod 644 "$R/etc/passwd" "$R/etc/group"
+chmod 600 "$R/etc/shadow"
+
+# --- kernel modules (with dependencies) + depmod -----------------------------
+mods=$(grep -v '^#' "$here/overlay/etc/bootgate/modules")
+for m in $mods; do
+    deps=$(modprobe -S "$kver" --show-depends "$m" 2>/dev/null) || {
+        echo "warning: module $m not available for $kver" >&2
+        continue
+    }
+    for ko in $(echo "$deps" | awk '$1 == "insmod" { print $2 }'); do
+        [ -e "$R$ko" ] && continue
+        mkdir -p "$(dirname "$R$ko")"
+        cp "$ko" "$R$ko"
+    done
+done
+for f in modules.order modules.builtin modules.builtin.modinfo; do
+    [ -f "/lib/modules/$kver/$f" ] && cp "/lib/modules/$kver/$f" "$R/lib/modules/$kver/"
+done
+depmod -b "$R" "$kver"
+
+# --- GRUB for installed disks (BIOS: boot.img in the MBR, core.img after it) -
+grub-mkimage -O i386-pc -d /usr/lib/grub/i386-pc -c "$here/grub/disk-embed.cfg" -p /boot/grub \
+    -o "$R/installer/grub/core.img" \
+    biosdisk part_msdos ext2 search search_label search_fs_uuid normal configfile linux \
+    serial terminal echo test sleep
+cp /usr/lib/grub/i386-pc/boot.img "$R/installer/grub/boot.img"
+cp "$here/grub/disk.cfg" "$R/installer/grub/grub.cfg"
+
+# --- initrd of installed disks: busybox + modules + /init (mounts root=) ----
+install_busybox "$M"
+mkdir -p "$M/etc" "$M/lib"
+cp -a "$R/init" "$M/init"
+cp -a "$R/etc/bootgate" "$M/etc/"
+cp -a "$R/lib/modules" "$M/lib/"
+cp -a "$R/etc/passwd" "$R/etc/group" "$R/etc/profile" "$M/etc/"
+
+mkcpio() { # $1 = dir -> stdout
+    (cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet)
+}
+mkcpio "$M" | gzip -9 >"$R/boot/initrd.img"
+cp "$kernel" "$R/boot/vmlinuz"
+
+# --- main initramfs -----------------------------------------------------------
+mkcpio "$R" | gzip -6 >"$tmp/initrd.img"
+cp "$kernel" "$tmp/vmlinuz"
+
+# --- ISO (Photon-like layout, hybrid BIOS + UEFI via grub-mkrescue) ----------
+I=$tmp/iso
+mkdir -p "$I/isolinux" "$I/boot/grub"
+cp "$tmp/vmlinuz" "$I/isolinux/vmlinuz"
+cp "$tmp/initrd.img" "$I/isolinux/initrd.img"
+cp "$here/grub/iso.cfg" "$I/boot/grub/grub.cfg"
+if ! grub-mkrescue -o "$tmp/reference.iso" --locales= --fonts= --themes= "$I" \
+    -- -volid BOOTGATE_REF >"$tmp/mkrescue.log" 2>&1; then
+    cat "$tmp/mkrescue.log" >&2
+    die "grub-mkrescue failed"
+fi
+
+# --- move into place: stamp last, so an interrupted move means a rebuild ----
+{
+    echo "$hash"
+    echo "kernel=$kver"
+    echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "initrd_bytes=$(stat -c %s "$tmp/initrd.img")"
+    echo "iso_bytes=$(stat -c %s "$tmp/reference.iso")"
+} >"$tmp/stamp"
+rm -f "$out/stamp"
+for f in vmlinuz initrd.img reference.iso stamp; do
+    mv -f "$tmp/$f" "$out/$f"
+done
+end=$(date +%s.%N)
+echo "reference image built in $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }')s: $out/reference.iso"
