@@ -214,8 +214,12 @@ t_iso() {
     if ! ssh_run "$port" "$W/key" "$CONFORMANCE"; then fail "ssh with seed key failed: $(cat "$W/ssh.err")"; qstop iso; return; fi
     if ! check_conformance refimg tmpfs; then fail "conformance output unexpected"; sed 's/^/    | /' "$W/ssh.out"; qstop iso; return; fi
     if ! serial_login iso refimg bootgate; then fail "serial console login failed"; tail_log iso; qstop iso; return; fi
+    send iso $'poweroff\n'
+    local t=0
+    while qalive iso && [ $t -lt 120 ]; do sleep 0.5; t=$((t + 1)); done
+    if qalive iso; then fail "'poweroff' did not end the VM"; qstop iso; return; fi
     qstop iso
-    pass "ISO (BIOS, q35) login prompt after ${seedT}s, seed key SSH ok, serial login ok"
+    pass "ISO (BIOS, q35) login prompt after ${seedT}s, seed key SSH ok, serial login ok, poweroff ok"
 }
 
 t_direct() {
@@ -324,7 +328,7 @@ EOF
     # boot the installer exactly like bootgate drives Photon's: the ISO's own kernel + initrd
     xorriso -osirrox on -indev "$ISO" -extract /isolinux "$W/isolinux" >/dev/null 2>&1
     qemu inst 400 -machine q35 -kernel "$W/isolinux/vmlinuz" -initrd "$W/isolinux/initrd.img" \
-        -append "console=ttyS0,115200 printk.time=1 bootgate.mode=install ks=http://10.0.2.2:$hport/ks.json insecure_installation=1" \
+        -append "console=ttyS0,115200 printk.time=1 bootgate.trace=1 bootgate.mode=install ks=http://10.0.2.2:$hport/ks.json insecure_installation=1" \
         -drive file="$W/disk.qcow2",if=virtio,format=qcow2 \
         -netdev user,id=n0 -device virtio-net-pci,netdev=n0
     if ! wait_for inst 'bootgate-install: (complete|FAILED)' 360 || grep -aq 'bootgate-install: FAILED' "$W/inst.log"; then
@@ -367,9 +371,16 @@ t_installfail() {
     sleep 3
     if ! qalive instfail; then fail "VM powered off after a failure"; return; fi
     send instfail $'echo RESCUE-$((1+1))\n'
-    if wait_for instfail 'RESCUE-2' 30; then pass "too-small disk -> FAILED line, VM stays up with a shell"
-    else fail "no rescue shell after FAILED"; tail_log instfail; fi
+    if ! wait_for instfail 'RESCUE-2' 30; then fail "no rescue shell after FAILED"; tail_log instfail; qstop instfail; return; fi
     qstop instfail
+    # plain http without insecure_installation=1 is refused, like Photon
+    qemu instfail2 300 -machine q35 -kernel "$KERNEL" -initrd "$INITRD" \
+        -append "console=ttyS0,115200 printk.time=1 bootgate.mode=install ks=http://10.0.2.2:9/ks.json" -nic none
+    if ! wait_for instfail2 'bootgate-install: FAILED: insecure' 240; then
+        fail "http kickstart without insecure_installation=1 not refused"; tail_log instfail2; qstop instfail2; return
+    fi
+    qstop instfail2
+    pass "too-small disk (ks from 2nd volume) -> FAILED + shell, VM stays up; insecure http ks refused"
 }
 
 t_uefi() {

@@ -11,7 +11,7 @@ namespace bootgate {
 
 std::unique_ptr<Backend> MakeBackend(const std::string& name, const std::string& connect,
                                      ProcessLauncher* launcher, const Clock* clock,
-                                     const std::string& state_dir);
+                                     const std::string& cache_dir);
 /// Destroys a libvirt domain left by a dead bootgate (leftover clean-up).
 void DestroyLeftoverDomain(const std::string& uri, const std::string& domain);
 

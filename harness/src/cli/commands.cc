@@ -203,7 +203,7 @@ int RunCommandMain(const RunCommandOptions& o) {
     if (o.backend.empty() && s.backend != backend_name)
       throw Error(s.file, "all scenarios of one run must use the same backend (or pass --backend)");
   std::string connect = o.connect.empty() ? scenarios.front().connect : o.connect;
-  std::unique_ptr<Backend> backend = MakeBackend(backend_name, connect, &launcher, &clock, state_dir);
+  std::unique_ptr<Backend> backend = MakeBackend(backend_name, connect, &launcher, &clock, DefaultCacheDir());
 
   LibsshConnector ssh;
   TerminalProgress progress(stderr, o.quiet);

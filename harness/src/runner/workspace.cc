@@ -20,6 +20,13 @@ std::string DefaultStateDir() {
   return "/tmp/bootgate-" + std::to_string(getuid());
 }
 
+std::string DefaultCacheDir() {
+  if (const char* s = getenv("BOOTGATE_CACHE_DIR"); s && *s) return s;
+  if (const char* x = getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/bootgate";
+  if (const char* h = getenv("HOME"); h && *h) return std::string(h) + "/.cache/bootgate";
+  return DefaultStateDir() + "-cache";
+}
+
 Workspace::Workspace(const std::string& state_dir, const std::string& name) {
   std::error_code ec;
   fs::create_directories(state_dir, ec);

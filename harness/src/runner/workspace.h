@@ -16,6 +16,10 @@ namespace bootgate {
 /// /tmp/bootgate-<uid>.
 std::string DefaultStateDir();
 
+/// Cached host facts (the KVM probe): $BOOTGATE_CACHE_DIR, else
+/// $XDG_CACHE_HOME/bootgate, else ~/.cache/bootgate.
+std::string DefaultCacheDir();
+
 class Workspace {
  public:
   /// Creates and locks `<state_dir>/<name>`.

@@ -1,0 +1,343 @@
+#include "backend/libvirt/domain_xml.h"
+
+#include <set>
+
+#include "util/error.h"
+
+namespace bootgate {
+namespace {
+
+std::string Esc(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '\'': out += "&apos;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& v, const std::string& sep) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+// hv-* flag (without the prefix) -> libvirt's <hyperv> element; hv-time is a
+// clock timer instead and is handled apart.
+const std::set<std::string>& HypervElements() {
+  static const std::set<std::string> k = {
+      "relaxed", "vapic", "spinlocks", "vpindex", "runtime", "synic", "stimer",
+      "reset", "frequencies", "reenlightenment", "tlbflush", "ipi", "evmcs", "avic"};
+  return k;
+}
+
+// Names target devices per prefix: sda, sdb..., vda..., hda...
+class TargetNames {
+ public:
+  std::string Next(const std::string& prefix) {
+    int n = counts_[prefix]++;
+    return prefix + std::string(1, static_cast<char>('a' + n));
+  }
+
+ private:
+  std::map<std::string, int> counts_;
+};
+
+}  // namespace
+
+DomainPlan BuildDomain(const BootRequest& req, const LibvirtOptions& opt) {
+  DomainPlan plan;
+  const Profile& p = req.profile;
+  auto& applied = plan.applied;
+  std::string x;
+  auto line = [&](int indent, const std::string& s) {
+    x += std::string(indent * 2, ' ') + s + "\n";
+  };
+  std::vector<std::string> qemu_args;  // the qemu:commandline namespace
+
+  const bool kvm = req.accel == "kvm";
+  std::string type = opt.driver == "test" ? "test" : kvm ? "kvm" : "qemu";
+  std::string machine = p.machine.empty() ? "q35" : p.machine;
+  const bool q35 = machine.rfind("pc-q35", 0) == 0 || machine == "q35";
+
+  // ---- CPU: the same rules as the QEMU backend ----
+  std::vector<std::string> hv_elements, other_flags, flags_dropped, flags_applied;
+  bool hv_time = false;
+  for (const auto& f : p.cpu_flags) {
+    bool hv = f.rfind("hv-", 0) == 0 || f.rfind("hv_", 0) == 0;
+    if (!hv) {
+      other_flags.push_back(f);
+      flags_applied.push_back(f);
+      continue;
+    }
+    if (!kvm) {
+      flags_dropped.push_back(f);
+      continue;
+    }
+    std::string name = f.substr(3);
+    std::string value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    if (name == "time") {
+      hv_time = true;
+    } else if (HypervElements().count(name)) {
+      std::string el = "<" + name + " state='on'";
+      if (name == "spinlocks") {
+        unsigned long retries = value.empty() ? 8191 : std::stoul(value, nullptr, 0);
+        el += " retries='" + std::to_string(retries) + "'";
+      }
+      hv_elements.push_back(el + "/>");
+    } else {
+      plan.warnings.push_back("CPU flag " + f + " has no libvirt <hyperv> equivalent; not applied");
+      continue;
+    }
+    flags_applied.push_back(f);
+  }
+  if (!flags_dropped.empty())
+    plan.warnings.push_back("profile '" + p.name + "' asks for CPU flags " +
+                            Join(flags_dropped, ",") + ", which need KVM; not applied under " +
+                            req.accel);
+  std::string cpu = p.cpu_model;
+  if (cpu == "host" && !kvm) {
+    plan.warnings.push_back("cpu model 'host' needs KVM; using 'max' under " + req.accel);
+    cpu = "max";
+  }
+  if (cpu.empty() && !other_flags.empty()) cpu = kvm ? "host" : "max";
+  applied["cpu_model"] = cpu.empty() ? "(default)" : cpu;
+  applied["cpu_flags"] = flags_applied.empty() ? "(none)" : Join(flags_applied, ",");
+
+  line(0, "<domain type='" + type + "'" +
+              (opt.driver == "qemu" ? " xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'" : "") +
+              ">");
+  line(1, "<name>" + Esc(req.name) + "</name>");
+  line(1, "<description>bootgate run; destroyed when the run ends</description>");
+  line(1, "<memory unit='MiB'>" + std::to_string(req.memory_mib) + "</memory>");
+  line(1, "<vcpu>" + std::to_string(req.cpus) + "</vcpu>");
+
+  // ---- firmware, direct kernel boot, SMBIOS ----
+  line(1, "<os>");
+  line(2, "<type arch='x86_64' machine='" + Esc(machine) + "'>hvm</type>");
+  applied["machine"] = machine;
+  if (p.firmware == "uefi") {
+    plan.nvram_path = req.run_dir + "/OVMF_VARS.fd";
+    line(2, "<loader readonly='yes' type='pflash'>" + Esc(opt.ovmf_code) + "</loader>");
+    line(2, "<nvram template='" + Esc(opt.ovmf_vars_template) + "'>" + Esc(plan.nvram_path) +
+                "</nvram>");
+    applied["firmware"] = "uefi";
+  } else {
+    applied["firmware"] = "bios";
+  }
+  if (!req.kernel.empty()) {
+    line(2, "<kernel>" + Esc(req.kernel) + "</kernel>");
+    if (!req.initrd.empty()) line(2, "<initrd>" + Esc(req.initrd) + "</initrd>");
+    if (!req.append.empty()) line(2, "<cmdline>" + Esc(req.append) + "</cmdline>");
+  }
+  if (!p.smbios.empty()) line(2, "<smbios mode='sysinfo'/>");
+  line(1, "</os>");
+  if (!p.smbios.empty()) {
+    static const std::set<std::string> kSystemEntries = {
+        "manufacturer", "product", "version", "serial", "uuid", "sku", "family"};
+    line(1, "<sysinfo type='smbios'>");
+    line(2, "<system>");
+    for (const auto& [k, v] : p.smbios) {
+      if (!kSystemEntries.count(k)) {
+        plan.warnings.push_back("SMBIOS field '" + k + "' has no libvirt <sysinfo> system entry; not applied");
+        continue;
+      }
+      line(3, "<entry name='" + Esc(k) + "'>" + Esc(v) + "</entry>");
+      applied["smbios." + k] = v;
+    }
+    line(2, "</system>");
+    line(1, "</sysinfo>");
+  }
+
+  // ---- features: ACPI, vmport, Hyper-V enlightenments ----
+  line(1, "<features>");
+  line(2, "<acpi/>");
+  line(2, "<apic/>");
+  std::vector<std::string> machine_opts_applied;
+  for (const auto& o : p.machine_options) {
+    if (o == "vmport=on" || o == "vmport=off") {
+      line(2, "<vmport state='" + o.substr(7) + "'/>");
+    } else {
+      // QEMU merges repeated -machine options into libvirt's own.
+      qemu_args.insert(qemu_args.end(), {"-machine", o});
+    }
+    machine_opts_applied.push_back(o);
+  }
+  if (!machine_opts_applied.empty()) applied["machine_options"] = Join(machine_opts_applied, ",");
+  if (!hv_elements.empty()) {
+    line(2, "<hyperv mode='custom'>");
+    for (const auto& e : hv_elements) line(3, e);
+    line(2, "</hyperv>");
+  }
+  line(1, "</features>");
+
+  if (cpu == "host") {
+    line(1, "<cpu mode='host-passthrough'>");
+  } else if (cpu == "max") {
+    line(1, "<cpu mode='maximum'>");
+  } else if (!cpu.empty()) {
+    line(1, "<cpu mode='custom' match='exact'>");
+    line(2, "<model fallback='forbid'>" + Esc(cpu) + "</model>");
+  }
+  if (!cpu.empty()) {
+    for (const auto& f : other_flags) {
+      bool off = f[0] == '-' || f.find("=off") != std::string::npos;
+      std::string name = f[0] == '-' || f[0] == '+' ? f.substr(1) : f;
+      if (auto eq = name.find('='); eq != std::string::npos) name = name.substr(0, eq);
+      line(2, "<feature policy='" + std::string(off ? "disable" : "require") + "' name='" +
+                  Esc(name) + "'/>");
+    }
+    line(1, "</cpu>");
+  }
+  line(1, "<clock offset='utc'>");
+  if (hv_time) line(2, "<timer name='hypervclock' present='yes'/>");
+  line(1, "</clock>");
+  // A guest reboot or crash ends the domain, like QEMU's -no-reboot: bootgate
+  // sees the event instead of a silent second boot.
+  line(1, "<on_poweroff>destroy</on_poweroff>");
+  line(1, "<on_reboot>destroy</on_reboot>");
+  line(1, "<on_crash>destroy</on_crash>");
+  if (!opt.dac_label.empty()) {
+    line(1, "<seclabel type='static' model='dac' relabel='no'>");
+    line(2, "<label>" + Esc(opt.dac_label) + "</label>");
+    line(1, "</seclabel>");
+  }
+
+  // ---- devices ----
+  line(1, "<devices>");
+  std::string bus = p.disk_bus;
+  if (bus == "nvme")
+    throw Error(req.name, "profile '" + p.name +
+                              "' asks for disk_bus nvme, which libvirt 9.0 has no disk bus for; "
+                              "use the qemu backend for this profile");
+  std::string scsi_model = bus == "virtio-scsi" ? "virtio-scsi"
+                           : bus == "pvscsi"    ? "vmpvscsi"
+                           : bus == "scsi"      ? "lsilogic"
+                                                : "";
+  // CD-ROMs the firmware boots from sit on the chipset's controller (AHCI on
+  // q35, PIIX IDE on pc), like ide-cd in the QEMU backend.
+  const std::string chipset_bus = q35 ? "sata" : "ide";
+  TargetNames names;
+  for (const auto& d : req.drives) {
+    std::string target_bus;
+    if (d.cdrom && d.role != "seed") {
+      target_bus = chipset_bus;
+    } else if (!scsi_model.empty()) {
+      target_bus = "scsi";
+    } else if (bus == "ide" || bus == "ahci") {
+      target_bus = chipset_bus;
+    } else {
+      target_bus = "virtio";
+    }
+    std::string prefix = target_bus == "virtio" ? "vd" : target_bus == "ide" ? "hd" : "sd";
+    line(2, std::string("<disk type='file' device='") + (d.cdrom ? "cdrom" : "disk") + "'>");
+    line(3, "<driver name='qemu' type='" + Esc(d.format) + "'/>");
+    line(3, "<source file='" + Esc(d.path) + "'/>");
+    line(3, "<target dev='" + names.Next(prefix) + "' bus='" + target_bus + "'/>");
+    if (d.readonly || d.cdrom) line(3, "<readonly/>");
+    if (d.boot_index >= 0) line(3, "<boot order='" + std::to_string(d.boot_index + 1) + "'/>");
+    line(2, "</disk>");
+  }
+  if (!scsi_model.empty()) line(2, "<controller type='scsi' index='0' model='" + scsi_model + "'/>");
+  applied["disk_bus"] = bus;
+  line(2, "<controller type='usb' model='none'/>");
+  if (opt.console == "tcp") {
+    line(2, "<serial type='tcp'>");
+    line(3, "<source mode='bind' host='" + Esc(opt.console_host) + "' service='" +
+                std::to_string(opt.console_port) + "'/>");
+    line(3, "<protocol type='raw'/>");
+  } else {
+    line(2, "<serial type='unix'>");
+    line(3, "<source mode='bind' path='" + Esc(opt.console_path) + "'/>");
+  }
+  line(3, "<target port='0'/>");
+  line(2, "</serial>");
+  line(2, "<memballoon model='none'/>");
+  line(1, "</devices>");
+
+  // Network: libvirt 9.0 rejects passt's <portForward>, and its user-mode
+  // <interface> cannot forward ports, so SSH's forward goes through the qemu
+  // namespace. On q35 the NIC gets an explicit slot on the root bus so it
+  // does not collide with the root ports libvirt adds.
+  if (req.ssh_host_port > 0) {
+    qemu_args.insert(qemu_args.end(),
+                     {"-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:" +
+                                     std::to_string(req.ssh_host_port) + "-:" +
+                                     std::to_string(req.guest_ssh_port),
+                      "-device", p.nic_model + ",netdev=n0,bus=" + (q35 ? "pcie.0" : "pci.0") +
+                                     ",addr=0x10"});
+    applied["nic_model"] = p.nic_model;
+  } else {
+    applied["nic_model"] = "(no network)";
+  }
+  for (const auto& d : p.extra_devices) qemu_args.insert(qemu_args.end(), {"-device", d});
+  if (!p.extra_devices.empty()) applied["extra_devices"] = Join(p.extra_devices, " ");
+  for (const auto& a : req.extra_args) qemu_args.push_back(a);
+  if (req.debug_port)
+    plan.warnings.push_back("boot.marker debug-port is not supported by the libvirt backend; "
+                            "no debug-port marks are recorded");
+  if (!qemu_args.empty()) {
+    if (opt.driver != "qemu") {
+      plan.warnings.push_back("QEMU arguments (" + Join(qemu_args, " ") +
+                              ") need the QEMU driver; not applied under the " + opt.driver +
+                              " driver");
+    } else {
+      line(1, "<qemu:commandline>");
+      for (const auto& a : qemu_args) line(2, "<qemu:arg value='" + Esc(a) + "'/>");
+      line(1, "</qemu:commandline>");
+      plan.warnings.push_back(
+          "libvirt marks this domain \"tainted: custom-argv\": network, machine options or extra "
+          "devices are passed as raw QEMU arguments (<qemu:commandline>)");
+    }
+  }
+  line(0, "</domain>");
+  plan.xml = std::move(x);
+  return plan;
+}
+
+std::string BuildDomainXml(const BootRequest& request, const LibvirtOptions& options) {
+  return BuildDomain(request, options).xml;
+}
+
+std::string StripUriCredentials(const std::string& uri) {
+  auto scheme_end = uri.find("://");
+  if (scheme_end == std::string::npos) return uri;
+  size_t auth_start = scheme_end + 3;
+  size_t auth_end = uri.find_first_of("/?#", auth_start);
+  if (auth_end == std::string::npos) auth_end = uri.size();
+  size_t at = uri.rfind('@', auth_end);
+  if (at == std::string::npos || at < auth_start) return uri;
+  return uri.substr(0, auth_start) + uri.substr(at + 1);
+}
+
+std::string UriHost(const std::string& uri) {
+  std::string u = StripUriCredentials(uri);
+  auto scheme_end = u.find("://");
+  if (scheme_end == std::string::npos) return "";
+  size_t start = scheme_end + 3;
+  size_t end = u.find_first_of("/?#", start);
+  std::string host = u.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  if (!host.empty() && host[0] == '[') {  // [v6]:port
+    auto close = host.find(']');
+    return host.substr(1, close == std::string::npos ? std::string::npos : close - 1);
+  }
+  if (auto colon = host.find(':'); colon != std::string::npos) host = host.substr(0, colon);
+  return host;
+}
+
+std::string FormatLibvirtVersion(unsigned long v) {
+  return std::to_string(v / 1000000) + "." + std::to_string((v / 1000) % 1000) + "." +
+         std::to_string(v % 1000);
+}
+
+}  // namespace bootgate

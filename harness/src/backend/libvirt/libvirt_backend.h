@@ -1,0 +1,105 @@
+// The libvirt backend: each Guest is a transient libvirt domain whose XML is
+// built from the hardware Profile (domain_xml.h). The serial console is a
+// unix socket (local URIs) or a TCP port (remote URIs) that bootgate connects
+// to while the domain is still paused; lifecycle events arrive through
+// libvirt's event loop. The domain is destroyed with its Guest on every path.
+#pragma once
+
+#include <libvirt/libvirt.h>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backend/backend.h"
+#include "backend/libvirt/domain_xml.h"
+#include "util/process.h"
+
+namespace bootgate {
+
+/// An open libvirt connection. Opening one first starts libvirt's default
+/// event loop (once per process) so domain events are delivered.
+class LibvirtConnection {
+ public:
+  /// Opens `uri`; throws Error naming the URI if libvirt refuses.
+  explicit LibvirtConnection(const std::string& uri);
+  ~LibvirtConnection();
+  LibvirtConnection(const LibvirtConnection&) = delete;
+  LibvirtConnection& operator=(const LibvirtConnection&) = delete;
+
+  virConnectPtr get() const { return conn_; }
+  const std::string& uri() const { return uri_; }
+  /// "QEMU 7.2.22 via libvirt 9.0.0".
+  std::string HypervisorVersion() const;
+
+ private:
+  std::string uri_;
+  virConnectPtr conn_ = nullptr;
+};
+
+struct DomainEventLog;
+
+/// A transient domain created from XML. The destructor destroys it (and
+/// undefines it if something made it persistent); lifecycle events are
+/// recorded with their receive time.
+class LibvirtDomain {
+ public:
+  /// Creates the domain paused; throws Error with libvirt's message.
+  LibvirtDomain(std::shared_ptr<LibvirtConnection> conn, const std::string& name,
+                const std::string& xml, const Clock* clock);
+  ~LibvirtDomain();
+  LibvirtDomain(const LibvirtDomain&) = delete;
+  LibvirtDomain& operator=(const LibvirtDomain&) = delete;
+
+  const std::string& name() const { return name_; }
+  /// Lets the paused domain run; returns the moment it did (t0).
+  TimePoint Resume();
+  /// Set when a "stopped" event was seen (or the domain is gone).
+  std::optional<std::string> Ended();
+  /// Events, with t_s relative to Resume() (negative before it).
+  std::vector<GuestEvent> Events() const;
+  /// Asks the guest to power off (ACPI); false if libvirt refused.
+  bool RequestShutdown();
+  /// Destroys (and undefines if persistent) the domain; idempotent.
+  void Destroy();
+
+ private:
+  std::shared_ptr<LibvirtConnection> conn_;
+  std::string name_;
+  const Clock* clock_;
+  std::shared_ptr<DomainEventLog> log_;
+  int callback_id_ = -1;
+  mutable std::mutex mu_;
+  virDomainPtr dom_ = nullptr;  // guarded by mu_; null once destroyed
+  TimePoint t0_{};
+  TimePoint last_poll_{};
+};
+
+/// Destroys the domain called `name` on `conn` if it exists, and undefines it
+/// if persistent. Only touches names starting with "bootgate-". Returns true
+/// if such a domain existed.
+bool DestroyDomainIfExists(LibvirtConnection& conn, const std::string& name);
+
+class LibvirtBackend : public Backend {
+ public:
+  /// Connects to `uri` (default qemu:///system when empty). `cache_dir`
+  /// keeps the KVM probe result (local URIs only).
+  LibvirtBackend(std::string uri, ProcessLauncher* launcher, const Clock* clock,
+                 std::string cache_dir);
+  std::string name() const override { return "libvirt"; }
+  std::string connect_uri() const override;
+  std::unique_ptr<Guest> Boot(const BootRequest& request) override;
+  std::pair<std::string, std::string> ResolveAccel(const std::string& requested) override;
+
+ private:
+  std::shared_ptr<LibvirtConnection> conn_;
+  ProcessLauncher* launcher_;
+  const Clock* clock_;
+  std::string cache_dir_;
+  std::mutex probe_mu_;
+  std::optional<std::pair<bool, std::string>> probe_;
+};
+
+}  // namespace bootgate

@@ -1,0 +1,58 @@
+// Helpers for end-to-end tests: run the real bootgate binary, parse the
+// report it wrote, and check that nothing was left behind.
+#pragma once
+
+#include <signal.h>
+
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace bootgate::testing {
+
+/// Paths from the test environment (set by bootgate_test in CMake).
+std::string SourceDir();
+std::string BinaryDir();
+std::string BootgateBin();
+/// images/.cache/reference (built by images/reference/build.sh).
+std::string ReferenceDir();
+/// Builds the reference image if needed (runs its recipe once per process).
+void EnsureReferenceImage();
+
+struct BootgateRun {
+  int exit_code = -1;
+  std::string stdout_text;
+  std::string stderr_text;
+  double wall_s = 0;
+  nlohmann::json report;  ///< report.json, if written
+  std::string report_dir;
+};
+
+struct RunOptions {
+  std::vector<std::string> args;  ///< after "bootgate"
+  std::map<std::string, std::string> env;  ///< extra environment
+  double timeout_s = 600;
+  /// Send `signal` once `trigger` appears in stderr (or after signal_after_s
+  /// if trigger is empty); 0 = no signal.
+  int signal = 0;
+  std::string trigger;
+  double signal_after_s = 0;
+};
+
+/// Runs bootgate to completion (or kills it at the timeout) and reads the
+/// report from --report-dir (added automatically when absent).
+BootgateRun RunBootgate(RunOptions options);
+
+/// Writes a scenario JSON file in a fresh temp dir and returns its path.
+std::string WriteScenario(const std::string& name, const nlohmann::json& scenario);
+
+/// Pids of qemu-system processes whose command line contains `needle`.
+std::vector<int> QemuProcessesMatching(const std::string& needle);
+/// Entries left in a state dir (workspaces).
+std::vector<std::string> DirEntries(const std::string& dir);
+/// A unique temp directory for one test.
+std::string TestTempDir(const std::string& prefix);
+
+}  // namespace bootgate::testing
