@@ -15,7 +15,7 @@ PACKAGES=(
   # images
   linux-image-cloud-amd64 busybox-static dropbear-bin openssh-server
   openssh-client grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools
-  cpio gzip dosfstools e2fsprogs fdisk
+  cpio gzip lz4 dosfstools e2fsprogs fdisk openssh-sftp-server
   # reports and tests
   gnuplot-nox prometheus prometheus-pushgateway chromium sqlite3 python3
   curl procps iproute2

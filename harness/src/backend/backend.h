@@ -77,6 +77,9 @@ class Guest {
   virtual std::string HypervisorVersion() const = 0;
   /// Process id of the VM (QEMU), or 0; recorded for leftover clean-up.
   virtual int pid() const = 0;
+  /// libvirt domain name, or "" (QEMU backend); recorded for leftover
+  /// clean-up.
+  virtual std::string domain_name() const { return ""; }
 };
 
 class Backend {

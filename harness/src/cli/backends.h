@@ -9,10 +9,15 @@
 
 namespace bootgate {
 
+/// The libvirt URI used when neither the scenario nor --connect gives one.
+inline constexpr const char* kDefaultLibvirtUri = "qemu:///system";
+
 std::unique_ptr<Backend> MakeBackend(const std::string& name, const std::string& connect,
                                      ProcessLauncher* launcher, const Clock* clock,
                                      const std::string& cache_dir);
-/// Destroys a libvirt domain left by a dead bootgate (leftover clean-up).
+/// Destroys a libvirt domain left by a dead bootgate (leftover clean-up):
+/// connects to `uri` (default kDefaultLibvirtUri), destroys and undefines
+/// `domain` if it still exists. Throws Error if libvirt cannot be reached.
 void DestroyLeftoverDomain(const std::string& uri, const std::string& domain);
 
 }  // namespace bootgate

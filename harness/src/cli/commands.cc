@@ -233,11 +233,29 @@ int RunCommandMain(const RunCommandOptions& o) {
   }
 
   int rc = ExitCodeFor(suite.verdict);
+  // A history that cannot be written must not cost the reports, and reports
+  // that cannot be written must never leave an older report.json looking
+  // like this run's: it is removed first and written last.
+  if (history) {
+    try {
+      history->Record(suite);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "bootgate: error: could not record the run in the history %s: %s\n",
+                   o.history.c_str(), e.what());
+      rc = 2;
+    }
+  }
+  bool reports_written = false;
   try {
-    if (history) history->Record(suite);
+    std::error_code ec;
+    fs::remove(report_dir + "/report.json", ec);
     WriteReports(suite, report_dir, history.get(), launcher, !o.no_html);
-  } catch (const Error& e) {
-    std::fprintf(stderr, "bootgate: error: could not write the results: %s\n", e.what());
+    reports_written = true;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr,
+                 "bootgate: error: could not write the reports to %s, so there is no "
+                 "report.json for this run (free space or fix permissions there and run again): %s\n",
+                 report_dir.c_str(), e.what());
     rc = 2;
   }
   if (!o.pushgateway.empty()) {
@@ -249,7 +267,10 @@ int RunCommandMain(const RunCommandOptions& o) {
     }
   }
   PrintSummary(suite, stdout);
-  std::printf("report: %s/report.json\n", report_dir.c_str());
+  if (reports_written)
+    std::printf("report: %s/report.json\n", report_dir.c_str());
+  else
+    std::printf("report: not written (see the error above)\n");
   std::fflush(stdout);
   return rc;
 }

@@ -129,12 +129,13 @@ void Console::ReadLoop() {
 void Console::OnLine(std::string_view raw, double t_s) {
   std::string text = SanitizeForTerminal(raw);
   if (options_.echo && !text.empty()) {
-    std::fprintf(stderr, "%s%s\n", options_.echo_prefix.c_str(), text.c_str());
-  }
-  if (timed_log_.is_open()) {
-    char stamp[32];
-    std::snprintf(stamp, sizeof stamp, "[%10.3f] ", t_s);
-    timed_log_ << stamp << text << "\n";
+    std::string shown = text;
+    for (const auto& secret : options_.echo_redact) {
+      if (secret.empty()) continue;
+      for (size_t pos = 0; (pos = shown.find(secret, pos)) != std::string::npos; pos += 8)
+        shown.replace(pos, secret.size(), "********");
+    }
+    std::fprintf(stderr, "%s%s\n", options_.echo_prefix.c_str(), shown.c_str());
   }
   std::lock_guard lock(mu_);
   // A line that was visible as the partial line keeps the time its bytes
@@ -142,6 +143,13 @@ void Console::OnLine(std::string_view raw, double t_s) {
   double stamp = t_s;
   if (!partial_.empty() && text == partial_ && partial_t_s_ > 0)
     stamp = partial_t_s_;
+  if (timed_log_.is_open()) {
+    // The same stamp milestones and matches get, so a recording replays
+    // to the same phases.
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "[%10.3f] ", stamp);
+    timed_log_ << buf << text << "\n";
+  }
   partial_.clear();
   partial_t_s_ = 0;
   ++partial_version_;

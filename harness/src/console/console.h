@@ -54,6 +54,8 @@ struct ConsoleOptions {
   std::string timed_log_path;  ///< "[  12.345] line" per sanitised line
   bool echo = false;           ///< print sanitised lines to stderr live
   std::string echo_prefix;
+  /// Secrets replaced by "********" in the live echo (the logs stay raw).
+  std::vector<std::string> echo_redact;
 };
 
 /// Owns the reader thread of one serial console. Destroying it stops the

@@ -2,12 +2,19 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdlib>
+#include <map>
 #include <thread>
 
 #include "console/line_splitter.h"
 #include "console/phases.h"
+#include "console/printk_check.h"
+#include "console/timed_log.h"
 #include "console/sanitize.h"
 #include "scenario/scenario.h"
+#include "util/error.h"
+#include "util/fs.h"
 
 namespace bootgate {
 namespace {
@@ -189,6 +196,222 @@ TEST(PhasesTest, MissingMarkersMergeIntoThePreviousPhase) {
   EXPECT_EQ(p[1].name, "kernel");
   EXPECT_DOUBLE_EQ(p[1].duration_s(), 2.8);
   EXPECT_EQ(p[2].name, "userspace");
+}
+
+
+// ---- printk cross-check ----------------------------------------------------
+
+TEST(PrintkTest, ParsesKernelStampsOnly) {
+  EXPECT_DOUBLE_EQ(*ParsePrintkTime("[    1.234567] Linux version 6.1"), 1.234567);
+  EXPECT_DOUBLE_EQ(*ParsePrintkTime("[12345.000001] x"), 12345.000001);
+  EXPECT_DOUBLE_EQ(*ParsePrintkTime("[    0.000000]"), 0.0);
+  EXPECT_FALSE(ParsePrintkTime("[  OK  ] Reached target Multi-User System."));
+  EXPECT_FALSE(ParsePrintkTime("  [    1.234567] indented"));
+  EXPECT_FALSE(ParsePrintkTime("[    1.] no fraction"));
+  EXPECT_FALSE(ParsePrintkTime("[    1.5 unterminated"));
+  EXPECT_FALSE(ParsePrintkTime(""));
+}
+
+// Kernel lines stamped k = i * step, received at host time
+// offset + k * (1 + drift) (+ a delay on every 5th line).
+std::vector<ConsoleLine> Stamped(double offset_s, double drift_per_s, int n, double step_s,
+                                 double delay_every_5th_s = 0) {
+  std::vector<ConsoleLine> out;
+  const long step_us = std::lround(step_s * 1e6);
+  for (int i = 0; i < n; ++i) {
+    long k_us = i * step_us;
+    double k = k_us / 1e6;
+    double host = offset_s + k * (1 + drift_per_s) + (i % 5 == 4 ? delay_every_5th_s : 0);
+    char text[64];
+    std::snprintf(text, sizeof text, "[%5ld.%06ld] line %d", k_us / 1000000, k_us % 1000000, i);
+    out.push_back({host, text});
+  }
+  return out;
+}
+
+TEST(PrintkTest, OffsetIsTheLowerEnvelopeAndDelaysDoNotCountAsSkew) {
+  // Every 5th line arrives 300 ms late (a burst), the clocks agree.
+  auto lines = Stamped(2.5, 0, 40, 0.1, 0.3);
+  lines.insert(lines.begin() + 1, ConsoleLine{2.55, "not a kernel line"});  // ignored
+  auto c = CrossCheckPrintk(lines, 100);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->lines, 39);  // [0.000000] is skipped
+  EXPECT_NEAR(c->offset_s, 2.5, 1e-6);
+  EXPECT_NEAR(c->max_delay_ms, 300, 1e-3);
+  EXPECT_NEAR(c->skew_ms, 0, 1e-3);
+  EXPECT_NEAR(c->kernel_span_s, 3.8, 1e-6);
+  EXPECT_EQ(PrintkSkewWarning(*c), "");
+}
+
+TEST(PrintkTest, DriftingClocksAreReportedAndWarned) {
+  // The host clock runs 10% fast over 6 s of kernel time: 0.6 s apart at the
+  // end; thirds 2 s... 4 s apart in kernel time => about 400 ms of skew.
+  auto c = CrossCheckPrintk(Stamped(1.0, 0.10, 61, 0.1), 100);
+  ASSERT_TRUE(c);
+  EXPECT_NEAR(c->offset_s, 1.01, 1e-6);  // at the first line used, k = 0.1
+  EXPECT_NEAR(c->skew_ms, 400, 1.0);
+  std::string w = PrintkSkewWarning(*c);
+  EXPECT_NE(w.find("disagree"), std::string::npos) << w;
+  EXPECT_NE(w.find("400 ms"), std::string::npos) << w;
+  // A slow host clock is skew too (negative).
+  auto slow = CrossCheckPrintk(Stamped(1.0, -0.10, 61, 0.1), 100);
+  ASSERT_TRUE(slow);
+  EXPECT_NEAR(slow->skew_ms, -400, 1.0);
+  EXPECT_NE(PrintkSkewWarning(*slow), "");
+  EXPECT_EQ(PrintkSkewWarning(*slow, 500), "");
+}
+
+TEST(PrintkTest, ComparesOnlyFromTheClocksourceSwitchOn) {
+  // Early clock loses 2 s, then the kernel switches clocksource and agrees.
+  auto lines = Stamped(1.0, 1.0, 20, 0.1);  // host runs twice as fast
+  lines.push_back({3.0, "[    2.000000] clocksource: Switched to clocksource tsc-early"});
+  for (int i = 1; i <= 20; ++i) {
+    char text[64];
+    std::snprintf(text, sizeof text, "[%5d.%06d] after", 2 + i / 10, (i % 10) * 100000);
+    lines.push_back({3.0 + i * 0.1, text});
+  }
+  auto c = CrossCheckPrintk(lines, 100);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->lines, 21);
+  EXPECT_NEAR(c->offset_s, 1.0, 1e-9);
+  EXPECT_NEAR(c->skew_ms, 0, 1e-6);
+}
+
+TEST(PrintkTest, NothingToCompareGivesNoResult) {
+  EXPECT_FALSE(CrossCheckPrintk({}, 100));
+  EXPECT_FALSE(CrossCheckPrintk(Stamped(1, 0, 5, 0.1), 100));        // too few lines
+  EXPECT_FALSE(CrossCheckPrintk(Stamped(1, 0, 20, 0.001), 100));     // span 19 ms
+  // Kernel time going back (a reboot, a sched_clock source switch): only
+  // the last run of the clock counts.
+  auto rebooted = Stamped(1, 0.5, 20, 0.1);
+  auto second = Stamped(5, 0, 20, 0.1);
+  rebooted.insert(rebooted.end(), second.begin(), second.end());
+  auto after = CrossCheckPrintk(rebooted, 100);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->lines, 19);  // the second boot, minus its [0.000000] line
+  EXPECT_NEAR(after->offset_s, 5, 1e-6);
+  EXPECT_NEAR(after->skew_ms, 0, 1e-6);
+  // Lines after until_s (e.g. after login) are not used.
+  auto c = CrossCheckPrintk(Stamped(1, 0, 40, 0.1), 2.0);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->lines, 10);  // host times 1.1 .. 2.0
+}
+
+// ---- recorded consoles -----------------------------------------------------
+
+std::vector<ConsoleLine> Recorded(const std::string& name) {
+  std::string path = std::string(std::getenv("BOOTGATE_SOURCE_DIR")) +
+                     "/harness/src/console/testdata/" + name;
+  return ParseTimedLog(ReadFile(path), path);
+}
+
+double LoginTime(const std::vector<ConsoleLine>& lines) {
+  Pattern login = Pattern::Compile("login", BootSpec().login_pattern);
+  for (const auto& l : lines)
+    if (MatchesLine(login, l.text)) return l.t_s;
+  ADD_FAILURE() << "no login prompt in the recording";
+  return 0;
+}
+
+std::map<std::string, PhaseResult> PhasesOf(const std::vector<ConsoleLine>& lines) {
+  auto phases = ExtractPhases(FindMilestones(lines, DefaultPhaseMarkers()), LoginTime(lines), std::nullopt);
+  std::map<std::string, PhaseResult> out;
+  for (const auto& p : phases) out[p.name] = p;
+  // Phases tile [0, login] without gaps.
+  double t = 0;
+  for (const auto& p : phases) {
+    EXPECT_DOUBLE_EQ(p.start_s, t) << p.name;
+    EXPECT_GE(p.end_s, p.start_s) << p.name;
+    t = p.end_s;
+  }
+  return out;
+}
+
+TEST(TimedLogTest, ParsesStampsAndRejectsOtherText) {
+  auto lines = ParseTimedLog("[     0.412] SeaBIOS\n[    12.000] \n[     12.5] a] b\n", "x.log");
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_DOUBLE_EQ(lines[0].t_s, 0.412);
+  EXPECT_EQ(lines[0].text, "SeaBIOS");
+  EXPECT_EQ(lines[1].text, "");
+  EXPECT_EQ(lines[2].text, "a] b");
+  EXPECT_THROW(ParseTimedLog("[ 1.0] ok\nno stamp\n", "x.log"), Error);
+  EXPECT_THROW(ParseTimedLog("[abc] text\n", "x.log"), Error);
+}
+
+// Synthetic (hand-written, realistic) Debian 12 systemd boot with GRUB: see
+// testdata/README.md.
+TEST(RecordedConsoleTest, SystemdImageWithGrub) {
+  auto lines = Recorded("systemd_debian12.synthetic.timed.log");
+  auto p = PhasesOf(lines);
+  ASSERT_EQ(p.size(), 5u);
+  EXPECT_DOUBLE_EQ(p["firmware"].end_s, 0.906);     // "GNU GRUB  version"
+  EXPECT_DOUBLE_EQ(p["bootloader"].end_s, 7.118);   // "Linux version"
+  EXPECT_DOUBLE_EQ(p["kernel"].end_s, 8.391);       // "Trying to unpack rootfs"
+  EXPECT_DOUBLE_EQ(p["initramfs"].end_s, 11.412);   // first "systemd[1]: "
+  EXPECT_DOUBLE_EQ(p["userspace"].end_s, 16.021);   // "debian login: "
+  // Compared from "Switched to clocksource tsc-early" (1.190337) on.
+  auto c = CrossCheckPrintk(lines, 16.021);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->lines, 15);
+  EXPECT_NEAR(c->offset_s, 11.618 - 4.703544, 1e-9);
+  EXPECT_NEAR(c->max_delay_ms, (11.491 - 4.575918 - c->offset_s) * 1000, 1e-6);
+  EXPECT_LT(std::fabs(c->skew_ms), 1);
+}
+
+
+// Recorded from a real `bootgate run scenarios/reference.json` (TCG, a loaded
+// 2-core host: GRUB's disk reads alone took 25 s). The login prompt was
+// matched as a partial line at 40.420 s (report.json boot_s); in the timed
+// log it shares a line with a later kernel message, so boot_s is given here.
+TEST(RecordedConsoleTest, ReferenceIsoWithGrub) {
+  auto lines = Recorded("reference_iso.timed.log");
+  const double boot_s = 40.420;
+  auto phases = ExtractPhases(FindMilestones(lines, DefaultPhaseMarkers()), boot_s, std::nullopt);
+  ASSERT_EQ(phases.size(), 5u);
+  // The same split the live run reported (report.json phases, to the ms).
+  const std::pair<const char*, double> want[] = {{"firmware", 3.007}, {"bootloader", 28.233},
+                                                 {"kernel", 31.601}, {"initramfs", 40.196},
+                                                 {"userspace", 40.420}};
+  for (size_t i = 0; i < phases.size(); ++i) {
+    EXPECT_EQ(phases[i].name, want[i].first);
+    EXPECT_NEAR(phases[i].end_s, want[i].second, 1e-9) << want[i].first;
+  }
+  auto c = CrossCheckPrintk(lines, boot_s);
+  ASSERT_TRUE(c);
+  // From "Switched to clocksource tsc" on. Before it, the guest clock lost
+  // 0.6 s against the host's (compared over all lines, the skew was 614 ms).
+  EXPECT_EQ(c->lines, 13);
+  EXPECT_NEAR(c->offset_s, 28.8473, 1e-3);
+  EXPECT_LT(std::fabs(c->skew_ms), 5);
+  EXPECT_LT(c->max_delay_ms, 10);
+}
+
+// Recorded from a real direct-kernel run (-kernel vmlinuz -initrd
+// initrd.img, no GRUB, TCG, loaded host).
+TEST(RecordedConsoleTest, DirectKernelBootHasNoBootloaderPhase) {
+  auto lines = Recorded("reference_direct_kernel.timed.log");
+  double login_s = LoginTime(lines);
+  EXPECT_DOUBLE_EQ(login_s, 30.663);
+  auto p = PhasesOf(lines);
+  ASSERT_EQ(p.size(), 4u);
+  EXPECT_FALSE(p.count("bootloader"));
+  EXPECT_DOUBLE_EQ(p["firmware"].end_s, 5.561);    // SeaBIOS + linuxboot ROM
+  EXPECT_DOUBLE_EQ(p["kernel"].end_s, 12.284);     // "Trying to unpack rootfs"
+  // "bootgate: userspace ready": the live milestone said 30.308, when the
+  // line's text was complete but its line ending had not arrived; this
+  // recording predates the timed log using that same stamp.
+  EXPECT_DOUBLE_EQ(p["initramfs"].end_s, 30.316);
+  EXPECT_DOUBLE_EQ(p["userspace"].end_s, 30.663);
+  // This kernel's printk clock restarts when sched_clock switches to
+  // tsc-early ([0.072000] -> [0.005682]), and before "Switched to
+  // clocksource tsc-early" at [2.167911] it lost 3.3 s against the host on
+  // that loaded TCG host. From the switch on, the two clocks agree.
+  auto c = CrossCheckPrintk(lines, login_s);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->lines, 51);
+  EXPECT_NEAR(c->offset_s, 9.1678, 1e-3);
+  EXPECT_LT(std::fabs(c->skew_ms), 5);
+  EXPECT_EQ(PrintkSkewWarning(*c), "");
 }
 
 }  // namespace

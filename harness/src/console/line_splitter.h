@@ -2,7 +2,9 @@
 // allocation-light: the hot path of every boot.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -39,38 +41,44 @@ class LineSplitter {
 
 template <typename F>
 void LineSplitter::Feed(std::string_view bytes, F&& on_line) {
-  size_t i = 0;
   const size_t n = bytes.size();
+  const char* data = bytes.data();
+  // Next "\n" and "\r" at or after i, found with memchr (vectorised in libc)
+  // and cached until passed: plain bytes are never looked at one by one.
+  size_t next_nl = 0, next_cr = 0;
+  bool nl_valid = false, cr_valid = false;
+  auto find = [&](char c, size_t from) {
+    const void* hit = std::memchr(data + from, c, n - from);
+    return hit ? static_cast<size_t>(static_cast<const char*>(hit) - data) : n;
+  };
+  size_t i = 0;
   while (i < n) {
-    if (last_was_cr_ && bytes[i] == '\n') {
-      // "\r\n": the line already ended at "\r".
-      ++i;
+    if (last_was_cr_) {
       last_was_cr_ = false;
-      continue;
+      if (data[i] == '\n') {
+        // "\r\n": the line already ended at "\r".
+        ++i;
+        continue;
+      }
     }
-    last_was_cr_ = false;
-    // Find the next line ending quickly; plain bytes are copied in bulk.
-    const char* start = bytes.data() + i;
-    size_t room = max_line_bytes_ - partial_.size();
-    size_t scan = std::min(n - i, room);
-    size_t j = 0;
-    for (; j < scan; ++j) {
-      char c = start[j];
-      if (c == '\n' || c == '\r') break;
-    }
-    partial_.append(start, j);
-    i += j;
-    if (j == scan && partial_.size() >= max_line_bytes_) {
+    if (!nl_valid || next_nl < i) next_nl = find('\n', i), nl_valid = true;
+    if (!cr_valid || next_cr < i) next_cr = find('\r', i), cr_valid = true;
+    const size_t eol = std::min(next_nl, next_cr);
+    const size_t room = max_line_bytes_ - partial_.size();
+    if (eol - i >= room) {
+      // No line ending within the bound: cut the line here.
+      partial_.append(data + i, room);
+      i += room;
       on_line(std::string_view(partial_));
       partial_.clear();
       continue;
     }
-    if (i < n) {
-      last_was_cr_ = bytes[i] == '\r';
-      ++i;
-      on_line(std::string_view(partial_));
-      partial_.clear();
-    }
+    partial_.append(data + i, eol - i);
+    if (eol == n) break;
+    last_was_cr_ = data[eol] == '\r';
+    i = eol + 1;
+    on_line(std::string_view(partial_));
+    partial_.clear();
   }
 }
 

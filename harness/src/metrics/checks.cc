@@ -236,6 +236,40 @@ CheckResult EvaluateCheck(const CheckSpec& spec, const ExecResult& exec) {
   return r;
 }
 
+std::string ExpandProfilePlaceholders(
+    const std::string& pattern, const std::map<std::string, std::string>& fields) {
+  static const std::string kOpen = "{{profile.";
+  std::string out;
+  size_t pos = 0;
+  while (true) {
+    size_t start = pattern.find(kOpen, pos);
+    size_t end = start == std::string::npos ? start : pattern.find("}}", start);
+    if (end == std::string::npos) break;
+    std::string field = pattern.substr(start + kOpen.size(), end - start - kOpen.size());
+    auto it = fields.find(field);
+    if (it == fields.end())
+      throw Error("{{profile." + field + "}}",
+                  "the profile has no field '" + field + "' (known: smbios.manufacturer, "
+                  "smbios.product, machine, firmware, disk_bus, nic_model, ...)");
+    out += pattern.substr(pos, start - pos);
+    for (char c : it->second) {
+      if (std::string_view(R"(\^$.|?*+()[]{})").find(c) != std::string_view::npos) out += '\\';
+      out += c;
+    }
+    pos = end + 2;
+  }
+  return out + pattern.substr(pos);
+}
+
+CheckSpec ExpandCheckForProfile(const CheckSpec& spec,
+                                const std::map<std::string, std::string>& fields) {
+  CheckSpec out = spec;
+  out.expect.stdout_matches = ExpandProfilePlaceholders(spec.expect.stdout_matches, fields);
+  out.expect.stdout_not_matches =
+      ExpandProfilePlaceholders(spec.expect.stdout_not_matches, fields);
+  return out;
+}
+
 CheckResult RunCheck(CommandChannel& channel, const CheckSpec& spec) {
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] {

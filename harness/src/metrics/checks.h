@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -36,6 +37,17 @@ inline constexpr size_t kExcerptBytes = 2048;
 /// Fills name, command, exit_status, duration_s (from exec) and
 /// output_excerpt; leaves channel empty.
 CheckResult EvaluateCheck(const CheckSpec& spec, const ExecResult& exec);
+
+/// Expands `{{profile.<field>}}` in a check's regex with the run's profile
+/// field (keys of ProfileFields: "smbios.manufacturer", "machine"...), each
+/// value regex-escaped so it matches literally. Throws Error naming an
+/// unknown field. Lets one check expect a different value per profile.
+std::string ExpandProfilePlaceholders(
+    const std::string& pattern, const std::map<std::string, std::string>& fields);
+
+/// `spec` with ExpandProfilePlaceholders applied to both stdout patterns.
+CheckSpec ExpandCheckForProfile(const CheckSpec& spec,
+                                const std::map<std::string, std::string>& fields);
 
 /// Runs `spec.run` over `channel` with `spec.timeout_s` (output bounded to
 /// kCheckOutputBytes), times it with

@@ -194,5 +194,21 @@ TEST(RunCheck, InterruptPropagates) {
   EXPECT_THROW(RunCheck(ch, Spec("x")), Interrupted);
 }
 
+TEST(ExpandProfilePlaceholders, SubstitutesTheProfileValueLiterally) {
+  std::map<std::string, std::string> f = {{"smbios.manufacturer", "VMware, Inc."},
+                                          {"machine", "q35"}};
+  EXPECT_EQ(ExpandProfilePlaceholders("^{{profile.smbios.manufacturer}}\\s*$", f),
+            "^VMware, Inc\\.\\s*$");
+  EXPECT_EQ(ExpandProfilePlaceholders("{{profile.machine}}/{{profile.machine}}", f), "q35/q35");
+  EXPECT_EQ(ExpandProfilePlaceholders("no placeholder {2}", f), "no placeholder {2}");
+  EXPECT_THROW(ExpandProfilePlaceholders("{{profile.nope}}", f), Error);
+  // The expanded pattern matches the value and nothing looser.
+  CheckSpec spec = ExpandCheckForProfile(
+      Spec("cat /sys/class/dmi/id/sys_vendor", 0, "^{{profile.smbios.manufacturer}}\\s*$"), f);
+  EXPECT_EQ(EvaluateCheck(spec, Exec(0, "VMware, Inc.\n")).verdict, Verdict::kPass);
+  EXPECT_EQ(EvaluateCheck(spec, Exec(0, "VMware, IncX\n")).verdict, Verdict::kFail);
+  EXPECT_EQ(EvaluateCheck(spec, Exec(0, "QEMU\n")).verdict, Verdict::kFail);
+}
+
 }  // namespace
 }  // namespace bootgate

@@ -73,6 +73,8 @@ InstallOutcome RunInstallPhase(const Scenario& s, const BootRequest& base,
     if (!vars.count("password")) vars["password"] = s.access.password;
     if (!vars.count("disk")) vars["disk"] = "/dev/vda";
     if (!vars.count("user")) vars["user"] = s.access.user;
+    if (!vars.count("linux_flavor")) vars["linux_flavor"] = "linux";
+    if (!vars.count("bootmode")) vars["bootmode"] = "bios";
     std::string config = RenderInstallConfig(ReadFile(in.config_template), in.config_format,
                                              vars, public_key, in.config_template);
     if (in.config_delivery == "http") {
@@ -115,7 +117,8 @@ InstallOutcome RunInstallPhase(const Scenario& s, const BootRequest& base,
   if (!in.media.iso.empty())
     req.drives.insert(req.drives.begin(),
                       {in.media.iso, "raw", true, true, req.kernel.empty() ? 0 : -1, "installer"});
-  req.drives.push_back({outcome.target_disk, "qcow2", false, false, req.kernel.empty() ? 1 : 0, "target"});
+  // With -kernel, QEMU's linuxboot option ROM holds boot index 0.
+  req.drives.push_back({outcome.target_disk, "qcow2", false, false, req.kernel.empty() ? 1 : -1, "target"});
 
   VmSession vm;
   vm.guest = ctx.backend->Boot(req);
@@ -125,6 +128,7 @@ InstallOutcome RunInstallPhase(const Scenario& s, const BootRequest& base,
   copts.timed_log_path = out_dir + "/install-console.timed.log";
   copts.echo = ctx.echo_console;
   copts.echo_prefix = "  install| ";
+  copts.echo_redact = base.secrets;
   vm.console = std::make_unique<Console>(&vm.guest->console(), ctx.clock,
                                          vm.guest->started_at(), copts);
   vm.console->Start();

@@ -9,6 +9,7 @@
 #include "budget/budget.h"
 #include "console/console.h"
 #include "console/phases.h"
+#include "console/printk_check.h"
 #include "metrics/checks.h"
 #include "metrics/redact.h"
 #include "metrics/sampler.h"
@@ -136,7 +137,7 @@ RunResult RunScenario(const Scenario& s, const std::string& profile_name,
 
     std::optional<double> boot_budget = s.budgets.Limit("boot_s", profile_name, accel);
     vm.guest = ctx.backend->Boot(req);
-    ws->RecordOwner(vm.guest->pid(), "", r.connect_uri);
+    ws->RecordOwner(vm.guest->pid(), vm.guest->domain_name(), r.connect_uri);
     r.hypervisor_version = vm.guest->HypervisorVersion();
     r.profile_applied = vm.guest->ProfileApplied();
     for (const auto& w : vm.guest->Warnings()) r.warnings.push_back(w);
@@ -147,6 +148,7 @@ RunResult RunScenario(const Scenario& s, const std::string& profile_name,
     copts.timed_log_path = out_dir + "/console.timed.log";
     copts.echo = ctx.echo_console;
     copts.echo_prefix = "  | ";
+    copts.echo_redact = secrets;
     vm.console = std::make_unique<Console>(&vm.guest->console(), ctx.clock,
                                            vm.guest->started_at(), copts);
     vm.console->Start();
@@ -163,11 +165,16 @@ RunResult RunScenario(const Scenario& s, const std::string& profile_name,
       // debug-port pipe a moment to deliver it.
       for (int i = 0; i < 20 && vm.guest->DebugPortMarks().empty(); ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      // Firmware (SeaBIOS) logs to 0x402 too: the guest's mark is the last
+      // byte written before the login prompt.
       auto marks = vm.guest->DebugPortMarks();
-      if (marks.empty())
-        r.warnings.push_back("boot.marker is debug-port but the guest wrote nothing to port 0x402");
+      std::optional<double> mark;
+      for (double t : marks)
+        if (t <= boot_s) mark = t;
+      if (!mark)
+        r.warnings.push_back("boot.marker is debug-port but the guest wrote nothing to port 0x402 before its login prompt");
       else
-        r.metrics["debug_port_s"] = marks.front();
+        r.metrics["debug_port_s"] = *mark;
     }
 
     // ---- connect ----
@@ -251,7 +258,15 @@ RunResult RunScenario(const Scenario& s, const std::string& profile_name,
         continue;
       }
       if (ctx.progress) ctx.progress->Update(label, "check " + check.name, 0, std::nullopt);
-      CheckResult c = RunCheck(*channel, check);
+      // {{profile.<field>}} in a check's patterns expects this profile's value.
+      CheckResult c;
+      try {
+        c = RunCheck(*channel, ExpandCheckForProfile(check, r.profile_requested));
+      } catch (const Interrupted&) {
+        throw;
+      } catch (const Error& e) {
+        c = {check.name, check.run, Verdict::kError, e.what(), -1, "", 0, ""};
+      }
       c.channel = channel->name();
       c.output_excerpt = Redact(c.output_excerpt, secrets);
       r.checks.push_back(c);
@@ -304,9 +319,20 @@ RunResult RunScenario(const Scenario& s, const std::string& profile_name,
       if (r.metrics.count("ssh_ready_s")) ssh = r.metrics["ssh_ready_s"];
       r.phases = ExtractPhases(r.milestones, r.metrics["boot_s"], ssh);
       for (const auto& p : r.phases) r.metrics["phase_" + p.name + "_s"] = p.duration_s();
+      // Kernel printk stamps, where the guest prints them, cross-check the
+      // host's receive times.
+      if (auto pk = CrossCheckPrintk(vm.console->LinesSince(0), r.metrics["boot_s"])) {
+        r.details["printk_offset_s"] = pk->offset_s;
+        r.details["printk_skew_ms"] = pk->skew_ms;
+        r.details["printk_max_delay_ms"] = pk->max_delay_ms;
+        r.details["printk_lines"] = pk->lines;
+        std::string warning = PrintkSkewWarning(*pk);
+        if (!warning.empty()) r.warnings.push_back(warning);
+      }
     }
   }
   for (auto& line : r.console_tail) line = Redact(line, secrets);
+  for (auto& m : r.milestones) m.line = Redact(m.line, secrets);
   r.reason = Redact(r.reason, secrets);
   channel.reset();
   if (vm.guest) {

@@ -6,11 +6,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include <thread>
+
+#include "backend/fake_backend.h"
 #include "runner/config_server.h"
+#include "runner/run_scenario.h"
 #include "runner/image_prep.h"
 #include "runner/install.h"
 #include "runner/suite.h"
 #include "runner/workspace.h"
+#include "util/cancel.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -167,6 +172,254 @@ TEST(SuitePlanTest, WarmupsComeFirstAndAreMarked) {
   ASSERT_EQ(plan.size(), 3u);
   EXPECT_TRUE(plan[0].warmup);
   EXPECT_FALSE(plan[1].warmup);
+}
+
+
+// ---- RunScenario and RunSuite over the fake backend: how every way a boot
+// can go wrong is classified, without QEMU ----
+
+FakeGuestScript::Step At(int ms, std::string bytes) {
+  return {std::chrono::milliseconds(ms), std::move(bytes)};
+}
+
+Scenario FakeScenario(const std::string& name) {
+  Scenario s;
+  s.name = name;
+  s.file = "/fake/" + name + ".json";
+  s.image.kernel = "/fake/vmlinuz";
+  s.access.method = "none";
+  s.boot.login_pattern = "refimg login: ?$";
+  s.boot.fail_patterns = DefaultFailPatterns();
+  s.boot.phase_markers = DefaultPhaseMarkers();
+  s.boot.timeout_s = 20;
+  return s;
+}
+
+const FakeGuestScript kBootsToLogin = {
+    {At(0, "[    0.000000] Linux version 6.1.0\r\n"),
+     At(100, "bootgate: userspace ready\r\n\r\nrefimg login: ")},
+    std::nullopt, ""};
+
+class FakeRunTest : public ::testing::Test {
+ protected:
+  FakeRunTest()
+      : state_(fs::temp_directory_path(), "bootgate-state-"),
+        reports_(fs::temp_directory_path(), "bootgate-reports-") {}
+
+  RunContext Context(Backend* backend, const CancelToken* cancel = nullptr) {
+    RunContext ctx;
+    ctx.backend = backend;
+    ctx.launcher = &launcher_;
+    ctx.clock = &clock_;
+    ctx.cancel = cancel;
+    ctx.profiles = {{"qemu-kvm", Profile{}}};
+    ctx.state_dir = state_.path().string();
+    ctx.report_dir = reports_.path().string();
+    return ctx;
+  }
+
+  RunResult Run(const Scenario& s, FakeBackend& backend, const CancelToken* cancel = nullptr) {
+    RunContext ctx = Context(&backend, cancel);
+    RunResult r = RunScenario(s, "qemu-kvm", 1, s.name + ".iter1", ctx);
+    // Whatever the verdict, the VM and its scratch directory are gone.
+    EXPECT_EQ(backend.live_guests(), 0);
+    EXPECT_TRUE(fs::is_empty(state_.path())) << "scratch files left";
+    return r;
+  }
+
+  static bool Contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+  }
+
+  SystemClock clock_;
+  PosixProcessLauncher launcher_;
+  TempDir state_, reports_;
+};
+
+TEST_F(FakeRunTest, LoginPromptPassesAndTheRawConsoleIsLogged) {
+  FakeBackend backend(&clock_, {kBootsToLogin});
+  RunResult r = Run(FakeScenario("ok"), backend);
+  EXPECT_EQ(r.verdict, Verdict::kPass) << r.reason;
+  ASSERT_TRUE(r.metrics.count("boot_s"));
+  EXPECT_GT(r.metrics["boot_s"], 0.05);
+  EXPECT_LT(r.metrics["boot_s"], 5.0);
+  std::string log = ReadFile(reports_.path() / "ok.iter1" / "console.log");
+  EXPECT_TRUE(Contains(log, "Linux version 6.1.0\r\n")) << log;
+}
+
+TEST_F(FakeRunTest, KernelPanicFailsWithItsClassLineAndTail) {
+  FakeBackend backend(&clock_, {{{At(0, "[    0.000000] Linux version 6.1.0\r\n"),
+                                  At(50, "[    1.5] Kernel panic - not syncing: Attempted to kill init!\r\n")},
+                                 std::nullopt, ""}});
+  RunResult r = Run(FakeScenario("panics"), backend);
+  EXPECT_EQ(r.verdict, Verdict::kFail);
+  EXPECT_EQ(r.failure_class, "kernel-panic");
+  EXPECT_TRUE(Contains(r.reason, "Attempted to kill init")) << r.reason;
+  EXPECT_TRUE(Contains(r.reason, "during boot")) << r.reason;
+  ASSERT_FALSE(r.console_tail.empty());
+  EXPECT_TRUE(Contains(r.console_tail.back(), "Kernel panic")) << r.console_tail.back();
+  EXPECT_FALSE(r.metrics.count("boot_s"));
+}
+
+TEST_F(FakeRunTest, EveryDefaultFailPatternHasItsOwnClass) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"VFS: Unable to mount root fs on unknown-block(0,0)", "root-mount-failed"},
+      {"You are in emergency mode. After logging in, type ...", "emergency-shell"},
+      {"(initramfs) ", "emergency-shell"},
+      {"watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [swapper/0:1]", "soft-lockup"},
+      {"rcu: INFO: rcu_sched self-detected stall on CPU", "rcu-stall"},
+      {"Out of memory: Killed process 412 (stress)", "oom-killer"},
+  };
+  for (const auto& [line, cls] : cases) {
+    FakeBackend backend(&clock_, {{{At(0, "booting\r\n" + line)}, std::nullopt, ""}});
+    RunResult r = Run(FakeScenario("fails"), backend);
+    EXPECT_EQ(r.verdict, Verdict::kFail) << line;
+    EXPECT_EQ(r.failure_class, cls) << line << ": " << r.reason;
+  }
+}
+
+TEST_F(FakeRunTest, SilentGuestIsStoppedByTheWatchdogWithPhaseAndTail) {
+  FakeBackend backend(&clock_, {{{At(0, "[    0.1] Linux version 6.1.0\r\n"),
+                                  At(100, "[    0.9] Run /init as init process\r\n")},
+                                 std::nullopt, ""}});
+  Scenario s = FakeScenario("hangs");
+  s.boot.silence_s = 0.5;
+  s.boot.timeout_s = 60;
+  auto start = std::chrono::steady_clock::now();
+  RunResult r = Run(s, backend);
+  double took_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(r.verdict, Verdict::kFail);
+  EXPECT_EQ(r.failure_class, "silence");
+  EXPECT_TRUE(Contains(r.reason, "silent for 0.5 s during boot")) << r.reason;
+  EXPECT_LT(took_s, 5.0);  // long before the 60 s timeout
+  ASSERT_EQ(r.console_tail.size(), 2u);
+  EXPECT_TRUE(Contains(r.console_tail.back(), "Run /init"));
+}
+
+TEST_F(FakeRunTest, ChattyGuestThatNeverReachesLoginTimesOut) {
+  FakeGuestScript chatty;
+  for (int i = 0; i < 60; ++i) chatty.console.push_back(At(50, "still starting\r\n"));
+  FakeBackend backend(&clock_, {chatty});
+  Scenario s = FakeScenario("slow");
+  s.boot.timeout_s = 1;
+  s.boot.silence_s = 0.5;  // never silent: the timeout must end it
+  RunResult r = Run(s, backend);
+  EXPECT_EQ(r.verdict, Verdict::kFail);
+  EXPECT_EQ(r.failure_class, "timeout");
+  EXPECT_TRUE(Contains(r.reason, "boot did not finish within its 1.0 s timeout")) << r.reason;
+}
+
+TEST_F(FakeRunTest, VmThatEndsIsReportedWithTheHypervisorsStatus) {
+  FakeBackend backend(&clock_, {{{At(0, "[    0.1] Linux version 6.1.0\r\n")},
+                                 std::string("QEMU killed by signal 9 (SIGKILL)"), ""}});
+  RunResult r = Run(FakeScenario("killed"), backend);
+  EXPECT_EQ(r.verdict, Verdict::kFail);
+  EXPECT_EQ(r.failure_class, "vm-exited");
+  EXPECT_TRUE(Contains(r.reason, "during boot")) << r.reason;
+  EXPECT_TRUE(Contains(r.reason, "QEMU killed by signal 9 (SIGKILL)")) << r.reason;
+  ASSERT_FALSE(r.vm_phases.empty());
+  EXPECT_EQ(r.vm_phases.back().exit, "QEMU killed by signal 9 (SIGKILL)");
+}
+
+TEST_F(FakeRunTest, BootThatCannotStartIsAnErrorNotAFailure) {
+  FakeBackend backend(&clock_, {{{}, std::nullopt, "QEMU did not start: no such machine"}});
+  RunResult r = Run(FakeScenario("nostart"), backend);
+  EXPECT_EQ(r.verdict, Verdict::kError);
+  EXPECT_TRUE(Contains(r.reason, "QEMU did not start")) << r.reason;
+}
+
+TEST_F(FakeRunTest, CancellationMidBootIsInterruptedAndKeepsWhatItSaw) {
+  FakeBackend backend(&clock_, {{{At(0, "[    0.1] Linux version 6.1.0\r\n")}, std::nullopt, ""}});
+  CancelToken cancel;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    cancel.Cancel(SIGTERM);
+  });
+  auto start = std::chrono::steady_clock::now();
+  RunResult r = Run(FakeScenario("cancelled"), backend, &cancel);
+  canceller.join();
+  double took_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(r.verdict, Verdict::kInterrupted);
+  EXPECT_EQ(r.reason, "interrupted by SIGTERM");
+  EXPECT_LT(took_s, 3.0);
+  ASSERT_FALSE(r.milestones.empty());  // what it measured before the signal
+  EXPECT_EQ(r.milestones[0].name, "kernel");
+}
+
+TEST_F(FakeRunTest, SecretsOnTheConsoleAreRedactedFromEveryField) {
+  Scenario s = FakeScenario("secret");
+  s.access.password = "hunter2-secret";
+  FakeBackend backend(&clock_, {{{At(0, "[    0.1] Linux version 6.1.0 pw=hunter2-secret\r\n"),
+                                  At(20, "Kernel panic - not syncing: hunter2-secret\r\n")},
+                                 std::nullopt, ""}});
+  RunResult r = Run(s, backend);
+  EXPECT_EQ(r.failure_class, "kernel-panic");
+  EXPECT_FALSE(Contains(r.reason, "hunter2")) << r.reason;
+  for (const auto& line : r.console_tail) EXPECT_FALSE(Contains(line, "hunter2")) << line;
+  ASSERT_FALSE(r.milestones.empty());
+  for (const auto& m : r.milestones) EXPECT_FALSE(Contains(m.line, "hunter2")) << m.line;
+}
+
+TEST_F(FakeRunTest, ACouldNotMeasureRunIsRetriedAndMarkedPassedAfterRetry) {
+  FakeBackend backend(&clock_, {{{}, std::nullopt, "QEMU did not start: port in use"}, kBootsToLogin});
+  std::vector<Scenario> scenarios = {FakeScenario("flaky")};
+  SuiteOptions o;
+  o.retries = 2;
+  o.jobs = 1;
+  RunContext ctx = Context(&backend);
+  SuiteResult suite = RunSuite(scenarios, o, ctx);
+  EXPECT_EQ(backend.boots(), 2);
+  ASSERT_EQ(suite.runs.size(), 2u);  // both attempts are reported
+  EXPECT_EQ(suite.runs[0].attempt, 1);
+  EXPECT_EQ(suite.runs[0].verdict, Verdict::kError);
+  EXPECT_FALSE(suite.runs[0].passed_after_retry);
+  EXPECT_EQ(suite.runs[1].attempt, 2);
+  EXPECT_EQ(suite.runs[1].verdict, Verdict::kPass);
+  EXPECT_TRUE(suite.runs[1].passed_after_retry);
+  EXPECT_EQ(suite.verdict, Verdict::kPass);
+}
+
+TEST_F(FakeRunTest, AFailedRunIsNeverRetried) {
+  FakeBackend backend(&clock_, {{{At(0, "Kernel panic - not syncing: x\r\n")}, std::nullopt, ""}});
+  std::vector<Scenario> scenarios = {FakeScenario("broken")};
+  SuiteOptions o;
+  o.retries = 3;
+  o.jobs = 1;
+  RunContext ctx = Context(&backend);
+  SuiteResult suite = RunSuite(scenarios, o, ctx);
+  EXPECT_EQ(backend.boots(), 1);
+  ASSERT_EQ(suite.runs.size(), 1u);
+  EXPECT_EQ(suite.runs[0].verdict, Verdict::kFail);
+  EXPECT_EQ(suite.verdict, Verdict::kFail);
+}
+
+TEST_F(FakeRunTest, AnOverBudgetRunIsNeverRetried) {
+  FakeBackend backend(&clock_, {kBootsToLogin});
+  Scenario s = FakeScenario("slowboot");
+  s.budgets.limits["boot_s"].any = 0.01;
+  std::vector<Scenario> scenarios = {s};
+  SuiteOptions o;
+  o.retries = 3;
+  o.jobs = 1;
+  RunContext ctx = Context(&backend);
+  SuiteResult suite = RunSuite(scenarios, o, ctx);
+  EXPECT_EQ(backend.boots(), 1);
+  ASSERT_EQ(suite.runs.size(), 1u);
+  EXPECT_EQ(suite.runs[0].failure_class, "budget");
+  EXPECT_EQ(suite.verdict, Verdict::kFail);
+}
+
+TEST_F(FakeRunTest, RetriesStopWhenTheyRunOut) {
+  FakeBackend backend(&clock_, {{{}, std::nullopt, "QEMU did not start"}});
+  std::vector<Scenario> scenarios = {FakeScenario("dead")};
+  SuiteOptions o;
+  o.retries = 2;
+  o.jobs = 1;
+  RunContext ctx = Context(&backend);
+  SuiteResult suite = RunSuite(scenarios, o, ctx);
+  ASSERT_EQ(suite.runs.size(), 3u);
+  for (const auto& r : suite.runs) EXPECT_EQ(r.verdict, Verdict::kError);
+  EXPECT_EQ(suite.verdict, Verdict::kError);
 }
 
 }  // namespace

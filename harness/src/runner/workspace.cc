@@ -44,9 +44,15 @@ Workspace::Workspace(const std::string& state_dir, const std::string& name) {
 }
 
 Workspace::~Workspace() {
+  std::error_code ec;
   if (!keep_) {
-    std::error_code ec;
     fs::remove_all(path_, ec);
+  } else {
+    // Kept on purpose (--keep): leftover clean-up must not take it.
+    try {
+      WriteFileAtomic(path_ + "/kept", "kept by --keep; remove with: rm -rf " + path_ + "\n");
+    } catch (const Error&) {
+    }
   }
   if (lock_fd_ >= 0) close(lock_fd_);
 }
@@ -71,6 +77,7 @@ std::vector<Leftover> CleanLeftovers(
   for (const auto& entry : fs::directory_iterator(state_dir, ec)) {
     if (!entry.is_directory()) continue;
     std::string dir = entry.path().string();
+    if (fs::exists(dir + "/kept", ec)) continue;  // --keep: the user's now
     int fd = open((dir + "/lock").c_str(), O_RDWR | O_CLOEXEC);
     if (fd < 0) continue;  // not a workspace (or being created)
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {

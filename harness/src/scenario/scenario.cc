@@ -151,7 +151,10 @@ class Reader {
 
   void Regex(const std::string& path, const std::string& re) {
     try {
-      std::regex r(re, std::regex::ECMAScript);
+      // {{profile.<field>}} placeholders are expanded per profile at run time
+      // (metrics/checks.h ExpandProfilePlaceholders); validate the rest.
+      std::regex r(std::regex_replace(re, std::regex(R"(\{\{profile\.[A-Za-z0-9_.-]+\}\})"), "x"),
+                   std::regex::ECMAScript);
     } catch (const std::regex_error& e) {
       Issue(path, "invalid regular expression '" + re + "': " + e.what() + ".");
     }
@@ -250,13 +253,30 @@ bool FileReadable(const std::string& path) {
   return access(path.c_str(), R_OK) == 0;
 }
 
+// An ISO 9660 volume has its primary descriptor's "CD001" at byte 32769; a
+// qcow2, raw disk or random file has not (same test as runner/image_prep.h).
+bool HasIso9660Descriptor(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(32769);
+  char id[5] = {};
+  in.read(id, 5);
+  return in.gcount() == 5 && std::string(id, 5) == "CD001";
+}
+
 void CheckFile(Reader& r, const std::string& json_path, const std::string& path,
-               const char* what, const std::string& recipe) {
+               const char* what, const std::string& recipe,
+               const std::string& fetch = "") {
   if (path.empty()) return;
   struct stat st{};
   if (stat(path.c_str(), &st) != 0) {
     // A missing image with a recipe is built before the run, not an error.
     if (!recipe.empty()) return;
+    if (!fetch.empty()) {
+      r.Issue(json_path, std::string(what) + " '" + path +
+                             "' is missing; obtain it with " + fetch +
+                             " (see its header for the arguments).");
+      return;
+    }
     r.Issue(json_path, std::string(what) + " '" + path +
                            "' does not exist; check the path (relative paths "
                            "are resolved against the scenario file's folder).");
@@ -276,7 +296,7 @@ void CheckFile(Reader& r, const std::string& json_path, const std::string& path,
 void ParseImage(Reader& r, const json& j, const std::string& path,
                 const std::string& base, ImageSpec* img, bool check_files) {
   if (!r.Object(j, path, {"iso", "disk", "format", "kernel", "initrd",
-                          "append", "recipe"}))
+                          "append", "recipe", "fetch"}))
     return;
   r.String(j, path, "iso", &img->iso);
   r.String(j, path, "disk", &img->disk);
@@ -285,6 +305,7 @@ void ParseImage(Reader& r, const json& j, const std::string& path,
   r.String(j, path, "initrd", &img->initrd);
   r.String(j, path, "append", &img->append);
   r.String(j, path, "recipe", &img->recipe);
+  r.String(j, path, "fetch", &img->fetch);
   int kinds = !img->iso.empty() + !img->disk.empty() + !img->kernel.empty();
   if (kinds != 1) {
     r.Issue(path, "give exactly one of \"iso\", \"disk\" or \"kernel\" (with "
@@ -304,9 +325,16 @@ void ParseImage(Reader& r, const json& j, const std::string& path,
   img->kernel = Resolve(base, img->kernel);
   img->initrd = Resolve(base, img->initrd);
   img->recipe = Resolve(base, img->recipe);
+  img->fetch = Resolve(base, img->fetch);
   if (check_files) {
-    CheckFile(r, path + "/iso", img->iso, "ISO image", img->recipe);
-    CheckFile(r, path + "/disk", img->disk, "disk image", img->recipe);
+    CheckFile(r, path + "/iso", img->iso, "ISO image", img->recipe, img->fetch);
+    std::error_code ec;
+    if (!img->iso.empty() && fs::is_regular_file(img->iso, ec) && FileReadable(img->iso) &&
+        !HasIso9660Descriptor(img->iso))
+      r.Issue(path + "/iso", "'" + img->iso + "' is not an ISO 9660 image (no CD001 "
+                             "descriptor at byte 32769); for a disk image use "
+                             "{\"disk\": ...} instead of {\"iso\": ...}.");
+    CheckFile(r, path + "/disk", img->disk, "disk image", img->recipe, img->fetch);
     CheckFile(r, path + "/kernel", img->kernel, "kernel", img->recipe);
     CheckFile(r, path + "/initrd", img->initrd, "initrd", img->recipe);
     if (!img->recipe.empty() && access(img->recipe.c_str(), X_OK) != 0)
@@ -639,7 +667,7 @@ std::optional<Scenario> ParseScenario(const std::string& text,
         r.String(c, "/install/config", "delivery", &s.install.config_delivery);
         r.OneOf("/install/config/delivery", s.install.config_delivery, {"http", "cdrom"});
         if (c.contains("vars") && r.Object(c["vars"], "/install/config/vars",
-                                           {"hostname", "disk", "password", "user"})) {
+                                           {"hostname", "disk", "password", "user", "linux_flavor", "bootmode"})) {
           for (const auto& [k, v] : c["vars"].items()) {
             if (!v.is_string()) {
               r.Issue("/install/config/vars/" + k, "expected a string.");

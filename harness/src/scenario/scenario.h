@@ -24,6 +24,9 @@ struct ImageSpec {
   /// Optional recipe (program, run without a shell) that builds the image when
   /// it is missing or stale; must be idempotent and cached.
   std::string recipe;
+  /// Optional script that obtains the image (e.g. downloads it); never run
+  /// by bootgate, named in the error when the image is missing.
+  std::string fetch;
   std::string Describe() const;  ///< "iso /path/x.iso" etc.
   std::string PrimaryPath() const;
 };

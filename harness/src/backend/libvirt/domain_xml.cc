@@ -91,7 +91,13 @@ DomainPlan BuildDomain(const BootRequest& req, const LibvirtOptions& opt) {
     } else if (HypervElements().count(name)) {
       std::string el = "<" + name + " state='on'";
       if (name == "spinlocks") {
-        unsigned long retries = value.empty() ? 8191 : std::stoul(value, nullptr, 0);
+        unsigned long retries = 8191;
+        try {
+          if (!value.empty()) retries = std::stoul(value, nullptr, 0);
+        } catch (const std::exception&) {
+          throw Error(p.file.empty() ? p.name : p.file,
+                      "/cpu_flags: '" + f + "' needs a number of retries, e.g. hv-spinlocks=0x1fff");
+        }
         el += " retries='" + std::to_string(retries) + "'";
       }
       hv_elements.push_back(el + "/>");

@@ -19,8 +19,13 @@
 
 namespace bootgate {
 
+struct DomainEventLog;
+struct EventDispatch;
+
 /// An open libvirt connection. Opening one first starts libvirt's default
-/// event loop (once per process) so domain events are delivered.
+/// event loop (once per process) so domain events are delivered; one
+/// lifecycle subscription per connection feeds every domain's event log
+/// (libvirt refuses the same callback twice on a connection).
 class LibvirtConnection {
  public:
   /// Opens `uri`; throws Error naming the URI if libvirt refuses.
@@ -33,13 +38,19 @@ class LibvirtConnection {
   const std::string& uri() const { return uri_; }
   /// "QEMU 7.2.22 via libvirt 9.0.0".
   std::string HypervisorVersion() const;
+  /// Routes lifecycle events of the domain called `name` to `log`; false if
+  /// that name is already subscribed on this connection.
+  bool Subscribe(const std::string& name, std::shared_ptr<DomainEventLog> log);
+  /// Ends `log`'s subscription (not another log's under the same name).
+  void Unsubscribe(const std::string& name, const std::shared_ptr<DomainEventLog>& log);
 
  private:
   std::string uri_;
   virConnectPtr conn_ = nullptr;
+  std::shared_ptr<EventDispatch> dispatch_;
+  int callback_id_ = -1;
 };
 
-struct DomainEventLog;
 
 /// A transient domain created from XML. The destructor destroys it (and
 /// undefines it if something made it persistent); lifecycle events are
@@ -70,7 +81,6 @@ class LibvirtDomain {
   std::string name_;
   const Clock* clock_;
   std::shared_ptr<DomainEventLog> log_;
-  int callback_id_ = -1;
   mutable std::mutex mu_;
   virDomainPtr dom_ = nullptr;  // guarded by mu_; null once destroyed
   TimePoint t0_{};

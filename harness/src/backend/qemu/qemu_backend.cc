@@ -197,7 +197,10 @@ class QemuGuest : public Guest {
       if (n <= 0) return;
       double t = ToSeconds(clock_->Now() - t0_);
       std::lock_guard lock(mu_);
-      for (ssize_t i = 0; i < n && marks_.size() < 1000; ++i) marks_.push_back(t);
+      // SeaBIOS logs several KiB to 0x402 before the guest's own mark, so
+      // the newest marks are kept, not the first ones.
+      for (ssize_t i = 0; i < n; ++i) marks_.push_back(t);
+      if (marks_.size() > 1000) marks_.erase(marks_.begin(), marks_.end() - 1000);
     }
   }
 

@@ -88,10 +88,12 @@ bg_fs_module() {
     return 0
 }
 
-# First network interface that is not loopback (waits up to ~5 s).
+# First network interface that is not loopback. NIC drivers probe while
+# modprobe runs, so this waits only briefly (~1 s; Hyper-V's netvsc is async).
 bg_first_iface() {
-    i=0
-    while [ $i -lt 50 ]; do
+    i=0 n=10
+    [ -d /sys/bus/vmbus/devices ] && n=50
+    while [ $i -lt $n ]; do
         for p in /sys/class/net/*; do
             n=${p##*/}
             case "$n" in lo|sit*|tunl*|ip6tnl*|bonding_masters|'*') continue ;; esac

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Set-up for a fresh Debian 12 machine (as root): installs every package
+# bootgate needs, builds it into build/, and builds the reference image.
+# Idempotent and incremental: a second run takes seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash ci/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)"
+images/reference/build.sh

@@ -1,0 +1,119 @@
+#include "backend/fake_backend.h"
+
+#include <thread>
+
+#include "util/error.h"
+
+namespace bootgate {
+namespace {
+
+class FakeGuest : public Guest {
+ public:
+  FakeGuest(const Clock* clock, FakeGuestScript script,
+            std::shared_ptr<std::atomic<int>> live)
+      : t0_(clock->Now()), script_(std::move(script)), live_(std::move(live)) {
+    ++*live_;
+    player_ = std::thread([this] { Play(); });
+  }
+  ~FakeGuest() override { Destroy(); }
+
+  ByteStream& console() override { return console_; }
+  TimePoint started_at() const override { return t0_; }
+
+  std::optional<std::string> Ended() override {
+    std::lock_guard lock(mu_);
+    if (ended_) return *ended_;
+    if (destroyed_) return std::string("destroyed by bootgate");
+    return std::nullopt;
+  }
+
+  std::vector<GuestEvent> Events() override { return {}; }
+  std::vector<double> DebugPortMarks() override { return {}; }
+
+  void Destroy() override {
+    {
+      std::lock_guard lock(mu_);
+      if (destroyed_) return;
+      destroyed_ = true;
+    }
+    cv_.notify_all();
+    if (player_.joinable()) player_.join();
+    console_.Close();
+    --*live_;
+  }
+
+  void Shutdown(Duration) override { Destroy(); }
+  std::vector<std::string> Describe() const override { return {"fake-vm"}; }
+  std::map<std::string, std::string> ProfileApplied() const override { return {}; }
+  std::vector<std::string> Warnings() const override { return {}; }
+  std::string HypervisorVersion() const override { return "fake"; }
+  int pid() const override { return 0; }
+
+ private:
+  // Writes the script's bytes at their times; wakes early when destroyed.
+  void Play() {
+    for (const auto& step : script_.console) {
+      std::unique_lock lock(mu_);
+      if (cv_.wait_for(lock, step.after, [&] { return destroyed_; })) return;
+      lock.unlock();
+      console_.Push(step.bytes);
+    }
+    if (!script_.exit_status) return;
+    {
+      std::lock_guard lock(mu_);
+      if (destroyed_) return;
+      ended_ = script_.exit_status;
+    }
+    console_.Close();
+  }
+
+  TimePoint t0_;
+  FakeGuestScript script_;
+  std::shared_ptr<std::atomic<int>> live_;
+  FakeByteStream console_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool destroyed_ = false;
+  std::optional<std::string> ended_;
+  std::thread player_;
+};
+
+}  // namespace
+
+FakeBackend::FakeBackend(const Clock* clock, std::vector<FakeGuestScript> scripts)
+    : clock_(clock), scripts_(std::move(scripts)) {
+  if (scripts_.empty()) scripts_.emplace_back();
+}
+
+FakeBackend::~FakeBackend() = default;
+
+std::unique_ptr<Guest> FakeBackend::Boot(const BootRequest& request) {
+  FakeGuestScript script;
+  {
+    std::lock_guard lock(mu_);
+    size_t i = std::min(static_cast<size_t>(boots_), scripts_.size() - 1);
+    script = scripts_[i];
+    ++boots_;
+    requests_.push_back(request);
+  }
+  if (!script.boot_error.empty()) throw Error(request.name, script.boot_error);
+  return std::make_unique<FakeGuest>(clock_, std::move(script), live_);
+}
+
+std::pair<std::string, std::string> FakeBackend::ResolveAccel(const std::string&) {
+  return {"tcg", "fake backend"};
+}
+
+int FakeBackend::boots() const {
+  std::lock_guard lock(mu_);
+  return boots_;
+}
+
+int FakeBackend::live_guests() const { return live_->load(); }
+
+std::vector<BootRequest> FakeBackend::requests() const {
+  std::lock_guard lock(mu_);
+  return requests_;
+}
+
+}  // namespace bootgate

@@ -1,0 +1,61 @@
+// A Backend without a hypervisor, for unit tests of the pipeline: each Boot()
+// plays a script (console bytes at set times, then optionally the VM ending)
+// into a FakeByteStream, so RunScenario's classification of panics, silence,
+// timeouts, VM exits, retries and interruptions is tested without QEMU.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backend/backend.h"
+#include "util/clock.h"
+
+namespace bootgate {
+
+/// What one fake VM does.
+struct FakeGuestScript {
+  struct Step {
+    Duration after{};   ///< delay after the previous step (or the boot)
+    std::string bytes;  ///< written to the serial console
+  };
+  std::vector<Step> console;
+  /// Set: after the last step the VM ends, its console closes, and Ended()
+  /// reports this text (e.g. "QEMU killed by signal 9 (SIGKILL)").
+  std::optional<std::string> exit_status;
+  /// Non-empty: Boot() throws Error with this message (the VM never starts).
+  std::string boot_error;
+};
+
+/// Plays scripts in order, one per Boot(); the last one repeats.
+class FakeBackend : public Backend {
+ public:
+  FakeBackend(const Clock* clock, std::vector<FakeGuestScript> scripts);
+  ~FakeBackend() override;
+
+  std::string name() const override { return "fake"; }
+  std::unique_ptr<Guest> Boot(const BootRequest& request) override;
+  std::pair<std::string, std::string> ResolveAccel(
+      const std::string& requested) override;
+
+  /// Boot() calls so far (including those that threw).
+  int boots() const;
+  /// Guests started and not yet destroyed: 0 after every run ends cleanly.
+  int live_guests() const;
+  /// The requests Boot() received, in order.
+  std::vector<BootRequest> requests() const;
+
+ private:
+  const Clock* clock_;
+  std::vector<FakeGuestScript> scripts_;
+  mutable std::mutex mu_;
+  int boots_ = 0;
+  std::vector<BootRequest> requests_;
+  std::shared_ptr<std::atomic<int>> live_ = std::make_shared<std::atomic<int>>(0);
+};
+
+}  // namespace bootgate

@@ -1,0 +1,164 @@
+#include "backend/libvirt/domain_xml.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "util/error.h"
+#include "util/fs.h"
+
+namespace bootgate {
+namespace {
+
+std::string SourceDir() {
+  const char* s = getenv("BOOTGATE_SOURCE_DIR");
+  return s ? s : ".";
+}
+
+Profile LoadProfile(const std::string& name) {
+  auto all = LoadProfiles(SourceDir() + "/scenarios/profiles");
+  auto it = all.find(name);
+  if (it == all.end()) throw Error(name, "no such profile in scenarios/profiles");
+  return it->second;
+}
+
+BootRequest Request(Profile p, std::string accel) {
+  BootRequest r;
+  r.name = "bootgate-t";
+  r.run_dir = "/run/bg";
+  r.profile = std::move(p);
+  r.accel = std::move(accel);
+  r.drives = {{"/img/ref.iso", "raw", true, true, 0, "system"},
+              {"/run/bg/seed.iso", "raw", false, true, -1, "seed"}};
+  r.ssh_host_port = 40022;
+  return r;
+}
+
+LibvirtOptions LocalOptions() {
+  LibvirtOptions o;
+  o.console_path = "/run/bg/console.sock";
+  o.dac_label = "+0:+0";
+  return o;
+}
+
+// Compares with testdata/<name>.xml; BOOTGATE_UPDATE_GOLDENS=1 rewrites it.
+void ExpectGolden(const std::string& name, const std::string& xml) {
+  std::string path = SourceDir() + "/harness/src/backend/libvirt/testdata/" + name + ".xml";
+  if (getenv("BOOTGATE_UPDATE_GOLDENS")) WriteFileAtomic(path, xml);
+  EXPECT_EQ(xml, ReadFile(path)) << "golden " << path
+                                 << " differs; rerun with BOOTGATE_UPDATE_GOLDENS=1 if intended";
+}
+
+TEST(DomainXmlTest, QemuKvmProfileGolden) {
+  DomainPlan plan = BuildDomain(Request(LoadProfile("qemu-kvm"), "tcg"), LocalOptions());
+  ExpectGolden("qemu-kvm", plan.xml);
+  EXPECT_EQ(plan.applied["disk_bus"], "virtio");
+  EXPECT_EQ(plan.applied["firmware"], "bios");
+  EXPECT_EQ(plan.applied["smbios.manufacturer"], "QEMU");
+  EXPECT_EQ(plan.nvram_path, "");
+  // Only the taint of the network's qemu:commandline.
+  ASSERT_EQ(plan.warnings.size(), 1u);
+  EXPECT_NE(plan.warnings[0].find("tainted: custom-argv"), std::string::npos);
+}
+
+TEST(DomainXmlTest, HypervProfileGoldenUnderTcgDropsEnlightenmentsWithAWarning) {
+  DomainPlan plan = BuildDomain(Request(LoadProfile("hyperv"), "tcg"), LocalOptions());
+  ExpectGolden("hyperv", plan.xml);
+  EXPECT_EQ(plan.xml.find("<hyperv"), std::string::npos);
+  EXPECT_EQ(plan.applied["cpu_flags"], "(none)");
+  EXPECT_EQ(plan.applied["firmware"], "uefi");
+  EXPECT_EQ(plan.nvram_path, "/run/bg/OVMF_VARS.fd");
+  bool warned = false;
+  for (const auto& w : plan.warnings)
+    if (w.find("hv-relaxed") != std::string::npos && w.find("need KVM") != std::string::npos)
+      warned = true;
+  EXPECT_TRUE(warned);
+}
+
+TEST(DomainXmlTest, HypervProfileUnderKvmGetsEnlightenments) {
+  DomainPlan plan = BuildDomain(Request(LoadProfile("hyperv"), "kvm"), LocalOptions());
+  EXPECT_NE(plan.xml.find("<domain type='kvm'"), std::string::npos);
+  EXPECT_NE(plan.xml.find("<relaxed state='on'/>"), std::string::npos);
+  EXPECT_NE(plan.xml.find("<spinlocks state='on' retries='8191'/>"), std::string::npos);
+  EXPECT_NE(plan.xml.find("<timer name='hypervclock' present='yes'/>"), std::string::npos);
+  EXPECT_EQ(plan.applied["cpu_flags"].find("hv-relaxed"), 0u);
+  for (const auto& w : plan.warnings) EXPECT_EQ(w.find("need KVM"), std::string::npos) << w;
+}
+
+TEST(DomainXmlTest, VmwareProfileGolden) {
+  DomainPlan plan = BuildDomain(Request(LoadProfile("vmware"), "tcg"), LocalOptions());
+  ExpectGolden("vmware", plan.xml);
+  // machine pc: IDE CD-ROM, NIC on pci.0, vmport as a feature.
+  EXPECT_NE(plan.xml.find("bus='ide'"), std::string::npos);
+  EXPECT_NE(plan.xml.find("vmxnet3,netdev=n0,bus=pci.0,addr=0x10"), std::string::npos);
+  EXPECT_NE(plan.xml.find("<vmport state='on'/>"), std::string::npos);
+  EXPECT_NE(plan.xml.find("<entry name='manufacturer'>VMware, Inc.</entry>"), std::string::npos);
+  EXPECT_EQ(plan.applied["machine_options"], "vmport=on");
+}
+
+TEST(DomainXmlTest, TcpConsoleForRemoteUris) {
+  LibvirtOptions o;
+  o.console = "tcp";
+  o.console_port = 4555;
+  std::string xml = BuildDomainXml(Request(LoadProfile("qemu-kvm"), "tcg"), o);
+  EXPECT_NE(xml.find("<serial type='tcp'>\n      <source mode='bind' host='0.0.0.0' service='4555'/>\n"
+                     "      <protocol type='raw'/>"),
+            std::string::npos) << xml;
+  EXPECT_EQ(xml.find("<seclabel"), std::string::npos);
+}
+
+TEST(DomainXmlTest, TextIsEscapedAndUnknownSmbiosFieldsWarn) {
+  Profile p;
+  p.name = "odd";
+  p.smbios = {{"manufacturer", "A&B <Corp>"}, {"chassis", "x"}};
+  BootRequest r = Request(p, "tcg");
+  r.kernel = "/k";
+  r.append = "console=ttyS0 x='1'";
+  DomainPlan plan = BuildDomain(r, LocalOptions());
+  EXPECT_NE(plan.xml.find("<entry name='manufacturer'>A&amp;B &lt;Corp&gt;</entry>"), std::string::npos);
+  EXPECT_NE(plan.xml.find("<cmdline>console=ttyS0 x=&apos;1&apos;</cmdline>"), std::string::npos);
+  bool warned = false;
+  for (const auto& w : plan.warnings) warned |= w.find("'chassis'") != std::string::npos;
+  EXPECT_TRUE(warned);
+  EXPECT_EQ(plan.applied.count("smbios.chassis"), 0u);
+}
+
+TEST(DomainXmlTest, NvmeIsRefusedNotFaked) {
+  Profile p;
+  p.name = "nv";
+  p.disk_bus = "nvme";
+  EXPECT_THROW(BuildDomain(Request(p, "tcg"), LocalOptions()), Error);
+}
+
+TEST(DomainXmlTest, TestDriverGetsNoQemuNamespace) {
+  LibvirtOptions o = LocalOptions();
+  o.driver = "test";
+  DomainPlan plan = BuildDomain(Request(LoadProfile("qemu-kvm"), "tcg"), o);
+  EXPECT_NE(plan.xml.find("<domain type='test'>"), std::string::npos);
+  EXPECT_EQ(plan.xml.find("qemu:"), std::string::npos);
+  EXPECT_EQ(plan.applied["nic_model"], "virtio-net-pci");
+}
+
+TEST(UriTest, CredentialsAreStripped) {
+  EXPECT_EQ(StripUriCredentials("qemu:///system"), "qemu:///system");
+  EXPECT_EQ(StripUriCredentials("qemu+ssh://bob:s3cret@host:22/system?keyfile=/k"),
+            "qemu+ssh://host:22/system?keyfile=/k");
+  EXPECT_EQ(StripUriCredentials("esx://root@esx1.example/?no_verify=1"),
+            "esx://esx1.example/?no_verify=1");
+  EXPECT_EQ(StripUriCredentials("test:///default"), "test:///default");
+}
+
+TEST(UriTest, HostOfAUri) {
+  EXPECT_EQ(UriHost("qemu:///system"), "");
+  EXPECT_EQ(UriHost("qemu+ssh://bob@host.example:2222/system"), "host.example");
+  EXPECT_EQ(UriHost("qemu+tcp://[fd00::1]:16509/system"), "fd00::1");
+}
+
+TEST(UriTest, VersionFormatting) {
+  EXPECT_EQ(FormatLibvirtVersion(7002022), "7.2.22");
+  EXPECT_EQ(FormatLibvirtVersion(9000000), "9.0.0");
+}
+
+}  // namespace
+}  // namespace bootgate

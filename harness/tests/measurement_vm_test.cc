@@ -1,0 +1,90 @@
+// Measurement truth under real QEMU (TCG here): the debug-port marker (the
+// guest writes a byte to I/O port 0x402 right before it prints `bootgate:
+// userspace ready`) agrees with the console marker for that line, and the
+// kernel's printk stamps agree with the host's receive stamps.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "vm_test_util.h"
+
+namespace bootgate::testing {
+namespace {
+
+// Measured on the 2-core TCG development host: |debug-port - console| was
+// 0.3-2 ms (see the report of the measurement task); 50 ms leaves room for a
+// loaded CI host without hiding a wrong mark (SeaBIOS's own 0x402 log lands
+// seconds earlier).
+constexpr double kMarkerAgreementS = 0.050;
+
+class MeasurementVmTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    EnsureReferenceImage();
+    state_dir_ = TestTempDir("state");
+  }
+  void TearDown() override {
+    EXPECT_TRUE(QemuProcessesMatching(state_dir_).empty());
+    EXPECT_TRUE(DirEntries(state_dir_).empty()) << "scratch files left in " << state_dir_;
+  }
+  std::string state_dir_;
+};
+
+TEST_F(MeasurementVmTest, DebugPortMarkerAgreesWithConsoleMarker) {
+  std::string ref = ReferenceDir();
+  nlohmann::json scn = {
+      {"name", "debugport"},
+      {"image", {{"kernel", ref + "/vmlinuz"}, {"initrd", ref + "/initrd.img"},
+                 {"append", "console=ttyS0,115200 printk.time=1"}}},
+      // The userspace milestone is exactly the line the guest prints right
+      // after its debug-port write.
+      {"boot", {{"login_pattern", "refimg login: ?$"}, {"timeout_s", 180}, {"marker", "debug-port"},
+                {"phase_markers", {{"userspace", "bootgate: userspace ready"}}}}},
+      {"access", {{"method", "none"}}},
+      {"vm", {{"accel", "tcg"}}}};
+  RunOptions o;
+  o.args = {"run", WriteScenario("debugport", scn), "--no-html", "--history", ""};
+  o.env["BOOTGATE_STATE_DIR"] = state_dir_;
+  auto r = RunBootgate(o);
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+  const auto& run = r.report["runs"][0];
+  // bootgate added the kernel argument for a direct-kernel boot.
+  std::string argv = run["vm_phases"][0]["argv"].dump();
+  EXPECT_NE(argv.find("bootgate.debugport=1"), std::string::npos) << argv;
+  EXPECT_NE(argv.find("isa-debugcon"), std::string::npos) << argv;
+  ASSERT_TRUE(run["metrics"].contains("debug_port_s")) << run.dump(2);
+  double debug_port_s = run["metrics"]["debug_port_s"];
+  double boot_s = run["metrics"]["boot_s"];
+  std::map<std::string, double> milestone;
+  for (const auto& m : run["milestones"]) milestone[m["name"]] = m["t_s"];
+  ASSERT_TRUE(milestone.count("userspace")) << run["milestones"].dump(2);
+  ASSERT_TRUE(milestone.count("kernel")) << run["milestones"].dump(2);
+  double console_s = milestone["userspace"];
+  std::printf("debug_port_s=%.4f console userspace-ready=%.4f diff=%.2f ms boot_s=%.3f\n",
+              debug_port_s, console_s, (console_s - debug_port_s) * 1000, boot_s);
+  // The guest's mark, not SeaBIOS's log on the same port.
+  EXPECT_GT(debug_port_s, milestone["kernel"]);
+  EXPECT_LE(debug_port_s, boot_s);
+  EXPECT_NEAR(debug_port_s, console_s, kMarkerAgreementS);
+
+  // The kernel printed printk stamps: the cross-check ran and agrees.
+  const auto& d = run["details"];
+  ASSERT_TRUE(d.contains("printk_offset_s")) << d.dump(2);
+  EXPECT_GT(double(d["printk_lines"]), 50);
+  double offset_s = d["printk_offset_s"];
+  std::printf("printk_offset_s=%.4f printk_skew_ms=%.2f printk_max_delay_ms=%.1f lines=%.0f\n",
+              offset_s, double(d["printk_skew_ms"]), double(d["printk_max_delay_ms"]),
+              double(d["printk_lines"]));
+  // Kernel time 0 lies inside the boot. (Not "before Linux version arrived":
+  // under TCG on a loaded host the guest clock loses time early in boot, so
+  // the offset lands later; that is what printk_skew_ms reports, and why the
+  // skew itself is not asserted here: it depends on the host's load.)
+  EXPECT_GT(offset_s, 0);
+  EXPECT_LT(offset_s, boot_s);
+  bool warned = false;
+  for (const auto& w : run["warnings"]) warned |= std::string(w).find("printk") != std::string::npos;
+  EXPECT_EQ(warned, std::fabs(double(d["printk_skew_ms"])) > 200);
+}
+
+}  // namespace
+}  // namespace bootgate::testing
