@@ -93,11 +93,14 @@ for i, a in enumerate(argv):
     # bootgate's QMP socket is an inherited fd: not ours to pass.
     if a == "-chardev" and argv[i + 1].startswith("socket,id=qmp0"): skip = 1; continue
     if a == "-mon" and argv[i + 1].startswith("chardev=qmp0"): skip = 1; continue
+    # The pidfile lived in the run's workspace, which is gone.
+    if a == "-pidfile": skip = 1; continue
     out.append(a)
 print(json.dumps(out))
 PY
   mapfile -t raw_argv < <(python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))))' "$out/iter$i/raw-argv.json")
-  python3 "$here/accuracy_raw.py" "$login" 180 -- "${raw_argv[@]}" >"$out/iter$i/raw.json"
+  python3 "$here/accuracy_raw.py" "$login" 180 -- "${raw_argv[@]}" >"$out/iter$i/raw.json" ||
+    { echo "accuracy.sh: the raw boot did not reach the login prompt: $(cat "$out/iter$i/raw.json")" >&2; exit 1; }
   echo "  iteration $i done" >&2
 done
 

@@ -87,6 +87,9 @@ class LibvirtVmTest : public ::testing::Test {
     RunOptions o;
     o.args = std::move(args);
     o.env["BOOTGATE_STATE_DIR"] = state_dir_;
+    // The scenario lives in a temp dir: point bootgate at the checkout's
+    // profiles.
+    o.env["BOOTGATE_PROFILES"] = SourceDir() + "/scenarios/profiles";
     o.timeout_s = 400;
     return o;
   }

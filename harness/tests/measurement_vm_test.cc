@@ -11,11 +11,12 @@
 namespace bootgate::testing {
 namespace {
 
-// Measured on the 2-core TCG development host: |debug-port - console| was
-// 0.3-2 ms (see the report of the measurement task); 50 ms leaves room for a
-// loaded CI host without hiding a wrong mark (SeaBIOS's own 0x402 log lands
-// seconds earlier).
-constexpr double kMarkerAgreementS = 0.050;
+// The two markers are different guest events: the 0x402 write, then a
+// busybox shell function that prints the line. On the 2-core TCG development
+// host (load average ~10) the console line came 11, 35 and 121 ms after the
+// mark (3 boots); SeaBIOS's own 0x402 log, which a wrong mark would pick,
+// lands seconds earlier. With KVM expect well under 5 ms.
+constexpr double kMarkerAgreementS = 0.250;
 
 class MeasurementVmTest : public ::testing::Test {
  protected:
@@ -45,6 +46,7 @@ TEST_F(MeasurementVmTest, DebugPortMarkerAgreesWithConsoleMarker) {
   RunOptions o;
   o.args = {"run", WriteScenario("debugport", scn), "--no-html", "--history", ""};
   o.env["BOOTGATE_STATE_DIR"] = state_dir_;
+  o.env["BOOTGATE_PROFILES"] = SourceDir() + "/scenarios/profiles";
   auto r = RunBootgate(o);
   ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
   const auto& run = r.report["runs"][0];
@@ -66,6 +68,8 @@ TEST_F(MeasurementVmTest, DebugPortMarkerAgreesWithConsoleMarker) {
   EXPECT_GT(debug_port_s, milestone["kernel"]);
   EXPECT_LE(debug_port_s, boot_s);
   EXPECT_NEAR(debug_port_s, console_s, kMarkerAgreementS);
+  // The mark comes first (50 ms of slack for the reader threads).
+  EXPECT_LT(debug_port_s, console_s + 0.050);
 
   // The kernel printed printk stamps: the cross-check ran and agrees.
   const auto& d = run["details"];
@@ -75,12 +79,13 @@ TEST_F(MeasurementVmTest, DebugPortMarkerAgreesWithConsoleMarker) {
   std::printf("printk_offset_s=%.4f printk_skew_ms=%.2f printk_max_delay_ms=%.1f lines=%.0f\n",
               offset_s, double(d["printk_skew_ms"]), double(d["printk_max_delay_ms"]),
               double(d["printk_lines"]));
-  // Kernel time 0 lies inside the boot. (Not "before Linux version arrived":
-  // under TCG on a loaded host the guest clock loses time early in boot, so
-  // the offset lands later; that is what printk_skew_ms reports, and why the
-  // skew itself is not asserted here: it depends on the host's load.)
+  // Kernel time 0 lies inside the boot. (Not necessarily before "Linux
+  // version" arrived: under TCG on a loaded host the kernel's early clock
+  // loses time before it switches clocksource.)
   EXPECT_GT(offset_s, 0);
   EXPECT_LT(offset_s, boot_s);
+  // From the clocksource switch on, host and kernel clocks agree.
+  EXPECT_LT(std::fabs(double(d["printk_skew_ms"])), 200);
   bool warned = false;
   for (const auto& w : run["warnings"]) warned |= std::string(w).find("printk") != std::string::npos;
   EXPECT_EQ(warned, std::fabs(double(d["printk_skew_ms"])) > 200);

@@ -52,6 +52,7 @@ TEST_F(ParallelVmTest, TwoJobsRunConcurrentlyWithoutCollisions) {
   o.args = {"run", SourceDir() + "/scenarios/reference.json", WriteScenario("direct", direct),
             "--jobs", "2", "--accel", "tcg", "--no-html", "--history", ""};
   o.env["BOOTGATE_STATE_DIR"] = state_dir_;
+  o.env["BOOTGATE_PROFILES"] = SourceDir() + "/scenarios/profiles";
   o.timeout_s = 900;
   auto r = RunBootgate(o);
   ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;

@@ -173,8 +173,8 @@ ln -s bootgate-helper "$R/sbin/bootgate-tarpit"
 cp -a "$here/overlay/." "$R/"
 chmod 755 "$R/init" "$R/etc/init.d/rcS" "$R/sbin/bootgate-install" "$R/usr/share/udhcpc/default.script"
 
-# --- users: root / bootgate -------------------------------------------------
-pwhash=$(openssl passwd -6 bootgate)
+# --- users: root / refimg-root -------------------------------------------------
+pwhash=$(openssl passwd -6 refimg-root)
 cat >"$R/etc/passwd" <<EOF
 root:x:0:0:root:/root:/bin/sh
 nobody:x:65534:65534:nobody:/nonexistent:/bin/false

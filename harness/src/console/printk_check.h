@@ -34,9 +34,9 @@ struct PrintkCrossCheck {
 /// kernel time span (positive: the host clock ran faster than the guest's).
 /// Stamps of exactly 0 (printed before the clock runs) are skipped; when
 /// kernel time goes backwards (sched_clock switching source early in boot, a
-/// reboot) only the lines after the last jump are used, and likewise only
-/// lines from the last "clocksource: Switched to clocksource" on (the early
-/// clock is calibrated against emulated timers and is not trustworthy). Returns nullopt with
+/// reboot) only the lines after the last jump are used, and of those only
+/// the lines from the first "clocksource: Switched to clocksource" on, if
+/// there is one (before it, the clock is not trustworthy under emulation). Returns nullopt with
 /// fewer than `min_lines` such lines or a kernel span under 0.1 s.
 std::optional<PrintkCrossCheck> CrossCheckPrintk(
     const std::vector<ConsoleLine>& lines, double until_s, int min_lines = 10);

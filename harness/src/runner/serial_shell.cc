@@ -50,16 +50,18 @@ ExecResult SerialShell::Exec(const std::string& command, Duration timeout,
   uint64_t cursor = console_->Cursor();
   TimePoint start = clock_->Now();
   TimePoint deadline = start + timeout;
-  // The markers are assembled by printf so the echoed input never matches.
-  console_->Write("printf '@@BG%sB@@\\n' " + tag + "; " + command +
-                  "\nprintf '@@BG%sE%s@@\\n' " + tag + " \"$?\"\n");
-  std::vector<Pattern> begin = {Pattern::Compile("begin", "^@@BG" + tag + "B@@$")};
+  // One input line, so no prompt interleaves; the markers are assembled by
+  // printf so the echoed input never matches them; the command runs in its
+  // own shell so an `exit` in it cannot end the login session.
+  console_->Write("printf '@@BG%sB@@\\n' " + tag + "; sh -c " + ShellQuote(command) +
+                  "; printf '@@BG%sE%s@@\\n' " + tag + " \"$?\"\n");
+  std::vector<Pattern> begin = {Pattern::Compile("begin", "@@BG" + tag + "B@@$")};
   WaitOutcome w = console_->WaitFor(begin, &cursor, deadline, Duration(0), cancel_);
   if (w.kind == WaitOutcome::kCancelled) cancel_->ThrowIfCancelled();
   if (w.kind != WaitOutcome::kMatched)
     throw Error("serial shell", "the guest did not start running '" + command + "'");
   uint64_t out_start = cursor;
-  std::vector<Pattern> end = {Pattern::Compile("end", "^@@BG" + tag + "E([0-9]+)@@$")};
+  std::vector<Pattern> end = {Pattern::Compile("end", "@@BG" + tag + "E([0-9]+)@@$")};
   w = console_->WaitFor(end, &cursor, deadline, Duration(0), cancel_);
   if (w.kind == WaitOutcome::kCancelled) cancel_->ThrowIfCancelled();
   if (w.kind != WaitOutcome::kMatched)
@@ -69,13 +71,22 @@ ExecResult SerialShell::Exec(const std::string& command, Duration timeout,
   std::smatch m;
   std::regex_search(w.line, m, std::regex("E([0-9]+)@@"));
   r.exit_status = std::stoi(m[1]);
-  for (const auto& line : console_->LinesSince(out_start)) {
-    if (std::regex_search(line.text, std::regex("^@@BG" + tag + "E"))) break;
-    if (r.stdout_text.size() + line.text.size() + 1 > max_output_bytes) {
+  // The begin marker may have matched while its line was still partial; the
+  // output starts after the line that holds it.
+  std::vector<ConsoleLine> lines = console_->LinesSince(out_start);
+  std::regex begin_line("@@BG" + tag + "B@@$"), end_line("@@BG" + tag + "E[0-9]+@@$");
+  size_t first = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (std::regex_search(lines[i].text, end_line)) break;
+    if (std::regex_search(lines[i].text, begin_line)) first = i + 1;
+  }
+  for (size_t i = first; i < lines.size(); ++i) {
+    if (std::regex_search(lines[i].text, end_line)) break;
+    if (r.stdout_text.size() + lines[i].text.size() + 1 > max_output_bytes) {
       r.truncated = true;
       break;
     }
-    r.stdout_text += line.text + "\n";
+    r.stdout_text += lines[i].text + "\n";
   }
   r.duration_s = ToSeconds(clock_->Now() - start);
   return r;
