@@ -116,7 +116,8 @@ DomainPlan BuildDomain(const BootRequest& req, const LibvirtOptions& opt) {
     plan.warnings.push_back("cpu model 'host' needs KVM; using 'max' under " + req.accel);
     cpu = "max";
   }
-  if (cpu.empty() && !other_flags.empty()) cpu = kvm ? "host" : "max";
+  // Like the qemu backend: flags on an unnamed model go on host (KVM) or max.
+  if (cpu.empty() && !flags_applied.empty()) cpu = kvm ? "host" : "max";
   applied["cpu_model"] = cpu.empty() ? "(default)" : cpu;
   applied["cpu_flags"] = flags_applied.empty() ? "(none)" : Join(flags_applied, ",");
 
@@ -205,9 +206,13 @@ DomainPlan BuildDomain(const BootRequest& req, const LibvirtOptions& opt) {
     }
     line(1, "</cpu>");
   }
-  line(1, "<clock offset='utc'>");
-  if (hv_time) line(2, "<timer name='hypervclock' present='yes'/>");
-  line(1, "</clock>");
+  if (hv_time) {
+    line(1, "<clock offset='utc'>");
+    line(2, "<timer name='hypervclock' present='yes'/>");
+    line(1, "</clock>");
+  } else {
+    line(1, "<clock offset='utc'/>");
+  }
   // A guest reboot or crash ends the domain, like QEMU's -no-reboot: bootgate
   // sees the event instead of a silent second boot.
   line(1, "<on_poweroff>destroy</on_poweroff>");

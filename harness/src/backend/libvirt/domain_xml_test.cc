@@ -83,6 +83,8 @@ TEST(DomainXmlTest, HypervProfileUnderKvmGetsEnlightenments) {
   EXPECT_NE(plan.xml.find("<spinlocks state='on' retries='8191'/>"), std::string::npos);
   EXPECT_NE(plan.xml.find("<timer name='hypervclock' present='yes'/>"), std::string::npos);
   EXPECT_EQ(plan.applied["cpu_flags"].find("hv-relaxed"), 0u);
+  EXPECT_EQ(plan.applied["cpu_model"], "host");
+  EXPECT_NE(plan.xml.find("<cpu mode='host-passthrough'>"), std::string::npos);
   for (const auto& w : plan.warnings) EXPECT_EQ(w.find("need KVM"), std::string::npos) << w;
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "util/process.h"
 
@@ -91,6 +92,27 @@ TEST(QemuCommandTest, DirectKernelBootAndNoNetwork) {
   std::string s = Joined(c);
   EXPECT_NE(s.find("-kernel /k -initrd /i -append 'console=ttyS0 bootgate.fault=panic'"), std::string::npos);
   EXPECT_EQ(s.find("-netdev"), std::string::npos);
+}
+
+// Every shipped profile file builds; only hv-* flags are dropped under TCG,
+// and nothing is dropped under KVM.
+TEST(QemuCommandTest, ShippedProfilesApplyEverythingOrWarn) {
+  const char* src = getenv("BOOTGATE_SOURCE_DIR");
+  auto profiles = LoadProfiles(std::string(src ? src : ".") + "/scenarios/profiles");
+  for (const char* name : {"qemu-kvm", "hyperv", "vmware", "vmware-efi"}) ASSERT_TRUE(profiles.count(name)) << name;
+  for (const auto& [name, p] : profiles) {
+    SCOPED_TRACE(name);
+    auto tcg = BuildQemuCommand(Request(p, "tcg"), QemuHost{});
+    auto kvm = BuildQemuCommand(Request(p, "kvm"), QemuHost{});
+    EXPECT_TRUE(kvm.warnings.empty());
+    bool has_hv = false;
+    for (const auto& f : p.cpu_flags) has_hv |= f.rfind("hv-", 0) == 0;
+    EXPECT_EQ(tcg.warnings.size(), has_hv ? 1u : 0u);
+    for (const auto& [k, v] : p.smbios) EXPECT_EQ(tcg.applied["smbios." + k], v);
+    EXPECT_EQ(tcg.applied["disk_bus"], p.disk_bus);
+    EXPECT_EQ(tcg.applied["nic_model"], p.nic_model);
+    EXPECT_EQ(tcg.applied["firmware"], p.firmware);
+  }
 }
 
 }  // namespace
