@@ -18,7 +18,7 @@ PACKAGES=(
   cpio gzip lz4 dosfstools e2fsprogs fdisk openssh-sftp-server
   # reports and tests
   gnuplot-nox prometheus prometheus-pushgateway chromium sqlite3 python3
-  curl procps iproute2
+  curl procps iproute2 python3-yaml strace tmux time
 )
 
 missing=()

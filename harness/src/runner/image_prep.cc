@@ -66,6 +66,15 @@ void RunRecipe(ProcessLauncher& launcher, const std::string& recipe,
   MustRun(launcher, {recipe}, timeout_s, "image recipe " + recipe);
 }
 
+void RecipeRunner::Ensure(const std::string& recipe) {
+  if (recipe.empty()) return;
+  // Held while the recipe runs: two runs of one suite never build at once.
+  std::lock_guard lock(mu_);
+  if (done_.count(recipe)) return;
+  RunRecipe(*launcher_, recipe);
+  done_.insert(recipe);
+}
+
 void CreateOverlay(ProcessLauncher& launcher, const std::string& base,
                    const std::string& format, const std::string& overlay) {
   MustRun(launcher,

@@ -3,6 +3,8 @@
 // NoCloud seed volumes and files read out of ISOs.
 #pragma once
 
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,19 @@ bool LooksLikeIso(const std::string& path);
 /// of its output if it fails.
 void RunRecipe(ProcessLauncher& launcher, const std::string& recipe,
                double timeout_s = 600);
+
+/// Runs each recipe at most once per bootgate process (thread-safe), so a
+/// suite pays for a recipe's freshness check once, not once per VM.
+class RecipeRunner {
+ public:
+  explicit RecipeRunner(ProcessLauncher* launcher) : launcher_(launcher) {}
+  void Ensure(const std::string& recipe);
+
+ private:
+  ProcessLauncher* launcher_;
+  std::mutex mu_;
+  std::set<std::string> done_;
+};
 
 /// Creates a qcow2 overlay at `overlay` backed by `base` (format `format`).
 void CreateOverlay(ProcessLauncher& launcher, const std::string& base,

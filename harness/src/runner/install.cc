@@ -46,7 +46,8 @@ InstallOutcome RunInstallPhase(const Scenario& s, const BootRequest& base,
                                RunResult* r) {
   const InstallSpec& in = s.install;
   InstallOutcome outcome;
-  RunRecipe(*ctx.launcher, in.media.recipe);
+  if (ctx.recipes) ctx.recipes->Ensure(in.media.recipe);
+  else RunRecipe(*ctx.launcher, in.media.recipe);
   std::string media = in.media.PrimaryPath();
   if (!in.media.iso.empty()) {
     if (!LooksLikeIso(in.media.iso))

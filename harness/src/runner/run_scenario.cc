@@ -72,7 +72,8 @@ RunResult RunScenario(const Scenario& s, const std::string& profile_name,
     std::string vm_name = "bootgate-" + s.name.substr(0, 32) + "-" + std::to_string(getpid()) + "-" + suffix;
     ws = std::make_unique<Workspace>(ctx.state_dir, vm_name);
     if (ctx.keep) ws->Keep();
-    RunRecipe(*ctx.launcher, s.image.recipe);
+    if (ctx.recipes) ctx.recipes->Ensure(s.image.recipe);
+    else RunRecipe(*ctx.launcher, s.image.recipe);
 
     BootRequest req;
     req.name = vm_name;

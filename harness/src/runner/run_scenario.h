@@ -10,6 +10,7 @@
 
 #include "backend/backend.h"
 #include "report/result.h"
+#include "runner/image_prep.h"
 #include "runner/progress.h"
 #include "scenario/profile.h"
 #include "scenario/scenario.h"
@@ -27,6 +28,7 @@ struct RunContext {
   const CancelToken* cancel = nullptr;
   SshConnector* ssh = nullptr;
   Progress* progress = nullptr;
+  RecipeRunner* recipes = nullptr;  ///< image recipes, run once per suite
   std::map<std::string, Profile> profiles;
   std::string state_dir;   ///< scratch workspaces
   std::string report_dir;  ///< the suite's report directory

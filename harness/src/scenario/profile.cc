@@ -110,7 +110,14 @@ std::string DefaultProfileDir(const std::string& scenario_file) {
       if (fs::is_directory(c, ec)) return c.string();
     }
   }
-  return (fs::current_path() / "scenarios" / "profiles").string();
+  fs::path cwd = fs::current_path() / "scenarios" / "profiles";
+  if (fs::is_directory(cwd, ec)) return cwd.string();
+#ifdef BOOTGATE_SOURCE_PROFILES
+  // A build outside the source tree still finds the profiles it was built
+  // with.
+  if (fs::is_directory(BOOTGATE_SOURCE_PROFILES, ec)) return BOOTGATE_SOURCE_PROFILES;
+#endif
+  return cwd.string();
 }
 
 }  // namespace bootgate

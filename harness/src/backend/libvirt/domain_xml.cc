@@ -239,6 +239,7 @@ DomainPlan BuildDomain(const BootRequest& req, const LibvirtOptions& opt) {
   // q35, PIIX IDE on pc), like ide-cd in the QEMU backend.
   const std::string chipset_bus = q35 ? "sata" : "ide";
   TargetNames names;
+  int scsi_target = 0;
   for (const auto& d : req.drives) {
     std::string target_bus;
     if (d.cdrom && d.role != "seed") {
@@ -257,6 +258,11 @@ DomainPlan BuildDomain(const BootRequest& req, const LibvirtOptions& opt) {
     line(3, "<target dev='" + names.Next(prefix) + "' bus='" + target_bus + "'/>");
     if (d.readonly || d.cdrom) line(3, "<readonly/>");
     if (d.boot_index >= 0) line(3, "<boot order='" + std::to_string(d.boot_index + 1) + "'/>");
+    // One SCSI target per disk, LUN 0: libvirt derives the unit from the
+    // target name (sdb -> unit 1), and pvscsi accepts LUN 0 only.
+    if (target_bus == "scsi")
+      line(3, "<address type='drive' controller='0' bus='0' target='" +
+                  std::to_string(scsi_target++) + "' unit='0'/>");
     line(2, "</disk>");
   }
   if (!scsi_model.empty()) line(2, "<controller type='scsi' index='0' model='" + scsi_model + "'/>");

@@ -99,6 +99,17 @@ TEST(DomainXmlTest, VmwareProfileGolden) {
   EXPECT_EQ(plan.applied["machine_options"], "vmport=on");
 }
 
+TEST(DomainXmlTest, VmwareEfiPutsEachScsiDiskOnLunZero) {
+  // q35: the CD-ROM is sda on SATA, so the seed is sdb, which libvirt would
+  // put on unit (LUN) 1; pvscsi rejects every LUN but 0.
+  DomainPlan plan = BuildDomain(Request(LoadProfile("vmware-efi"), "tcg"), LocalOptions());
+  EXPECT_NE(plan.xml.find("<target dev='sdb' bus='scsi'/>\n      <readonly/>\n"
+                          "      <address type='drive' controller='0' bus='0' target='0' unit='0'/>"),
+            std::string::npos) << plan.xml;
+  EXPECT_NE(plan.xml.find("<controller type='scsi' index='0' model='vmpvscsi'/>"), std::string::npos);
+  EXPECT_NE(plan.xml.find("vmxnet3,netdev=n0,bus=pcie.0,addr=0x10"), std::string::npos);
+}
+
 TEST(DomainXmlTest, TcpConsoleForRemoteUris) {
   LibvirtOptions o;
   o.console = "tcp";
