@@ -56,11 +56,26 @@ void CheckSanitised(std::string_view s) {
   }
 }
 
+// A complete line: sanitised and matched whole, as Console::WaitFor does.
 void Examine(std::string_view raw) {
   if (raw.size() > kMaxLineBytes) std::abort();
   std::string text = bootgate::SanitizeForTerminal(raw);
   CheckSanitised(text);
   for (const auto& p : Patterns()) (void)bootgate::MatchesLine(p, text);
+}
+
+// The partial line after a read: only its new end is matched again, as
+// Console::WaitFor does. A match found there is a match of the whole line.
+void ExaminePartial(std::string_view raw, size_t* matched_bytes) {
+  if (raw.size() >= kMaxLineBytes) std::abort();
+  std::string text = bootgate::SanitizeForTerminal(raw);
+  CheckSanitised(text);
+  size_t from = text.size() >= *matched_bytes && *matched_bytes > bootgate::kPartialRematchBytes
+                    ? *matched_bytes - bootgate::kPartialRematchBytes
+                    : 0;
+  *matched_bytes = text.size();
+  for (const auto& p : Patterns())
+    if (bootgate::MatchesFrom(p, text, from) && !bootgate::MatchesLine(p, text)) std::abort();
 }
 
 }  // namespace
@@ -75,15 +90,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   bootgate::LineSplitter splitter(kMaxLineBytes);
   size_t line_bytes = 0;
+  size_t partial_matched = 0;
   auto on_line = [&](std::string_view line) {
     if (line.find_first_of("\r\n") != std::string_view::npos) std::abort();
     line_bytes += line.size();
+    partial_matched = 0;
     Examine(line);
   };
   for (size_t off = 0; off < in.size(); off += chunk) {
     splitter.Feed(in.substr(off, chunk), on_line);
-    if (splitter.partial().size() >= kMaxLineBytes) std::abort();
-    Examine(splitter.partial());  // the console matches prompts early
+    // The console matches the partial line too (prompts have no newline).
+    if (!splitter.partial().empty()) ExaminePartial(splitter.partial(), &partial_matched);
   }
   // Every byte is in a line, the partial line, or was a line ending.
   size_t endings = 0;

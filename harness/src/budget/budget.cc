@@ -12,18 +12,6 @@ namespace bootgate {
 
 namespace {
 
-int Rank(Verdict v) {
-  switch (v) {
-    case Verdict::kSkipped: return 0;
-    case Verdict::kPass: return 1;
-    case Verdict::kInconclusive: return 2;
-    case Verdict::kFail: return 3;
-    case Verdict::kError: return 4;
-    case Verdict::kInterrupted: return 5;
-  }
-  return 4;
-}
-
 // Every metric that has a budget entry, globally or for this profile.
 std::set<std::string> BudgetedMetrics(const Budgets& budgets,
                                       const std::string& profile) {
@@ -63,15 +51,6 @@ std::string Why(const RunResult& run) {
 
 }  // namespace
 
-Verdict WorstVerdict(const std::vector<Verdict>& verdicts) {
-  Verdict worst = Verdict::kPass;
-  bool any = false;
-  for (Verdict v : verdicts) {
-    if (!any || Rank(v) > Rank(worst)) worst = v;
-    any = true;
-  }
-  return worst;
-}
 
 std::vector<BudgetResult> EvaluateBudgets(
     const Budgets& budgets, const std::map<std::string, double>& metrics,
@@ -201,7 +180,7 @@ AggregateResult Aggregate(const std::vector<RunResult>& runs,
     }
     agg.budgets.push_back(std::move(b));
   }
-  agg.verdict = WorstVerdict(verdicts);
+  agg.verdict = CombineVerdicts(verdicts);
   agg.reason = first_reason[agg.verdict];
   return agg;
 }

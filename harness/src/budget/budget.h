@@ -51,10 +51,6 @@ AggregateResult Aggregate(const std::vector<RunResult>& runs,
 /// True if any budget of the aggregate is inconclusive (--until-confident).
 bool NeedsMoreSamples(const AggregateResult& aggregate);
 
-/// interrupted > error > fail > inconclusive > pass > skipped; kPass if empty.
-/// (Same order as CombineVerdicts in report/result.h, which budget may not
-/// link: the report stage comes after this one.)
-Verdict WorstVerdict(const std::vector<Verdict>& verdicts);
 
 enum class Change { kNoChange, kRegression, kImprovement, kInsufficientData };
 std::string ToString(Change change);  ///< "no change", "regression", ...

@@ -223,13 +223,6 @@ TEST(Aggregate, NoRunsIsAnError) {
   EXPECT_THAT(a.reason, HasSubstr("no counted run"));
 }
 
-TEST(WorstVerdict, Order) {
-  EXPECT_EQ(WorstVerdict({}), Verdict::kPass);
-  EXPECT_EQ(WorstVerdict({Verdict::kPass, Verdict::kInconclusive}), Verdict::kInconclusive);
-  EXPECT_EQ(WorstVerdict({Verdict::kInconclusive, Verdict::kFail}), Verdict::kFail);
-  EXPECT_EQ(WorstVerdict({Verdict::kFail, Verdict::kError, Verdict::kPass}), Verdict::kError);
-  EXPECT_EQ(WorstVerdict({Verdict::kSkipped, Verdict::kPass}), Verdict::kPass);
-}
 
 std::vector<double> Range(double from, double step, int n) {
   std::vector<double> v;
@@ -285,5 +278,19 @@ TEST(CompareMetric, TooFewSamplesFallsBackToEffectSize) {
   EXPECT_THAT(fast.note, HasSubstr("below the baseline min"));
 }
 
+}  // namespace
+}  // namespace bootgate
+
+namespace bootgate {
+namespace {
+// Aggregates combine run verdicts with CombineVerdicts (report/result.h).
+TEST(CombineVerdicts, Order) {
+  EXPECT_EQ(CombineVerdicts({}), Verdict::kPass);
+  EXPECT_EQ(CombineVerdicts({Verdict::kPass, Verdict::kInconclusive}), Verdict::kInconclusive);
+  EXPECT_EQ(CombineVerdicts({Verdict::kInconclusive, Verdict::kFail}), Verdict::kFail);
+  EXPECT_EQ(CombineVerdicts({Verdict::kFail, Verdict::kError, Verdict::kPass}), Verdict::kError);
+  EXPECT_EQ(CombineVerdicts({Verdict::kError, Verdict::kInterrupted}), Verdict::kInterrupted);
+  EXPECT_EQ(CombineVerdicts({Verdict::kSkipped, Verdict::kPass}), Verdict::kPass);
+}
 }  // namespace
 }  // namespace bootgate

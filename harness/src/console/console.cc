@@ -24,6 +24,13 @@ bool MatchesLine(const Pattern& pattern, std::string_view line) {
   return std::regex_search(line.begin(), line.end(), pattern.regex);
 }
 
+bool MatchesFrom(const Pattern& pattern, std::string_view line, size_t from) {
+  if (from == 0) return MatchesLine(pattern, line);
+  if (from > line.size()) return false;
+  return std::regex_search(line.begin() + static_cast<std::ptrdiff_t>(from), line.end(),
+                           pattern.regex, std::regex_constants::match_prev_avail);
+}
+
 Console::Console(ByteStream* stream, const Clock* clock, TimePoint t0,
                  ConsoleOptions options)
     : stream_(stream),
@@ -178,11 +185,13 @@ WaitOutcome Console::WaitFor(const std::vector<Pattern>& patterns,
                              Duration silence, const CancelToken* cancel) {
   std::unique_lock lock(mu_);
   uint64_t seen_partial_version = ~0ull;
+  size_t partial_matched_bytes = 0;  // length of the partial line last matched
   while (true) {
     if (*cursor < first_seq_) *cursor = first_seq_;
     while (*cursor < first_seq_ + lines_.size()) {
       const ConsoleLine& line = lines_[*cursor - first_seq_];
       ++*cursor;
+      partial_matched_bytes = 0;  // a line ended: the partial is a new one
       for (size_t i = 0; i < patterns.size(); ++i) {
         if (MatchesLine(patterns[i], line.text)) {
           return {WaitOutcome::kMatched, static_cast<int>(i), patterns[i].name,
@@ -192,8 +201,16 @@ WaitOutcome Console::WaitFor(const std::vector<Pattern>& patterns,
     }
     if (partial_version_ != seen_partial_version && !partial_.empty()) {
       seen_partial_version = partial_version_;
+      // A partial line grows a few bytes at a time: re-matching all of it
+      // after each read would be quadratic in its length (a guest trickling
+      // a 4 KiB line), so only its new end is matched again.
+      size_t from = partial_.size() >= partial_matched_bytes &&
+                            partial_matched_bytes > kPartialRematchBytes
+                        ? partial_matched_bytes - kPartialRematchBytes
+                        : 0;
+      partial_matched_bytes = partial_.size();
       for (size_t i = 0; i < patterns.size(); ++i) {
-        if (MatchesLine(patterns[i], partial_)) {
+        if (MatchesFrom(patterns[i], partial_, from)) {
           // The partial line will become a complete line later; skip it then.
           return {WaitOutcome::kMatched, static_cast<int>(i), patterns[i].name,
                   partial_, partial_t_s_};

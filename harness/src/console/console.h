@@ -37,6 +37,15 @@ struct Pattern {
 /// True if `pattern` matches somewhere in `line` (already sanitised).
 bool MatchesLine(const Pattern& pattern, std::string_view line);
 
+/// True if `pattern` matches in `line` at or after byte `from`, with the
+/// byte before `from` visible to anchors (^, \b), as in the whole line.
+/// Used to re-match a growing partial line at bounded cost.
+bool MatchesFrom(const Pattern& pattern, std::string_view line, size_t from);
+
+/// How far back from the previously matched end a growing partial line is
+/// re-matched: a match up to this long is found as soon as it is complete.
+inline constexpr size_t kPartialRematchBytes = 256;
+
 /// What ended a wait.
 struct WaitOutcome {
   enum Kind { kMatched, kEof, kTimeout, kSilence, kCancelled } kind = kTimeout;

@@ -70,20 +70,6 @@ CREATE TABLE checks(
 CREATE INDEX checks_run ON checks(run_id);
 )sql";
 
-// Verdict names as stored; the same words as ToString(Verdict) in
-// report/result.h, kept local so that history does not link the reporters.
-std::string VerdictName(Verdict v) {
-  switch (v) {
-    case Verdict::kPass: return "pass";
-    case Verdict::kFail: return "fail";
-    case Verdict::kError: return "error";
-    case Verdict::kInterrupted: return "interrupted";
-    case Verdict::kInconclusive: return "inconclusive";
-    case Verdict::kSkipped: return "skipped";
-  }
-  return "error";
-}
-
 constexpr const char* kCounted = "r.verdict NOT IN ('error', 'interrupted', 'skipped')";
 
 using Param = std::variant<std::string, int64_t, double>;
@@ -436,7 +422,7 @@ void History::Record(const SuiteResult& suite) {
              "build_id, labels_json, verdict) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
       s.BindAll({suite.run_id, suite.started_at, suite.finished_at, suite.host,
                  suite.bootgate_version, suite.build_id, suite_labels,
-                 VerdictName(suite.verdict)});
+                 ToString(suite.verdict)});
       s.Step();
     }
     Stmt run_insert(
@@ -455,7 +441,7 @@ void History::Record(const SuiteResult& suite) {
                           suite.host, run.image, run.image_sha256, suite.build_id, suite_labels,
                           run.started_at.empty() ? suite.started_at : run.started_at,
                           int64_t{run.iteration}, int64_t{run.attempt},
-                          int64_t{run.warmup ? 1 : 0}, VerdictName(run.verdict), run.reason,
+                          int64_t{run.warmup ? 1 : 0}, ToString(run.verdict), run.reason,
                           run.failure_class});
       run_insert.Step();
       const int64_t run_id = sqlite3_last_insert_rowid(db_);
@@ -466,13 +452,13 @@ void History::Record(const SuiteResult& suite) {
         metric_insert.BindAll({run_id, metric, value});
         if (auto it = budgets.find(metric); it != budgets.end()) {
           metric_insert.Bind(4, it->second->limit);
-          metric_insert.Bind(5, VerdictName(it->second->verdict));
+          metric_insert.Bind(5, ToString(it->second->verdict));
         }
         metric_insert.Step();
       }
       for (const CheckResult& c : run.checks) {
         check_insert.Reset();
-        check_insert.BindAll({run_id, c.name, VerdictName(c.verdict), c.duration_s});
+        check_insert.BindAll({run_id, c.name, ToString(c.verdict), c.duration_s});
         check_insert.Step();
       }
     }

@@ -82,6 +82,11 @@ void ConfigServer::Serve() {
       status_line = "200 OK";
       body = it->second;
     }
+    {
+      // Recorded before answering, so a client that got its answer sees it.
+      std::lock_guard lock(mu_);
+      requests_.push_back(req);
+    }
     std::string resp = "HTTP/1.0 " + status_line +
                        "\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
                        std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
@@ -93,8 +98,6 @@ void ConfigServer::Serve() {
       off += static_cast<size_t>(n);
     }
     close(fd);
-    std::lock_guard lock(mu_);
-    requests_.push_back(req);
   }
 }
 

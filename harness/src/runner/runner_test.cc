@@ -102,10 +102,9 @@ TEST(WorkspaceTest, LeftoversOfADeadOwnerAreCleanedAndTheirVmKilled) {
   std::string dir;
   pid_t vm_pid;
   {
-    // A workspace whose owner "dies": the lock is released but Keep() leaves
-    // the directory, as after SIGKILL.
+    // What a SIGKILLed bootgate leaves: a workspace directory whose lock
+    // nobody holds, with the owner record naming its VM.
     Workspace ws(state.path().string(), "run1");
-    ws.Keep();
     dir = ws.path();
     // A stand-in VM whose command line names the workspace, like QEMU's.
     SpawnOptions so = SpawnOptions::Of({"sh", "-c", "sleep 30; : " + dir});
@@ -113,12 +112,16 @@ TEST(WorkspaceTest, LeftoversOfADeadOwnerAreCleanedAndTheirVmKilled) {
     auto child = launcher.Spawn(so);
     vm_pid = child->pid();
     ws.RecordOwner(vm_pid, "", "");
+    // Copy the directory aside before the Workspace removes it, then put it
+    // back: the lock is released as by the owner's death.
+    fs::copy(dir, dir + ".dead", fs::copy_options::recursive);
     // Detach: the child must outlive this scope, as QEMU would outlive a
     // SIGKILLed bootgate without PDEATHSIG.
     struct Leak { std::unique_ptr<ChildProcess> c; };
     static Leak* leak = new Leak{std::move(child)};
     (void)leak;
   }
+  fs::rename(dir + ".dead", dir);
   // A live workspace is never touched.
   Workspace live(state.path().string(), "run2");
   auto cleaned = CleanLeftovers(state.path().string());
@@ -360,6 +363,25 @@ TEST_F(FakeRunTest, SecretsOnTheConsoleAreRedactedFromEveryField) {
   for (const auto& m : r.milestones) EXPECT_FALSE(Contains(m.line, "hunter2")) << m.line;
 }
 
+TEST_F(FakeRunTest, TheLiveConsoleEchoIsSanitisedAndRedacted) {
+  Scenario s = FakeScenario("echo");
+  s.access.password = "hunter2-secret";
+  FakeBackend backend(&clock_, {{{At(0, "boot \x1b]0;title\x07\x1b[31mred pw=hunter2-secret\r\n"),
+                                  At(20, "refimg login: ")},
+                                 std::nullopt, ""}});
+  RunContext ctx = Context(&backend);
+  ctx.echo_console = true;
+  ::testing::internal::CaptureStderr();
+  RunResult r = RunScenario(s, "qemu-kvm", 1, "echo.iter1", ctx);
+  std::string echoed = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(r.verdict, Verdict::kPass) << r.reason;
+  EXPECT_TRUE(Contains(echoed, "boot red pw=********")) << echoed;
+  EXPECT_FALSE(Contains(echoed, "hunter2")) << echoed;
+  EXPECT_EQ(echoed.find('\x1b'), std::string::npos) << echoed;
+  // The log keeps the raw bytes.
+  EXPECT_TRUE(Contains(ReadFile(reports_.path() / "echo.iter1" / "console.log"), "\x1b]0;title"));
+}
+
 TEST_F(FakeRunTest, ACouldNotMeasureRunIsRetriedAndMarkedPassedAfterRetry) {
   FakeBackend backend(&clock_, {{{}, std::nullopt, "QEMU did not start: port in use"}, kBootsToLogin});
   std::vector<Scenario> scenarios = {FakeScenario("flaky")};
@@ -422,5 +444,22 @@ TEST_F(FakeRunTest, RetriesStopWhenTheyRunOut) {
   EXPECT_EQ(suite.verdict, Verdict::kError);
 }
 
+}  // namespace
+}  // namespace bootgate
+
+namespace bootgate {
+namespace {
+TEST(WorkspaceTest, KeptWorkspacesAreNotLeftovers) {
+  TempDir state(fs::temp_directory_path(), "bootgate-state-");
+  std::string dir;
+  {
+    Workspace ws(state.path().string(), "kept1");
+    ws.Keep();
+    dir = ws.path();
+  }
+  EXPECT_TRUE(fs::exists(dir + "/kept"));
+  EXPECT_TRUE(CleanLeftovers(state.path().string()).empty());
+  EXPECT_TRUE(fs::exists(dir));
+}
 }  // namespace
 }  // namespace bootgate

@@ -44,7 +44,9 @@ struct PhaseMarker {
 };
 
 struct BootSpec {
-  std::string login_pattern = R"([A-Za-z0-9._-]+ login: ?$)";
+  // The leading boundary keeps std::regex linear on long runs of name
+  // characters (without it a 4 KiB run costs ~1 s per match attempt).
+  std::string login_pattern = R"((^|[^A-Za-z0-9._-])[A-Za-z0-9._-]+ login: ?$)";
   std::vector<FailPattern> fail_patterns;  ///< defaults + the scenario's own
   double timeout_s = 120;
   double silence_s = 0;  ///< console-silence watchdog; 0 = off
