@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   # build
-  cmake g++ make pkg-config clang
+  cmake g++ make pkg-config clang ccache
   # libraries
   libssh-dev nlohmann-json3-dev prometheus-cpp-dev libgtest-dev libgmock-dev
   googletest libbenchmark-dev libsqlite3-dev libcli11-dev libfmt-dev

@@ -97,10 +97,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     partial_matched = 0;
     Examine(line);
   };
+  size_t unexamined = 0;
   for (size_t off = 0; off < in.size(); off += chunk) {
     splitter.Feed(in.substr(off, chunk), on_line);
     // The console matches the partial line too (prompts have no newline).
-    if (!splitter.partial().empty()) ExaminePartial(splitter.partial(), &partial_matched);
+    // Its waiter sees only the latest partial, so reads that arrive while it
+    // matches are batched: examine after every read up to 64 bytes apart.
+    unexamined += chunk;
+    if (!splitter.partial().empty() && (unexamined >= 64 || off + chunk >= in.size())) {
+      ExaminePartial(splitter.partial(), &partial_matched);
+      unexamined = 0;
+    }
   }
   // Every byte is in a line, the partial line, or was a line ending.
   size_t endings = 0;

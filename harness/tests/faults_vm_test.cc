@@ -214,7 +214,9 @@ TEST_P(NoiseVmTest, ConsoleNoiseFloodStillReachesLoginSafely) {
   EXPECT_GT(double(run["metrics"]["boot_s"]), 1.0);
   EXPECT_EQ(r.stdout_text.find('\x1b'), std::string::npos);
   EXPECT_EQ(r.stderr_text.find('\x1b'), std::string::npos);
-  if (echo) EXPECT_TRUE(Has(r.stderr_text, "] Linux version")) << "--console echoed nothing";
+  if (echo) {
+    EXPECT_TRUE(Has(r.stderr_text, "] Linux version")) << "--console echoed nothing";
+  }
   ASSERT_GT(rss.samples(), 0);
   EXPECT_LT(rss.peak_kib(), 100 * 1024) << "bootgate's peak RSS";
   std::string raw = Slurp(r.report_dir + "/" + std::string(run["run_dir"]) + "/console.log");

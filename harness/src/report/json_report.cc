@@ -441,13 +441,16 @@ SuiteResult ParseJsonReport(const std::string& text, const std::string& source) 
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error, and out_of_range for numbers such as 1e999.
     throw Error(source, std::string("not valid JSON: ") + e.what());
   }
   try {
     return SuiteFromJson(j);
   } catch (const Error& e) {
     throw Error(source, e.what());
+  } catch (const json::exception& e) {
+    throw Error(source, std::string("not a bootgate report: ") + e.what());
   }
 }
 
