@@ -18,25 +18,7 @@ nlohmann::json DirectKernel(const std::string& name, const std::string& extra_ap
           {"budgets", {{"boot_s", {{"kvm", 5}, {"tcg", 60}}}}}};
 }
 
-class CoreVmTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    EnsureReferenceImage();
-    state_dir_ = TestTempDir("state");
-  }
-  void TearDown() override {
-    // Whatever happened, nothing of this test may still run.
-    EXPECT_TRUE(QemuProcessesMatching(state_dir_).empty());
-    EXPECT_TRUE(DirEntries(state_dir_).empty()) << "scratch files left in " << state_dir_;
-  }
-  RunOptions Opts(std::vector<std::string> args) {
-    RunOptions o;
-    o.args = std::move(args);
-    o.env["BOOTGATE_STATE_DIR"] = state_dir_;
-    return o;
-  }
-  std::string state_dir_;
-};
+class CoreVmTest : public VmTest {};
 
 TEST_F(CoreVmTest, ReferenceIsoBootsToLoginWithinBudget) {
   auto r = RunBootgate(Opts({"run", SourceDir() + "/scenarios/reference.json", "--no-html",

@@ -126,25 +126,8 @@ std::vector<std::string> TempFilesUnder(const std::string& dir) {
   return out;
 }
 
-class FaultsVmTest : public ::testing::Test {
+class FaultsVmTest : public VmTest {
  protected:
-  void SetUp() override {
-    EnsureReferenceImage();
-    state_dir_ = TestTempDir("state");
-  }
-  void TearDown() override {
-    // Whatever happened, nothing of this test may still run or be left.
-    EXPECT_TRUE(QemuProcessesMatching(state_dir_).empty());
-    EXPECT_TRUE(DirEntries(state_dir_).empty()) << "scratch files left in " << state_dir_;
-  }
-  RunOptions Opts(std::vector<std::string> args) {
-    RunOptions o;
-    o.args = std::move(args);
-    o.env["BOOTGATE_STATE_DIR"] = state_dir_;
-    o.env["BOOTGATE_PROFILES"] = SourceDir() + "/scenarios/profiles";
-    o.timeout_s = 400;
-    return o;
-  }
   RunOptions RunOpts(const std::vector<std::string>& scenarios, std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"run"};
     args.insert(args.end(), scenarios.begin(), scenarios.end());
@@ -155,7 +138,6 @@ class FaultsVmTest : public ::testing::Test {
   void ExpectNoTempFiles(const BootgateRun& r) {
     EXPECT_TRUE(TempFilesUnder(r.report_dir).empty()) << TempFilesUnder(r.report_dir)[0];
   }
-  std::string state_dir_;
 };
 
 // Two independent faults in one invocation (--jobs 2) to save VM time.

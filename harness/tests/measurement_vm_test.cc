@@ -18,18 +18,7 @@ namespace {
 // lands seconds earlier. With KVM expect well under 5 ms.
 constexpr double kMarkerAgreementS = 0.250;
 
-class MeasurementVmTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    EnsureReferenceImage();
-    state_dir_ = TestTempDir("state");
-  }
-  void TearDown() override {
-    EXPECT_TRUE(QemuProcessesMatching(state_dir_).empty());
-    EXPECT_TRUE(DirEntries(state_dir_).empty()) << "scratch files left in " << state_dir_;
-  }
-  std::string state_dir_;
-};
+class MeasurementVmTest : public VmTest {};
 
 TEST_F(MeasurementVmTest, DebugPortMarkerAgreesWithConsoleMarker) {
   std::string ref = ReferenceDir();

@@ -25,18 +25,7 @@ double ParseRfc3339(const std::string& t) {
   return static_cast<double>(timegm(&tm)) + frac;
 }
 
-class ParallelVmTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    EnsureReferenceImage();
-    state_dir_ = TestTempDir("state");
-  }
-  void TearDown() override {
-    EXPECT_TRUE(QemuProcessesMatching(state_dir_).empty());
-    EXPECT_TRUE(DirEntries(state_dir_).empty()) << "scratch files left in " << state_dir_;
-  }
-  std::string state_dir_;
-};
+class ParallelVmTest : public VmTest {};
 
 TEST_F(ParallelVmTest, TwoJobsRunConcurrentlyWithoutCollisions) {
   std::string ref = ReferenceDir();

@@ -12,18 +12,7 @@
 namespace bootgate::testing {
 namespace {
 
-class ProfilesVmTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    EnsureReferenceImage();
-    state_dir_ = TestTempDir("state");
-  }
-  void TearDown() override {
-    EXPECT_TRUE(QemuProcessesMatching(state_dir_).empty());
-    EXPECT_TRUE(DirEntries(state_dir_).empty()) << "scratch files left in " << state_dir_;
-  }
-  std::string state_dir_;
-};
+class ProfilesVmTest : public VmTest {};
 
 const nlohmann::json* CheckNamed(const nlohmann::json& run, const std::string& prefix) {
   for (const auto& c : run["checks"])

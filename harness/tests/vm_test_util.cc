@@ -157,4 +157,22 @@ std::vector<std::string> DirEntries(const std::string& dir) {
   return out;
 }
 
+void VmTest::SetUp() {
+  EnsureReferenceImage();
+  state_dir_ = TestTempDir("state");
+}
+
+void VmTest::TearDown() {
+  // Whatever happened, nothing of this test may still run or be left.
+  EXPECT_TRUE(QemuProcessesMatching(state_dir_).empty());
+  EXPECT_TRUE(DirEntries(state_dir_).empty()) << "scratch files left in " << state_dir_;
+}
+
+RunOptions VmTest::Opts(std::vector<std::string> args) const {
+  RunOptions o;
+  o.args = std::move(args);
+  o.env["BOOTGATE_STATE_DIR"] = state_dir_;
+  return o;
+}
+
 }  // namespace bootgate::testing

@@ -2,6 +2,7 @@
 // report it wrote, and check that nothing was left behind.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <chrono>
@@ -54,5 +55,17 @@ std::vector<int> QemuProcessesMatching(const std::string& needle);
 std::vector<std::string> DirEntries(const std::string& dir);
 /// A unique temp directory for one test.
 std::string TestTempDir(const std::string& prefix);
+
+/// The common fixture of VM tests: the reference image is built, the test
+/// gets a private state dir, and after the test no QEMU names that dir and
+/// no scratch file is left in it.
+class VmTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+  /// Options that run bootgate with this test's state dir.
+  RunOptions Opts(std::vector<std::string> args) const;
+  std::string state_dir_;
+};
 
 }  // namespace bootgate::testing
