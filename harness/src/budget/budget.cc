@@ -28,9 +28,10 @@ void SetMargin(BudgetResult& b) {
   b.margin_pct = b.limit != 0 ? b.margin / b.limit * 100 : 0;
 }
 
-// A kFail run whose only failures are its own per-run budgets.
+// A kFail run whose only failures are its own per-run budgets (RunScenario
+// classifies those as "budget").
 bool FailedOnlyOnBudgets(const RunResult& run) {
-  if (!run.failure_class.empty()) return false;
+  if (!run.failure_class.empty() && run.failure_class != "budget") return false;
   for (const CheckResult& c : run.checks) {
     if (c.verdict == Verdict::kFail || c.verdict == Verdict::kError) return false;
   }

@@ -463,3 +463,52 @@ TEST(WorkspaceTest, KeptWorkspacesAreNotLeftovers) {
 }
 }  // namespace
 }  // namespace bootgate
+
+namespace bootgate {
+namespace {
+
+FakeGuestScript LoginAfterMs(int ms) {
+  return {{At(0, "[    0.000000] Linux version 6.1.0\r\n"), At(ms, "refimg login: ")}, std::nullopt, ""};
+}
+
+// --until-confident: while the budget lies inside the bootstrap CI of the
+// median, more samples are taken (bounded); without it the gate says
+// inconclusive instead of pretending to know.
+class UntilConfidentTest : public FakeRunTest {
+ protected:
+  SuiteResult RunWith(int until_confident_max) {
+    // Three spread-out boots around a 200 ms budget, then steady fast ones.
+    FakeBackend backend(&clock_, {LoginAfterMs(60), LoginAfterMs(400), LoginAfterMs(90),
+                                  LoginAfterMs(60)});
+    Scenario s = FakeScenario("noisy");
+    s.iterations = 3;
+    s.budgets.limits["boot_s"].any = 0.2;
+    std::vector<Scenario> scenarios = {s};
+    SuiteOptions o;
+    o.jobs = 1;
+    o.until_confident_max = until_confident_max;
+    RunContext ctx = Context(&backend);
+    SuiteResult suite = RunSuite(scenarios, o, ctx);
+    EXPECT_EQ(backend.live_guests(), 0);
+    return suite;
+  }
+};
+
+TEST_F(UntilConfidentTest, WithoutItTheVerdictIsInconclusive) {
+  SuiteResult suite = RunWith(0);
+  ASSERT_EQ(suite.runs.size(), 3u);
+  ASSERT_EQ(suite.aggregates.size(), 1u);
+  EXPECT_EQ(suite.aggregates[0].verdict, Verdict::kInconclusive);
+  EXPECT_EQ(ExitCodeFor(suite.verdict), 1);
+}
+
+TEST_F(UntilConfidentTest, MoreSamplesDecideWithinTheBound) {
+  SuiteResult suite = RunWith(10);
+  EXPECT_GT(suite.runs.size(), 3u);
+  EXPECT_LE(suite.runs.size(), 10u);
+  EXPECT_EQ(suite.aggregates[0].verdict, Verdict::kPass);
+  EXPECT_EQ(suite.verdict, Verdict::kPass);
+}
+
+}  // namespace
+}  // namespace bootgate
