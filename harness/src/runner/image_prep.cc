@@ -52,14 +52,6 @@ std::string DetectDiskFormat(const std::string& path) {
   return "raw";
 }
 
-bool LooksLikeIso(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  in.seekg(32769);
-  char id[5] = {};
-  in.read(id, 5);
-  return in.gcount() == 5 && std::string(id, 5) == "CD001";
-}
-
 void RunRecipe(ProcessLauncher& launcher, const std::string& recipe,
                double timeout_s) {
   if (recipe.empty()) return;

@@ -8,14 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "util/fs.h"
 #include "util/process.h"
 
 namespace bootgate {
 
 /// "qcow2" if the file starts with the qcow2 magic, else "raw".
 std::string DetectDiskFormat(const std::string& path);
-/// True if the file has an ISO 9660 volume descriptor ("CD001" at 32769).
-bool LooksLikeIso(const std::string& path);
 
 /// Runs an image recipe (argv, no shell) if set; throws Error with the tail
 /// of its output if it fails.

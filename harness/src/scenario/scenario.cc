@@ -253,16 +253,6 @@ bool FileReadable(const std::string& path) {
   return access(path.c_str(), R_OK) == 0;
 }
 
-// An ISO 9660 volume has its primary descriptor's "CD001" at byte 32769; a
-// qcow2, raw disk or random file has not (same test as runner/image_prep.h).
-bool HasIso9660Descriptor(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  in.seekg(32769);
-  char id[5] = {};
-  in.read(id, 5);
-  return in.gcount() == 5 && std::string(id, 5) == "CD001";
-}
-
 void CheckFile(Reader& r, const std::string& json_path, const std::string& path,
                const char* what, const std::string& recipe,
                const std::string& fetch = "") {
@@ -330,7 +320,7 @@ void ParseImage(Reader& r, const json& j, const std::string& path,
     CheckFile(r, path + "/iso", img->iso, "ISO image", img->recipe, img->fetch);
     std::error_code ec;
     if (!img->iso.empty() && fs::is_regular_file(img->iso, ec) && FileReadable(img->iso) &&
-        !HasIso9660Descriptor(img->iso))
+        !LooksLikeIso(img->iso))
       r.Issue(path + "/iso", "'" + img->iso + "' is not an ISO 9660 image (no CD001 "
                              "descriptor at byte 32769); for a disk image use "
                              "{\"disk\": ...} instead of {\"iso\": ...}.");

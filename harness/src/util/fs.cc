@@ -67,6 +67,14 @@ void WriteFileAtomic(const fs::path& path, std::string_view content) {
   }
 }
 
+bool LooksLikeIso(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(32769);
+  char id[5] = {};
+  in.read(id, 5);
+  return in.gcount() == 5 && std::string(id, 5) == "CD001";
+}
+
 TempDir::TempDir(const fs::path& parent, const std::string& prefix) {
   std::error_code ec;
   fs::create_directories(parent, ec);

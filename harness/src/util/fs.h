@@ -35,6 +35,10 @@ class TempDir {
   bool keep_ = false;
 };
 
+/// True if the file has an ISO 9660 primary volume descriptor ("CD001" at
+/// byte 32769); qcow2, raw disks and random files do not.
+bool LooksLikeIso(const fs::path& path);
+
 /// Lowercase hex SHA-256 of a file's content (streaming; large files OK).
 std::string Sha256File(const fs::path& path);
 /// Lowercase hex SHA-256 of a string.
