@@ -65,11 +65,31 @@ void Console::Stop() {
   finalized_ = true;
   // Logs are moved into place only once complete, so a log that exists is
   // never half-written.
-  auto finish = [](std::ofstream& f, const std::string& path) {
+  const std::vector<std::string>& secrets = options_.secrets;
+  auto finish = [&secrets](std::ofstream& f, const std::string& path) {
     if (path.empty() || !f.is_open()) return;
     f.flush();
     bool ok = f.good();
     f.close();
+    // A guest may echo a secret typed at it (a password sent while the tty
+    // still echoes); the kept log must not hold it.
+    if (ok && !secrets.empty()) {
+      try {
+        std::string text = ReadFile(path + ".part");
+        bool changed = false;
+        for (const auto& secret : secrets) {
+          if (secret.empty()) continue;
+          for (size_t pos = text.find(secret); pos != std::string::npos;
+               pos = text.find(secret, pos + 8)) {
+            text.replace(pos, secret.size(), "********");
+            changed = true;
+          }
+        }
+        if (changed) WriteFileAtomic(path + ".part", text);
+      } catch (const Error&) {
+        ok = false;
+      }
+    }
     std::error_code ec;
     if (ok) fs::rename(path + ".part", path, ec);
     if (!ok || ec) {
@@ -137,7 +157,7 @@ void Console::OnLine(std::string_view raw, double t_s) {
   std::string text = SanitizeForTerminal(raw);
   if (options_.echo && !text.empty()) {
     std::string shown = text;
-    for (const auto& secret : options_.echo_redact) {
+    for (const auto& secret : options_.secrets) {
       if (secret.empty()) continue;
       for (size_t pos = 0; (pos = shown.find(secret, pos)) != std::string::npos; pos += 8)
         shown.replace(pos, secret.size(), "********");

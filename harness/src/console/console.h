@@ -59,12 +59,13 @@ struct ConsoleOptions {
   size_t max_line_bytes = 4096;
   size_t max_bytes_kept = 4 << 20;  ///< lines kept in memory (a tail beyond)
   std::vector<PhaseMarker> milestones;  ///< first match of each is recorded
-  std::string log_path;        ///< raw bytes; written as log_path + ".part"
+  std::string log_path;        ///< raw bytes (secrets redacted); written as log_path + ".part"
   std::string timed_log_path;  ///< "[  12.345] line" per sanitised line
   bool echo = false;           ///< print sanitised lines to stderr live
   std::string echo_prefix;
-  /// Secrets replaced by "********" in the live echo (the logs stay raw).
-  std::vector<std::string> echo_redact;
+  /// Secrets replaced by "********" in the live echo and in the finished
+  /// logs (a guest may echo what was typed at it).
+  std::vector<std::string> secrets;
 };
 
 /// Owns the reader thread of one serial console. Destroying it stops the

@@ -129,7 +129,7 @@ InstallOutcome RunInstallPhase(const Scenario& s, const BootRequest& base,
   copts.timed_log_path = out_dir + "/install-console.timed.log";
   copts.echo = ctx.echo_console;
   copts.echo_prefix = "  install| ";
-  copts.echo_redact = base.secrets;
+  copts.secrets = base.secrets;
   vm.console = std::make_unique<Console>(&vm.guest->console(), ctx.clock,
                                          vm.guest->started_at(), copts);
   vm.console->Start();

@@ -149,7 +149,7 @@ RunResult RunScenario(const Scenario& s, const std::string& profile_name,
     copts.timed_log_path = out_dir + "/console.timed.log";
     copts.echo = ctx.echo_console;
     copts.echo_prefix = "  | ";
-    copts.echo_redact = secrets;
+    copts.secrets = secrets;
     vm.console = std::make_unique<Console>(&vm.guest->console(), ctx.clock,
                                            vm.guest->started_at(), copts);
     vm.console->Start();

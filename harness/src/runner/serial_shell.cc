@@ -1,6 +1,7 @@
 #include "runner/serial_shell.h"
 
 #include <regex>
+#include <thread>
 
 #include "util/error.h"
 
@@ -25,6 +26,10 @@ void SerialShell::Login(Duration timeout) {
     throw Error("serial login", "no password prompt after sending the user name '" +
                                     user_ + "'");
   if (w.pattern_name == "password") {
+    // login prints its prompt before it turns echo off; a password sent at
+    // once can be echoed. Give it a moment (the console log is redacted
+    // either way).
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
     console_->Write(password_ + "\n");
     std::vector<Pattern> after_pw = {
         Pattern::Compile("incorrect", R"(Login incorrect|Authentication failure|Permission denied)"),

@@ -20,6 +20,21 @@ void SleepCancellable(Duration d, const Clock& clock, const CancelToken* cancel)
   }
 }
 
+namespace {
+// A fail pattern can match a line still being printed ("...: FAILED" before
+// ": target disk too small"): wait briefly for the rest, for the reason and
+// the console tail.
+std::string CompleteLine(VmSession& vm, uint64_t cursor, const std::string& seen) {
+  for (int i = 0; i < 10; ++i) {
+    for (const auto& line : vm.console->LinesSince(cursor > 0 ? cursor - 1 : 0)) {
+      if (line.text.rfind(seen, 0) == 0) return line.text;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return seen;
+}
+}  // namespace
+
 double WaitForConsole(VmSession& vm, const std::string& label,
                       const std::string& phase, const Pattern& target,
                       const std::vector<FailPattern>& fails, double timeout_s,
@@ -45,7 +60,8 @@ double WaitForConsole(VmSession& vm, const std::string& label,
         }
         throw Stop{Verdict::kFail, w.pattern_name,
                    w.pattern_name + " on the console at " + Fmt1(w.t_s) +
-                       " s during " + phase + ": " + w.line.substr(0, 300)};
+                       " s during " + phase + ": " +
+                       CompleteLine(vm, cursor, w.line).substr(0, 300)};
       case WaitOutcome::kCancelled:
         ctx.cancel->ThrowIfCancelled();
         break;
