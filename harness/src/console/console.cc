@@ -7,6 +7,7 @@
 
 #include "console/sanitize.h"
 #include "util/error.h"
+#include "util/redact.h"
 
 namespace bootgate {
 
@@ -76,16 +77,8 @@ void Console::Stop() {
     if (ok && !secrets.empty()) {
       try {
         std::string text = ReadFile(path + ".part");
-        bool changed = false;
-        for (const auto& secret : secrets) {
-          if (secret.empty()) continue;
-          for (size_t pos = text.find(secret); pos != std::string::npos;
-               pos = text.find(secret, pos + 8)) {
-            text.replace(pos, secret.size(), "********");
-            changed = true;
-          }
-        }
-        if (changed) WriteFileAtomic(path + ".part", text);
+        std::string redacted = Redact(text, secrets);
+        if (redacted != text) WriteFileAtomic(path + ".part", redacted);
       } catch (const Error&) {
         ok = false;
       }
@@ -156,12 +149,7 @@ void Console::ReadLoop() {
 void Console::OnLine(std::string_view raw, double t_s) {
   std::string text = SanitizeForTerminal(raw);
   if (options_.echo && !text.empty()) {
-    std::string shown = text;
-    for (const auto& secret : options_.secrets) {
-      if (secret.empty()) continue;
-      for (size_t pos = 0; (pos = shown.find(secret, pos)) != std::string::npos; pos += 8)
-        shown.replace(pos, secret.size(), "********");
-    }
+    std::string shown = Redact(text, options_.secrets);
     std::fprintf(stderr, "%s%s\n", options_.echo_prefix.c_str(), shown.c_str());
   }
   std::lock_guard lock(mu_);

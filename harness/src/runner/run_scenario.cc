@@ -11,7 +11,7 @@
 #include "console/phases.h"
 #include "console/printk_check.h"
 #include "metrics/checks.h"
-#include "metrics/redact.h"
+#include "util/redact.h"
 #include "metrics/sampler.h"
 #include "runner/image_prep.h"
 #include "runner/install.h"

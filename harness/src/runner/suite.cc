@@ -37,11 +37,9 @@ std::vector<PlannedRun> PlanRuns(const std::vector<Scenario>& scenarios,
     // scenario never reshuffles the others.
     std::vector<PlannedRun> mine;
     for (const auto& r : plan) {
-      size_t h = std::hash<std::string>{}(r.key());
-      // std::hash is not stable across implementations; FNV-1a is.
+      // FNV-1a, not std::hash: stable across implementations and versions.
       uint64_t f = 1469598103934665603ull;
       for (unsigned char c : r.key()) f = (f ^ c) * 1099511628211ull;
-      (void)h;
       if (static_cast<int>(f % static_cast<uint64_t>(o.shard_count)) == o.shard_index - 1)
         mine.push_back(r);
     }

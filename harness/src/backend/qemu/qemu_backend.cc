@@ -13,21 +13,10 @@
 #include "backend/qemu/qmp.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/redact.h"
 
 namespace bootgate {
 namespace {
-
-std::string Redact(std::string s, const std::vector<std::string>& secrets) {
-  for (const auto& secret : secrets) {
-    if (secret.empty()) continue;
-    size_t pos = 0;
-    while ((pos = s.find(secret, pos)) != std::string::npos) {
-      s.replace(pos, secret.size(), "********");
-      pos += 8;
-    }
-  }
-  return s;
-}
 
 class QemuGuest : public Guest {
  public:

@@ -1,4 +1,4 @@
-#include "metrics/redact.h"
+#include "util/redact.h"
 
 namespace bootgate {
 
