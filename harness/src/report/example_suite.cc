@@ -78,7 +78,8 @@ RunResult BootedRun(const std::string& scenario, const std::string& profile,
   r.vm_phases = {{"boot", "runs/" + scenario + "/" + profile + "/" +
                               std::to_string(iteration) + "/console.log",
                   {"qemu-system-x86_64", "-machine", "q35", "-accel", "tcg"},
-                  "terminated by bootgate"}};
+                  "terminated by bootgate",
+                  1767225600.123456 + 60 * iteration}};
   r.console_tail = {"Welcome to " + scenario, scenario + " login: "};
   r.profile_requested = {{"machine", "q35"}, {"firmware", "bios"}};
   r.profile_applied = {{"machine", "q35"}, {"firmware", "bios"}};
@@ -141,7 +142,7 @@ SuiteResult ExampleSuite() {
     r->vm_phases.insert(r->vm_phases.begin(),
                         {"install", "runs/install/console.log",
                          {"qemu-system-x86_64", "-cdrom", "photon.iso"},
-                         "guest rebooted"});
+                         "guest rebooted", 1767225500.5});
     r->checks = {Check("sshd listening", "ss -ltn | grep -q ':22 '", true, 0.21),
                  Check("tdnf works", "tdnf --version", true, 0.48)};
   }

@@ -233,6 +233,7 @@ RunResult ReadRun(const Reader& r) {
     p.Get("console_log", v.console_log);
     p.Get("argv", v.argv);
     p.Get("exit", v.exit);
+    p.Get("t0_unix_s", v.t0_unix_s);
     run.vm_phases.push_back(std::move(v));
   });
   r.Get("console_tail", run.console_tail);
@@ -308,7 +309,8 @@ nlohmann::json ToJson(const RunResult& run) {
     vm_phases.push_back({{"name", p.name},
                          {"console_log", p.console_log},
                          {"argv", p.argv},
-                         {"exit", p.exit}});
+                         {"exit", p.exit},
+                         {"t0_unix_s", p.t0_unix_s}});
   }
   json j = {{"scenario", run.scenario},
             {"scenario_file", run.scenario_file},

@@ -36,6 +36,9 @@ TEST(JsonReportTest, RoundTripKeepsEveryField) {
   EXPECT_EQ(back.runs[4].checks[1].verdict, Verdict::kFail);
   EXPECT_EQ(back.runs[1].samples, suite.runs[1].samples);
   EXPECT_EQ(back.runs[1].vm_phases[0].argv, suite.runs[1].vm_phases[0].argv);
+  // t0 as wall-clock time survives to the microsecond (host-trace overlays).
+  ASSERT_GT(suite.runs[1].vm_phases[0].t0_unix_s, 1e9);
+  EXPECT_NEAR(back.runs[1].vm_phases[0].t0_unix_s, suite.runs[1].vm_phases[0].t0_unix_s, 1e-6);
   EXPECT_DOUBLE_EQ(back.runs[1].phases[2].end_s, suite.runs[1].phases[2].end_s);
   EXPECT_EQ(back.runs[3].profile_requested, suite.runs[3].profile_requested);
   EXPECT_DOUBLE_EQ(back.aggregates[1].budgets[0].margin_pct,

@@ -64,6 +64,10 @@ struct VmPhaseInfo {
   std::string console_log;  ///< path relative to the report dir
   std::vector<std::string> argv;  ///< redacted command line, for reproducing
   std::string exit;  ///< how the VM ended, if it did
+  /// t0 (just before the VM process was started) as wall-clock Unix
+  /// seconds, microsecond resolution; every `*_s` of this phase counts from
+  /// it. 0 if unknown.
+  double t0_unix_s = 0;
 };
 
 /// Summary statistics of one metric over iterations.

@@ -123,7 +123,8 @@ InstallOutcome RunInstallPhase(const Scenario& s, const BootRequest& base,
 
   VmSession vm;
   vm.guest = ctx.backend->Boot(req);
-  r->vm_phases.push_back({"install", r->run_dir + "/install-console.log", vm.guest->Describe(), ""});
+  r->vm_phases.push_back({"install", r->run_dir + "/install-console.log", vm.guest->Describe(), "",
+                        WallTimeUnixAt(*ctx.clock, vm.guest->started_at())});
   ConsoleOptions copts;
   copts.log_path = out_dir + "/install-console.log";
   copts.timed_log_path = out_dir + "/install-console.timed.log";

@@ -142,7 +142,8 @@ RunResult RunScenario(const Scenario& s, const std::string& profile_name,
     r.hypervisor_version = vm.guest->HypervisorVersion();
     r.profile_applied = vm.guest->ProfileApplied();
     for (const auto& w : vm.guest->Warnings()) r.warnings.push_back(w);
-    r.vm_phases.push_back({"boot", run_subdir + "/console.log", vm.guest->Describe(), ""});
+    r.vm_phases.push_back({"boot", run_subdir + "/console.log", vm.guest->Describe(), "",
+                         WallTimeUnixAt(*ctx.clock, vm.guest->started_at())});
     ConsoleOptions copts;
     copts.milestones = s.boot.phase_markers;
     copts.log_path = out_dir + "/console.log";

@@ -31,6 +31,12 @@ class Clock {
   virtual double WallTimeUnix() const = 0;
 };
 
+/// Wall-clock Unix seconds of monotonic time point `t` (microsecond
+/// resolution): maps a stamp onto host traces (strace -ttt, journald).
+inline double WallTimeUnixAt(const Clock& clock, TimePoint t) {
+  return clock.WallTimeUnix() - ToSeconds(clock.Now() - t);
+}
+
 /// The real clock: std::chrono::steady_clock (CLOCK_MONOTONIC).
 class SystemClock : public Clock {
  public:

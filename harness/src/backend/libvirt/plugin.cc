@@ -1,0 +1,17 @@
+#include "backend/libvirt/plugin.h"
+
+#include "backend/libvirt/libvirt_backend.h"
+
+long BootgateLibvirtPluginAbi() { return ExpectedLibvirtPluginAbi(); }
+
+bootgate::Backend* BootgateLibvirtMakeBackend(
+    const std::string& uri, bootgate::ProcessLauncher* launcher,
+    const bootgate::Clock* clock, const std::string& cache_dir) {
+  return new bootgate::LibvirtBackend(uri, launcher, clock, cache_dir);
+}
+
+void BootgateLibvirtDestroyLeftoverDomain(const std::string& uri,
+                                          const std::string& domain) {
+  bootgate::LibvirtConnection conn(uri);
+  bootgate::DestroyDomainIfExists(conn, domain);
+}
