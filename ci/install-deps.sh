@@ -16,6 +16,8 @@ PACKAGES=(
   linux-image-cloud-amd64 busybox-static dropbear-bin openssh-server
   openssh-client grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools
   cpio gzip lz4 dosfstools e2fsprogs fdisk openssh-sftp-server
+  # the Debian 12 systemd image (images/debian/build.sh)
+  mmdebstrap
   # reports and tests
   gnuplot-nox prometheus prometheus-pushgateway chromium sqlite3 python3
   curl procps iproute2 python3-yaml strace tmux time

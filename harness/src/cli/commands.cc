@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -208,10 +209,24 @@ int RunCommandMain(const RunCommandOptions& o) {
   // Images are prepared before the first VM, so no run's timing or the
   // harness overhead includes building one.
   RecipeRunner recipes(&launcher);
+  // A recipe usually answers "up to date" in milliseconds; one that builds
+  // (a minute for images/debian/build.sh) is announced rather than silent.
+  auto prepare = [&](const std::string& recipe) {
+    if (recipe.empty()) return;
+    TimePoint start = clock.Now();
+    auto said = std::async(std::launch::async, [&] { return recipes.Ensure(recipe); });
+    if (said.wait_for(std::chrono::seconds(2)) != std::future_status::ready && !o.quiet)
+      std::fprintf(stderr, "  image: running %s (it builds the image when missing or stale)...\n",
+                   recipe.c_str());
+    std::string last_line = said.get();
+    double took_s = ToSeconds(clock.Now() - start);
+    if (took_s >= 2 && !o.quiet && !last_line.empty())
+      std::fprintf(stderr, "  image: %s (%.0f s)\n", last_line.c_str(), took_s);
+  };
   for (const auto& s : scenarios) {
     try {
-      recipes.Ensure(s.image.recipe);
-      recipes.Ensure(s.install.media.recipe);
+      prepare(s.image.recipe);
+      prepare(s.install.media.recipe);
     } catch (const Error& e) {
       std::fprintf(stderr, "bootgate: error: %s: the image recipe failed: %s\n", s.file.c_str(), e.what());
       return 2;

@@ -52,19 +52,23 @@ std::string DetectDiskFormat(const std::string& path) {
   return "raw";
 }
 
-void RunRecipe(ProcessLauncher& launcher, const std::string& recipe,
-               double timeout_s) {
-  if (recipe.empty()) return;
-  MustRun(launcher, {recipe}, timeout_s, "image recipe " + recipe);
+std::string RunRecipe(ProcessLauncher& launcher, const std::string& recipe,
+                      double timeout_s) {
+  if (recipe.empty()) return "";
+  std::string out = MustRun(launcher, {recipe}, timeout_s, "image recipe " + recipe).stdout_text;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  size_t nl = out.rfind('\n');
+  return nl == std::string::npos ? out : out.substr(nl + 1);
 }
 
-void RecipeRunner::Ensure(const std::string& recipe) {
-  if (recipe.empty()) return;
+std::string RecipeRunner::Ensure(const std::string& recipe) {
+  if (recipe.empty()) return "";
   // Held while the recipe runs: two runs of one suite never build at once.
   std::lock_guard lock(mu_);
-  if (done_.count(recipe)) return;
-  RunRecipe(*launcher_, recipe);
+  if (done_.count(recipe)) return "";
+  std::string said = RunRecipe(*launcher_, recipe);
   done_.insert(recipe);
+  return said;
 }
 
 void CreateOverlay(ProcessLauncher& launcher, const std::string& base,

@@ -16,17 +16,20 @@ namespace bootgate {
 /// "qcow2" if the file starts with the qcow2 magic, else "raw".
 std::string DetectDiskFormat(const std::string& path);
 
-/// Runs an image recipe (argv, no shell) if set; throws Error with the tail
-/// of its output if it fails.
-void RunRecipe(ProcessLauncher& launcher, const std::string& recipe,
-               double timeout_s = 600);
+/// Runs an image recipe (argv, no shell) if set and returns the last line
+/// it printed ("reference image up to date: ..."); throws Error with the
+/// tail of its output if it fails.
+std::string RunRecipe(ProcessLauncher& launcher, const std::string& recipe,
+                      double timeout_s = 600);
 
 /// Runs each recipe at most once per bootgate process (thread-safe), so a
 /// suite pays for a recipe's freshness check once, not once per VM.
 class RecipeRunner {
  public:
   explicit RecipeRunner(ProcessLauncher* launcher) : launcher_(launcher) {}
-  void Ensure(const std::string& recipe);
+  /// Runs `recipe` unless it already ran in this process. Returns its last
+  /// output line if it ran now, "" otherwise.
+  std::string Ensure(const std::string& recipe);
 
  private:
   ProcessLauncher* launcher_;
