@@ -1,7 +1,7 @@
 // Failure behaviour end to end, under real QEMU with the reference image's
 // fault modes (direct-kernel boots, ~10 s each under TCG): a guest that
 // panics, hangs silently, floods its console with binary noise, or whose SSH
-// server never answers; QEMU killed under bootgate; bootgate itself sent
+// server never answers or dies mid-checks; QEMU killed under bootgate; bootgate itself sent
 // SIGINT/SIGTERM/SIGHUP mid-boot and mid-SSH, or SIGKILLed; a report
 // directory on a full filesystem. After each: the verdict and reason, no QEMU
 // left that names the test's state dir, and no scratch files left.
@@ -227,6 +227,34 @@ TEST_F(FaultsVmTest, SilentSshServerIsSshUnreachableNotAHang) {
   EXPECT_TRUE(run["metrics"].contains("boot_s"));
   // Ready timeout 20 s counts from VM start; allow one 3 s attempt past it.
   EXPECT_LT(double(run["wall_s"]), 35.0);
+}
+
+// The SSH server dies in the middle of the checks (a check kills dropbear):
+// "could not measure" (exit 2), naming the check, the command and what
+// happened to the connection; the checks before it keep their verdicts, the
+// ones after are errors too, every report is written and no VM is left.
+TEST_F(FaultsVmTest, SshServerDroppingMidChecksIsCouldNotMeasureNamingTheCheck) {
+  nlohmann::json s = WithSsh(DirectKernel("sshdrop", ""), 60);
+  s["checks"] = {{{"name", "before"}, {"run", "id -u"}, {"expect", {{"stdout_matches", "^0"}}}},
+                 {{"name", "sshd dies"}, {"run", "killall dropbear; sleep 2; echo survived"}},
+                 {{"name", "after"}, {"run", "hostname"}}};
+  std::string scn = WriteScenario("sshdrop", s);
+  auto r = RunBootgate(RunOpts({scn}));
+  EXPECT_EQ(r.exit_code, 2) << r.stdout_text << r.stderr_text;
+  ASSERT_TRUE(r.report.is_object()) << r.stderr_text;
+  for (const char* f : {"junit.xml", "summary.md"})
+    EXPECT_TRUE(fs::exists(r.report_dir + "/" + f)) << f;
+  const auto& run = r.report["runs"][0];
+  EXPECT_EQ(run["verdict"], "error");
+  EXPECT_TRUE(Has(run["reason"], "check 'sshd dies' could not run")) << run["reason"];
+  EXPECT_TRUE(Has(run["reason"], "connection lost")) << run["reason"];
+  EXPECT_TRUE(Has(run["reason"], "killall dropbear")) << run["reason"];
+  ASSERT_EQ(run["checks"].size(), 3u) << run["checks"].dump(1);
+  EXPECT_EQ(run["checks"][0]["verdict"], "pass") << run["checks"][0].dump();
+  EXPECT_EQ(run["checks"][1]["verdict"], "error") << run["checks"][1].dump();
+  EXPECT_EQ(run["checks"][2]["verdict"], "error") << run["checks"][2].dump();
+  // The command's output after the drop never arrived, and none is made up.
+  EXPECT_FALSE(Has(run["checks"][1]["output_excerpt"], "survived")) << run["checks"][1].dump();
 }
 
 // QEMU SIGKILLed under a running boot: the run fails as vm-exited with the

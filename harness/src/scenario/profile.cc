@@ -17,7 +17,8 @@ Profile ParseProfile(const std::string& text, const std::string& file) {
   json j;
   try {
     j = json::parse(text, nullptr, true, true);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error, and out_of_range for numbers such as 1e999.
     throw Error(file, std::string("malformed profile JSON: ") + e.what());
   }
   if (!j.is_object()) throw Error(file, "a profile must be a JSON object");

@@ -422,6 +422,12 @@ std::optional<Scenario> ParseScenario(const std::string& text,
                     ", column " + std::to_string(col) + ": " +
                     (pos == std::string::npos ? what : what.substr(pos)) + ".");
     return std::nullopt;
+  } catch (const json::exception& e) {
+    // out_of_range: a number such as 1e999 (no byte offset to report).
+    std::string what = e.what();
+    auto pos = what.find("number overflow");
+    r.Issue("", "malformed JSON: " + (pos == std::string::npos ? what : what.substr(pos)) + ".");
+    return std::nullopt;
   }
 
   Scenario s;

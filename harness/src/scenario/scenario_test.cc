@@ -4,6 +4,7 @@
 
 #include <regex>
 
+#include "scenario/profile.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -70,6 +71,15 @@ TEST(ScenarioTest, MalformedJsonNamesLineAndColumn) {
   ASSERT_EQ(issues.size(), 1u);
   EXPECT_NE(issues[0].message.find("line 4"), std::string::npos) << issues[0].message;
   EXPECT_NE(issues[0].message.find("column"), std::string::npos);
+}
+
+// Found by fuzz_scenario: a number beyond double's range is nlohmann's
+// out_of_range, not a parse_error; it must be an issue, not a crash.
+TEST(ScenarioTest, NumberOverflowIsAnIssueNotACrash) {
+  auto issues = Issues("{\"name\": \"x\", \"vm\": {\"cpus\": 5e5555}}");
+  ASSERT_EQ(issues.size(), 1u) << Dump(issues);
+  EXPECT_NE(issues[0].message.find("number overflow"), std::string::npos) << issues[0].message;
+  EXPECT_THROW(ParseProfile("{\"name\": 1e999}", "p.json"), Error);
 }
 
 TEST(ScenarioTest, UnknownKeysAreErrorsWithTheirPath) {
