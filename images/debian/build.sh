@@ -66,6 +66,12 @@ R=$tmp/root
 echo "building debian image in $out (mmdebstrap from this host's apt sources)" >&2
 
 # --- root file system -------------------------------------------------------
+# mmdebstrap fails ("Bad fd number" from dash) when inherited descriptors
+# push its pipes above fd 9: keep only stdio and the lock (fd 9).
+for fd in /proc/$$/fd/*; do
+    fd=${fd##*/}
+    case $fd in 0|1|2|9) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac
+done
 # No mirror argument: mmdebstrap uses this host's apt sources.
 mmdebstrap --mode=root --variant=minbase --format=directory \
     --include=systemd,systemd-sysv,udev,dbus,linux-image-cloud-amd64,initramfs-tools,openssh-server,procps,iproute2 \

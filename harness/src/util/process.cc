@@ -184,6 +184,12 @@ std::unique_ptr<ChildProcess> PosixProcessLauncher::Spawn(
                 : open(options.stderr_path.c_str(),
                        O_WRONLY | O_CREAT | O_APPEND, 0644);
     redirect(e, 2);
+    // The child gets fds 0-2 and keep_fds, nothing else: not /dev/null or
+    // the log files opened above, not whatever bootgate's own parent leaked
+    // to it. (mmdebstrap, for one, fails when its pipes land above fd 9.)
+    if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+      for (int fd = 3; fd < 4096; ++fd) fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
     for (int fd : options.keep_fds) {
       int flags = fcntl(fd, F_GETFD);
       if (flags >= 0) fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);

@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <set>
+#include <sstream>
 
 #include "util/byte_stream.h"
 #include "util/error.h"
@@ -37,6 +41,33 @@ TEST(ProcessTest, MissingProgramIsAClearError) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("not found in PATH"), std::string::npos);
   }
+}
+
+// A child sees fds 0-2 and the ones asked for, nothing bootgate inherited or
+// opened without O_CLOEXEC (mmdebstrap failed in CI on such leaked fds).
+TEST(ProcessTest, ChildGetsOnlyStdioAndKeepFds) {
+  // High numbers: the shell's own glob of /proc/self/fd opens a low one.
+  int leaked = dup2(1, 100);  // no FD_CLOEXEC: fork+exec would pass it on
+  ASSERT_EQ(leaked, 100);
+  int kept = dup2(1, 101);
+  ASSERT_EQ(kept, 101);
+  std::string listing = ::testing::TempDir() + "/bootgate-fds.txt";
+  PosixProcessLauncher launcher;
+  SpawnOptions opts = SpawnOptions::Of({"sh", "-c", "cd /proc/self/fd && echo *"});
+  opts.stdout_path = listing;
+  opts.keep_fds = {kept};
+  auto child = launcher.Spawn(opts);
+  ASSERT_TRUE(child->WaitFor(std::chrono::seconds(5)));
+  std::set<int> fds;
+  std::istringstream words(ReadFile(listing));
+  for (int fd; words >> fd;) fds.insert(fd);
+  std::string seen = ReadFile(listing);
+  EXPECT_TRUE(fds.count(0) && fds.count(1) && fds.count(2)) << seen;
+  EXPECT_FALSE(fds.count(leaked)) << seen;
+  EXPECT_TRUE(fds.count(kept)) << seen;
+  close(leaked);
+  close(kept);
+  unlink(listing.c_str());
 }
 
 TEST(ProcessTest, DestroyingAChildKillsIt) {
