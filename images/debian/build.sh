@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds a Debian 12 image with a full systemd userspace: the kind of
 # distribution bootgate must handle besides the busybox reference image.
-# Debian minbase + systemd, udev, systemd-networkd (DHCP), OpenSSH and the
-# linux-image-cloud-amd64 kernel with its initramfs-tools initrd, installed
+# Debian minbase + systemd, udev, systemd-networkd (DHCP), OpenSSH, cloud-init
+# and the linux-image-cloud-amd64 kernel with its initramfs-tools initrd, installed
 # by mmdebstrap from the Debian archive this host's apt is configured for.
 # GRUB (BIOS) sits in the disk's MBR gap with a 1 s menu on the serial
 # console. No loop devices or mounts: the root file system is made with
@@ -49,6 +49,7 @@ fi
 
 exec 9>"$out/.lock"
 flock 9
+rm -rf "$out"/.build.*  # an interrupted build's leftovers (we hold the lock)
 if fresh; then
     echo "debian image up to date: $out/debian-12.qcow2"
     exit 0
@@ -74,7 +75,7 @@ for fd in /proc/$$/fd/*; do
 done
 # No mirror argument: mmdebstrap uses this host's apt sources.
 mmdebstrap --mode=root --variant=minbase --format=directory \
-    --include=systemd,systemd-sysv,udev,dbus,linux-image-cloud-amd64,initramfs-tools,openssh-server,procps,iproute2 \
+    --include=systemd,systemd-sysv,udev,dbus,linux-image-cloud-amd64,initramfs-tools,openssh-server,procps,iproute2,cloud-init \
     bookworm "$R" >"$tmp/mmdebstrap.log" 2>&1 ||
     { tail -n 30 "$tmp/mmdebstrap.log" >&2; die "mmdebstrap failed (log above)"; }
 kver=$(cd "$R/boot" && ls vmlinuz-* | sed -n 's/^vmlinuz-//p' | tail -n 1)
@@ -87,8 +88,17 @@ echo "LABEL=debroot / ext4 defaults 0 1" >"$R/etc/fstab"
 : >"$R/etc/machine-id"  # generated on first boot of each run
 mkdir -p "$R/etc/systemd/network" "$R/etc/ssh/sshd_config.d"
 printf '[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n' >"$R/etc/systemd/network/20-wired.network"
-printf 'PermitRootLogin yes\nPasswordAuthentication yes\n' >"$R/etc/ssh/sshd_config.d/bootgate.conf"
+# 00-: sshd takes the first value it reads, and cloud-init may add its own.
+printf 'PermitRootLogin yes\nPasswordAuthentication yes\n' >"$R/etc/ssh/sshd_config.d/00-bootgate.conf"
 chroot "$R" systemctl enable systemd-networkd.service ssh.service >/dev/null 2>&1
+# cloud-init, as in distributions' cloud images: it reads the NoCloud seed
+# bootgate attaches (ephemeral SSH key). NoCloud only, so that it never
+# waits for cloud metadata services (99-: after Debian's 90_dpkg.cfg, which
+# lists them all). Without a seed it still runs (Debian's generator enables
+# it regardless), finds nothing and changes nothing: about 30 s of a TCG
+# boot. C.UTF-8 is the only locale minbase has.
+mkdir -p "$R/etc/cloud/cloud.cfg.d"
+printf 'datasource_list: [NoCloud]\nlocale: C.UTF-8\n' >"$R/etc/cloud/cloud.cfg.d/99-bootgate.cfg"
 rm -rf "$R"/usr/share/doc/* "$R"/usr/share/man/* "$R"/var/cache/apt/archives/*.deb \
     "$R"/var/lib/apt/lists/* "$R"/tmp/*
 
