@@ -48,12 +48,6 @@ nlohmann::json WithSsh(nlohmann::json s, double ready_timeout_s) {
   return s;
 }
 
-const nlohmann::json* RunNamed(const nlohmann::json& report, const std::string& name) {
-  for (const auto& r : report["runs"])
-    if (r["scenario"] == name) return &r;
-  return nullptr;
-}
-
 bool Has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }

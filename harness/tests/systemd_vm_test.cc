@@ -17,13 +17,6 @@ namespace {
 
 class SystemdVmTest : public VmTest {};
 
-const nlohmann::json* RunNamed(const nlohmann::json& report,
-                               const std::string& name) {
-  for (const auto& r : report["runs"])
-    if (r["scenario"] == name) return &r;
-  return nullptr;
-}
-
 TEST_F(SystemdVmTest, Debian12BootsWithAndWithoutCloudInitSeed) {
   // --jobs 1: two TCG boots of a full distribution side by side on a 2-core
   // CI host (beside other VM tests) would mostly measure each other.

@@ -133,6 +133,13 @@ BootgateRun RunBootgate(RunOptions o) {
   return result;
 }
 
+const nlohmann::json* RunNamed(const nlohmann::json& report, const std::string& name) {
+  if (!report.contains("runs")) return nullptr;
+  for (const auto& r : report["runs"])
+    if (r["scenario"] == name) return &r;
+  return nullptr;
+}
+
 std::vector<int> QemuProcessesMatching(const std::string& needle) {
   std::vector<int> pids;
   for (const auto& e : fs::directory_iterator("/proc")) {

@@ -49,6 +49,9 @@ BootgateRun RunBootgate(RunOptions options);
 /// Writes a scenario JSON file in a fresh temp dir and returns its path.
 std::string WriteScenario(const std::string& name, const nlohmann::json& scenario);
 
+/// The run of scenario `name` in a report.json, or nullptr.
+const nlohmann::json* RunNamed(const nlohmann::json& report, const std::string& name);
+
 /// Pids of qemu-system processes whose command line contains `needle`.
 std::vector<int> QemuProcessesMatching(const std::string& needle);
 /// Entries left in a state dir (workspaces).
