@@ -75,8 +75,7 @@ LibvirtPlugin OpenLibvirtPlugin() {
                              "../lib/bootgate or in $BOOTGATE_PLUGIN_DIR")
                : ": " + tried) +
           "; rebuild it (cmake --build build --target bootgate-libvirt) and "
-          "keep "
-          "it beside the binary");
+          "keep it beside the binary");
 }
 
 /// The plugin, loaded on first use. A process-wide cache because dlopen's
