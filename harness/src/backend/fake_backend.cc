@@ -100,8 +100,27 @@ std::unique_ptr<Guest> FakeBackend::Boot(const BootRequest& request) {
   return std::make_unique<FakeGuest>(clock_, std::move(script), live_);
 }
 
-std::pair<std::string, std::string> FakeBackend::ResolveAccel(const std::string&) {
-  return {"tcg", "fake backend"};
+std::pair<std::string, std::string> FakeBackend::ResolveAccel(const std::string& requested) {
+  std::lock_guard lock(mu_);
+  if (requested == "tcg" || (requested == "auto" && !kvm_usable_)) return {"tcg", "fake backend"};
+  if (!kvm_usable_) throw Error("accel", "KVM was requested but is not usable here (fake host)");
+  return {"kvm", "fake backend: KVM usable"};
+}
+
+void FakeBackend::ReportAccelBroken(const std::string& accel, const std::string& evidence) {
+  std::lock_guard lock(mu_);
+  if (accel == "kvm") kvm_usable_ = false;
+  accel_reports_.push_back(evidence);
+}
+
+void FakeBackend::SetKvmUsable(bool usable) {
+  std::lock_guard lock(mu_);
+  kvm_usable_ = usable;
+}
+
+std::vector<std::string> FakeBackend::accel_reports() const {
+  std::lock_guard lock(mu_);
+  return accel_reports_;
 }
 
 int FakeBackend::boots() const {

@@ -39,8 +39,14 @@ class FakeBackend : public Backend {
 
   std::string name() const override { return "fake"; }
   std::unique_ptr<Guest> Boot(const BootRequest& request) override;
+  /// "tcg" is always given; "auto" and "kvm" give KVM while the fake host's
+  /// KVM is usable (SetKvmUsable), and "kvm" throws Error when it is not.
   std::pair<std::string, std::string> ResolveAccel(
       const std::string& requested) override;
+  void ReportAccelBroken(const std::string& accel, const std::string& evidence) override;
+  void SetKvmUsable(bool usable);
+  /// Evidence given to ReportAccelBroken, in order.
+  std::vector<std::string> accel_reports() const;
 
   /// Boot() calls so far (including those that threw).
   int boots() const;
@@ -55,6 +61,8 @@ class FakeBackend : public Backend {
   mutable std::mutex mu_;
   int boots_ = 0;
   std::vector<BootRequest> requests_;
+  bool kvm_usable_ = false;
+  std::vector<std::string> accel_reports_;
   std::shared_ptr<std::atomic<int>> live_ = std::make_shared<std::atomic<int>>(0);
 };
 

@@ -123,6 +123,7 @@ InstallOutcome RunInstallPhase(const Scenario& s, const BootRequest& base,
 
   VmSession vm;
   vm.guest = ctx.backend->Boot(req);
+  vm.accel = req.accel;
   r->vm_phases.push_back({"install", r->run_dir + "/install-console.log", vm.guest->Describe(), "",
                         WallTimeUnixAt(*ctx.clock, vm.guest->started_at())});
   ConsoleOptions copts;

@@ -36,7 +36,7 @@ double Median(std::vector<double> v) {
 
 RunResult RunScenario(const Scenario& s, const std::string& profile_name,
                       int iteration, const std::string& run_subdir,
-                      RunContext& ctx) {
+                      RunContext& ctx, const std::string& forced_accel) {
   RunResult r;
   r.scenario = s.name;
   r.scenario_file = s.file;
@@ -61,8 +61,9 @@ RunResult RunScenario(const Scenario& s, const std::string& profile_name,
     auto prof = ctx.profiles.find(profile_name);
     if (prof == ctx.profiles.end())
       throw Error(s.file, "profile '" + profile_name + "' does not exist; `bootgate profiles` lists the known ones");
-    auto [accel, accel_note] = ctx.backend->ResolveAccel(
-        ctx.accel_override.empty() ? s.vm.accel : ctx.accel_override);
+    r.accel_requested = ctx.accel_override.empty() ? s.vm.accel : ctx.accel_override;
+    auto [accel, accel_note] =
+        ctx.backend->ResolveAccel(forced_accel.empty() ? r.accel_requested : forced_accel);
     r.accelerator = accel;
     r.accel_note = accel_note;
     r.profile_requested = ProfileFields(prof->second);
@@ -138,6 +139,7 @@ RunResult RunScenario(const Scenario& s, const std::string& profile_name,
 
     std::optional<double> boot_budget = s.budgets.Limit("boot_s", profile_name, accel);
     vm.guest = ctx.backend->Boot(req);
+    vm.accel = accel;
     ws->RecordOwner(vm.guest->pid(), vm.guest->domain_name(), r.connect_uri);
     r.hypervisor_version = vm.guest->HypervisorVersion();
     r.profile_applied = vm.guest->ProfileApplied();

@@ -38,9 +38,11 @@ struct RunContext {
 };
 
 /// Runs one scenario under one profile once. `run_subdir` is this run's
-/// folder inside ctx.report_dir (console logs go there).
+/// folder inside ctx.report_dir (console logs go there). `forced_accel`,
+/// when set, overrides both the scenario and ctx.accel_override (the TCG
+/// rerun after KVM failed a run).
 RunResult RunScenario(const Scenario& scenario, const std::string& profile,
                       int iteration, const std::string& run_subdir,
-                      RunContext& ctx);
+                      RunContext& ctx, const std::string& forced_accel = "");
 
 }  // namespace bootgate

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <thread>
 
+#include "console/printk_check.h"
+
 namespace bootgate {
 
 std::string Fmt1(double v) {
@@ -32,6 +34,23 @@ std::string CompleteLine(VmSession& vm, uint64_t cursor, const std::string& seen
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return seen;
+}
+
+// A guest under KVM that goes quiet before its kernel printed a line is the
+// signature of a host whose KVM hangs guests (firmware or kernel stalls with
+// no output); TCG would have run it. Nothing else stalls there so early.
+void ThrowIfKvmStuck(VmSession& vm, const std::string& what) {
+  if (vm.accel != "kvm") return;
+  std::vector<std::string> tail = vm.console->Tail(1);
+  for (const auto& line : vm.console->LinesSince(0))
+    if (IsKernelOutput(line.text)) return;
+  if (!tail.empty() && IsKernelOutput(tail.back())) return;
+  std::string last = tail.empty() || tail.back().empty()
+                         ? "no output at all"
+                         : "last output '" + tail.back().substr(0, 120) + "'";
+  throw Stop{Verdict::kError, "kvm-stuck",
+             "the guest printed no kernel output under KVM (" + what + "; " + last +
+                 "): KVM hangs guests on this host"};
 }
 }  // namespace
 
@@ -66,6 +85,7 @@ double WaitForConsole(VmSession& vm, const std::string& label,
         ctx.cancel->ThrowIfCancelled();
         break;
       case WaitOutcome::kSilence:
+        ThrowIfKvmStuck(vm, "silent for " + Fmt1(silence_s) + " s during " + phase);
         throw Stop{Verdict::kFail, "silence",
                    "the console was silent for " + Fmt1(silence_s) + " s during " +
                        phase + " (last output at " +
@@ -86,11 +106,13 @@ double WaitForConsole(VmSession& vm, const std::string& label,
                      "the VM ended during " + phase + " at " + Fmt1(elapsed) +
                          " s before the expected console output: " + *ended};
         }
-        if (ctx.clock->Now() >= deadline)
+        if (ctx.clock->Now() >= deadline) {
+          ThrowIfKvmStuck(vm, phase + " timed out after " + Fmt1(timeout_s) + " s");
           throw Stop{Verdict::kFail, "timeout",
                      phase + " did not finish within its " + Fmt1(timeout_s) +
                          " s timeout" +
                          (target.source.empty() ? "" : " (waiting for /" + target.source + "/)")};
+        }
         break;
       }
     }

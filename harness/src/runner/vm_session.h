@@ -26,6 +26,7 @@ struct Stop {
 struct VmSession {
   std::unique_ptr<Guest> guest;
   std::unique_ptr<Console> console;
+  std::string accel;  ///< what the guest runs under: "kvm" | "tcg"
   ~VmSession() {
     if (console) console->Stop();
     if (guest) guest->Destroy();
@@ -33,7 +34,8 @@ struct VmSession {
 };
 
 /// Waits for `target` on the console. Throws Stop on a fail pattern,
-/// silence, timeout or the VM ending (unless `vm_exit_is_success`, then the
+/// silence, timeout (as "kvm-stuck", could not measure, when a KVM guest
+/// printed no kernel output before it) or the VM ending (unless `vm_exit_is_success`, then the
 /// exit time is returned), Interrupted on cancellation. Returns the match
 /// time in seconds after t0.
 double WaitForConsole(VmSession& vm, const std::string& label,

@@ -9,7 +9,6 @@
 
 #include <thread>
 
-#include "backend/qemu/kvm_probe.h"
 #include "util/error.h"
 
 namespace bootgate {
@@ -461,8 +460,8 @@ class LibvirtGuest : public Guest {
 // ---- LibvirtBackend ----
 
 LibvirtBackend::LibvirtBackend(std::string uri, ProcessLauncher* launcher, const Clock* clock,
-                               std::string cache_dir)
-    : launcher_(launcher), clock_(clock), cache_dir_(std::move(cache_dir)) {
+                               AccelResolver* accel)
+    : launcher_(launcher), clock_(clock), accel_(accel) {
   if (uri.empty()) uri = "qemu:///system";
   conn_ = std::make_shared<LibvirtConnection>(uri);
 }
@@ -495,18 +494,11 @@ std::pair<std::string, std::string> LibvirtBackend::ResolveAccel(const std::stri
     return {"tcg", "cannot probe KVM through " + StripUriCredentials(uri) +
                        "; using TCG (set accel \"kvm\" to use it)"};
   }
-  std::lock_guard lock(probe_mu_);
-  if (!probe_) {
-    AccelProbe p = ProbeKvm(*launcher_, "qemu-system-x86_64", cache_dir_);
-    probe_ = {p.kvm_usable, p.note};
-  }
-  if (requested == "kvm") {
-    if (!probe_->first)
-      throw Error("accel", "KVM was requested but is not usable here: " + probe_->second +
-                               ". Use accel \"auto\" or \"tcg\".");
-    return {"kvm", probe_->second};
-  }
-  return {probe_->first ? "kvm" : "tcg", probe_->second};
+  return accel_->Resolve(requested);
+}
+
+void LibvirtBackend::ReportAccelBroken(const std::string& accel, const std::string& evidence) {
+  if (accel == "kvm" && IsLocalQemuUri(conn_->uri())) accel_->ReportBroken(evidence);
 }
 
 }  // namespace bootgate

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "backend/qemu/accel_resolver.h"
 #include "backend/libvirt/domain_xml.h"
 #include "util/process.h"
 
@@ -94,22 +95,21 @@ bool DestroyDomainIfExists(LibvirtConnection& conn, const std::string& name);
 
 class LibvirtBackend : public Backend {
  public:
-  /// Connects to `uri` (default qemu:///system when empty). `cache_dir`
-  /// keeps the KVM probe result (local URIs only).
+  /// Connects to `uri` (default qemu:///system when empty). `accel` decides
+  /// KVM for local URIs (a remote host cannot be probed from here).
   LibvirtBackend(std::string uri, ProcessLauncher* launcher, const Clock* clock,
-                 std::string cache_dir);
+                 AccelResolver* accel);
   std::string name() const override { return "libvirt"; }
   std::string connect_uri() const override;
   std::unique_ptr<Guest> Boot(const BootRequest& request) override;
   std::pair<std::string, std::string> ResolveAccel(const std::string& requested) override;
+  void ReportAccelBroken(const std::string& accel, const std::string& evidence) override;
 
  private:
   std::shared_ptr<LibvirtConnection> conn_;
   ProcessLauncher* launcher_;
   const Clock* clock_;
-  std::string cache_dir_;
-  std::mutex probe_mu_;
-  std::optional<std::pair<bool, std::string>> probe_;
+  AccelResolver* accel_;
 };
 
 }  // namespace bootgate

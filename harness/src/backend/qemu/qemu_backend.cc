@@ -9,7 +9,6 @@
 #include <regex>
 #include <thread>
 
-#include "backend/qemu/kvm_probe.h"
 #include "backend/qemu/qmp.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -219,9 +218,8 @@ std::string ParseQemuVersion(const std::string& out) {
 }
 
 QemuBackend::QemuBackend(ProcessLauncher* launcher, const Clock* clock,
-                         QemuHost host, std::string cache_dir)
-    : launcher_(launcher), clock_(clock), host_(std::move(host)),
-      cache_dir_(std::move(cache_dir)) {}
+                         QemuHost host, AccelResolver* accel)
+    : launcher_(launcher), clock_(clock), host_(std::move(host)), accel_(accel) {}
 
 std::unique_ptr<Guest> QemuBackend::Boot(const BootRequest& request) {
   return std::make_unique<QemuGuest>(launcher_, clock_, request, host_);
@@ -229,19 +227,12 @@ std::unique_ptr<Guest> QemuBackend::Boot(const BootRequest& request) {
 
 std::pair<std::string, std::string> QemuBackend::ResolveAccel(
     const std::string& requested) {
-  if (requested == "tcg") return {"tcg", "TCG requested by the scenario or --accel"};
-  std::lock_guard lock(probe_mu_);
-  if (!probe_) {
-    AccelProbe p = ProbeKvm(*launcher_, host_.qemu_binary, cache_dir_);
-    probe_ = {p.kvm_usable, p.note};
-  }
-  if (requested == "kvm") {
-    if (!probe_->first)
-      throw Error("accel", "KVM was requested but is not usable here: " +
-                               probe_->second + ". Use accel \"auto\" or \"tcg\".");
-    return {"kvm", probe_->second};
-  }
-  return {probe_->first ? "kvm" : "tcg", probe_->second};
+  return accel_->Resolve(requested);
+}
+
+void QemuBackend::ReportAccelBroken(const std::string& accel,
+                                    const std::string& evidence) {
+  if (accel == "kvm") accel_->ReportBroken(evidence);
 }
 
 }  // namespace bootgate
