@@ -31,16 +31,19 @@ class AccelVmTest : public VmTest {
   std::string cache_dir_;
 };
 
-TEST_F(AccelVmTest, TheQuickStartPassesUnderWhateverTheProbeChoseAndTheProbeTellsTheTruth) {
+TEST_F(AccelVmTest,
+       TheQuickStartPassesUnderWhateverTheProbeChoseAndTheProbeTellsTheTruth) {
   // README's first command, with no probe cache: accel "auto".
-  auto r = RunBootgate(WithCache({"run", SourceDir() + "/scenarios/reference.json", "--no-html",
-                                  "--history", ""}));
+  auto r =
+      RunBootgate(WithCache({"run", SourceDir() + "/scenarios/reference.json",
+                             "--no-html", "--history", ""}));
   ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
   const auto& run = r.report["runs"][0];
   std::string accel = run["accelerator"];
   std::string note = run["accel_note"];
   EXPECT_EQ(run["accel_requested"], "auto");
-  EXPECT_NE(r.stderr_text.find("accel: " + accel), std::string::npos) << r.stderr_text;
+  EXPECT_NE(r.stderr_text.find("accel: " + accel), std::string::npos)
+      << r.stderr_text;
   if (access("/dev/kvm", R_OK | W_OK) != 0) {
     std::printf("case: no /dev/kvm here; TCG without a probe\n");
     EXPECT_EQ(accel, "tcg");
@@ -51,13 +54,19 @@ TEST_F(AccelVmTest, TheQuickStartPassesUnderWhateverTheProbeChoseAndTheProbeTell
   EXPECT_EQ(v->how, "kernel probe");
   EXPECT_NE(note.find("(kernel probe)"), std::string::npos) << note;
   EXPECT_EQ(accel, v->usable() ? "kvm" : "tcg") << note;
-  std::printf("probe: %.2f s in all; kvm %s after %.2f s; tcg %s after %.2f s\n", v->probe_s,
-              v->kvm.reached ? "reached its panic" : "did not reach its panic", v->kvm.elapsed_s,
-              v->tcg.reached ? "reached its panic" : "did not reach its panic", v->tcg.elapsed_s);
+  std::printf(
+      "probe: %.2f s in all; kvm %s after %.2f s; tcg %s after %.2f s\n",
+      v->probe_s,
+      v->kvm.reached ? "reached its panic" : "did not reach its panic",
+      v->kvm.elapsed_s,
+      v->tcg.reached ? "reached its panic" : "did not reach its panic",
+      v->tcg.elapsed_s);
   PosixProcessLauncher launcher;
   if (v->usable()) {
-    std::printf("case: KVM works here; the reference guest reached login under KVM\n");
-    KernelTrial again = RunKernelTrial(launcher, "qemu-system-x86_64", v->kernel, "kvm", 10);
+    std::printf(
+        "case: KVM works here; the reference guest reached login under KVM\n");
+    KernelTrial again =
+        RunKernelTrial(launcher, "qemu-system-x86_64", v->kernel, "kvm", 10);
     EXPECT_TRUE(again.reached) << again.ended;
     return;
   }
@@ -65,7 +74,8 @@ TEST_F(AccelVmTest, TheQuickStartPassesUnderWhateverTheProbeChoseAndTheProbeTell
   // alone on the host this time, must still not reach its panic in the bound.
   ASSERT_TRUE(v->tcg.reached) << v->evidence;
   double bound = KvmBoundS(v->tcg.elapsed_s);
-  KernelTrial kvm = RunKernelTrial(launcher, "qemu-system-x86_64", v->kernel, "kvm", bound);
+  KernelTrial kvm =
+      RunKernelTrial(launcher, "qemu-system-x86_64", v->kernel, "kvm", bound);
   EXPECT_FALSE(kvm.reached) << "KVM reached its panic in " << kvm.elapsed_s
                             << " s, but the probe said: " << v->evidence;
   std::printf("case: KVM is broken here (%s); last KVM output: '%s'\n",
@@ -74,10 +84,12 @@ TEST_F(AccelVmTest, TheQuickStartPassesUnderWhateverTheProbeChoseAndTheProbeTell
               kvm.last_line.c_str());
 }
 
-TEST_F(AccelVmTest, ExplicitKvmOnAHostWhereItIsBrokenIsCouldNotMeasureWithTheEvidence) {
+TEST_F(AccelVmTest,
+       ExplicitKvmOnAHostWhereItIsBrokenIsCouldNotMeasureWithTheEvidence) {
   if (access("/dev/kvm", R_OK | W_OK) != 0) GTEST_SKIP() << "no /dev/kvm here";
-  auto r = RunBootgate(WithCache({"run", SourceDir() + "/scenarios/reference.json", "--accel",
-                                  "kvm", "--no-html", "--history", ""}));
+  auto r =
+      RunBootgate(WithCache({"run", SourceDir() + "/scenarios/reference.json",
+                             "--accel", "kvm", "--no-html", "--history", ""}));
   std::optional<KvmVerdict> v = CachedVerdict();
   ASSERT_TRUE(v);
   if (v->usable()) {
@@ -90,18 +102,24 @@ TEST_F(AccelVmTest, ExplicitKvmOnAHostWhereItIsBrokenIsCouldNotMeasureWithTheEvi
   const auto& run = r.report["runs"][0];
   EXPECT_EQ(run["verdict"], "error");
   std::string reason = run["reason"];
-  EXPECT_NE(reason.find("KVM was requested but is not usable here"), std::string::npos) << reason;
-  EXPECT_NE(reason.find("did not reach its panic line"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("KVM was requested but is not usable here"),
+            std::string::npos)
+      << reason;
+  EXPECT_NE(reason.find("did not reach its panic line"), std::string::npos)
+      << reason;
 }
 
-TEST_F(AccelVmTest, AUsableVerdictThatARunContradictsFallsBackToTcgAndIsReplaced) {
+TEST_F(AccelVmTest,
+       AUsableVerdictThatARunContradictsFallsBackToTcgAndIsReplaced) {
   if (access("/dev/kvm", R_OK | W_OK) != 0) GTEST_SKIP() << "no /dev/kvm here";
   // What this host really does, first.
   PosixProcessLauncher launcher;
-  KvmProber prober(&launcher, "qemu-system-x86_64", cache_dir_, FindProbeKernel());
+  KvmProber prober(&launcher, "qemu-system-x86_64", cache_dir_,
+                   FindProbeKernel());
   ProbeHost host = ProbeHost::Current();
   KvmVerdict truth = prober.ProbeNow(host);
-  if (truth.usable()) GTEST_SKIP() << "KVM works here: no stuck guest to fall back from";
+  if (truth.usable())
+    GTEST_SKIP() << "KVM works here: no stuck guest to fall back from";
   // A stale "usable" verdict, as the firmware-only probe once wrote here.
   KvmVerdict planted = truth;
   planted.state = KvmVerdict::State::kUsable;
@@ -113,7 +131,10 @@ TEST_F(AccelVmTest, AUsableVerdictThatARunContradictsFallsBackToTcgAndIsReplaced
       {{"name", "ref-fallback"},
        {"image", {{"iso", ref + "/reference.iso"}}},
        {"vm", {{"cpus", 1}, {"memory_mib", 512}, {"accel", "auto"}}},
-       {"boot", {{"login_pattern", "refimg login: ?$"}, {"timeout_s", 120}, {"silence_s", 10}}},
+       {"boot",
+        {{"login_pattern", "refimg login: ?$"},
+         {"timeout_s", 120},
+         {"silence_s", 10}}},
        {"access", {{"method", "none"}}},
        {"budgets", {{"boot_s", {{"kvm", 5}, {"tcg", 60}}}}}});
   auto r = RunBootgate(WithCache({"run", scn, "--no-html", "--history", ""}));
@@ -124,7 +145,8 @@ TEST_F(AccelVmTest, AUsableVerdictThatARunContradictsFallsBackToTcgAndIsReplaced
   EXPECT_EQ(runs[0]["failure_class"], "kvm-stuck") << runs[0]["reason"];
   EXPECT_EQ(runs[1]["accelerator"], "tcg");
   EXPECT_EQ(runs[1]["verdict"], "pass");
-  EXPECT_NE(std::string(runs[1]["accel_note"]).find("fell back to TCG after attempt 1"),
+  EXPECT_NE(std::string(runs[1]["accel_note"])
+                .find("fell back to TCG after attempt 1"),
             std::string::npos)
       << runs[1]["accel_note"];
   // The aggregate is judged on the TCG budget (60 s), not KVM's 5 s.

@@ -26,13 +26,14 @@ struct DoctorOptions {
   std::string state_dir;
   std::string report_dir = "reports";
   std::string cache_dir;
-  std::string source_dir;     ///< where scenarios/ and images/ are ("" = none)
+  std::string source_dir;  ///< where scenarios/ and images/ are ("" = none)
   std::string libvirt_uri = "qemu:///system";
 };
 
 /// Looks at the host: binaries, /dev/kvm, the KVM probe (run afresh, which
 /// also renews the cached verdict), firmware, libvirtd, directories, tools.
-std::vector<DoctorLine> CollectDoctorFacts(ProcessLauncher& launcher, KvmProber& prober,
+std::vector<DoctorLine> CollectDoctorFacts(ProcessLauncher& launcher,
+                                           KvmProber& prober,
                                            const DoctorOptions& options);
 
 /// 0 when nothing the reference scenario needs is missing or broken, else 2.

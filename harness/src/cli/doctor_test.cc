@@ -14,18 +14,24 @@ using State = DoctorLine::State;
 TEST(DoctorTest, OnlyWhatTheReferenceScenarioNeedsDecidesTheExitCode) {
   std::vector<DoctorLine> lines = {
       {State::kOk, "qemu", "QEMU 7.2.22", "", true},
-      {State::kBroken, "kvm probe", "KVM unusable", "fix nested virtualisation", false},
-      {State::kMissing, "chromium", "not found", "apt-get install chromium", false},
+      {State::kBroken, "kvm probe", "KVM unusable", "fix nested virtualisation",
+       false},
+      {State::kMissing, "chromium", "not found", "apt-get install chromium",
+       false},
   };
   EXPECT_EQ(DoctorExitCode(lines), 0);  // TCG and no HTML tests still run it
-  lines.push_back({State::kMissing, "xorriso", "not found", "apt-get install xorriso", true});
+  lines.push_back({State::kMissing, "xorriso", "not found",
+                   "apt-get install xorriso", true});
   EXPECT_EQ(DoctorExitCode(lines), 2);
   std::string text = RenderDoctor(lines);
   EXPECT_NE(text.find("MISSING  xorriso"), std::string::npos) << text;
-  EXPECT_NE(text.find("fix: apt-get install xorriso (needed for scenarios/reference.json)"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find(
+          "fix: apt-get install xorriso (needed for scenarios/reference.json)"),
+      std::string::npos)
       << text;
-  EXPECT_NE(text.find("fix: apt-get install chromium\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("fix: apt-get install chromium\n"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("cannot run here"), std::string::npos) << text;
 }
 
@@ -44,14 +50,17 @@ TEST(DoctorTest, ThisHostIsLookedAtForReal) {
   ASSERT_TRUE(by_what.count("qemu"));
   EXPECT_EQ(by_what["qemu"].state, State::kOk) << by_what["qemu"].detail;
   EXPECT_NE(by_what["qemu"].detail.find("QEMU "), std::string::npos);
-  EXPECT_EQ(by_what["state dir"].state, State::kOk) << by_what["state dir"].detail;
+  EXPECT_EQ(by_what["state dir"].state, State::kOk)
+      << by_what["state dir"].detail;
   ASSERT_TRUE(by_what.count("/dev/kvm"));
   if (by_what["/dev/kvm"].state == State::kOk) {
     // The probe ran afresh and says what it saw, with figures.
     ASSERT_TRUE(by_what.count("kvm probe"));
-    EXPECT_NE(by_what["kvm probe"].detail.find("(kernel probe)"), std::string::npos)
+    EXPECT_NE(by_what["kvm probe"].detail.find("(kernel probe)"),
+              std::string::npos)
         << by_what["kvm probe"].detail;
-    EXPECT_NE(by_what["kvm probe"].detail.find("the probe took"), std::string::npos);
+    EXPECT_NE(by_what["kvm probe"].detail.find("the probe took"),
+              std::string::npos);
   }
   // A report dir that cannot be created is broken, and needed.
   o.report_dir = "/proc/bootgate-cannot-be-here";

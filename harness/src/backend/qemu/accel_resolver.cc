@@ -12,15 +12,19 @@ const KvmVerdict& AccelResolver::DecideLocked() {
   return *verdict_;
 }
 
-std::pair<std::string, std::string> AccelResolver::Resolve(const std::string& requested) {
-  if (requested == "tcg") return {"tcg", "TCG requested by the scenario or --accel"};
+std::pair<std::string, std::string> AccelResolver::Resolve(
+    const std::string& requested) {
+  if (requested == "tcg")
+    return {"tcg", "TCG requested by the scenario or --accel"};
   std::lock_guard lock(mu_);
   const KvmVerdict& v = DecideLocked();
   std::string note = DescribeVerdict(v, host_().now_unix_s);
   if (requested == "kvm") {
     if (!v.usable())
-      throw Error("accel", "KVM was requested but is not usable here: " + note +
-                               ". Use accel \"auto\" or \"tcg\"; `bootgate doctor` shows why.");
+      throw Error(
+          "accel",
+          "KVM was requested but is not usable here: " + note +
+              ". Use accel \"auto\" or \"tcg\"; `bootgate doctor` shows why.");
     return {"kvm", note};
   }
   return {v.usable() ? "kvm" : "tcg", note + (v.usable() ? "" : "; using TCG")};

@@ -1,6 +1,7 @@
 #include "backend/qemu/kvm_probe.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -8,7 +9,6 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "util/error.h"
@@ -27,9 +27,12 @@ constexpr double kTcgLimitS = 30;
 
 std::string StateName(KvmVerdict::State s) {
   switch (s) {
-    case KvmVerdict::State::kUsable: return "usable";
-    case KvmVerdict::State::kBroken: return "broken";
-    case KvmVerdict::State::kUnavailable: return "unavailable";
+    case KvmVerdict::State::kUsable:
+      return "usable";
+    case KvmVerdict::State::kBroken:
+      return "broken";
+    case KvmVerdict::State::kUnavailable:
+      return "unavailable";
   }
   return "unavailable";
 }
@@ -62,7 +65,8 @@ struct Trial {
   void Finish(const std::string& why) {
     if (done) return;
     done = true;
-    result.elapsed_s = std::chrono::duration<double>(SteadyClock::now() - start).count();
+    result.elapsed_s =
+        std::chrono::duration<double>(SteadyClock::now() - start).count();
     result.last_line = LastLine(seen);
     result.ended = why;
     if (fd >= 0) close(fd);
@@ -72,7 +76,8 @@ struct Trial {
       // "failed to initialize kvm"); our own SIGTERM says nothing.
       std::optional<ExitStatus> own = child->TryWait();
       child->Terminate(std::chrono::milliseconds(200));
-      if (own && !result.reached) result.ended += " (QEMU " + own->Describe() + ")";
+      if (own && !result.reached)
+        result.ended += " (QEMU " + own->Describe() + ")";
     }
     child.reset();
   }
@@ -89,11 +94,25 @@ void StartTrial(ProcessLauncher& launcher, const std::string& qemu,
   // The machine a real run uses (q35), one vCPU, no disks, no network: the
   // kernel runs its initcalls, finds no root file system and panics, and
   // panic=-1 with -no-reboot makes QEMU exit.
-  opts.argv = {qemu, "-nodefaults", "-no-user-config", "-display", "none",
-               "-machine", "q35,accel=" + t->result.accel, "-m", "128", "-smp", "1",
-               "-no-reboot", "-kernel", kernel, "-append",
-               "console=ttyS0 panic=-1 earlyprintk=ttyS0", "-chardev",
-               "file,id=ser,path=/dev/fd/" + std::to_string(p[1]), "-serial",
+  opts.argv = {qemu,
+               "-nodefaults",
+               "-no-user-config",
+               "-display",
+               "none",
+               "-machine",
+               "q35,accel=" + t->result.accel,
+               "-m",
+               "128",
+               "-smp",
+               "1",
+               "-no-reboot",
+               "-kernel",
+               kernel,
+               "-append",
+               "console=ttyS0 panic=-1 earlyprintk=ttyS0",
+               "-chardev",
+               "file,id=ser,path=/dev/fd/" + std::to_string(p[1]),
+               "-serial",
                "chardev:ser"};
   opts.keep_fds = {p[1]};
   t->start = SteadyClock::now();
@@ -116,7 +135,8 @@ bool Pump(Trial* t) {
   if (n <= 0) return false;
   t->seen.append(buf, static_cast<size_t>(n));
   // Only the tail is needed: the panic line and the last line.
-  if (t->seen.size() > (64 << 10)) t->seen.erase(0, t->seen.size() - (32 << 10));
+  if (t->seen.size() > (64 << 10))
+    t->seen.erase(0, t->seen.size() - (32 << 10));
   if (t->seen.find(kPanicLine) != std::string::npos) t->result.reached = true;
   return true;
 }
@@ -141,7 +161,8 @@ KvmVerdict JudgeTrials(const KernelTrial& kvm, const KernelTrial& tcg) {
   std::string tcg_part =
       tcg.reached ? "TCG reached it in " + Secs(tcg.elapsed_s)
                   : "TCG " + tcg.ended + " after " + Secs(tcg.elapsed_s);
-  if (kvm.reached && (!tcg.reached || kvm.elapsed_s <= KvmBoundS(tcg.elapsed_s))) {
+  if (kvm.reached &&
+      (!tcg.reached || kvm.elapsed_s <= KvmBoundS(tcg.elapsed_s))) {
     v.state = KvmVerdict::State::kUsable;
     v.evidence = "a Linux kernel booted under KVM reached its panic line in " +
                  Secs(kvm.elapsed_s) + " (" + tcg_part + ")";
@@ -149,12 +170,15 @@ KvmVerdict JudgeTrials(const KernelTrial& kvm, const KernelTrial& tcg) {
     v.state = KvmVerdict::State::kBroken;
     v.evidence = "a Linux kernel under KVM reached its panic line only after " +
                  Secs(kvm.elapsed_s) + ", slower than the bound of " +
-                 Secs(KvmBoundS(tcg.elapsed_s)) + " from TCG's " + Secs(tcg.elapsed_s);
+                 Secs(KvmBoundS(tcg.elapsed_s)) + " from TCG's " +
+                 Secs(tcg.elapsed_s);
   } else {
     v.state = KvmVerdict::State::kBroken;
-    v.evidence = "a Linux kernel booted under KVM did not reach its panic line (" + kvm.ended +
-                 ", " + seen(kvm) + "; " + tcg_part +
-                 (tcg.reached ? ", so KVM had " + Secs(KvmBoundS(tcg.elapsed_s)) : "") + ")";
+    v.evidence =
+        "a Linux kernel booted under KVM did not reach its panic line (" +
+        kvm.ended + ", " + seen(kvm) + "; " + tcg_part +
+        (tcg.reached ? ", so KVM had " + Secs(KvmBoundS(tcg.elapsed_s)) : "") +
+        ")";
   }
   return v;
 }
@@ -166,9 +190,12 @@ bool CachedVerdictHolds(const KvmVerdict& v, double now_unix_s,
     return false;
   };
   if (v.boot_id != boot_id) return no("made on another host boot");
-  if (now_unix_s + 60 < v.made_unix_s) return no("made in the future (clock changed)");
-  if (v.state == KvmVerdict::State::kBroken && now_unix_s - v.made_unix_s > kBrokenVerdictTtlS)
-    return no(fmt::format("a 'broken' verdict expires after {:.0f} min", kBrokenVerdictTtlS / 60));
+  if (now_unix_s + 60 < v.made_unix_s)
+    return no("made in the future (clock changed)");
+  if (v.state == KvmVerdict::State::kBroken &&
+      now_unix_s - v.made_unix_s > kBrokenVerdictTtlS)
+    return no(fmt::format("a 'broken' verdict expires after {:.0f} min",
+                          kBrokenVerdictTtlS / 60));
   return true;
 }
 
@@ -194,14 +221,19 @@ std::string SerializeVerdict(const KvmVerdict& v) {
 
 std::optional<KvmVerdict> ParseVerdict(const std::string& text) {
   json j = json::parse(text, nullptr, false);
-  if (!j.is_object() || j.value("schema", "") != "bootgate.kvm-verdict/v1") return std::nullopt;
+  if (!j.is_object() || j.value("schema", "") != "bootgate.kvm-verdict/v1")
+    return std::nullopt;
   try {
     KvmVerdict v;
     std::string state = j.at("state").get<std::string>();
-    if (state == "usable") v.state = KvmVerdict::State::kUsable;
-    else if (state == "broken") v.state = KvmVerdict::State::kBroken;
-    else if (state == "unavailable") v.state = KvmVerdict::State::kUnavailable;
-    else return std::nullopt;
+    if (state == "usable")
+      v.state = KvmVerdict::State::kUsable;
+    else if (state == "broken")
+      v.state = KvmVerdict::State::kBroken;
+    else if (state == "unavailable")
+      v.state = KvmVerdict::State::kUnavailable;
+    else
+      return std::nullopt;
     v.how = j.at("how").get<std::string>();
     v.made_unix_s = j.at("made_unix_s").get<double>();
     v.boot_id = j.at("boot_id").get<std::string>();
@@ -230,17 +262,20 @@ std::string FindProbeKernel(const std::string& explicit_path) {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator("/boot", ec)) {
     std::string name = e.path().filename().string();
-    if (name.rfind("vmlinuz-", 0) != 0 || access(e.path().c_str(), R_OK) != 0) continue;
+    if (name.rfind("vmlinuz-", 0) != 0 || access(e.path().c_str(), R_OK) != 0)
+      continue;
     any.push_back(e.path().string());
-    if (name.find("-cloud-amd64") != std::string::npos) cloud.push_back(e.path().string());
+    if (name.find("-cloud-amd64") != std::string::npos)
+      cloud.push_back(e.path().string());
   }
   // Newest by version: "6.1.0-57" sorts after "6.1.0-9" only when compared
   // number by number.
   auto newest = [](std::vector<std::string> v) -> std::string {
     if (v.empty()) return "";
-    std::sort(v.begin(), v.end(), [](const std::string& a, const std::string& b) {
-      return strverscmp(a.c_str(), b.c_str()) < 0;
-    });
+    std::sort(v.begin(), v.end(),
+              [](const std::string& a, const std::string& b) {
+                return strverscmp(a.c_str(), b.c_str()) < 0;
+              });
     return v.back();
   };
   std::string k = newest(cloud);
@@ -254,7 +289,8 @@ ProbeHost ProbeHost::Current() {
                      .count();
   try {
     h.boot_id = ReadFile("/proc/sys/kernel/random/boot_id");
-    while (!h.boot_id.empty() && std::isspace(static_cast<unsigned char>(h.boot_id.back())))
+    while (!h.boot_id.empty() &&
+           std::isspace(static_cast<unsigned char>(h.boot_id.back())))
       h.boot_id.pop_back();
   } catch (const Error&) {
   }
@@ -262,7 +298,8 @@ ProbeHost ProbeHost::Current() {
   return h;
 }
 
-KernelTrial RunKernelTrial(ProcessLauncher& launcher, const std::string& qemu_binary,
+KernelTrial RunKernelTrial(ProcessLauncher& launcher,
+                           const std::string& qemu_binary,
                            const std::string& kernel, const std::string& accel,
                            double timeout_s) {
   Trial t;
@@ -277,7 +314,8 @@ KernelTrial RunKernelTrial(ProcessLauncher& launcher, const std::string& qemu_bi
     pollfd pf{t.fd, POLLIN, 0};
     if (poll(&pf, 1, static_cast<int>(left * 1000) + 1) <= 0) continue;
     if (!Pump(&t)) {
-      t.Finish(t.result.reached ? "reached its panic" : "QEMU exited before the panic line");
+      t.Finish(t.result.reached ? "reached its panic"
+                                : "QEMU exited before the panic line");
     } else if (t.result.reached) {
       t.Finish("reached its panic");
     }
@@ -287,8 +325,10 @@ KernelTrial RunKernelTrial(ProcessLauncher& launcher, const std::string& qemu_bi
 
 KvmProber::KvmProber(ProcessLauncher* launcher, std::string qemu_binary,
                      std::string cache_dir, std::string kernel)
-    : launcher_(launcher), qemu_binary_(std::move(qemu_binary)),
-      cache_dir_(std::move(cache_dir)), kernel_(std::move(kernel)) {}
+    : launcher_(launcher),
+      qemu_binary_(std::move(qemu_binary)),
+      cache_dir_(std::move(cache_dir)),
+      kernel_(std::move(kernel)) {}
 
 std::string KvmProber::cache_path() const {
   return cache_dir_.empty() ? "" : (fs::path(cache_dir_) / kCacheFile).string();
@@ -321,7 +361,8 @@ KvmVerdict KvmProber::Decide(const ProbeHost& host) {
         cached = ParseVerdict(ReadFile(cache_path()));
       } catch (const Error&) {
       }
-      if (cached && CachedVerdictHolds(*cached, host.now_unix_s, host.boot_id, &why_not)) {
+      if (cached && CachedVerdictHolds(*cached, host.now_unix_s, host.boot_id,
+                                       &why_not)) {
         cached->from_cache = true;
         return *cached;
       }
@@ -348,7 +389,8 @@ KvmVerdict KvmProber::ProbeNow(const ProbeHost& host) {
     while (!kvm.done) {
       // KVM's deadline: the bound from TCG once TCG has answered, else TCG's
       // own limit.
-      double kvm_limit = tcg.result.reached ? KvmBoundS(tcg.result.elapsed_s) : kTcgLimitS;
+      double kvm_limit =
+          tcg.result.reached ? KvmBoundS(tcg.result.elapsed_s) : kTcgLimitS;
       if (!tcg.done && ElapsedS(tcg) >= kTcgLimitS)
         tcg.Finish(fmt::format("no panic line within {:.0f} s", kTcgLimitS));
       if (ElapsedS(kvm) >= kvm_limit) {
@@ -358,27 +400,32 @@ KvmVerdict KvmProber::ProbeNow(const ProbeHost& host) {
       pollfd pf[2] = {{kvm.fd, POLLIN, 0}, {tcg.done ? -1 : tcg.fd, POLLIN, 0}};
       double wait_s = kvm_limit - ElapsedS(kvm);
       if (!tcg.done) wait_s = std::min(wait_s, kTcgLimitS - ElapsedS(tcg));
-      if (poll(pf, 2, static_cast<int>(std::max(0.0, wait_s) * 1000) + 1) <= 0) continue;
+      if (poll(pf, 2, static_cast<int>(std::max(0.0, wait_s) * 1000) + 1) <= 0)
+        continue;
       if (pf[1].revents && !tcg.done) {
         if (!Pump(&tcg))
-          tcg.Finish(tcg.result.reached ? "reached its panic" : "QEMU exited before the panic line");
+          tcg.Finish(tcg.result.reached ? "reached its panic"
+                                        : "QEMU exited before the panic line");
         else if (tcg.result.reached)
           tcg.Finish("reached its panic");
       }
       if (pf[0].revents) {
         if (!Pump(&kvm))
-          kvm.Finish(kvm.result.reached ? "reached its panic" : "QEMU exited before the panic line");
+          kvm.Finish(kvm.result.reached ? "reached its panic"
+                                        : "QEMU exited before the panic line");
         else if (kvm.result.reached)
           kvm.Finish("reached its panic");
       }
     }
-    tcg.Finish(kvm.result.reached ? "stopped: KVM answered first"
-                                  : fmt::format("no panic line within {:.0f} s", kTcgLimitS));
+    tcg.Finish(kvm.result.reached
+                   ? "stopped: KVM answered first"
+                   : fmt::format("no panic line within {:.0f} s", kTcgLimitS));
     v = JudgeTrials(kvm.result, tcg.result);
     if (!tcg.result.reached && !kvm.result.reached) {
       v.how = "probe inconclusive";
-      v.evidence += "; the probe kernel did not reach its panic under TCG either, so "
-                    "KVM is not proven";
+      v.evidence +=
+          "; the probe kernel did not reach its panic under TCG either, so "
+          "KVM is not proven";
     }
   }
   v.made_unix_s = host.now_unix_s;
@@ -390,7 +437,8 @@ KvmVerdict KvmProber::ProbeNow(const ProbeHost& host) {
   return v;
 }
 
-KvmVerdict KvmProber::MarkBroken(const ProbeHost& host, const std::string& evidence) {
+KvmVerdict KvmProber::MarkBroken(const ProbeHost& host,
+                                 const std::string& evidence) {
   KvmVerdict v;
   v.state = KvmVerdict::State::kBroken;
   v.how = "contradicted by a run";
@@ -411,9 +459,15 @@ bool ForgetKvmVerdict(const std::string& cache_dir) {
 std::string DescribeVerdict(const KvmVerdict& v, double now_unix_s) {
   std::string head;
   switch (v.state) {
-    case KvmVerdict::State::kUsable: head = "KVM usable"; break;
-    case KvmVerdict::State::kBroken: head = "KVM unusable"; break;
-    case KvmVerdict::State::kUnavailable: head = "KVM unavailable"; break;
+    case KvmVerdict::State::kUsable:
+      head = "KVM usable";
+      break;
+    case KvmVerdict::State::kBroken:
+      head = "KVM unusable";
+      break;
+    case KvmVerdict::State::kUnavailable:
+      head = "KVM unavailable";
+      break;
   }
   std::string out = head + " (" + v.how + "): " + v.evidence;
   if (v.probe_s > 0) out += fmt::format("; the probe took {:.2f} s", v.probe_s);

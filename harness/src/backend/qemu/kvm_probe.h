@@ -14,12 +14,12 @@ namespace bootgate {
 
 /// One probe boot of the kernel under one accelerator.
 struct KernelTrial {
-  std::string accel;         ///< "kvm" | "tcg"
-  bool ran = false;          ///< the trial was started
-  bool reached = false;      ///< the panic line arrived
-  double elapsed_s = 0;      ///< to the panic line, or until it was given up
-  std::string last_line;     ///< last console line seen, sanitised; "" = none
-  std::string ended;         ///< why it stopped, e.g. "reached its panic"
+  std::string accel;      ///< "kvm" | "tcg"
+  bool ran = false;       ///< the trial was started
+  bool reached = false;   ///< the panic line arrived
+  double elapsed_s = 0;   ///< to the panic line, or until it was given up
+  std::string last_line;  ///< last console line seen, sanitised; "" = none
+  std::string ended;      ///< why it stopped, e.g. "reached its panic"
 };
 
 /// The cached verdict on KVM for this host, with its evidence.
@@ -33,8 +33,8 @@ struct KvmVerdict {
   std::string kernel;      ///< the probe kernel
   std::string qemu_binary;
   KernelTrial kvm, tcg;
-  double probe_s = 0;      ///< wall time the whole probe took
-  std::string evidence;    ///< one paragraph: what was tried and what happened
+  double probe_s = 0;    ///< wall time the whole probe took
+  std::string evidence;  ///< one paragraph: what was tried and what happened
   bool from_cache = false;
   bool usable() const { return state == State::kUsable; }
 };
@@ -103,7 +103,8 @@ class KvmProber {
 
 /// Boots `kernel` under `accel` alone until its panic or `timeout_s`.
 /// Exposed for the real-host tests.
-KernelTrial RunKernelTrial(ProcessLauncher& launcher, const std::string& qemu_binary,
+KernelTrial RunKernelTrial(ProcessLauncher& launcher,
+                           const std::string& qemu_binary,
                            const std::string& kernel, const std::string& accel,
                            double timeout_s);
 

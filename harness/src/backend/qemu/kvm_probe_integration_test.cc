@@ -14,22 +14,27 @@ namespace {
 
 TEST(KvmProbeIntegrationTest, TheProbeKernelReachesItsPanicUnderTcg) {
   std::string kernel = FindProbeKernel();
-  ASSERT_FALSE(kernel.empty()) << "no /boot/vmlinuz-* (ci/install-deps.sh installs linux-image-cloud-amd64)";
+  ASSERT_FALSE(kernel.empty()) << "no /boot/vmlinuz-* (ci/install-deps.sh "
+                                  "installs linux-image-cloud-amd64)";
   PosixProcessLauncher launcher;
-  KernelTrial t = RunKernelTrial(launcher, "qemu-system-x86_64", kernel, "tcg", 30);
+  KernelTrial t =
+      RunKernelTrial(launcher, "qemu-system-x86_64", kernel, "tcg", 30);
   EXPECT_TRUE(t.reached) << t.ended << "; last line: " << t.last_line;
   EXPECT_GT(t.elapsed_s, 0.1);
   EXPECT_LT(t.elapsed_s, 30);
   EXPECT_FALSE(t.last_line.empty());
-  std::printf("probe kernel %s under TCG: panic in %.2f s\n", kernel.c_str(), t.elapsed_s);
+  std::printf("probe kernel %s under TCG: panic in %.2f s\n", kernel.c_str(),
+              t.elapsed_s);
 }
 
 TEST(KvmProbeIntegrationTest, TheHostGetsAVerdictWithFiguresAndItIsCached) {
   ProbeHost host = ProbeHost::Current();
-  if (!host.kvm_device) GTEST_SKIP() << "no /dev/kvm on this host: nothing to probe";
+  if (!host.kvm_device)
+    GTEST_SKIP() << "no /dev/kvm on this host: nothing to probe";
   PosixProcessLauncher launcher;
   TempDir cache(fs::temp_directory_path(), "bootgate-probe-");
-  KvmProber prober(&launcher, "qemu-system-x86_64", cache.path().string(), FindProbeKernel());
+  KvmProber prober(&launcher, "qemu-system-x86_64", cache.path().string(),
+                   FindProbeKernel());
   KvmVerdict v = prober.Decide(host);
   EXPECT_FALSE(v.from_cache);
   EXPECT_EQ(v.how, "kernel probe");

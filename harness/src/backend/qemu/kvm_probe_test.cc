@@ -12,10 +12,20 @@ namespace bootgate {
 namespace {
 
 KernelTrial Reached(const std::string& accel, double s) {
-  return {accel, true, true, s, "[    1.8] Kernel Offset: disabled", "reached its panic"};
+  return {accel,
+          true,
+          true,
+          s,
+          "[    1.8] Kernel Offset: disabled",
+          "reached its panic"};
 }
 KernelTrial Silent(const std::string& accel, double s, std::string last = "") {
-  return {accel, true, false, s, std::move(last), "given up after " + std::to_string(s).substr(0, 4) + " s"};
+  return {accel,
+          true,
+          false,
+          s,
+          std::move(last),
+          "given up after " + std::to_string(s).substr(0, 4) + " s"};
 }
 
 TEST(KvmBoundTest, FollowsTcgWithAFloor) {
@@ -28,29 +38,39 @@ TEST(JudgeTrialsTest, KvmThatReachesThePanicFirstIsUsable) {
   tcg.ended = "stopped: KVM answered first";
   KvmVerdict v = JudgeTrials(Reached("kvm", 0.3), tcg);
   EXPECT_TRUE(v.usable());
-  EXPECT_NE(v.evidence.find("reached its panic line in 0.30 s"), std::string::npos) << v.evidence;
+  EXPECT_NE(v.evidence.find("reached its panic line in 0.30 s"),
+            std::string::npos)
+      << v.evidence;
 }
 
 TEST(JudgeTrialsTest, KvmKernelThatPrintsNothingIsBrokenWithTheFigures) {
   // This host's case: firmware and GRUB run, the kernel hangs without a byte.
   KvmVerdict v = JudgeTrials(Silent("kvm", 3.2), Reached("tcg", 1.8));
   EXPECT_EQ(v.state, KvmVerdict::State::kBroken);
-  EXPECT_NE(v.evidence.find("no output at all"), std::string::npos) << v.evidence;
-  EXPECT_NE(v.evidence.find("TCG reached it in 1.80 s"), std::string::npos) << v.evidence;
-  EXPECT_NE(v.evidence.find("so KVM had 3.20 s"), std::string::npos) << v.evidence;
-  EXPECT_NE(v.evidence.find("given up after 3.20 s"), std::string::npos) << v.evidence;
+  EXPECT_NE(v.evidence.find("no output at all"), std::string::npos)
+      << v.evidence;
+  EXPECT_NE(v.evidence.find("TCG reached it in 1.80 s"), std::string::npos)
+      << v.evidence;
+  EXPECT_NE(v.evidence.find("so KVM had 3.20 s"), std::string::npos)
+      << v.evidence;
+  EXPECT_NE(v.evidence.find("given up after 3.20 s"), std::string::npos)
+      << v.evidence;
 }
 
 TEST(JudgeTrialsTest, FirmwareThatStallsIsBrokenAndNamesItsLastLine) {
-  KvmVerdict v = JudgeTrials(Silent("kvm", 3.2, "SeaBIOS (version 1.16.2)"), Reached("tcg", 1.8));
+  KvmVerdict v = JudgeTrials(Silent("kvm", 3.2, "SeaBIOS (version 1.16.2)"),
+                             Reached("tcg", 1.8));
   EXPECT_FALSE(v.usable());
-  EXPECT_NE(v.evidence.find("last output 'SeaBIOS (version 1.16.2)'"), std::string::npos) << v.evidence;
+  EXPECT_NE(v.evidence.find("last output 'SeaBIOS (version 1.16.2)'"),
+            std::string::npos)
+      << v.evidence;
 }
 
 TEST(JudgeTrialsTest, KvmSlowerThanTheBoundIsNotUsed) {
   KvmVerdict v = JudgeTrials(Reached("kvm", 9.0), Reached("tcg", 1.8));
   EXPECT_FALSE(v.usable());
-  EXPECT_NE(v.evidence.find("slower than the bound"), std::string::npos) << v.evidence;
+  EXPECT_NE(v.evidence.find("slower than the bound"), std::string::npos)
+      << v.evidence;
 }
 
 TEST(CachedVerdictTest, BrokenExpiresInMinutesUsableLastsTheBoot) {
@@ -59,8 +79,10 @@ TEST(CachedVerdictTest, BrokenExpiresInMinutesUsableLastsTheBoot) {
   broken.boot_id = "b1";
   broken.made_unix_s = 1000;
   std::string why;
-  EXPECT_TRUE(CachedVerdictHolds(broken, 1000 + kBrokenVerdictTtlS - 1, "b1", &why));
-  EXPECT_FALSE(CachedVerdictHolds(broken, 1000 + kBrokenVerdictTtlS + 1, "b1", &why));
+  EXPECT_TRUE(
+      CachedVerdictHolds(broken, 1000 + kBrokenVerdictTtlS - 1, "b1", &why));
+  EXPECT_FALSE(
+      CachedVerdictHolds(broken, 1000 + kBrokenVerdictTtlS + 1, "b1", &why));
   EXPECT_NE(why.find("expires"), std::string::npos) << why;
   KvmVerdict usable = broken;
   usable.state = KvmVerdict::State::kUsable;
@@ -83,8 +105,10 @@ TEST(CachedVerdictTest, SerialisesWithItsEvidenceAndRejectsOldFormats) {
   EXPECT_DOUBLE_EQ(back->tcg.elapsed_s, 1.8);
   EXPECT_EQ(back->kernel, v.kernel);
   // The cache of the firmware probe ("usable\n<note>") is not a verdict.
-  EXPECT_FALSE(ParseVerdict("usable\nKVM probe passed: firmware reached its boot step"));
-  EXPECT_FALSE(ParseVerdict("{\"schema\": \"bootgate.kvm-verdict/v1\", \"state\": \"maybe\"}"));
+  EXPECT_FALSE(
+      ParseVerdict("usable\nKVM probe passed: firmware reached its boot step"));
+  EXPECT_FALSE(ParseVerdict(
+      "{\"schema\": \"bootgate.kvm-verdict/v1\", \"state\": \"maybe\"}"));
 }
 
 TEST(FindProbeKernelTest, AnExplicitKernelWins) {
@@ -96,8 +120,10 @@ class AccelResolverTest : public ::testing::Test {
   AccelResolverTest() : dir_(fs::temp_directory_path(), "bootgate-accel-") {}
   ProbeHost Host() const { return {now_, "boot-1", true}; }
   void Plant(KvmVerdict::State state, double made) {
-    KvmVerdict v = JudgeTrials(state == KvmVerdict::State::kUsable ? Reached("kvm", 0.3) : Silent("kvm", 3.2),
-                               Reached("tcg", 1.8));
+    KvmVerdict v =
+        JudgeTrials(state == KvmVerdict::State::kUsable ? Reached("kvm", 0.3)
+                                                        : Silent("kvm", 3.2),
+                    Reached("tcg", 1.8));
     v.state = state;
     v.boot_id = "boot-1";
     v.made_unix_s = made;
@@ -106,8 +132,9 @@ class AccelResolverTest : public ::testing::Test {
   AccelResolver Resolver() {
     // No probe kernel: a probe that does run ends at once as "not proven",
     // so these tests never start QEMU.
-    return AccelResolver(KvmProber(&launcher_, "qemu-system-x86_64", dir_.path().string(), ""),
-                         [this] { return Host(); });
+    return AccelResolver(
+        KvmProber(&launcher_, "qemu-system-x86_64", dir_.path().string(), ""),
+        [this] { return Host(); });
   }
   PosixProcessLauncher launcher_;
   TempDir dir_;
@@ -143,7 +170,8 @@ TEST_F(AccelResolverTest, AnExpiredBrokenVerdictIsProbedAgain) {
   KvmVerdict v = r.Verdict();
   EXPECT_FALSE(v.from_cache);
   EXPECT_EQ(v.how, "no probe kernel");  // probed again (with no kernel here)
-  EXPECT_NE(v.evidence.find("linux-image-cloud-amd64"), std::string::npos) << v.evidence;
+  EXPECT_NE(v.evidence.find("linux-image-cloud-amd64"), std::string::npos)
+      << v.evidence;
   EXPECT_EQ(r.Resolve("auto").first, "tcg");
 }
 
