@@ -240,19 +240,13 @@ int RunCommandMain(const RunCommandOptions& o) {
   LibsshConnector ssh;
   TerminalProgress progress(stderr, o.quiet);
   RunContext ctx;
-  ctx.backend = backend.get();
-  ctx.launcher = &launcher;
-  ctx.clock = &clock;
-  ctx.cancel = &cancel;
-  ctx.ssh = &ssh;
-  ctx.progress = &progress;
-  ctx.recipes = &recipes;
-  ctx.profiles = profiles;
-  ctx.state_dir = state_dir;
-  ctx.report_dir = report_dir;
-  ctx.accel_override = o.accel;
-  ctx.keep = o.keep;
-  ctx.echo_console = o.console;
+  ctx.services = {backend.get(), &launcher, &clock, &cancel, &ssh, &progress, &recipes};
+  ctx.options.profiles = profiles;
+  ctx.options.state_dir = state_dir;
+  ctx.options.report_dir = report_dir;
+  ctx.options.accel_override = o.accel;
+  ctx.options.keep = o.keep;
+  ctx.options.echo_console = o.console;
 
   std::fprintf(stderr, "bootgate: run %s: %zu scenario(s), reports in %s\n", so.run_id.c_str(),
                scenarios.size(), report_dir.c_str());

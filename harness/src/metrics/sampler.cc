@@ -91,4 +91,23 @@ QemuImgInfo ParseQemuImgInfo(std::string_view json) {
   return info;
 }
 
+SampleSeries SampleGuest(CommandChannel& channel, const SampleSpec& spec, const Clock& clock,
+                         const CancelToken* cancel,
+                         const std::function<void(const std::string&)>& on_step) {
+  auto step = [&](const std::string& what) {
+    if (on_step) on_step(what);
+  };
+  SampleSeries series;
+  step("settle");
+  SleepCancellable(FromSeconds(spec.settle_s), clock, cancel);
+  for (int i = 0; i < spec.count; ++i) {
+    if (i > 0) SleepCancellable(FromSeconds(spec.interval_s), clock, cancel);
+    step("sample " + std::to_string(i + 1) + "/" + std::to_string(spec.count));
+    series.last = TakeSample(channel, spec.disk_mount, std::chrono::seconds(30));
+    series.ram_mib.push_back(series.last.mem.used_mib());
+    series.disk_mib.push_back(series.last.disk.used_mib);
+  }
+  return series;
+}
+
 }  // namespace bootgate

@@ -4,12 +4,16 @@
 // `qemu-img info --output=json`. Parsing is pure; TakeSample is the only I/O.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "metrics/df.h"
 #include "metrics/meminfo.h"
+#include "scenario/scenario.h"
 #include "ssh/command_channel.h"
+#include "util/cancel.h"
 #include "util/clock.h"
 
 namespace bootgate {
@@ -36,6 +40,21 @@ GuestSample ParseSampleOutput(std::string_view output,
 GuestSample TakeSample(CommandChannel& channel, const std::string& disk_mount,
                        Duration timeout, const Clock* clock = nullptr,
                        TimePoint t0 = {});
+
+/// Pipeline stage 6, sample: `spec.count` samples, `spec.interval_s` apart,
+/// after `spec.settle_s`.
+struct SampleSeries {
+  std::vector<double> ram_mib;   ///< MemTotal - MemAvailable, per sample
+  std::vector<double> disk_mib;  ///< df used of spec.disk_mount, per sample
+  GuestSample last;              ///< the last sample, for its details
+};
+
+/// Takes the samples over `channel`. `on_step` (may be empty) hears
+/// "settle", "sample 1/3"... Throws Error (a sample that fails) or
+/// Interrupted.
+SampleSeries SampleGuest(CommandChannel& channel, const SampleSpec& spec, const Clock& clock,
+                         const CancelToken* cancel,
+                         const std::function<void(const std::string&)>& on_step);
 
 /// What `qemu-img info --output=json` says about a disk image.
 struct QemuImgInfo {

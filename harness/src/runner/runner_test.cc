@@ -211,19 +211,19 @@ class FakeRunTest : public ::testing::Test {
 
   RunContext Context(Backend* backend, const CancelToken* cancel = nullptr) {
     RunContext ctx;
-    ctx.backend = backend;
-    ctx.launcher = &launcher_;
-    ctx.clock = &clock_;
-    ctx.cancel = cancel;
-    ctx.profiles = {{"qemu-kvm", Profile{}}};
-    ctx.state_dir = state_.path().string();
-    ctx.report_dir = reports_.path().string();
+    ctx.services.backend = backend;
+    ctx.services.launcher = &launcher_;
+    ctx.services.clock = &clock_;
+    ctx.services.cancel = cancel;
+    ctx.options.profiles = {{"qemu-kvm", Profile{}}};
+    ctx.options.state_dir = state_.path().string();
+    ctx.options.report_dir = reports_.path().string();
     return ctx;
   }
 
   RunResult Run(const Scenario& s, FakeBackend& backend, const CancelToken* cancel = nullptr) {
     RunContext ctx = Context(&backend, cancel);
-    RunResult r = RunScenario(s, "qemu-kvm", 1, s.name + ".iter1", ctx);
+    RunResult r = RunScenario({&s, "qemu-kvm", 1, s.name + ".iter1", ""}, ctx.services, ctx.options);
     // Whatever the verdict, the VM and its scratch directory are gone.
     EXPECT_EQ(backend.live_guests(), 0);
     EXPECT_TRUE(fs::is_empty(state_.path())) << "scratch files left";
@@ -379,9 +379,9 @@ TEST_F(FakeRunTest, TheLiveConsoleEchoIsSanitisedAndRedacted) {
                                   At(20, "refimg login: ")},
                                  std::nullopt, ""}});
   RunContext ctx = Context(&backend);
-  ctx.echo_console = true;
+  ctx.options.echo_console = true;
   ::testing::internal::CaptureStderr();
-  RunResult r = RunScenario(s, "qemu-kvm", 1, "echo.iter1", ctx);
+  RunResult r = RunScenario({&s, "qemu-kvm", 1, "echo.iter1", ""}, ctx.services, ctx.options);
   std::string echoed = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(r.verdict, Verdict::kPass) << r.reason;
   EXPECT_TRUE(Contains(echoed, "boot red pw=********")) << echoed;
