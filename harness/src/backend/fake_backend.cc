@@ -11,7 +11,7 @@ class FakeGuest : public Guest {
  public:
   FakeGuest(const Clock* clock, FakeGuestScript script,
             std::shared_ptr<std::atomic<int>> live)
-      : t0_(clock->Now()), script_(std::move(script)), live_(std::move(live)) {
+      : clock_(clock), t0_(clock->Now()), script_(std::move(script)), live_(std::move(live)) {
     ++*live_;
     player_ = std::thread([this] { Play(); });
   }
@@ -27,7 +27,10 @@ class FakeGuest : public Guest {
     return std::nullopt;
   }
 
-  std::vector<GuestEvent> Events() override { return {}; }
+  std::vector<GuestEvent> Events() override {
+    std::lock_guard lock(mu_);
+    return events_;
+  }
   std::vector<double> DebugPortMarks() override { return {}; }
 
   void Destroy() override {
@@ -63,10 +66,14 @@ class FakeGuest : public Guest {
       std::lock_guard lock(mu_);
       if (destroyed_) return;
       ended_ = script_.exit_status;
+      if (!script_.shutdown_reason.empty())
+        events_.push_back({"SHUTDOWN", script_.shutdown_reason, ToSeconds(clock_->Now() - t0_)});
     }
     console_.Close();
   }
 
+  std::vector<GuestEvent> events_;  // guarded by mu_
+  const Clock* clock_;
   TimePoint t0_;
   FakeGuestScript script_;
   std::shared_ptr<std::atomic<int>> live_;

@@ -23,12 +23,23 @@ struct FakeGuestScript {
     Duration after{};   ///< delay after the previous step (or the boot)
     std::string bytes;  ///< written to the serial console
   };
+  FakeGuestScript(std::vector<Step> console_steps = {},
+                  std::optional<std::string> exit = std::nullopt,
+                  std::string error = "", std::string shutdown = "")
+      : console(std::move(console_steps)),
+        exit_status(std::move(exit)),
+        boot_error(std::move(error)),
+        shutdown_reason(std::move(shutdown)) {}
   std::vector<Step> console;
   /// Set: after the last step the VM ends, its console closes, and Ended()
   /// reports this text (e.g. "QEMU killed by signal 9 (SIGKILL)").
   std::optional<std::string> exit_status;
   /// Non-empty: Boot() throws Error with this message (the VM never starts).
   std::string boot_error;
+  /// Set with exit_status: the VM's end is also a SHUTDOWN event with this
+  /// reason ("guest-shutdown" for a power-off, "guest-reset" for a reboot
+  /// under -no-reboot), as QEMU's QMP reports it.
+  std::string shutdown_reason;
 };
 
 /// Plays scripts in order, one per Boot(); the last one repeats.

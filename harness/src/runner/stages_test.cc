@@ -166,5 +166,38 @@ TEST_F(StagesTest, InstallReturnsItsTimeOrHowItFailedWithTheInstallersTail) {
   EXPECT_EQ(backend.live_guests(), 0);  // the installer VM died inside the stage
 }
 
+// complete "poweroff" and "reset": the VM's end (QMP's SHUTDOWN reason) is
+// the signal. An empty console pattern used to match the first line.
+TEST_F(StagesTest, PowerOffAndResetCompletionWaitForTheVmsEndAndItsReason) {
+  s_.install.enabled = true;
+  s_.install.media.kernel = "/fake/installer-vmlinuz";
+  s_.install.timeout_s = 10;
+  s_.install.disk_size_mib = 16;
+  for (std::string mode : {"poweroff", "reset"}) {
+    std::string reason = mode == "reset" ? "guest-reset" : "guest-shutdown";
+    std::string other = mode == "reset" ? "guest-shutdown" : "guest-reset";
+    s_.install.complete = mode;
+    FakeGuestScript done{{At(0, "installing\r\n"), At(150, "copying files\r\n")}, "exited", "", reason};
+    FakeGuestScript wrong{{At(0, "installing\r\n")}, "exited", "", other};
+    FakeBackend backend(&clock_, {done, wrong});
+    RunServices svc = Services(&backend);
+    RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
+    InstallOutcome ok = RunInstall(Request(), setup, svc, options_);
+    ASSERT_FALSE(ok.failure) << mode;
+    ASSERT_TRUE(ok.install_s) << mode;
+    EXPECT_GT(*ok.install_s, 0.1) << mode;  // after the last line, not at the first
+    EXPECT_EQ(ok.completion, reason);
+    InstallOutcome bad = RunInstall(Request(), setup, svc, options_);
+    ASSERT_TRUE(bad.failure) << mode;
+    try {
+      std::rethrow_exception(bad.failure);
+    } catch (...) {
+      Stop stop = StopForCurrentException();
+      EXPECT_EQ(stop.failure_class, "install-failed") << mode;
+      EXPECT_NE(stop.reason.find(other), std::string::npos) << stop.reason;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace bootgate
