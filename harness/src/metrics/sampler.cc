@@ -59,14 +59,9 @@ GuestSample TakeSample(CommandChannel& channel, const std::string& disk_mount,
   return s;
 }
 
-QemuImgInfo ParseQemuImgInfo(std::string_view json) {
-  const std::string context = "qemu-img info --output=json";
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(json);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(context, std::string("is not valid JSON: ") + e.what());
-  }
+namespace {
+
+QemuImgInfo ImgInfoFromJson(const nlohmann::json& j, const std::string& context) {
   if (!j.is_object()) throw Error(context, "is not a JSON object");
   auto number = [&](const char* key) {
     auto it = j.find(key);
@@ -89,6 +84,45 @@ QemuImgInfo ParseQemuImgInfo(std::string_view json) {
   info.virtual_mib = number("virtual-size");
   info.allocated_mib = number("actual-size");
   return info;
+}
+
+nlohmann::json ParseJson(std::string_view json, const std::string& context) {
+  try {
+    return nlohmann::json::parse(json);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(context, std::string("is not valid JSON: ") + e.what());
+  }
+}
+
+}  // namespace
+
+QemuImgInfo ParseQemuImgInfo(std::string_view json) {
+  const std::string context = "qemu-img info --output=json";
+  return ImgInfoFromJson(ParseJson(json, context), context);
+}
+
+std::vector<QemuImgInfo> ParseQemuImgBackingChain(std::string_view json) {
+  const std::string context = "qemu-img info --backing-chain --output=json";
+  nlohmann::json j = ParseJson(json, context);
+  std::vector<QemuImgInfo> chain;
+  if (j.is_object()) {
+    chain.push_back(ImgInfoFromJson(j, context));
+    return chain;
+  }
+  if (!j.is_array() || j.empty()) throw Error(context, "is neither an image nor a chain of images");
+  for (size_t i = 0; i < j.size(); ++i)
+    chain.push_back(ImgInfoFromJson(j[i], context + " [" + std::to_string(i) + "]"));
+  return chain;
+}
+
+HostDiskUsage SumBackingChain(const std::vector<QemuImgInfo>& chain) {
+  HostDiskUsage u;
+  u.chain_length = static_cast<int>(chain.size());
+  for (size_t i = 0; i < chain.size(); ++i) {
+    u.total_mib += chain[i].allocated_mib;
+    (i == 0 ? u.overlay_mib : u.base_mib) += chain[i].allocated_mib;
+  }
+  return u;
 }
 
 SampleSeries SampleGuest(CommandChannel& channel, const SampleSpec& spec, const Clock& clock,

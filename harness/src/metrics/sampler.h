@@ -68,4 +68,19 @@ struct QemuImgInfo {
 /// invalid JSON or a missing/ill-typed format, virtual-size or actual-size.
 QemuImgInfo ParseQemuImgInfo(std::string_view json);
 
+/// Parses `qemu-img info --backing-chain --output=json`: the image first,
+/// then each backing file in turn (a single object is a chain of one).
+/// Throws Error like ParseQemuImgInfo, naming the element.
+std::vector<QemuImgInfo> ParseQemuImgBackingChain(std::string_view json);
+
+/// The host-side size of a VM's disk: what its whole backing chain takes.
+struct HostDiskUsage {
+  double total_mib = 0;    ///< actual-size summed over the chain
+  double overlay_mib = 0;  ///< the top image (a throwaway overlay: its growth)
+  double base_mib = 0;     ///< the backing files below it
+  int chain_length = 1;
+};
+/// Pure: sums a parsed chain.
+HostDiskUsage SumBackingChain(const std::vector<QemuImgInfo>& chain);
+
 }  // namespace bootgate

@@ -176,6 +176,23 @@ TEST(SampleGuest, CancellationDuringTheSettleIsInterrupted) {
   EXPECT_TRUE(ch.calls().empty());
 }
 
+TEST(QemuImgInfo, ABackingChainIsSummedBaseAndOverlayApart) {
+  // Captured: an overlay with 1 MiB written over a base with 8 MiB.
+  auto chain = ParseQemuImgBackingChain(MetricsTestData("qemu_img_info_backing_chain.json"));
+  ASSERT_EQ(chain.size(), 2u);
+  EXPECT_EQ(chain[1].filename, "/var/lib/bootgate/base.qcow2");
+  HostDiskUsage u = SumBackingChain(chain);
+  EXPECT_EQ(u.chain_length, 2);
+  EXPECT_DOUBLE_EQ(u.overlay_mib, 1314816 / 1048576.0);
+  EXPECT_DOUBLE_EQ(u.base_mib, 8654848 / 1048576.0);
+  EXPECT_DOUBLE_EQ(u.total_mib, (1314816 + 8654848) / 1048576.0);
+  // One image alone (no backing file) is a chain of one.
+  auto one = ParseQemuImgBackingChain(MetricsTestData("qemu_img_info_qcow2.json"));
+  EXPECT_EQ(one.size(), 1u);
+  EXPECT_THROW(ParseQemuImgBackingChain("[]"), Error);
+  EXPECT_THROW(ParseQemuImgBackingChain("[{\"format\": \"qcow2\"}]"), Error);
+}
+
 TEST(QemuImgInfo, ParsesRealQcow2Info) {
   QemuImgInfo info = ParseQemuImgInfo(MetricsTestData("qemu_img_info_qcow2.json"));
   EXPECT_EQ(info.format, "qcow2");

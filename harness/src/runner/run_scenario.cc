@@ -30,7 +30,7 @@ RunResult RunScenario(const RunRequest& run, const RunServices& svc, const RunOp
       if (channel && s.sample_enabled) {
         st.samples = SampleGuest(*channel, s.sample, *svc.clock, svc.cancel, step);
         if (!st.booted->system_disk.empty())
-          st.host_disk_mib = AllocatedMib(*svc.launcher, st.booted->system_disk);
+          st.host_disk = MeasureHostDisk(*svc.launcher, st.booted->system_disk);
       }
       st.checks = RunChecks(channel, s.checks, st.setup->profile_fields,
                             ScenarioSecrets(s), step);

@@ -26,7 +26,7 @@ void Append(std::vector<std::string>* to, const std::vector<std::string>& from) 
 
 // RAM and disk from the samples, and which disk figure is judged.
 void RecordSamples(const SampleSeries& s, const SampleSpec& spec,
-                   std::optional<double> host_disk_mib, RunResult* r) {
+                   const std::optional<HostDiskUsage>& host_disk, RunResult* r) {
   if (s.ram_mib.empty()) return;
   const GuestSample& g = s.last;
   r->details["mem_total_mib"] = g.mem.total_mib;
@@ -43,11 +43,17 @@ void RecordSamples(const SampleSeries& s, const SampleSpec& spec,
   r->details["disk_guest_mib"] = Median(s.disk_mib);
   r->metrics["disk_mib"] = Median(s.disk_mib);
   r->disk_judged = "guest: df -P -k " + spec.disk_mount + " used";
-  if (host_disk_mib) {
-    r->details["disk_host_allocated_mib"] = *host_disk_mib;
+  if (host_disk) {
+    // The whole chain: with image.disk the VM writes to a throwaway overlay
+    // of a few MiB; the disk it boots is the base beneath it.
+    r->details["disk_host_allocated_mib"] = host_disk->total_mib;
+    r->details["disk_host_base_mib"] = host_disk->base_mib;
+    r->details["disk_host_overlay_mib"] = host_disk->overlay_mib;
     if (spec.disk_judged == "host") {
-      r->metrics["disk_mib"] = *host_disk_mib;
-      r->disk_judged = "host: qemu-img actual-size of the VM's disk";
+      r->metrics["disk_mib"] = host_disk->total_mib;
+      r->disk_judged = host_disk->chain_length > 1
+                           ? "host: qemu-img actual-size of the VM's disk and its backing chain (base + overlay growth)"
+                           : "host: qemu-img actual-size of the VM's disk";
     }
   }
 }
@@ -171,7 +177,7 @@ RunResult AssembleRunResult(const RunRequest& run, const RunServices& services,
     Append(&r.warnings, st.access->warnings);
   }
   r.access_channel = st.access ? st.access->ChannelName() : "none";
-  if (st.samples) RecordSamples(*st.samples, s.sample, st.host_disk_mib, &r);
+  if (st.samples) RecordSamples(*st.samples, s.sample, st.host_disk, &r);
   r.checks = st.checks;
   // Metrics are judged whatever the verdict: a failed run keeps what it
   // measured.

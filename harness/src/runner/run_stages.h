@@ -29,7 +29,7 @@ struct RunStages {
   std::optional<LoginOutcome> login;
   std::optional<AccessOutcome> access;
   std::optional<SampleSeries> samples;
-  std::optional<double> host_disk_mib;  ///< qemu-img actual-size of the system disk
+  std::optional<HostDiskUsage> host_disk;  ///< the system disk and its backing chain
   std::vector<CheckResult> checks;
   /// How the run ended early, if it did (a fail pattern, silence, an error).
   std::optional<Stop> stop;

@@ -89,9 +89,16 @@ TEST(ImagePrepTest, DetectsFormatsAndIsos) {
   std::string iso = (dir.path() / "seed.iso").string();
   MakeNoCloudSeed(launcher, {"h", "root", {"ssh-ed25519 AAAA x"}, "i"}, dir.path().string(), iso);
   EXPECT_TRUE(LooksLikeIso(iso));
+  // 8 MiB written into the base, none into the overlay: the host-side size
+  // of the VM's disk is the base's, not the overlay's few hundred KiB.
+  ASSERT_TRUE(RunCommand(launcher, {"qemu-io", "-c", "write -P 0xab 0 8M", q}, std::chrono::seconds(30)).status.ok());
   std::string overlay = (dir.path() / "o.qcow2").string();
   CreateOverlay(launcher, q, "qcow2", overlay);
-  EXPECT_GT(AllocatedMib(launcher, overlay), 0.0);
+  HostDiskUsage u = MeasureHostDisk(launcher, overlay);
+  EXPECT_EQ(u.chain_length, 2);
+  EXPECT_GT(u.base_mib, 8.0);
+  EXPECT_LT(u.overlay_mib, 2.0);
+  EXPECT_DOUBLE_EQ(u.total_mib, u.base_mib + u.overlay_mib);
   ExtractFromIso(launcher, iso, "/user-data", (dir.path() / "ud").string());
   EXPECT_NE(ReadFile(dir.path() / "ud").find("ssh-ed25519 AAAA x"), std::string::npos);
 }
