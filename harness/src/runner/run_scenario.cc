@@ -24,8 +24,9 @@ RunResult RunScenario(const RunRequest& run, const RunServices& svc, const RunOp
         if (st.install->failure) std::rethrow_exception(st.install->failure);
       }
       st.booted = BootSystem(run, *st.setup, st.install ? &*st.install : nullptr, svc, opt);
+      st.ssh = StartSsh(*st.booted, run, *st.setup, svc);
       st.login = WaitForLogin(*st.booted, run, *st.setup, svc);
-      st.access = OpenAccess(*st.booted, run, *st.setup, svc);
+      st.access = OpenAccess(*st.booted, st.ssh.get(), run, *st.setup, svc);
       CommandChannel* channel = st.access->channel.get();
       if (channel && s.sample_enabled) {
         st.samples = SampleGuest(*channel, s.sample, *svc.clock, svc.cancel, step);

@@ -26,6 +26,7 @@ struct RunStages {
   std::optional<RunSetup> setup;
   std::optional<InstallOutcome> install;
   std::unique_ptr<BootedSystem> booted;
+  std::unique_ptr<EarlySsh> ssh;  ///< SSH attempts running since the VM started
   std::optional<LoginOutcome> login;
   std::optional<AccessOutcome> access;
   std::optional<SampleSeries> samples;

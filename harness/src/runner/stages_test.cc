@@ -3,6 +3,8 @@
 // tests (runner_test.cc) cover how the stages chain.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "backend/fake_backend.h"
 #include "runner/access.h"
 #include "runner/boot.h"
@@ -109,7 +111,9 @@ TEST_F(StagesTest, AccessOverSshGivesTheReadyTimeAndHostKey) {
   s_.access_given = true;
   RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
   auto booted = BootSystem(Request(), setup, nullptr, svc, options_);
-  AccessOutcome access = OpenAccess(*booted, Request(), setup, svc);
+  auto ssh = StartSsh(*booted, Request(), setup, svc);
+  ASSERT_TRUE(ssh);
+  AccessOutcome access = OpenAccess(*booted, ssh.get(), Request(), setup, svc);
   ASSERT_TRUE(access.channel);
   EXPECT_EQ(access.ChannelName(), "ssh");
   ASSERT_TRUE(access.ssh_ready_s);
@@ -117,17 +121,48 @@ TEST_F(StagesTest, AccessOverSshGivesTheReadyTimeAndHostKey) {
   EXPECT_EQ(access.host_key_sha256, "SHA256:fake");
 }
 
+TEST_F(StagesTest, SshReadinessIsMeasuredFromTheVmsStartNotFromTheLoginPrompt) {
+  // sshd answers at once; the getty's prompt comes 1.5 s later.
+  FakeBackend backend(&clock_, {{{At(0, "[    0.000000] Linux version 6.1.0\r\n"),
+                                  At(1500, "refimg login: ")}}});
+  RunServices svc = Services(&backend);
+  s_.access.method = "ssh";
+  s_.access_given = true;
+  RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
+  auto booted = BootSystem(Request(), setup, nullptr, svc, options_);
+  auto ssh = StartSsh(*booted, Request(), setup, svc);
+  LoginOutcome login = WaitForLogin(*booted, Request(), setup, svc);
+  AccessOutcome access = OpenAccess(*booted, ssh.get(), Request(), setup, svc);
+  ASSERT_TRUE(access.ssh_ready_s);
+  EXPECT_LT(*access.ssh_ready_s, 1.0);
+  EXPECT_GT(login.boot_s, 1.4);
+  EXPECT_LT(*access.ssh_ready_s, login.boot_s);
+}
+
 TEST_F(StagesTest, AccessRefusedIsAnErrorAndNoAccessIsNoChannel) {
   FakeBackend backend(&clock_, {{{At(0, "login: ")}, std::nullopt, ""}});
   RunServices svc = Services(&backend);
   RunSetup none = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
   auto booted = BootSystem(Request(), none, nullptr, svc, options_);
-  EXPECT_FALSE(OpenAccess(*booted, Request(), none, svc).channel);
+  EXPECT_FALSE(StartSsh(*booted, Request(), none, svc));
+  EXPECT_FALSE(OpenAccess(*booted, nullptr, Request(), none, svc).channel);
   s_.access.method = "ssh";
   s_.access_given = true;
-  ssh_.FailAuth("permission denied (publickey)");
+  s_.access.ready_timeout_s = 20;
+  // Refused every time: retried while the guest may still be installing
+  // its key, final once the login prompt is there.
+  ssh_.set_default({FakeConnectOutcome::Kind::kAuthError, "permission denied (publickey)", {}});
   RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
-  EXPECT_THROW(OpenAccess(*booted, Request(), setup, svc), Error);
+  auto ssh = StartSsh(*booted, Request(), setup, svc);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  auto start = std::chrono::steady_clock::now();
+  try {
+    OpenAccess(*booted, ssh.get(), Request(), setup, svc);
+    FAIL() << "a refused key must fail the access stage";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("authentication failed"), std::string::npos) << e.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));  // not at the 20 s deadline
 }
 
 TEST_F(StagesTest, InstallReturnsItsTimeOrHowItFailedWithTheInstallersTail) {
