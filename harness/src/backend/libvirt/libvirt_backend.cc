@@ -315,7 +315,6 @@ LibvirtDomain::~LibvirtDomain() {
 TimePoint LibvirtDomain::Resume() {
   std::lock_guard lock(mu_);
   if (!dom_) throw Error(name_, "the domain is gone");
-  t0_ = clock_->Now();
   if (virDomainResume(dom_) < 0)
     throw Error(name_, "libvirt could not start the paused domain: " + LastLibvirtError());
   return t0_;
@@ -412,7 +411,8 @@ class LibvirtGuest : public Guest {
     version_ = conn->HypervisorVersion();
     domain_ = std::make_unique<LibvirtDomain>(conn, req.name, plan.xml, clock);
     // The domain is paused: connect the console first so that no byte of
-    // the boot is lost, then let it run. t0 is the resume.
+    // the boot is lost, then let it run. t0 is the domain's creation (see
+    // LibvirtDomain::Resume).
     int fd = options.console == "tcp"
                  ? ConnectTcp(UriHost(conn->uri()).empty() ? "127.0.0.1" : UriHost(conn->uri()),
                               options.console_port, std::chrono::seconds(10))

@@ -66,11 +66,14 @@ class LibvirtDomain {
   LibvirtDomain& operator=(const LibvirtDomain&) = delete;
 
   const std::string& name() const { return name_; }
-  /// Lets the paused domain run; returns the moment it did (t0).
+  /// Lets the paused domain run. t0 stays the moment bootgate asked libvirt
+  /// to create the domain, as the QEMU backend's t0 is the moment it forks
+  /// QEMU: on both, t0 is when the hypervisor is asked to start the VM.
+  /// Returns t0.
   TimePoint Resume();
   /// Set when a "stopped" event was seen (or the domain is gone).
   std::optional<std::string> Ended();
-  /// Events, with t_s relative to Resume() (negative before it).
+  /// Events, with t_s relative to t0.
   std::vector<GuestEvent> Events() const;
   /// Asks the guest to power off (ACPI); false if libvirt refused.
   bool RequestShutdown();

@@ -72,7 +72,9 @@ class QemuGuest : public Guest {
     close(qmp[1]);
     if (dbg[1] >= 0) close(dbg[1]);
     debug_fd_ = dbg[0];
-    console_ = std::make_unique<FdByteStream>(child_->stdout_fd(), child_->stdin_fd());
+    // Read and stamped from now on, also while the QMP handshake runs.
+    console_ = std::make_unique<StampingByteStream>(
+        std::make_unique<FdByteStream>(child_->stdout_fd(), child_->stdin_fd()), clock_);
     qmp_ = std::make_unique<QmpClient>(qmp[0], clock_, t0_);
     if (debug_fd_ >= 0) debug_reader_ = std::thread([this] { ReadDebugPort(); });
     try {
@@ -123,6 +125,8 @@ class QemuGuest : public Guest {
       child = std::move(child_);
       destroyed_ = true;
     }
+    // The console's reader stops before the process (and its pipes) go.
+    if (console_) console_->StopReading();
     if (child) child->Terminate(std::chrono::milliseconds(1500));
     if (debug_reader_.joinable()) debug_reader_.join();
     if (debug_fd_ >= 0) {
@@ -195,7 +199,7 @@ class QemuGuest : public Guest {
   const Clock* clock_;
   mutable std::mutex mu_;
   std::unique_ptr<ChildProcess> child_;
-  std::unique_ptr<FdByteStream> console_;
+  std::unique_ptr<StampingByteStream> console_;
   std::unique_ptr<QmpClient> qmp_;
   TimePoint t0_;
   std::vector<std::string> argv_;
