@@ -190,6 +190,7 @@ RunResult ReadRun(const Reader& r) {
   r.Get("accelerator", run.accelerator);
   r.Get("accel_note", run.accel_note);
   r.Get("accel_requested", run.accel_requested);
+  r.Get("concurrent_vms", run.concurrent_vms);
   r.Get("iteration", run.iteration);
   r.Get("attempt", run.attempt);
   r.Get("warmup", run.warmup);
@@ -322,6 +323,7 @@ nlohmann::json ToJson(const RunResult& run) {
             {"accelerator", run.accelerator},
             {"accel_note", run.accel_note},
             {"accel_requested", run.accel_requested},
+            {"concurrent_vms", run.concurrent_vms},
             {"iteration", run.iteration},
             {"attempt", run.attempt},
             {"warmup", run.warmup},

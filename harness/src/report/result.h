@@ -116,6 +116,7 @@ struct RunResult {
   std::string image_sha256;
   std::string started_at;   ///< RFC 3339
   double wall_s = 0;        ///< how long the whole run took
+  int concurrent_vms = 0;   ///< most other VM runs beside this one at once
   std::string run_dir;      ///< report subdirectory, relative
 };
 

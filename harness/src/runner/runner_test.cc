@@ -601,5 +601,61 @@ TEST_F(UntilConfidentTest, MoreSamplesDecideWithinTheBound) {
   EXPECT_EQ(suite.verdict, Verdict::kPass);
 }
 
+// A group's warm-ups and iterations never overlap each other, whatever
+// --jobs says; warm-ups come first; different groups share the host, and
+// each run says how many other VMs ran beside it.
+TEST_F(FakeRunTest, AGroupsRunsRunOneAfterAnotherWarmupsFirstGroupsSideBySide) {
+  FakeBackend backend(&clock_, {LoginAfterMs(250)});
+  std::vector<Scenario> scenarios = {FakeScenario("a"), FakeScenario("b")};
+  for (auto& s : scenarios) {
+    s.iterations = 3;
+    s.warmup = 1;
+  }
+  SuiteOptions o;
+  o.jobs = 2;
+  RunContext ctx = Context(&backend);
+  SuiteResult suite = RunSuite(scenarios, o, ctx);
+  ASSERT_EQ(suite.runs.size(), 8u);
+  bool side_by_side = false;
+  for (const std::string name : {"a", "b"}) {
+    std::vector<const RunResult*> group;
+    for (const auto& r : suite.runs)
+      if (r.scenario == name) group.push_back(&r);
+    ASSERT_EQ(group.size(), 4u);
+    std::sort(group.begin(), group.end(), [](const RunResult* x, const RunResult* y) {
+      return x->vm_phases.at(0).t0_unix_s < y->vm_phases.at(0).t0_unix_s;
+    });
+    EXPECT_TRUE(group[0]->warmup) << name << ": the warm-up runs first";
+    for (size_t i = 1; i < group.size(); ++i) {
+      double prev_end = group[i - 1]->vm_phases[0].t0_unix_s + group[i - 1]->metrics.at("boot_s");
+      EXPECT_GE(group[i]->vm_phases[0].t0_unix_s, prev_end) << name << " run " << i << " overlapped";
+    }
+    for (const RunResult* r : group) {
+      EXPECT_LE(r->concurrent_vms, 1);  // only the other group's VM
+      side_by_side = side_by_side || r->concurrent_vms == 1;
+    }
+  }
+  EXPECT_TRUE(side_by_side) << "two groups with --jobs 2 share the host";
+}
+
+TEST_F(FakeRunTest, OneGroupWithManyJobsStillRunsAlone) {
+  FakeBackend backend(&clock_, {LoginAfterMs(100)});
+  Scenario s = FakeScenario("alone");
+  s.iterations = 4;
+  std::vector<Scenario> scenarios = {s};
+  SuiteOptions o;
+  o.jobs = 4;
+  RunContext ctx = Context(&backend);
+  SuiteResult suite = RunSuite(scenarios, o, ctx);
+  ASSERT_EQ(suite.runs.size(), 4u);
+  for (const auto& r : suite.runs) EXPECT_EQ(r.concurrent_vms, 0) << r.iteration;
+}
+
+TEST(SuiteJobsTest, DefaultJobsIsAtLeastOneAndBoundedByCores) {
+  EXPECT_GE(DefaultJobs(1, 512), 1);
+  EXPECT_LE(DefaultJobs(1, 512), static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
+  EXPECT_EQ(DefaultJobs(1, 1 << 30), 1);  // no host has a PiB of MemAvailable
+}
+
 }  // namespace
 }  // namespace bootgate

@@ -5,16 +5,46 @@
 #include <algorithm>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
 
 #include "budget/budget.h"
+#include "metrics/meminfo.h"
+#include "util/fs.h"
 #include "util/error.h"
 
 namespace bootgate {
 
 std::string PlannedRun::key() const { return scenario->name + "/" + profile; }
+
+namespace {
+
+// How many other VM runs overlapped each run, at most.
+class Overlaps {
+ public:
+  int Begin() {
+    std::lock_guard lock(mu_);
+    int id = next_id_++;
+    for (auto& [other, max] : active_) max = std::max(max, static_cast<int>(active_.size()));
+    active_[id] = static_cast<int>(active_.size());
+    return id;
+  }
+  int End(int id) {
+    std::lock_guard lock(mu_);
+    int max = active_[id];
+    active_.erase(id);
+    return max;
+  }
+
+ private:
+  std::mutex mu_;
+  int next_id_ = 0;
+  std::map<int, int> active_;  // run -> most other runs seen beside it
+};
+
+}  // namespace
 
 std::vector<PlannedRun> PlanRuns(const std::vector<Scenario>& scenarios,
                                  const SuiteOptions& o) {
@@ -50,9 +80,13 @@ std::vector<PlannedRun> PlanRuns(const std::vector<Scenario>& scenarios,
 
 int DefaultJobs(int vm_cpus, int vm_memory_mib) {
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  long pages = sysconf(_SC_AVPHYS_PAGES);
-  long page = sysconf(_SC_PAGESIZE);
-  double free_mib = static_cast<double>(pages) * page / (1024.0 * 1024.0);
+  // MemAvailable, not free pages: the page cache a VM can reclaim counts.
+  double free_mib = 0;
+  try {
+    free_mib = ParseMeminfo(ReadFile("/proc/meminfo")).available_mib;
+  } catch (const Error&) {
+    free_mib = static_cast<double>(sysconf(_SC_AVPHYS_PAGES)) * sysconf(_SC_PAGESIZE) / (1024.0 * 1024.0);
+  }
   int by_cpu = static_cast<int>(std::max<long>(1, cores / std::max(1, vm_cpus)));
   // Keep a quarter of free memory for the host and QEMU's own overhead.
   int by_mem = static_cast<int>(std::max(1.0, free_mib * 0.75 / std::max(64, vm_memory_mib + 128)));
@@ -118,12 +152,21 @@ SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
   }
   int jobs = o.jobs > 0 ? o.jobs : DefaultJobs(max_cpus, max_mem);
 
+  // A scenario x profile group's warm-ups and iterations run one after
+  // another, warm-ups first, so that they never slow each other; only
+  // different groups share the host.
+  std::vector<std::vector<PlannedRun>> groups;
+  for (const auto& p : plan) {
+    if (groups.empty() || groups.back().front().key() != p.key()) groups.emplace_back();
+    groups.back().push_back(p);
+  }
   std::mutex mu;
   std::condition_variable cv;
   size_t next = 0;
   int running = 0;
   bool exclusive_running = false;
   std::vector<RunResult> results;
+  Overlaps overlaps;
 
   auto run_one = [&](const PlannedRun& p) {
     std::vector<RunResult> attempts;
@@ -133,8 +176,10 @@ SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
       std::string sub = p.scenario->name + "." + p.profile + "." +
                         (p.warmup ? "warmup" : "iter") + std::to_string(p.iteration) +
                         (attempt > 1 ? ".attempt" + std::to_string(attempt) : "");
+      int slot = overlaps.Begin();
       RunResult r = RunScenario({p.scenario, p.profile, p.iteration, sub, forced_accel},
                                 ctx.services, ctx.options);
+      r.concurrent_vms = overlaps.End(slot);
       r.warmup = p.warmup;
       r.attempt = attempt;
       if (!forced_accel.empty()) {
@@ -169,39 +214,43 @@ SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
     for (auto& a : attempts) results.push_back(std::move(a));
   };
 
+  auto cancelled = [&] { return ctx.services.cancel && ctx.services.cancel->cancelled(); };
   auto worker = [&] {
     while (true) {
-      PlannedRun p{};
+      const std::vector<PlannedRun>* group = nullptr;
       {
         std::unique_lock lock(mu);
         cv.wait(lock, [&] {
-          if (next >= plan.size()) return true;
+          if (next >= groups.size()) return true;
           if (exclusive_running) return false;
-          if (plan[next].scenario->exclusive) return running == 0;
+          if (groups[next].front().scenario->exclusive) return running == 0;
           return true;
         });
-        if (next >= plan.size()) return;
-        if (ctx.services.cancel && ctx.services.cancel->cancelled()) {
-          next = plan.size();
+        if (next >= groups.size()) return;
+        if (cancelled()) {
+          next = groups.size();
           cv.notify_all();
           return;
         }
-        p = plan[next++];
+        group = &groups[next++];
         ++running;
-        if (p.scenario->exclusive) exclusive_running = true;
+        if (group->front().scenario->exclusive) exclusive_running = true;
       }
-      run_one(p);
+      for (const PlannedRun& p : *group) {
+        if (cancelled()) break;
+        run_one(p);
+      }
       {
         std::lock_guard lock(mu);
         --running;
-        if (p.scenario->exclusive) exclusive_running = false;
+        if (group->front().scenario->exclusive) exclusive_running = false;
       }
       cv.notify_all();
     }
   };
 
   std::vector<std::thread> threads;
-  for (int i = 0; i < std::max(1, std::min<int>(jobs, static_cast<int>(plan.size()))); ++i)
+  for (int i = 0; i < std::max(1, std::min<int>(jobs, static_cast<int>(groups.size()))); ++i)
     threads.emplace_back(worker);
   for (auto& t : threads) t.join();
 

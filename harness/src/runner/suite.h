@@ -41,7 +41,9 @@ struct PlannedRun {
 std::vector<PlannedRun> PlanRuns(const std::vector<Scenario>& scenarios,
                                  const SuiteOptions& options);
 
-/// Default worker count: min(cores / vCPUs, free memory / VM memory), >= 1.
+/// Default worker count: min(cores / vCPUs, MemAvailable / VM memory), >= 1.
+/// Workers take whole scenario x profile groups: a group's runs never
+/// overlap each other.
 int DefaultJobs(int vm_cpus, int vm_memory_mib);
 
 /// Runs the plan and aggregates. Never throws for a failing image.
