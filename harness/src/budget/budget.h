@@ -27,6 +27,44 @@ std::vector<BudgetResult> EvaluateBudgets(
     const Budgets& budgets, const std::map<std::string, double>& metrics,
     const std::string& profile, const std::string& accel);
 
+/// How a run's pipeline ended before judging: kPass if it ran to the end;
+/// otherwise the verdict, class and reason of the step that stopped it (a
+/// kernel panic is kFail "kernel-panic", a timeout kError, Ctrl-C
+/// kInterrupted).
+struct RunEnd {
+  Verdict verdict = Verdict::kPass;
+  std::string failure_class;
+  std::string reason;
+};
+
+/// The judged outcome of one run.
+struct RunJudgement {
+  Verdict verdict = Verdict::kPass;
+  std::string failure_class;  ///< "check-failed", "budget", the stop's class
+  std::string reason;         ///< one sentence: the deciding failure first
+  std::vector<std::string> errors;  ///< what could not be measured, listed
+                                    ///< beside a failure rather than hiding it
+};
+
+/// Judges one run from its checks, its per-run budgets (EvaluateBudgets) and
+/// how its pipeline ended. A real failure wins over "could not measure":
+///   1. a stop with kFail (panic, fail pattern...) -> kFail, its class;
+///   2. a failed check -> kFail "check-failed" (the first one);
+///   3. a failed per-run budget -> kFail "budget" (the first one);
+///   4. else a stop with kInterrupted / kError -> that verdict and class;
+///   5. else a check that errored -> kError "could-not-measure";
+///   6. else kPass, reason "all budgets and checks passed".
+/// Every errored check and an error/interrupt stop that did not decide the
+/// verdict are listed in `errors` ("check 'x' could not run: ..."). The
+/// reason of a kFail names the errors too ("...; also: 1 error"). Pure.
+RunJudgement JudgeRun(const std::vector<CheckResult>& checks,
+                      const std::vector<BudgetResult>& budgets,
+                      const RunEnd& end);
+
+/// Writes `judgement` into `run`: verdict, failure_class, reason; each error
+/// is appended to run->warnings as "could not measure: <error>".
+void ApplyJudgement(const RunJudgement& judgement, RunResult* run);
+
 /// Aggregates the iterations of one scenario x profile.
 /// Counted runs: not warmup, verdict not kError/kInterrupted/kSkipped; only
 /// they feed Stats. Verdict, worst first:

@@ -112,8 +112,10 @@ Stats MakeStats(std::vector<double> values) {
   for (double v : values) var += (v - s.mean) * (v - s.mean);
   s.stdev = n > 1 ? std::sqrt(var / (n - 1)) : 0;
   s.cov = s.mean == 0 ? 0 : s.stdev / s.mean;
+  // Too few runs for a 95% interval: [min, max] with its real coverage.
   s.ci_low = s.min;
   s.ci_high = s.max;
+  s.ci_level = 1 - 2 * std::pow(0.5, static_cast<double>(n));
   return s;
 }
 

@@ -274,18 +274,7 @@ RunResult RunScenario(const Scenario& s, const std::string& profile_name,
       r.checks.push_back(c);
     }
 
-    // ---- judge ----
-    r.verdict = Verdict::kPass;
-    for (const auto& c : r.checks) {
-      if (c.verdict == Verdict::kFail && r.verdict == Verdict::kPass) {
-        r.verdict = Verdict::kFail;
-        r.failure_class = "check-failed";
-        r.reason = "check '" + c.name + "' failed: " + c.reason;
-      } else if (c.verdict == Verdict::kError && r.verdict != Verdict::kError) {
-        r.verdict = Verdict::kError;
-        r.reason = "check '" + c.name + "' could not run: " + c.reason;
-      }
-    }
+    r.verdict = Verdict::kPass;  // ran to the end; judged below
   } catch (const Stop& stop) {
     r.verdict = stop.verdict;
     r.failure_class = stop.failure_class;
@@ -303,16 +292,8 @@ RunResult RunScenario(const Scenario& s, const std::string& profile_name,
   // Metrics and phases are recorded whatever the verdict: a failed run keeps
   // what it measured.
   r.budgets = EvaluateBudgets(s.budgets, r.metrics, profile_name, r.accelerator);
-  if (r.verdict == Verdict::kPass) {
-    for (const auto& b : r.budgets) {
-      if (b.verdict == Verdict::kFail) {
-        r.verdict = Verdict::kFail;
-        r.failure_class = "budget";
-        r.reason = b.metric + " " + Fmt1(b.value) + " exceeds its budget of " + Fmt1(b.limit);
-        break;
-      }
-    }
-  }
+  // ---- judge ---- one pure function decides (budget/budget.h JudgeRun).
+  ApplyJudgement(JudgeRun(r.checks, r.budgets, {r.verdict, r.failure_class, r.reason}), &r);
   if (vm.console) {
     r.milestones = vm.console->milestones();
     r.console_tail = vm.console->Tail(kTailLines);
