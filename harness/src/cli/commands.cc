@@ -426,8 +426,11 @@ int MergeMain(const std::vector<std::string>& reports, const std::string& out_di
               const std::string& history_path) {
   SuiteResult merged;
   std::set<std::string> seen;
+  // How each shard judged its groups; the merge re-judges the runs with it.
+  std::vector<AggregateResult> judged;
   for (const auto& path : reports) {
     SuiteResult part = ParseJsonReport(ReadFile(path), path);
+    judged.insert(judged.end(), part.aggregates.begin(), part.aggregates.end());
     if (merged.run_id.empty()) {
       merged = part;
       merged.runs.clear();
@@ -446,7 +449,8 @@ int MergeMain(const std::vector<std::string>& reports, const std::string& out_di
   }
   merged.run_id += "-merged";
   merged.report_dir = out_dir;
-  FinishSuite(&merged, nullptr);
+  const std::vector<Scenario> judging = JudgingFromAggregates(judged);
+  FinishSuite(&merged, &judging);
   fs::create_directories(out_dir);
   PosixProcessLauncher launcher;
   std::unique_ptr<History> history;
