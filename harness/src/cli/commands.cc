@@ -393,26 +393,7 @@ int ServeMain(const std::string& db, const std::string& bind) {
   auto history = std::make_shared<History>(db);
   auto provider = [history] {
     std::vector<RunResult> out;
-    for (const auto& h : history->LatestPerScenarioProfile()) {
-      RunResult r;
-      r.scenario = h.scenario;
-      r.profile = h.profile;
-      r.backend = h.backend;
-      r.accelerator = h.accelerator;
-      r.iteration = h.iteration;
-      r.verdict = VerdictFromString(h.verdict);
-      r.metrics = h.metrics;
-      r.started_at = h.started_at;
-      for (const auto& [m, limit] : h.limits) {
-        BudgetResult b;
-        b.metric = m;
-        b.limit = limit;
-        if (h.metrics.count(m)) b.value = h.metrics.at(m);
-        b.verdict = b.value > limit ? Verdict::kFail : Verdict::kPass;
-        r.budgets.push_back(b);
-      }
-      out.push_back(r);
-    }
+    for (const auto& h : history->LatestPerScenarioProfile()) out.push_back(RunFromHistory(h));
     return out;
   };
   MetricsServer server(bind, provider, "");

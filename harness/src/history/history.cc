@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "budget/budget.h"
 #include "util/error.h"
 
 namespace bootgate {
@@ -535,6 +536,25 @@ std::vector<HistoryRun> History::LatestPerScenarioProfile() const {
           "r2.profile, r2.accelerator FROM runs r2 WHERE " + counted_r2 +
           ") g) ORDER BY r.scenario, r.profile, r.accelerator",
       {});
+}
+
+RunResult RunFromHistory(const HistoryRun& h) {
+  RunResult r;
+  r.scenario = h.scenario;
+  r.profile = h.profile;
+  r.backend = h.backend;
+  r.accelerator = h.accelerator;
+  r.iteration = h.iteration;
+  r.verdict = VerdictFromString(h.verdict);
+  r.reason = h.reason;
+  r.metrics = h.metrics;
+  r.started_at = h.started_at;
+  // Judged by the same code as a live run (EvaluateBudgets): a metric that
+  // was not measured is kSkipped, never a pass.
+  Budgets budgets;
+  for (const auto& [metric, limit] : h.limits) budgets.limits[metric].any = limit;
+  r.budgets = EvaluateBudgets(budgets, h.metrics, h.profile, h.accelerator);
+  return r;
 }
 
 }  // namespace bootgate

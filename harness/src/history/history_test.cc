@@ -282,5 +282,24 @@ TEST(ParseSelector, RejectsBadInputWithAClearMessage) {
   EXPECT_THAT(message("flavour=x"), HasSubstr("selector \"flavour=x\""));
 }
 
+// Fails on the old `serve` provider, which judged a never-measured metric
+// as value 0 <= limit: passed.
+TEST(RunFromHistory, AnUnmeasuredBudgetIsNotMeasuredNeverPassed) {
+  HistoryRun h;
+  h.scenario = "alpine";
+  h.profile = "qemu-kvm";
+  h.verdict = "pass";
+  h.metrics = {{"boot_s", 12}};
+  h.limits = {{"boot_s", 10}, {"ram_mib", 64}};
+  RunResult r = RunFromHistory(h);
+  ASSERT_EQ(r.budgets.size(), 2u);
+  EXPECT_EQ(r.budgets[0].metric, "boot_s");
+  EXPECT_EQ(r.budgets[0].verdict, Verdict::kFail);
+  EXPECT_DOUBLE_EQ(r.budgets[0].value, 12);
+  EXPECT_EQ(r.budgets[1].metric, "ram_mib");
+  EXPECT_EQ(r.budgets[1].verdict, Verdict::kSkipped);
+  EXPECT_EQ(r.budgets[1].note, "metric not measured");
+}
+
 }  // namespace
 }  // namespace bootgate
