@@ -267,6 +267,33 @@ std::string ToString(Change change) {
   return "unknown";
 }
 
+namespace {
+
+// CompareMetric's rule once the U test ran, on c.p_adjusted: significant and
+// at least min_effect_pct in either direction decides. `p_name` names the p
+// in the note ("p", "Holm-adjusted p (over 6 tests)").
+void DecideOnP(MetricComparison& c, double alpha, double min_effect_pct,
+               const std::string& p_name) {
+  const double p = c.p_adjusted;
+  const bool significant = p < alpha;
+  if (significant && c.delta_pct >= min_effect_pct) {
+    c.change = Change::kRegression;
+    c.note = fmt::format("{} {:.3g} < {:g} and median {:+.1f}%", p_name, p, alpha, c.delta_pct);
+  } else if (significant && c.delta_pct <= -min_effect_pct) {
+    c.change = Change::kImprovement;
+    c.note = fmt::format("{} {:.3g} < {:g} and median {:+.1f}%", p_name, p, alpha, c.delta_pct);
+  } else if (significant) {
+    c.change = Change::kNoChange;
+    c.note = fmt::format("significant ({} {:.3g}) but median {:+.1f}% is under the {:g}% threshold",
+                         p_name, p, c.delta_pct, min_effect_pct);
+  } else {
+    c.change = Change::kNoChange;
+    c.note = fmt::format("not significant: {} {:.3g} >= {:g}", p_name, p, alpha);
+  }
+}
+
+}  // namespace
+
 MetricComparison CompareMetric(const std::string& metric,
                                const std::vector<double>& baseline,
                                const std::vector<double>& candidate,
@@ -296,6 +323,7 @@ MetricComparison CompareMetric(const std::string& metric,
   const double min_p = MinimumAchievableP(c.n_baseline, c.n_candidate);
   if (min_p >= alpha) {
     c.p_value = MannWhitneyU(candidate, baseline).p_two_sided;
+    c.p_adjusted = c.p_value;
     const std::string why = fmt::format(
         "too few samples for the U test ({} vs {}: smallest possible p {:.3g} >= alpha {:g}); "
         "judged by effect size against the baseline's range [{:g}, {:g}]",
@@ -319,22 +347,44 @@ MetricComparison CompareMetric(const std::string& metric,
 
   const MannWhitneyResult mw = MannWhitneyU(candidate, baseline);
   c.p_value = mw.p_two_sided;
-  const bool significant = mw.p_two_sided < alpha;
-  if (significant && c.delta_pct >= min_effect_pct) {
-    c.change = Change::kRegression;
-    c.note = fmt::format("p {:.3g} < {:g} and median {:+.1f}%", c.p_value, alpha, c.delta_pct);
-  } else if (significant && c.delta_pct <= -min_effect_pct) {
-    c.change = Change::kImprovement;
-    c.note = fmt::format("p {:.3g} < {:g} and median {:+.1f}%", c.p_value, alpha, c.delta_pct);
-  } else if (significant) {
-    c.change = Change::kNoChange;
-    c.note = fmt::format("significant (p {:.3g}) but median {:+.1f}% is under the {:g}% threshold",
-                         c.p_value, c.delta_pct, min_effect_pct);
-  } else {
-    c.change = Change::kNoChange;
-    c.note = fmt::format("not significant: p {:.3g} >= {:g}", c.p_value, alpha);
-  }
+  c.p_adjusted = c.p_value;
+  c.u_tested = true;
+  DecideOnP(c, alpha, min_effect_pct, "p");
   return c;
+}
+
+std::vector<double> HolmAdjust(const std::vector<double>& p_values) {
+  const size_t m = p_values.size();
+  std::vector<size_t> order(m);
+  for (size_t i = 0; i < m; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return p_values[a] < p_values[b]; });
+  std::vector<double> adjusted(m);
+  double running = 0;
+  for (size_t rank = 0; rank < m; ++rank) {
+    const double scaled = std::min(1.0, static_cast<double>(m - rank) * p_values[order[rank]]);
+    running = std::max(running, scaled);  // step-down: never below a smaller p's
+    adjusted[order[rank]] = running;
+  }
+  return adjusted;
+}
+
+int HolmCorrect(const std::vector<MetricComparison*>& comparisons, double alpha,
+                double min_effect_pct) {
+  std::vector<MetricComparison*> tested;
+  for (MetricComparison* c : comparisons) {
+    if (c->u_tested) tested.push_back(c);
+  }
+  if (tested.size() < 2) return static_cast<int>(tested.size());
+  std::vector<double> p;
+  for (const MetricComparison* c : tested) p.push_back(c->p_value);
+  const std::vector<double> adjusted = HolmAdjust(p);
+  const std::string name = fmt::format("Holm-adjusted p (over {} tests)", tested.size());
+  for (size_t i = 0; i < tested.size(); ++i) {
+    tested[i]->p_adjusted = adjusted[i];
+    DecideOnP(*tested[i], alpha, min_effect_pct, name);
+  }
+  return static_cast<int>(tested.size());
 }
 
 }  // namespace bootgate

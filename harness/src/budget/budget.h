@@ -100,6 +100,10 @@ struct MetricComparison {
   double candidate_median = 0;
   double delta_pct = 0;  ///< (candidate - baseline) / baseline median * 100
   double p_value = 1;    ///< Mann-Whitney U, two-sided (1 when not tested)
+  /// The p the decision used: p_value, or its Holm-adjusted value when
+  /// several metrics were tested (HolmCorrect).
+  double p_adjusted = 1;
+  bool u_tested = false;  ///< decided by the U test (not the small-n fallback)
   int n_baseline = 0;
   int n_candidate = 0;
   std::string note;      ///< how the decision was made, in a sentence
@@ -122,5 +126,19 @@ MetricComparison CompareMetric(const std::string& metric,
                                const std::vector<double>& candidate,
                                double alpha = 0.01,
                                double min_effect_pct = 5.0);
+
+/// Holm's step-down adjustment of `p_values` (any order): with the m values
+/// sorted ascending, adjusted p_(i) = max over j <= i of min(1, (m - j + 1)
+/// p_(j)); returned in the input order. Controls the family-wise error rate
+/// at alpha for any dependence between the tests. Pure.
+std::vector<double> HolmAdjust(const std::vector<double>& p_values);
+
+/// Corrects the comparisons decided by the U test (u_tested) for multiple
+/// testing: when there are two or more, sets each p_adjusted by HolmAdjust
+/// and re-decides its change with CompareMetric's rule on p_adjusted; the
+/// note says "Holm-adjusted p ... over N tests". One test or none: p_adjusted
+/// = p_value, nothing changes. Returns the number of tests in the family.
+int HolmCorrect(const std::vector<MetricComparison*>& comparisons, double alpha = 0.01,
+                double min_effect_pct = 5.0);
 
 }  // namespace bootgate

@@ -320,6 +320,46 @@ TEST(CompareMetric, TooFewSamplesFallsBackToEffectSize) {
 
 namespace bootgate {
 namespace {
+TEST(HolmAdjust, StepDownAdjustedValuesInInputOrder) {
+  // Sorted: 0.005 x4 = 0.02, 0.01 x3 = 0.03, 0.03 x2 = 0.06, 0.04 x1 = 0.04
+  // -> monotone 0.06.
+  const std::vector<double> adjusted = HolmAdjust({0.01, 0.04, 0.03, 0.005});
+  ASSERT_EQ(adjusted.size(), 4u);
+  EXPECT_DOUBLE_EQ(adjusted[0], 0.03);
+  EXPECT_DOUBLE_EQ(adjusted[1], 0.06);
+  EXPECT_DOUBLE_EQ(adjusted[2], 0.06);
+  EXPECT_DOUBLE_EQ(adjusted[3], 0.02);
+  EXPECT_DOUBLE_EQ(HolmAdjust({0.6, 0.7})[1], 1.0);  // capped at 1
+}
+
+// Fails on the old code (no correction): two metrics each at p < 0.01 were
+// both regressions; after Holm neither is.
+TEST(HolmCorrect, TwoBorderlineTestsAreNoLongerSignificant) {
+  MetricComparison a, b, small_n;
+  for (MetricComparison* c : {&a, &b}) {
+    c->u_tested = true;
+    c->delta_pct = 10;
+    c->change = Change::kRegression;
+  }
+  a.p_value = 0.008;
+  b.p_value = 0.009;
+  small_n.p_value = 0.001;  // the small-n fallback: not in the family
+  small_n.change = Change::kRegression;
+  EXPECT_EQ(HolmCorrect({&a, &b, &small_n}, 0.01, 5), 2);
+  EXPECT_DOUBLE_EQ(a.p_adjusted, 0.016);
+  EXPECT_DOUBLE_EQ(b.p_adjusted, 0.016);
+  EXPECT_EQ(a.change, Change::kNoChange);
+  EXPECT_EQ(b.change, Change::kNoChange);
+  EXPECT_THAT(a.note, HasSubstr("Holm-adjusted p (over 2 tests) 0.016 >= 0.01"));
+  EXPECT_EQ(small_n.change, Change::kRegression);
+  // One test: nothing to correct.
+  MetricComparison one;
+  one.u_tested = true;
+  one.p_value = one.p_adjusted = 0.008;
+  EXPECT_EQ(HolmCorrect({&one}), 1);
+  EXPECT_DOUBLE_EQ(one.p_adjusted, 0.008);
+}
+
 CheckResult Check(const std::string& name, Verdict v, const std::string& reason = "") {
   CheckResult c;
   c.name = name;

@@ -352,11 +352,16 @@ int ProfilesMain(const std::string& dir_in) {
   return 0;
 }
 
-int HistoryMain(const std::string& db, const std::string& selector, int limit) {
+int HistoryMain(const std::string& db, const std::string& selector, int limit,
+                const std::string& format) {
   if (!fs::exists(db)) throw Error(db, "no history database here yet; `bootgate run` creates it");
   History h(db);
   auto runs = h.QueryRuns(ParseSelector(selector));
   size_t from = runs.size() > static_cast<size_t>(limit) ? runs.size() - limit : 0;
+  if (format == "json") {
+    std::printf("%s", RenderHistoryJson({runs.begin() + static_cast<std::ptrdiff_t>(from), runs.end()}).c_str());
+    return 0;
+  }
   std::printf("%-20s %-24s %-22s %-10s %-5s %-4s %-12s %-9s %-9s %-9s %s\n", "started", "run id", "scenario",
               "profile", "accel", "it", "verdict", "boot_s", "ram_mib", "disk_mib", "build");
   for (size_t i = from; i < runs.size(); ++i) {
@@ -371,20 +376,26 @@ int HistoryMain(const std::string& db, const std::string& selector, int limit) {
   return 0;
 }
 
-int CompareMain(const std::string& db, const std::string& baseline, const std::string& candidate,
-                double alpha, double min_effect_pct) {
-  if (!fs::exists(db)) throw Error(db, "no history database here yet; `bootgate run` creates it");
-  History h(db);
-  auto reports = CompareSelections(h, ParseSelector(baseline), ParseSelector(candidate), alpha, min_effect_pct);
-  if (reports.empty()) {
-    std::fprintf(stderr, "bootgate: error: the selections share no scenario x profile with data\n");
-    return 2;
+int CompareMain(const CompareCommandOptions& o) {
+  if (!fs::exists(o.db)) throw Error(o.db, "no history database here yet; `bootgate run` creates it");
+  History h(o.db);
+  CompareOptions options;
+  options.alpha = o.alpha;
+  options.min_effect_pct = o.min_effect_pct;
+  options.metrics = o.metrics;
+  options.allow_mismatch = o.allow_mismatch;
+  const CompareResult result =
+      Compare(h, ParseSelector(o.baseline), ParseSelector(o.candidate), options);
+  if (!result.refusal.empty()) {
+    std::fprintf(stderr, "bootgate: error: baseline '%s' vs candidate '%s': %s\n",
+                 o.baseline.c_str(), o.candidate.c_str(), result.refusal.c_str());
   }
-  std::printf("%s", FormatCompareTable(reports).c_str());
-  bool regression = false;
-  for (const auto& r : reports) regression |= r.regression;
-  std::printf("\nresult: %s\n", regression ? "REGRESSION" : "no regression");
-  return regression ? 1 : 0;
+  if (o.format == "json") {
+    std::printf("%s", RenderCompareJson(result).c_str());
+  } else if (result.refusal.empty()) {
+    std::printf("%s", FormatCompareTable(result).c_str());
+  }
+  return CompareExitCode(result);
 }
 
 int ServeMain(const std::string& db, const std::string& bind) {

@@ -557,4 +557,29 @@ RunResult RunFromHistory(const HistoryRun& h) {
   return r;
 }
 
+std::string RenderHistoryJson(const std::vector<HistoryRun>& runs) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const HistoryRun& r : runs) {
+    out.push_back({{"id", r.id},
+                   {"suite_id", r.suite_id},
+                   {"scenario", r.scenario},
+                   {"profile", r.profile},
+                   {"backend", r.backend},
+                   {"accelerator", r.accelerator},
+                   {"host", r.host},
+                   {"image_path", r.image_path},
+                   {"image_sha256", r.image_sha256},
+                   {"build_id", r.build_id},
+                   {"started_at", r.started_at},
+                   {"iteration", r.iteration},
+                   {"warmup", r.warmup},
+                   {"verdict", r.verdict},
+                   {"reason", r.reason},
+                   {"labels", r.labels.empty() ? nlohmann::json::object() : nlohmann::json(r.labels)},
+                   {"metrics", r.metrics.empty() ? nlohmann::json::object() : nlohmann::json(r.metrics)},
+                   {"limits", r.limits.empty() ? nlohmann::json::object() : nlohmann::json(r.limits)}});
+  }
+  return out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
 }  // namespace bootgate

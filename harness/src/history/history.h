@@ -95,6 +95,11 @@ class History {
 /// a pass). Throws Error for an unknown verdict.
 RunResult RunFromHistory(const HistoryRun& h);
 
+/// `history --format json`: an array with one object per run, every
+/// HistoryRun field by name ("suite_id", "scenario", ..., "metrics",
+/// "limits", "labels"), pretty-printed.
+std::string RenderHistoryJson(const std::vector<HistoryRun>& runs);
+
 /// Schema version written to PRAGMA user_version.
 inline constexpr int kHistorySchemaVersion = 1;
 

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -299,6 +301,23 @@ TEST(RunFromHistory, AnUnmeasuredBudgetIsNotMeasuredNeverPassed) {
   EXPECT_EQ(r.budgets[1].metric, "ram_mib");
   EXPECT_EQ(r.budgets[1].verdict, Verdict::kSkipped);
   EXPECT_EQ(r.budgets[1].note, "metric not measured");
+}
+
+TEST(RenderHistoryJson, OneObjectPerRunWithEveryField) {
+  HistoryRun h;
+  h.suite_id = "s1";
+  h.scenario = "alpine";
+  h.verdict = "pass";
+  h.metrics = {{"boot_s", 9.5}};
+  nlohmann::json j = nlohmann::json::parse(RenderHistoryJson({h, h}));
+  ASSERT_TRUE(j.is_array());
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[0]["suite_id"], "s1");
+  EXPECT_EQ(j[0]["scenario"], "alpine");
+  EXPECT_EQ(j[0]["verdict"], "pass");
+  EXPECT_DOUBLE_EQ(j[0]["metrics"]["boot_s"].get<double>(), 9.5);
+  EXPECT_TRUE(j[0]["limits"].is_object());
+  EXPECT_TRUE(nlohmann::json::parse(RenderHistoryJson({})).empty());
 }
 
 }  // namespace
