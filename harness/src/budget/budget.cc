@@ -68,7 +68,8 @@ std::vector<BudgetResult> EvaluateBudgets(
 }
 
 RunJudgement JudgeRun(const std::vector<CheckResult>& checks,
-                      const std::vector<BudgetResult>& budgets, const RunEnd& end) {
+                      const std::vector<BudgetResult>& budgets,
+                      const RunEnd& end) {
   RunJudgement j;
   for (const CheckResult& c : checks) {
     if (c.verdict == Verdict::kError) {
@@ -83,8 +84,9 @@ RunJudgement JudgeRun(const std::vector<CheckResult>& checks,
     j.reason = std::move(reason);
     if (stopped_unmeasured) j.errors.insert(j.errors.begin(), end.reason);
     if (!j.errors.empty()) {
-      j.reason += fmt::format("; also {} error{}: {}", j.errors.size(),
-                              j.errors.size() == 1 ? "" : "s", j.errors.front());
+      j.reason +=
+          fmt::format("; also {} error{}: {}", j.errors.size(),
+                      j.errors.size() == 1 ? "" : "s", j.errors.front());
     }
     return j;
   };
@@ -98,8 +100,9 @@ RunJudgement JudgeRun(const std::vector<CheckResult>& checks,
   }
   for (const BudgetResult& b : budgets) {
     if (b.verdict == Verdict::kFail) {
-      return fail("budget", fmt::format("{} {:.1f} exceeds its budget of {:.1f}", b.metric,
-                                        b.value, b.limit));
+      return fail("budget",
+                  fmt::format("{} {:.1f} exceeds its budget of {:.1f}",
+                              b.metric, b.value, b.limit));
     }
   }
   if (end.verdict != Verdict::kPass) {
@@ -122,7 +125,8 @@ void ApplyJudgement(const RunJudgement& judgement, RunResult* run) {
   run->verdict = judgement.verdict;
   run->failure_class = judgement.failure_class;
   run->reason = judgement.reason;
-  for (const std::string& e : judgement.errors) run->warnings.push_back("could not measure: " + e);
+  for (const std::string& e : judgement.errors)
+    run->warnings.push_back("could not measure: " + e);
 }
 
 AggregateResult Aggregate(const std::vector<RunResult>& runs,
@@ -217,18 +221,24 @@ AggregateResult Aggregate(const std::vector<RunResult>& runs,
     if (judge == "median" && s.n >= 3 && s.ci_low < b.limit && b.limit < s.ci_high) {
       b.verdict = Verdict::kInconclusive;
       const std::optional<int> decide = RunsToDecide(values[metric], b.limit);
-      const std::string more =
-          decide ? fmt::format("about {} runs in all would decide it if later runs fall like "
-                               "these", *decide)
-                 : "these runs sit on both sides of it: more runs are unlikely to decide it";
+      const std::string more = decide ? fmt::format(
+                                            "about {} runs in all would decide "
+                                            "it if later runs fall like "
+                                            "these",
+                                            *decide)
+                                      : "these runs sit on both sides of it: "
+                                        "more runs are unlikely to decide it";
       if (s.n < kMinRunsForMedianCi) {
         b.note = fmt::format(
-            "budget {:g} inside [min, max] = [{:g}, {:g}] over {} runs; {} runs are too few for "
-            "any 95% interval of the median ([min, max] covers it with {:.1f}%); {}",
+            "budget {:g} inside [min, max] = [{:g}, {:g}] over {} runs; {} "
+            "runs are too few for "
+            "any 95% interval of the median ([min, max] covers it with "
+            "{:.1f}%); {}",
             b.limit, s.ci_low, s.ci_high, s.n, s.n, s.ci_level * 100, more);
       } else {
         b.note = fmt::format(
-            "budget {:g} inside the exact {:.1f}% order-statistics CI of the median "
+            "budget {:g} inside the exact {:.1f}% order-statistics CI of the "
+            "median "
             "[{:g}, {:g}] over {} runs; {}",
             b.limit, s.ci_level * 100, s.ci_low, s.ci_high, s.n, more);
       }
@@ -278,17 +288,22 @@ void DecideOnP(MetricComparison& c, double alpha, double min_effect_pct,
   const bool significant = p < alpha;
   if (significant && c.delta_pct >= min_effect_pct) {
     c.change = Change::kRegression;
-    c.note = fmt::format("{} {:.3g} < {:g} and median {:+.1f}%", p_name, p, alpha, c.delta_pct);
+    c.note = fmt::format("{} {:.3g} < {:g} and median {:+.1f}%", p_name, p,
+                         alpha, c.delta_pct);
   } else if (significant && c.delta_pct <= -min_effect_pct) {
     c.change = Change::kImprovement;
-    c.note = fmt::format("{} {:.3g} < {:g} and median {:+.1f}%", p_name, p, alpha, c.delta_pct);
+    c.note = fmt::format("{} {:.3g} < {:g} and median {:+.1f}%", p_name, p,
+                         alpha, c.delta_pct);
   } else if (significant) {
     c.change = Change::kNoChange;
-    c.note = fmt::format("significant ({} {:.3g}) but median {:+.1f}% is under the {:g}% threshold",
-                         p_name, p, c.delta_pct, min_effect_pct);
+    c.note = fmt::format(
+        "significant ({} {:.3g}) but median {:+.1f}% is under the {:g}% "
+        "threshold",
+        p_name, p, c.delta_pct, min_effect_pct);
   } else {
     c.change = Change::kNoChange;
-    c.note = fmt::format("not significant: {} {:.3g} >= {:g}", p_name, p, alpha);
+    c.note =
+        fmt::format("not significant: {} {:.3g} >= {:g}", p_name, p, alpha);
   }
 }
 
@@ -357,13 +372,16 @@ std::vector<double> HolmAdjust(const std::vector<double>& p_values) {
   const size_t m = p_values.size();
   std::vector<size_t> order(m);
   for (size_t i = 0; i < m; ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return p_values[a] < p_values[b]; });
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return p_values[a] < p_values[b];
+  });
   std::vector<double> adjusted(m);
   double running = 0;
   for (size_t rank = 0; rank < m; ++rank) {
-    const double scaled = std::min(1.0, static_cast<double>(m - rank) * p_values[order[rank]]);
-    running = std::max(running, scaled);  // step-down: never below a smaller p's
+    const double scaled =
+        std::min(1.0, static_cast<double>(m - rank) * p_values[order[rank]]);
+    running =
+        std::max(running, scaled);  // step-down: never below a smaller p's
     adjusted[order[rank]] = running;
   }
   return adjusted;
@@ -379,7 +397,8 @@ int HolmCorrect(const std::vector<MetricComparison*>& comparisons, double alpha,
   std::vector<double> p;
   for (const MetricComparison* c : tested) p.push_back(c->p_value);
   const std::vector<double> adjusted = HolmAdjust(p);
-  const std::string name = fmt::format("Holm-adjusted p (over {} tests)", tested.size());
+  const std::string name =
+      fmt::format("Holm-adjusted p (over {} tests)", tested.size());
   for (size_t i = 0; i < tested.size(); ++i) {
     tested[i]->p_adjusted = adjusted[i];
     DecideOnP(*tested[i], alpha, min_effect_pct, name);

@@ -138,7 +138,7 @@ std::vector<double> HolmAdjust(const std::vector<double>& p_values);
 /// and re-decides its change with CompareMetric's rule on p_adjusted; the
 /// note says "Holm-adjusted p ... over N tests". One test or none: p_adjusted
 /// = p_value, nothing changes. Returns the number of tests in the family.
-int HolmCorrect(const std::vector<MetricComparison*>& comparisons, double alpha = 0.01,
-                double min_effect_pct = 5.0);
+int HolmCorrect(const std::vector<MetricComparison*>& comparisons,
+                double alpha = 0.01, double min_effect_pct = 5.0);
 
 }  // namespace bootgate

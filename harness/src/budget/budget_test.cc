@@ -1,9 +1,8 @@
 #include "budget/budget.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <fmt/format.h>
 
 #include "util/error.h"
 
@@ -134,7 +133,8 @@ TEST(Aggregate, InconclusiveWhenTheLimitIsInsideTheMedianCi) {
 }
 
 // Fails on the old code (bootstrap CI, note without a run count).
-TEST(Aggregate, InconclusiveNoteNamesTheExactIntervalAndTheRunsThatWouldDecide) {
+TEST(Aggregate,
+     InconclusiveNoteNamesTheExactIntervalAndTheRunsThatWouldDecide) {
   // 9 runs, 7 of them under 10.5: the exact 96.1% CI of the median is
   // [x(2), x(8)] = [9.2, 10.8], which holds 10.5.
   const std::vector<double> v = {9, 9.2, 9.4, 9.6, 9.8, 10, 10.2, 10.8, 11};
@@ -147,7 +147,8 @@ TEST(Aggregate, InconclusiveNoteNamesTheExactIntervalAndTheRunsThatWouldDecide) 
   const std::optional<int> n = RunsToDecide(v, 10.5);
   ASSERT_TRUE(n.has_value());
   EXPECT_GT(*n, 9);
-  EXPECT_THAT(a.budgets[0].note, HasSubstr(fmt::format("about {} runs in all", *n)));
+  EXPECT_THAT(a.budgets[0].note,
+              HasSubstr(fmt::format("about {} runs in all", *n)));
 }
 
 TEST(Aggregate, TwoRunsAreNeverInconclusive) {
@@ -199,7 +200,10 @@ TEST(Aggregate, AFailingBudgetStaysAFailBesideAnErrorRun) {
   AggregateResult a = Aggregate(RunsAndAnErrorRun(), BootBudget(5), "median");
   EXPECT_EQ(a.verdict, Verdict::kFail);
   EXPECT_THAT(a.reason, HasSubstr("boot_s median 10 is over the budget 5"));
-  EXPECT_THAT(a.reason, HasSubstr("also: iteration 4 (attempt 1) could not measure: QEMU exited"));
+  EXPECT_THAT(
+      a.reason,
+      HasSubstr(
+          "also: iteration 4 (attempt 1) could not measure: QEMU exited"));
 }
 
 TEST(Aggregate, APanicRunFailsTheAggregate) {
@@ -350,7 +354,8 @@ TEST(HolmCorrect, TwoBorderlineTestsAreNoLongerSignificant) {
   EXPECT_DOUBLE_EQ(b.p_adjusted, 0.016);
   EXPECT_EQ(a.change, Change::kNoChange);
   EXPECT_EQ(b.change, Change::kNoChange);
-  EXPECT_THAT(a.note, HasSubstr("Holm-adjusted p (over 2 tests) 0.016 >= 0.01"));
+  EXPECT_THAT(a.note,
+              HasSubstr("Holm-adjusted p (over 2 tests) 0.016 >= 0.01"));
   EXPECT_EQ(small_n.change, Change::kRegression);
   // One test: nothing to correct.
   MetricComparison one;
@@ -360,7 +365,8 @@ TEST(HolmCorrect, TwoBorderlineTestsAreNoLongerSignificant) {
   EXPECT_DOUBLE_EQ(one.p_adjusted, 0.008);
 }
 
-CheckResult Check(const std::string& name, Verdict v, const std::string& reason = "") {
+CheckResult Check(const std::string& name, Verdict v,
+                  const std::string& reason = "") {
   CheckResult c;
   c.name = name;
   c.verdict = v;
@@ -371,9 +377,10 @@ CheckResult Check(const std::string& name, Verdict v, const std::string& reason 
 // Fails on the old run_scenario.cc judge step: an error after a failed check
 // turned the run into kError (exit 2).
 TEST(JudgeRun, AFailedCheckStaysAFailWhenAnotherCheckErrors) {
-  RunJudgement j = JudgeRun({Check("os-release", Verdict::kFail, "no PRETTY_NAME"),
-                             Check("ntp", Verdict::kError, "ssh dropped")},
-                            {}, RunEnd{});
+  RunJudgement j =
+      JudgeRun({Check("os-release", Verdict::kFail, "no PRETTY_NAME"),
+                Check("ntp", Verdict::kError, "ssh dropped")},
+               {}, RunEnd{});
   EXPECT_EQ(j.verdict, Verdict::kFail);
   EXPECT_EQ(j.failure_class, "check-failed");
   EXPECT_THAT(j.reason, HasSubstr("check 'os-release' failed: no PRETTY_NAME"));
@@ -381,9 +388,10 @@ TEST(JudgeRun, AFailedCheckStaysAFailWhenAnotherCheckErrors) {
   ASSERT_EQ(j.errors.size(), 1u);
   EXPECT_EQ(j.errors[0], "check 'ntp' could not run: ssh dropped");
   // Order does not matter.
-  RunJudgement k = JudgeRun({Check("ntp", Verdict::kError, "ssh dropped"),
-                             Check("os-release", Verdict::kFail, "no PRETTY_NAME")},
-                            {}, RunEnd{});
+  RunJudgement k =
+      JudgeRun({Check("ntp", Verdict::kError, "ssh dropped"),
+                Check("os-release", Verdict::kFail, "no PRETTY_NAME")},
+               {}, RunEnd{});
   EXPECT_EQ(k.verdict, Verdict::kFail);
   EXPECT_EQ(ExitCodeFor(k.verdict), 1);
 }
@@ -394,7 +402,8 @@ TEST(JudgeRun, AFailedBudgetStaysAFailWhenTheRunStoppedOnAnError) {
   over.value = 12;
   over.limit = 10;
   over.verdict = Verdict::kFail;
-  RunJudgement j = JudgeRun({}, {over}, {Verdict::kError, "could-not-measure", "SSH timed out"});
+  RunJudgement j = JudgeRun(
+      {}, {over}, {Verdict::kError, "could-not-measure", "SSH timed out"});
   EXPECT_EQ(j.verdict, Verdict::kFail);
   EXPECT_EQ(j.failure_class, "budget");
   EXPECT_THAT(j.reason, HasSubstr("boot_s 12.0 exceeds its budget of 10.0"));
@@ -403,14 +412,17 @@ TEST(JudgeRun, AFailedBudgetStaysAFailWhenTheRunStoppedOnAnError) {
 }
 
 TEST(JudgeRun, StopsErrorsAndPasses) {
-  RunJudgement panic = JudgeRun({}, {}, {Verdict::kFail, "kernel-panic", "Kernel panic"});
+  RunJudgement panic =
+      JudgeRun({}, {}, {Verdict::kFail, "kernel-panic", "Kernel panic"});
   EXPECT_EQ(panic.verdict, Verdict::kFail);
   EXPECT_EQ(panic.failure_class, "kernel-panic");
   EXPECT_TRUE(panic.errors.empty());
-  RunJudgement stop = JudgeRun({}, {}, {Verdict::kInterrupted, "interrupted", "Ctrl-C"});
+  RunJudgement stop =
+      JudgeRun({}, {}, {Verdict::kInterrupted, "interrupted", "Ctrl-C"});
   EXPECT_EQ(stop.verdict, Verdict::kInterrupted);
-  RunJudgement err = JudgeRun({Check("a", Verdict::kPass), Check("b", Verdict::kError, "x")}, {},
-                              RunEnd{});
+  RunJudgement err =
+      JudgeRun({Check("a", Verdict::kPass), Check("b", Verdict::kError, "x")},
+               {}, RunEnd{});
   EXPECT_EQ(err.verdict, Verdict::kError);
   EXPECT_EQ(err.failure_class, "could-not-measure");
   EXPECT_EQ(err.reason, "check 'b' could not run: x");
@@ -421,7 +433,10 @@ TEST(JudgeRun, StopsErrorsAndPasses) {
 
 TEST(ApplyJudgement, ListsErrorsAsWarnings) {
   RunResult r;
-  ApplyJudgement({Verdict::kFail, "check-failed", "check 'a' failed", {"check 'b' could not run"}},
+  ApplyJudgement({Verdict::kFail,
+                  "check-failed",
+                  "check 'a' failed",
+                  {"check 'b' could not run"}},
                  &r);
   EXPECT_EQ(r.verdict, Verdict::kFail);
   EXPECT_EQ(r.failure_class, "check-failed");
@@ -436,10 +451,13 @@ TEST(CombineVerdicts, Order) {
   EXPECT_EQ(CombineVerdicts({Verdict::kInconclusive, Verdict::kFail}), Verdict::kFail);
   // A real failure is never hidden behind "could not measure" (fails on the
   // old ranking, where error beat fail).
-  EXPECT_EQ(CombineVerdicts({Verdict::kFail, Verdict::kError, Verdict::kPass}), Verdict::kFail);
-  EXPECT_EQ(CombineVerdicts({Verdict::kInterrupted, Verdict::kFail}), Verdict::kFail);
+  EXPECT_EQ(CombineVerdicts({Verdict::kFail, Verdict::kError, Verdict::kPass}),
+            Verdict::kFail);
+  EXPECT_EQ(CombineVerdicts({Verdict::kInterrupted, Verdict::kFail}),
+            Verdict::kFail);
   EXPECT_EQ(CombineVerdicts({Verdict::kError, Verdict::kInterrupted}), Verdict::kInterrupted);
-  EXPECT_EQ(CombineVerdicts({Verdict::kError, Verdict::kInconclusive}), Verdict::kError);
+  EXPECT_EQ(CombineVerdicts({Verdict::kError, Verdict::kInconclusive}),
+            Verdict::kError);
   EXPECT_EQ(CombineVerdicts({Verdict::kSkipped, Verdict::kPass}), Verdict::kPass);
 }
 }  // namespace

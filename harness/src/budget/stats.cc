@@ -29,7 +29,9 @@ double BinomialHalfCdf(int n, int j) {
 
 }  // namespace
 
-double MedianCiCoverage(int n, int k) { return 1 - 2 * BinomialHalfCdf(n, k - 1); }
+double MedianCiCoverage(int n, int k) {
+  return 1 - 2 * BinomialHalfCdf(n, k - 1);
+}
 
 int MedianCiRank(int n, double level) {
   int best = 0;
@@ -46,7 +48,8 @@ std::optional<int> RunsToDecide(const std::vector<double>& values, double limit,
   double below = 0;
   for (double v : values) below += v < limit ? 1 : (v == limit ? 0.5 : 0);
   const double share = below / static_cast<double>(values.size());
-  const int from = std::max<int>(static_cast<int>(values.size()), kMinRunsForMedianCi);
+  const int from =
+      std::max<int>(static_cast<int>(values.size()), kMinRunsForMedianCi);
   for (int n = from; n <= max_runs; ++n) {
     const int k = MedianCiRank(n);
     if (k == 0) continue;

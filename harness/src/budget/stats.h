@@ -52,8 +52,8 @@ Stats ComputeStats(std::vector<double> values);
 /// `values` do: the smallest N >= max(values.size(), 6) whose exact 95% CI
 /// of the median excludes `limit`. nullopt when no N <= `max_runs` would
 /// (e.g. half the runs on each side of the limit). Pure.
-std::optional<int> RunsToDecide(const std::vector<double>& values,
-                                double limit, int max_runs = 1000);
+std::optional<int> RunsToDecide(const std::vector<double>& values, double limit,
+                                int max_runs = 1000);
 
 /// The statistic named `name`: "median" | "p95" | "max" | "mean" | "min".
 /// Throws Error for any other name.

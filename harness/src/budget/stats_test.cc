@@ -71,7 +71,8 @@ TEST(ComputeStats, ConstantValuesHaveADegenerateInterval) {
 // Fails on the old code: the bootstrap "95% CI" at n = 3 was [min, max],
 // which covers the median with only 75%.
 TEST(MedianCi, NoNinetyFivePercentIntervalBelowSixRuns) {
-  for (int n = 1; n < kMinRunsForMedianCi; ++n) EXPECT_EQ(MedianCiRank(n), 0) << n;
+  for (int n = 1; n < kMinRunsForMedianCi; ++n)
+    EXPECT_EQ(MedianCiRank(n), 0) << n;
   EXPECT_DOUBLE_EQ(MedianCiCoverage(3, 1), 0.75);
   EXPECT_DOUBLE_EQ(MedianCiCoverage(5, 1), 0.9375);
   Stats s = ComputeStats({9, 10, 11});

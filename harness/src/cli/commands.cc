@@ -359,7 +359,10 @@ int HistoryMain(const std::string& db, const std::string& selector, int limit,
   auto runs = h.QueryRuns(ParseSelector(selector));
   size_t from = runs.size() > static_cast<size_t>(limit) ? runs.size() - limit : 0;
   if (format == "json") {
-    std::printf("%s", RenderHistoryJson({runs.begin() + static_cast<std::ptrdiff_t>(from), runs.end()}).c_str());
+    std::printf("%s", RenderHistoryJson(
+                          {runs.begin() + static_cast<std::ptrdiff_t>(from),
+                           runs.end()})
+                          .c_str());
     return 0;
   }
   std::printf("%-20s %-24s %-22s %-10s %-5s %-4s %-12s %-9s %-9s %-9s %s\n", "started", "run id", "scenario",
@@ -377,18 +380,21 @@ int HistoryMain(const std::string& db, const std::string& selector, int limit,
 }
 
 int CompareMain(const CompareCommandOptions& o) {
-  if (!fs::exists(o.db)) throw Error(o.db, "no history database here yet; `bootgate run` creates it");
+  if (!fs::exists(o.db))
+    throw Error(o.db,
+                "no history database here yet; `bootgate run` creates it");
   History h(o.db);
   CompareOptions options;
   options.alpha = o.alpha;
   options.min_effect_pct = o.min_effect_pct;
   options.metrics = o.metrics;
   options.allow_mismatch = o.allow_mismatch;
-  const CompareResult result =
-      Compare(h, ParseSelector(o.baseline), ParseSelector(o.candidate), options);
+  const CompareResult result = Compare(h, ParseSelector(o.baseline),
+                                       ParseSelector(o.candidate), options);
   if (!result.refusal.empty()) {
-    std::fprintf(stderr, "bootgate: error: baseline '%s' vs candidate '%s': %s\n",
-                 o.baseline.c_str(), o.candidate.c_str(), result.refusal.c_str());
+    std::fprintf(
+        stderr, "bootgate: error: baseline '%s' vs candidate '%s': %s\n",
+        o.baseline.c_str(), o.candidate.c_str(), result.refusal.c_str());
   }
   if (o.format == "json") {
     std::printf("%s", RenderCompareJson(result).c_str());
@@ -404,7 +410,8 @@ int ServeMain(const std::string& db, const std::string& bind) {
   auto history = std::make_shared<History>(db);
   auto provider = [history] {
     std::vector<RunResult> out;
-    for (const auto& h : history->LatestPerScenarioProfile()) out.push_back(RunFromHistory(h));
+    for (const auto& h : history->LatestPerScenarioProfile())
+      out.push_back(RunFromHistory(h));
     return out;
   };
   MetricsServer server(bind, provider, "");

@@ -12,10 +12,12 @@
 namespace bootgate {
 namespace {
 
-SuiteResult Suite(const std::string& id, const std::string& build, double boot_from_s) {
+SuiteResult Suite(const std::string& id, const std::string& build,
+                  double boot_from_s) {
   SuiteResult s;
   s.run_id = id;
-  s.started_at = s.finished_at = "2026-01-0" + std::string(build == "b1" ? "1" : "2") + "T00:00:00Z";
+  s.started_at = s.finished_at =
+      "2026-01-0" + std::string(build == "b1" ? "1" : "2") + "T00:00:00Z";
   s.build_id = build;
   for (int i = 1; i <= 10; ++i) {
     RunResult r;

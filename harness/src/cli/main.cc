@@ -50,22 +50,39 @@ int main(int argc, char** argv) {
   history->add_option("--db", db, "History database");
   history->add_option("--select", selector, "Selector, e.g. scenario=reference,last=10");
   history->add_option("--limit", limit, "Rows to show");
-  history->add_option("--format", history_format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  history->add_option("--format", history_format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
 
   CompareCommandOptions cmp;
-  auto* compare = app.add_subcommand(
-      "compare",
-      "Compare two selections of runs (Mann-Whitney U, Holm-corrected); exit 1 on a regression, "
-      "2 if they cannot be compared");
+  auto* compare =
+      app.add_subcommand("compare",
+                         "Compare two selections of runs (Mann-Whitney U, "
+                         "Holm-corrected); exit 1 on a regression, "
+                         "2 if they cannot be compared");
   compare->add_option("--db", db, "History database");
-  compare->add_option("--baseline", cmp.baseline, "Baseline selector, e.g. build=1.0,last=10")->required();
-  compare->add_option("--candidate", cmp.candidate, "Candidate selector, e.g. latest")->required();
-  compare->add_option("--alpha", cmp.alpha, "Significance level (family-wise, Holm)")->check(CLI::Range(1e-6, 0.5));
-  compare->add_option("--min-effect", cmp.min_effect_pct, "Minimum change in percent that counts")->check(CLI::Range(0.0, 1000.0));
-  compare->add_option("--metric", cmp.metrics, "Compare only this metric (repeatable; default: all)");
+  compare
+      ->add_option("--baseline", cmp.baseline,
+                   "Baseline selector, e.g. build=1.0,last=10")
+      ->required();
+  compare
+      ->add_option("--candidate", cmp.candidate,
+                   "Candidate selector, e.g. latest")
+      ->required();
+  compare
+      ->add_option("--alpha", cmp.alpha,
+                   "Significance level (family-wise, Holm)")
+      ->check(CLI::Range(1e-6, 0.5));
+  compare
+      ->add_option("--min-effect", cmp.min_effect_pct,
+                   "Minimum change in percent that counts")
+      ->check(CLI::Range(0.0, 1000.0));
+  compare->add_option("--metric", cmp.metrics,
+                      "Compare only this metric (repeatable; default: all)");
   compare->add_flag("--allow-mismatch", cmp.allow_mismatch,
-                    "Compare even if accelerators, backends or profiles differ between the sides");
-  compare->add_option("--format", cmp.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+                    "Compare even if accelerators, backends or profiles differ "
+                    "between the sides");
+  compare->add_option("--format", cmp.format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
 
   std::string bind = "127.0.0.1:9464";
   int port = 0;

@@ -4,14 +4,12 @@
 // folders, aggregates, verdict, JUnit and history import all reflect both
 // shards, judged exactly as one process would; overlapping shards are
 // refused.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
-
-#include <fmt/format.h>
-
-#include <algorithm>
 #include <set>
 
 #include "budget/budget.h"
@@ -26,7 +24,8 @@ namespace bootgate {
 namespace {
 
 // A scenario judged on `judge` with one budget, boot_s <= boot_budget_s.
-Scenario Judged(const std::string& name, double boot_budget_s, const std::string& judge = "median") {
+Scenario Judged(const std::string& name, double boot_budget_s,
+                const std::string& judge = "median") {
   Scenario s;
   s.name = name;
   BudgetValue v;
@@ -54,7 +53,8 @@ RunResult JudgedRun(const Scenario& s, int iteration, double boot_s) {
   return r;
 }
 
-std::vector<RunResult> JudgedRuns(const Scenario& s, const std::vector<double>& boot_s) {
+std::vector<RunResult> JudgedRuns(const Scenario& s,
+                                  const std::vector<double>& boot_s) {
   std::vector<RunResult> runs;
   for (size_t i = 0; i < boot_s.size(); ++i) {
     runs.push_back(JudgedRun(s, static_cast<int>(i) + 1, boot_s[i]));
@@ -80,19 +80,22 @@ SuiteResult JudgedSuite(const std::string& run_id, std::vector<RunResult> runs,
 // console.log, as `bootgate run` leaves them.
 std::string WriteShard(const fs::path& dir, const std::string& run_id,
                        const std::string& started, const std::string& finished,
-                       std::vector<RunResult> runs, const std::vector<Scenario>& scenarios) {
+                       std::vector<RunResult> runs,
+                       const std::vector<Scenario>& scenarios) {
   SuiteResult s = JudgedSuite(run_id, std::move(runs), scenarios);
   s.started_at = started;
   s.finished_at = finished;
   for (const auto& r : s.runs) {
     fs::create_directories(dir / r.run_dir);
-    WriteFileAtomic(dir / r.run_dir / "console.log", "console of " + r.run_dir + "\n");
+    WriteFileAtomic(dir / r.run_dir / "console.log",
+                    "console of " + r.run_dir + "\n");
   }
   WriteFileAtomic(dir / "report.json", RenderJson(s));
   return (dir / "report.json").string();
 }
 
-std::vector<RunResult> Concat(std::vector<RunResult> a, const std::vector<RunResult>& b) {
+std::vector<RunResult> Concat(std::vector<RunResult> a,
+                              const std::vector<RunResult>& b) {
   a.insert(a.end(), b.begin(), b.end());
   return a;
 }
@@ -105,12 +108,14 @@ class MergeTest : public ::testing::Test {
 TEST_F(MergeTest, CombinesTwoShardsIntoOneJudgedReport) {
   // Shard 1: "alpha" (both iterations pass); shard 2: "beta" (one fails).
   const std::vector<Scenario> plan = {Judged("alpha", 20), Judged("beta", 20)};
-  std::string a = WriteShard(tmp_.path() / "shard-0", "20260101-000000-aaaa",
-                             "2026-01-01T00:00:05.000Z", "2026-01-01T00:02:00.000Z",
-                             JudgedRuns(plan[0], {9.5, 10.5}), plan);
-  std::string b = WriteShard(tmp_.path() / "shard-1", "20260101-000000-bbbb",
-                             "2026-01-01T00:00:01.000Z", "2026-01-01T00:03:00.000Z",
-                             JudgedRuns(plan[1], {12, 50}), plan);
+  std::string a =
+      WriteShard(tmp_.path() / "shard-0", "20260101-000000-aaaa",
+                 "2026-01-01T00:00:05.000Z", "2026-01-01T00:02:00.000Z",
+                 JudgedRuns(plan[0], {9.5, 10.5}), plan);
+  std::string b =
+      WriteShard(tmp_.path() / "shard-1", "20260101-000000-bbbb",
+                 "2026-01-01T00:00:01.000Z", "2026-01-01T00:03:00.000Z",
+                 JudgedRuns(plan[1], {12, 50}), plan);
   fs::path out = tmp_.path() / "merged";
   fs::path db = tmp_.path() / "history.db";
 
@@ -158,10 +163,12 @@ TEST_F(MergeTest, CombinesTwoShardsIntoOneJudgedReport) {
 
 TEST_F(MergeTest, AllPassingShardsMergeToPass) {
   const std::vector<Scenario> plan = {Judged("alpha", 20), Judged("beta", 20)};
-  std::string a = WriteShard(tmp_.path() / "s0", "r-a", "2026-01-01T00:00:00.000Z", "2026-01-01T00:01:00.000Z",
-                             JudgedRuns(plan[0], {9}), plan);
-  std::string b = WriteShard(tmp_.path() / "s1", "r-b", "2026-01-01T00:00:00.000Z", "2026-01-01T00:01:00.000Z",
-                             JudgedRuns(plan[1], {9}), plan);
+  std::string a =
+      WriteShard(tmp_.path() / "s0", "r-a", "2026-01-01T00:00:00.000Z",
+                 "2026-01-01T00:01:00.000Z", JudgedRuns(plan[0], {9}), plan);
+  std::string b =
+      WriteShard(tmp_.path() / "s1", "r-b", "2026-01-01T00:00:00.000Z",
+                 "2026-01-01T00:01:00.000Z", JudgedRuns(plan[1], {9}), plan);
   EXPECT_EQ(MergeMain({a, b}, (tmp_.path() / "out").string(), ""), 0);
   SuiteResult m = ParseJsonReport(ReadFile(tmp_.path() / "out" / "report.json"), "merged");
   EXPECT_EQ(m.verdict, Verdict::kPass);
@@ -171,10 +178,12 @@ TEST_F(MergeTest, AllPassingShardsMergeToPass) {
 TEST_F(MergeTest, RefusesARunPresentInTwoShards) {
   // The same run twice means the shards overlapped (different --shard N).
   const std::vector<Scenario> plan = {Judged("alpha", 20)};
-  std::string a = WriteShard(tmp_.path() / "s0", "r-a", "2026-01-01T00:00:00.000Z", "2026-01-01T00:01:00.000Z",
-                             JudgedRuns(plan[0], {9}), plan);
-  std::string b = WriteShard(tmp_.path() / "s1", "r-b", "2026-01-01T00:00:00.000Z", "2026-01-01T00:01:00.000Z",
-                             JudgedRuns(plan[0], {9}), plan);
+  std::string a =
+      WriteShard(tmp_.path() / "s0", "r-a", "2026-01-01T00:00:00.000Z",
+                 "2026-01-01T00:01:00.000Z", JudgedRuns(plan[0], {9}), plan);
+  std::string b =
+      WriteShard(tmp_.path() / "s1", "r-b", "2026-01-01T00:00:00.000Z",
+                 "2026-01-01T00:01:00.000Z", JudgedRuns(plan[0], {9}), plan);
   try {
     MergeMain({a, b}, (tmp_.path() / "out").string(), "");
     FAIL() << "overlapping shards were merged";
@@ -191,13 +200,17 @@ TEST_F(MergeTest, OneIterationOverItsOwnBudgetMergesLikeTheRun) {
   const std::vector<Scenario> plan = {Judged("alpha", 10), Judged("beta", 20)};
   const auto alpha = JudgedRuns(plan[0], {9, 10.5});  // median 9.75
   ASSERT_EQ(alpha[1].verdict, Verdict::kFail);        // its own budget
-  const SuiteResult one = JudgedSuite("one", Concat(alpha, JudgedRuns(plan[1], {9})), plan);
+  const SuiteResult one =
+      JudgedSuite("one", Concat(alpha, JudgedRuns(plan[1], {9})), plan);
   ASSERT_EQ(one.verdict, Verdict::kPass);
 
   std::string a = WriteShard(tmp_.path() / "s0", "r-a", "", "", alpha, plan);
-  std::string b = WriteShard(tmp_.path() / "s1", "r-b", "", "", JudgedRuns(plan[1], {9}), plan);
-  EXPECT_EQ(MergeMain({a, b}, (tmp_.path() / "out").string(), ""), ExitCodeFor(one.verdict));
-  SuiteResult m = ParseJsonReport(ReadFile(tmp_.path() / "out" / "report.json"), "merged");
+  std::string b = WriteShard(tmp_.path() / "s1", "r-b", "", "",
+                             JudgedRuns(plan[1], {9}), plan);
+  EXPECT_EQ(MergeMain({a, b}, (tmp_.path() / "out").string(), ""),
+            ExitCodeFor(one.verdict));
+  SuiteResult m =
+      ParseJsonReport(ReadFile(tmp_.path() / "out" / "report.json"), "merged");
   EXPECT_EQ(m.verdict, Verdict::kPass);
   ASSERT_EQ(m.aggregates.size(), 2u);
   ASSERT_EQ(m.aggregates[0].budgets.size(), 1u);
@@ -209,12 +222,15 @@ TEST_F(MergeTest, OneIterationOverItsOwnBudgetMergesLikeTheRun) {
 // Fails on the old merge: the per-run verdicts (three pass, two over their
 // own budget) merged to FAIL, not the run's INCONCLUSIVE.
 TEST_F(MergeTest, AnInconclusiveShardStaysInconclusive) {
-  const std::vector<Scenario> plan = {Judged("gamma", 10.25), Judged("beta", 20)};
+  const std::vector<Scenario> plan = {Judged("gamma", 10.25),
+                                      Judged("beta", 20)};
   std::string a = WriteShard(tmp_.path() / "s0", "r-a", "", "",
                              JudgedRuns(plan[0], {9, 9.5, 10, 10.5, 11}), plan);
-  std::string b = WriteShard(tmp_.path() / "s1", "r-b", "", "", JudgedRuns(plan[1], {9}), plan);
+  std::string b = WriteShard(tmp_.path() / "s1", "r-b", "", "",
+                             JudgedRuns(plan[1], {9}), plan);
   EXPECT_EQ(MergeMain({a, b}, (tmp_.path() / "out").string(), ""), 1);
-  SuiteResult m = ParseJsonReport(ReadFile(tmp_.path() / "out" / "report.json"), "merged");
+  SuiteResult m =
+      ParseJsonReport(ReadFile(tmp_.path() / "out" / "report.json"), "merged");
   EXPECT_EQ(m.verdict, Verdict::kInconclusive);
   EXPECT_NE(m.verdict, Verdict::kPass);
 }
@@ -223,34 +239,45 @@ TEST_F(MergeTest, AnInconclusiveShardStaysInconclusive) {
 // and merged gives the verdict, statistics and exit code of the same runs
 // judged in one process.
 TEST_F(MergeTest, ShardedAndMergedEqualsJudgedInOneProcess) {
-  const std::vector<Scenario> plan = {Judged("alpha", 10), Judged("beta", 30, "p95"),
-                                      Judged("gamma", 10.25), Judged("delta", 10)};
-  const auto alpha = JudgedRuns(plan[0], {9, 9.1, 9.2, 9.3, 9.4, 9.5, 9.6, 9.7, 10.5});
+  const std::vector<Scenario> plan = {
+      Judged("alpha", 10), Judged("beta", 30, "p95"), Judged("gamma", 10.25),
+      Judged("delta", 10)};
+  const auto alpha =
+      JudgedRuns(plan[0], {9, 9.1, 9.2, 9.3, 9.4, 9.5, 9.6, 9.7, 10.5});
   const auto beta = JudgedRuns(plan[1], {20, 25, 29});
   const auto gamma = JudgedRuns(plan[2], {9, 9.5, 10, 10.5, 11});
   const auto delta = JudgedRuns(plan[3], {11, 12});
-  const SuiteResult one =
-      JudgedSuite("one", Concat(Concat(Concat(alpha, beta), gamma), delta), plan);
+  const SuiteResult one = JudgedSuite(
+      "one", Concat(Concat(Concat(alpha, beta), gamma), delta), plan);
 
-  std::string a = WriteShard(tmp_.path() / "s0", "r-a", "", "", Concat(alpha, gamma), plan);
-  std::string b = WriteShard(tmp_.path() / "s1", "r-b", "", "", Concat(beta, delta), plan);
-  EXPECT_EQ(MergeMain({a, b}, (tmp_.path() / "out").string(), ""), ExitCodeFor(one.verdict));
-  SuiteResult m = ParseJsonReport(ReadFile(tmp_.path() / "out" / "report.json"), "merged");
+  std::string a =
+      WriteShard(tmp_.path() / "s0", "r-a", "", "", Concat(alpha, gamma), plan);
+  std::string b =
+      WriteShard(tmp_.path() / "s1", "r-b", "", "", Concat(beta, delta), plan);
+  EXPECT_EQ(MergeMain({a, b}, (tmp_.path() / "out").string(), ""),
+            ExitCodeFor(one.verdict));
+  SuiteResult m =
+      ParseJsonReport(ReadFile(tmp_.path() / "out" / "report.json"), "merged");
   EXPECT_EQ(m.verdict, one.verdict);
   ASSERT_EQ(m.aggregates.size(), one.aggregates.size());
   for (const AggregateResult& want : one.aggregates) {
-    auto got = std::find_if(m.aggregates.begin(), m.aggregates.end(),
-                            [&](const AggregateResult& g) { return g.scenario == want.scenario; });
+    auto got = std::find_if(
+        m.aggregates.begin(), m.aggregates.end(),
+        [&](const AggregateResult& g) { return g.scenario == want.scenario; });
     ASSERT_NE(got, m.aggregates.end()) << want.scenario;
     EXPECT_EQ(got->verdict, want.verdict) << want.scenario;
     EXPECT_EQ(got->judge, want.judge) << want.scenario;
     EXPECT_EQ(got->reason, want.reason) << want.scenario;
     ASSERT_EQ(got->budgets.size(), want.budgets.size()) << want.scenario;
     for (size_t i = 0; i < want.budgets.size(); ++i) {
-      EXPECT_EQ(got->budgets[i].statistic, want.budgets[i].statistic) << want.scenario;
-      EXPECT_DOUBLE_EQ(got->budgets[i].value, want.budgets[i].value) << want.scenario;
-      EXPECT_DOUBLE_EQ(got->budgets[i].limit, want.budgets[i].limit) << want.scenario;
-      EXPECT_EQ(got->budgets[i].verdict, want.budgets[i].verdict) << want.scenario;
+      EXPECT_EQ(got->budgets[i].statistic, want.budgets[i].statistic)
+          << want.scenario;
+      EXPECT_DOUBLE_EQ(got->budgets[i].value, want.budgets[i].value)
+          << want.scenario;
+      EXPECT_DOUBLE_EQ(got->budgets[i].limit, want.budgets[i].limit)
+          << want.scenario;
+      EXPECT_EQ(got->budgets[i].verdict, want.budgets[i].verdict)
+          << want.scenario;
       EXPECT_EQ(got->budgets[i].note, want.budgets[i].note) << want.scenario;
     }
     const Stats& gs = got->stats.at("boot_s");
@@ -265,7 +292,8 @@ TEST_F(MergeTest, ShardedAndMergedEqualsJudgedInOneProcess) {
   // The plan covers every verdict the gate can give.
   std::set<Verdict> verdicts;
   for (const auto& agg : one.aggregates) verdicts.insert(agg.verdict);
-  EXPECT_EQ(verdicts, (std::set<Verdict>{Verdict::kPass, Verdict::kFail, Verdict::kInconclusive}));
+  EXPECT_EQ(verdicts, (std::set<Verdict>{Verdict::kPass, Verdict::kFail,
+                                         Verdict::kInconclusive}));
 }
 
 TEST(JudgingFromAggregates, RefusesReportsThatJudgedOneScenarioDifferently) {

@@ -1,13 +1,12 @@
 #include "history/compare.h"
 
-#include <algorithm>
-#include <map>
-#include <set>
-#include <utility>
-
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <utility>
 
 namespace bootgate {
 
@@ -27,13 +26,13 @@ struct Side {
 using Groups = std::map<std::pair<std::string, std::string>, Side>;
 
 bool Selected(const CompareOptions& o, const std::string& metric) {
-  return o.metrics.empty() ||
-         std::find(o.metrics.begin(), o.metrics.end(), metric) != o.metrics.end();
+  return o.metrics.empty() || std::find(o.metrics.begin(), o.metrics.end(),
+                                        metric) != o.metrics.end();
 }
 
 // The counted runs of `selector` that have a selected metric, by group.
-Groups Collect(const History& history, const Selector& selector, const CompareOptions& o,
-               int* runs) {
+Groups Collect(const History& history, const Selector& selector,
+               const CompareOptions& o, int* runs) {
   Groups groups;
   for (const HistoryRun& r : history.QueryRuns(selector)) {
     if (!Counted(r)) continue;
@@ -51,7 +50,8 @@ Groups Collect(const History& history, const Selector& selector, const CompareOp
   return groups;
 }
 
-std::map<std::string, std::set<std::string>> ProfilesByScenario(const Groups& groups) {
+std::map<std::string, std::set<std::string>> ProfilesByScenario(
+    const Groups& groups) {
   std::map<std::string, std::set<std::string>> out;
   for (const auto& [key, side] : groups) out[key.first].insert(key.second);
   return out;
@@ -79,14 +79,16 @@ CompareResult Compare(const History& history, const Selector& baseline,
   Groups base = Collect(history, baseline, o, &result.baseline_runs);
   Groups cand = Collect(history, candidate, o, &result.candidate_runs);
   if (result.baseline_runs == 0 || result.candidate_runs == 0) {
-    result.refusal = std::string(result.baseline_runs == 0 ? "the baseline" : "the candidate") +
+    result.refusal = std::string(result.baseline_runs == 0 ? "the baseline"
+                                                           : "the candidate") +
                      " selection matched no counted runs" +
                      (o.metrics.empty() ? "" : " with the selected metrics") +
                      "; nothing to compare (a mistyped selector?)";
     if (result.baseline_runs == 0 && result.candidate_runs == 0) {
-      result.refusal = "neither selection matched counted runs" +
-                       std::string(o.metrics.empty() ? "" : " with the selected metrics") +
-                       "; nothing to compare (a mistyped selector?)";
+      result.refusal =
+          "neither selection matched counted runs" +
+          std::string(o.metrics.empty() ? "" : " with the selected metrics") +
+          "; nothing to compare (a mistyped selector?)";
     }
     return result;
   }
@@ -97,8 +99,8 @@ CompareResult Compare(const History& history, const Selector& baseline,
     auto it = cand_profiles.find(scenario);
     if (it == cand_profiles.end() || it->second == bp) continue;
     const std::set<std::string>& cp = it->second;
-    result.mismatches.push_back(scenario + ": profiles differ: baseline " + Join(bp) +
-                                ", candidate " + Join(cp));
+    result.mismatches.push_back(scenario + ": profiles differ: baseline " +
+                                Join(bp) + ", candidate " + Join(cp));
     if (o.allow_mismatch && bp.size() == 1 && cp.size() == 1) {
       const std::string paired = *bp.begin() + " vs " + *cp.begin();
       Rekey(base, {scenario, *bp.begin()}, paired);
@@ -112,19 +114,23 @@ CompareResult Compare(const History& history, const Selector& baseline,
     const std::string group = key.first + " / " + key.second;
     if (b.accelerators != c.accelerators) {
       result.mismatches.push_back(group + ": accelerators differ: baseline " +
-                                  Join(b.accelerators) + ", candidate " + Join(c.accelerators));
+                                  Join(b.accelerators) + ", candidate " +
+                                  Join(c.accelerators));
     }
     if (b.backends != c.backends) {
-      result.mismatches.push_back(group + ": backends differ: baseline " + Join(b.backends) +
-                                  ", candidate " + Join(c.backends));
+      result.mismatches.push_back(group + ": backends differ: baseline " +
+                                  Join(b.backends) + ", candidate " +
+                                  Join(c.backends));
     }
   }
   if (!result.mismatches.empty() && !o.allow_mismatch) {
-    result.refusal = "baseline and candidate are not comparable (" + result.mismatches.front() +
-                     (result.mismatches.size() > 1
-                          ? fmt::format("; and {} more", result.mismatches.size() - 1)
-                          : std::string()) +
-                     "); pass --allow-mismatch to compare them anyway";
+    result.refusal =
+        "baseline and candidate are not comparable (" +
+        result.mismatches.front() +
+        (result.mismatches.size() > 1
+             ? fmt::format("; and {} more", result.mismatches.size() - 1)
+             : std::string()) +
+        "); pass --allow-mismatch to compare them anyway";
     return result;
   }
   const double alpha = o.alpha;
@@ -147,10 +153,12 @@ CompareResult Compare(const History& history, const Selector& baseline,
     } else if (c_it == cand.end()) {
       report.note = "no candidate runs for this scenario x profile";
     } else if (b.accelerators != c.accelerators || b.backends != c.backends) {
-      report.note = "compared across a mismatch (--allow-mismatch): accelerators baseline " +
-                    Join(b.accelerators) + ", candidate " + Join(c.accelerators) +
-                    "; backends baseline " + Join(b.backends) + ", candidate " +
-                    Join(c.backends) + "; timings may not be comparable";
+      report.note =
+          "compared across a mismatch (--allow-mismatch): accelerators "
+          "baseline " +
+          Join(b.accelerators) + ", candidate " + Join(c.accelerators) +
+          "; backends baseline " + Join(b.backends) + ", candidate " +
+          Join(c.backends) + "; timings may not be comparable";
     } else if (key.second.find(" vs ") != std::string::npos) {
       report.note = "compared across profiles (--allow-mismatch)";
     }
@@ -161,9 +169,9 @@ CompareResult Compare(const History& history, const Selector& baseline,
     for (const std::string& m : metrics) {
       const auto bv = b.values.find(m);
       const auto cv = c.values.find(m);
-      report.metrics.push_back(CompareMetric(m, bv != b.values.end() ? bv->second : kNone,
-                                             cv != c.values.end() ? cv->second : kNone, alpha,
-                                             min_effect_pct));
+      report.metrics.push_back(CompareMetric(
+          m, bv != b.values.end() ? bv->second : kNone,
+          cv != c.values.end() ? cv->second : kNone, alpha, min_effect_pct));
     }
     result.reports.push_back(std::move(report));
   }
@@ -173,7 +181,8 @@ CompareResult Compare(const History& history, const Selector& baseline,
   }
   result.tests = HolmCorrect(family, alpha, min_effect_pct);
   for (CompareReport& r : result.reports) {
-    for (const MetricComparison& m : r.metrics) r.regression |= m.change == Change::kRegression;
+    for (const MetricComparison& m : r.metrics)
+      r.regression |= m.change == Change::kRegression;
     result.regression |= r.regression;
   }
   return result;
@@ -192,11 +201,17 @@ std::string FormatCompareTable(const std::vector<CompareReport>& reports) {
     if (!r.note.empty()) notes.push_back(fmt::format("{} {}: {}", r.scenario, r.profile, r.note));
     for (const MetricComparison& m : r.metrics) {
       const bool have = m.n_baseline > 0 && m.n_candidate > 0;
-      rows.push_back({r.scenario, r.profile, m.metric,
-                      m.n_baseline ? fmt::format("{:.4g} ({})", m.baseline_median, m.n_baseline) : "-",
-                      m.n_candidate ? fmt::format("{:.4g} ({})", m.candidate_median, m.n_candidate) : "-",
-                      have ? fmt::format("{:+.1f}%", m.delta_pct) : "-",
-                      have ? fmt::format("{:.3g}", m.p_adjusted) : "-", ToString(m.change)});
+      rows.push_back(
+          {r.scenario, r.profile, m.metric,
+           m.n_baseline
+               ? fmt::format("{:.4g} ({})", m.baseline_median, m.n_baseline)
+               : "-",
+           m.n_candidate
+               ? fmt::format("{:.4g} ({})", m.candidate_median, m.n_candidate)
+               : "-",
+           have ? fmt::format("{:+.1f}%", m.delta_pct) : "-",
+           have ? fmt::format("{:.3g}", m.p_adjusted) : "-",
+           ToString(m.change)});
       if (!m.note.empty()) notes.push_back(fmt::format("{} {} {}: {}", r.scenario, r.profile, m.metric, m.note));
     }
   }
@@ -227,15 +242,18 @@ std::string FormatCompareTable(const CompareResult& result) {
   out += "\n";
   if (result.tests >= 2) {
     out += fmt::format(
-        "p-values are Holm-corrected for {} tests (every metric of every group tested); the "
+        "p-values are Holm-corrected for {} tests (every metric of every group "
+        "tested); the "
         "p column is the adjusted one\n",
         result.tests);
   } else {
-    out += fmt::format("{} U test{}: no multiple-testing correction\n", result.tests,
-                       result.tests == 1 ? "" : "s");
+    out += fmt::format("{} U test{}: no multiple-testing correction\n",
+                       result.tests, result.tests == 1 ? "" : "s");
   }
-  for (const std::string& m : result.mismatches) out += "- compared anyway: " + m + "\n";
-  out += std::string("result: ") + (result.regression ? "REGRESSION" : "no regression") + "\n";
+  for (const std::string& m : result.mismatches)
+    out += "- compared anyway: " + m + "\n";
+  out += std::string("result: ") +
+         (result.regression ? "REGRESSION" : "no regression") + "\n";
   return out;
 }
 
@@ -261,18 +279,17 @@ std::string RenderCompareJson(const CompareResult& result) {
                       {"regression", r.regression},
                       {"metrics", metrics}});
   }
-  const nlohmann::json j = {
-      {"result", !result.refusal.empty() ? "refused"
-                 : result.regression     ? "regression"
-                                         : "no regression"},
-      {"refusal", result.refusal},
-      {"exit_code", CompareExitCode(result)},
-      {"correction", result.tests >= 2 ? "holm" : "none"},
-      {"tests", result.tests},
-      {"mismatches", result.mismatches},
-      {"baseline_runs", result.baseline_runs},
-      {"candidate_runs", result.candidate_runs},
-      {"groups", groups}};
+  const nlohmann::json j = {{"result", !result.refusal.empty() ? "refused"
+                                       : result.regression     ? "regression"
+                                                           : "no regression"},
+                            {"refusal", result.refusal},
+                            {"exit_code", CompareExitCode(result)},
+                            {"correction", result.tests >= 2 ? "holm" : "none"},
+                            {"tests", result.tests},
+                            {"mismatches", result.mismatches},
+                            {"baseline_runs", result.baseline_runs},
+                            {"candidate_runs", result.candidate_runs},
+                            {"groups", groups}};
   return j.dump(2) + "\n";
 }
 

@@ -24,18 +24,19 @@ struct CompareReport {
 struct CompareOptions {
   double alpha = 0.01;
   double min_effect_pct = 5.0;
-  std::vector<std::string> metrics;  ///< only these metrics (empty: every one seen)
-  bool allow_mismatch = false;       ///< compare across accelerator/backend/profile
+  std::vector<std::string>
+      metrics;                  ///< only these metrics (empty: every one seen)
+  bool allow_mismatch = false;  ///< compare across accelerator/backend/profile
 };
 
 struct CompareResult {
   std::vector<CompareReport> reports;
-  int baseline_runs = 0;   ///< counted runs with a selected metric, per side
+  int baseline_runs = 0;  ///< counted runs with a selected metric, per side
   int candidate_runs = 0;
   /// Differences that make the sides incomparable, one sentence each
   /// ("photon / qemu-kvm: accelerators differ: baseline tcg, candidate kvm").
   std::vector<std::string> mismatches;
-  int tests = 0;            ///< U tests in the Holm family (corrected when >= 2)
+  int tests = 0;  ///< U tests in the Holm family (corrected when >= 2)
   bool regression = false;  ///< any metric is a regression
   /// "" if comparable, else why not: "the baseline selection matched no
   /// counted runs" / "... candidate ..." / the mismatches (when not allowed).
@@ -53,7 +54,8 @@ struct CompareResult {
 /// CompareMetric; all U tests together are Holm-corrected (HolmCorrect).
 /// VM sizes are not in the history, so they cannot be checked.
 CompareResult Compare(const History& history, const Selector& baseline,
-                      const Selector& candidate, const CompareOptions& options = {});
+                      const Selector& candidate,
+                      const CompareOptions& options = {});
 
 /// Exit code of `bootgate compare`: 2 refused, 1 regression, else 0.
 int CompareExitCode(const CompareResult& result);

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "history/history_test_util.h"
@@ -22,17 +21,21 @@ class CompareTest : public ::testing::Test {
       : dir_(std::filesystem::temp_directory_path(), "compare-test-"),
         h_((dir_.path() / "h.db").string()) {}
   // Ten runs of boot_s from `from` in steps of 0.1 (ram_mib constant).
-  void RecordBuild(const std::string& build, const std::string& day, double from,
-                   const std::string& accel = "tcg", const std::string& scenario = "photon",
+  void RecordBuild(const std::string& build, const std::string& day,
+                   double from, const std::string& accel = "tcg",
+                   const std::string& scenario = "photon",
                    const std::string& profile = "qemu-kvm",
                    const std::string& backend = "qemu") {
     std::vector<RunSpec> specs;
     for (int i = 0; i < 10; ++i) {
-      specs.push_back({.scenario = scenario, .profile = profile, .accel = accel,
-                       .backend = backend, .boot_s = from + 0.1 * i});
+      specs.push_back({.scenario = scenario,
+                       .profile = profile,
+                       .accel = accel,
+                       .backend = backend,
+                       .boot_s = from + 0.1 * i});
     }
-    h_.Record(MakeSuite(build + "-" + scenario + "-" + profile, "2024-05-" + day + "T10:00:00Z",
-                        build, specs));
+    h_.Record(MakeSuite(build + "-" + scenario + "-" + profile,
+                        "2024-05-" + day + "T10:00:00Z", build, specs));
   }
   CompareResult Run(const std::string& baseline, const std::string& candidate,
                     CompareOptions o = {}) {
@@ -109,11 +112,14 @@ TEST_F(CompareTest, AnEmptySideIsRefusedAndNamed) {
   RecordBuild("b1", "01", 10.0);
   CompareResult no_candidate = Run("build=b1", "build=b1-typo");
   EXPECT_EQ(CompareExitCode(no_candidate), 2);
-  EXPECT_THAT(no_candidate.refusal, HasSubstr("the candidate selection matched no counted runs"));
+  EXPECT_THAT(no_candidate.refusal,
+              HasSubstr("the candidate selection matched no counted runs"));
   CompareResult no_baseline = Run("build=nope", "build=b1");
   EXPECT_EQ(CompareExitCode(no_baseline), 2);
-  EXPECT_THAT(no_baseline.refusal, HasSubstr("the baseline selection matched no counted runs"));
-  EXPECT_THAT(Run("build=x", "build=y").refusal, HasSubstr("neither selection"));
+  EXPECT_THAT(no_baseline.refusal,
+              HasSubstr("the baseline selection matched no counted runs"));
+  EXPECT_THAT(Run("build=x", "build=y").refusal,
+              HasSubstr("neither selection"));
   // A metric no run has leaves both sides empty.
   CompareOptions o;
   o.metrics = {"boot_ms"};
@@ -121,13 +127,14 @@ TEST_F(CompareTest, AnEmptySideIsRefusedAndNamed) {
 }
 
 // Fails on the old code, which compared tcg against kvm with only a note.
-TEST_F(CompareTest, AcceleratorBackendAndProfileMismatchesAreRefusedUnlessAllowed) {
+TEST_F(CompareTest,
+       AcceleratorBackendAndProfileMismatchesAreRefusedUnlessAllowed) {
   RecordBuild("b1", "01", 10.0, "tcg");
   RecordBuild("b2", "02", 10.0, "kvm");
   CompareResult accel = Run("build=b1", "build=b2");
   EXPECT_EQ(CompareExitCode(accel), 2);
-  EXPECT_THAT(accel.refusal,
-              HasSubstr("photon / qemu-kvm: accelerators differ: baseline tcg, candidate kvm"));
+  EXPECT_THAT(accel.refusal, HasSubstr("photon / qemu-kvm: accelerators "
+                                       "differ: baseline tcg, candidate kvm"));
   EXPECT_THAT(accel.refusal, HasSubstr("--allow-mismatch"));
   CompareOptions allow;
   allow.allow_mismatch = true;
@@ -135,7 +142,8 @@ TEST_F(CompareTest, AcceleratorBackendAndProfileMismatchesAreRefusedUnlessAllowe
   EXPECT_EQ(CompareExitCode(allowed), 0);
   ASSERT_EQ(allowed.reports.size(), 1u);
   EXPECT_THAT(allowed.reports[0].note, HasSubstr("compared across a mismatch"));
-  EXPECT_THAT(FormatCompareTable(allowed), HasSubstr("- compared anyway: photon / qemu-kvm"));
+  EXPECT_THAT(FormatCompareTable(allowed),
+              HasSubstr("- compared anyway: photon / qemu-kvm"));
 
   RecordBuild("b3", "03", 10.0, "tcg", "photon", "qemu-kvm", "libvirt");
   EXPECT_THAT(Run("build=b1", "build=b3").refusal,
@@ -144,8 +152,10 @@ TEST_F(CompareTest, AcceleratorBackendAndProfileMismatchesAreRefusedUnlessAllowe
   RecordBuild("b4", "04", 10.0, "tcg", "photon", "q35-uefi");
   CompareResult profiles = Run("build=b1", "build=b4");
   EXPECT_EQ(CompareExitCode(profiles), 2);
-  EXPECT_THAT(profiles.refusal,
-              HasSubstr("photon: profiles differ: baseline qemu-kvm, candidate q35-uefi"));
+  EXPECT_THAT(
+      profiles.refusal,
+      HasSubstr(
+          "photon: profiles differ: baseline qemu-kvm, candidate q35-uefi"));
   CompareResult paired = Run("build=b1", "build=b4", allow);
   ASSERT_EQ(paired.reports.size(), 1u);
   EXPECT_EQ(paired.reports[0].profile, "qemu-kvm vs q35-uefi");
@@ -164,14 +174,17 @@ TEST_F(CompareTest, MetricSelectsWhatIsTestedAndOneTestIsNotCorrected) {
   ASSERT_EQ(r.reports[0].metrics.size(), 1u);
   EXPECT_EQ(r.reports[0].metrics[0].metric, "boot_s");
   EXPECT_EQ(r.tests, 1);
-  EXPECT_DOUBLE_EQ(r.reports[0].metrics[0].p_adjusted, r.reports[0].metrics[0].p_value);
-  EXPECT_THAT(FormatCompareTable(r), HasSubstr("1 U test: no multiple-testing correction"));
+  EXPECT_DOUBLE_EQ(r.reports[0].metrics[0].p_adjusted,
+                   r.reports[0].metrics[0].p_value);
+  EXPECT_THAT(FormatCompareTable(r),
+              HasSubstr("1 U test: no multiple-testing correction"));
 }
 
 TEST_F(CompareTest, JsonCarriesTheDecisionAndTheCorrection) {
   RecordBuild("b1", "01", 10.0);
   RecordBuild("b2", "02", 11.0);
-  nlohmann::json j = nlohmann::json::parse(RenderCompareJson(Run("build=b1", "build=b2")));
+  nlohmann::json j =
+      nlohmann::json::parse(RenderCompareJson(Run("build=b1", "build=b2")));
   EXPECT_EQ(j["result"], "regression");
   EXPECT_EQ(j["exit_code"], 1);
   EXPECT_EQ(j["correction"], "holm");
@@ -179,7 +192,8 @@ TEST_F(CompareTest, JsonCarriesTheDecisionAndTheCorrection) {
   ASSERT_EQ(j["groups"].size(), 1u);
   EXPECT_EQ(j["groups"][0]["metrics"][0]["metric"], "boot_s");
   EXPECT_EQ(j["groups"][0]["metrics"][0]["change"], "regression");
-  nlohmann::json refused = nlohmann::json::parse(RenderCompareJson(Run("build=b1", "build=zz")));
+  nlohmann::json refused =
+      nlohmann::json::parse(RenderCompareJson(Run("build=b1", "build=zz")));
   EXPECT_EQ(refused["result"], "refused");
   EXPECT_EQ(refused["exit_code"], 2);
 }

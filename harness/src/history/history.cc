@@ -6,10 +6,9 @@
 #include <charconv>
 #include <chrono>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <variant>
-
-#include <nlohmann/json.hpp>
 
 #include "budget/budget.h"
 #include "util/error.h"
@@ -552,7 +551,8 @@ RunResult RunFromHistory(const HistoryRun& h) {
   // Judged by the same code as a live run (EvaluateBudgets): a metric that
   // was not measured is kSkipped, never a pass.
   Budgets budgets;
-  for (const auto& [metric, limit] : h.limits) budgets.limits[metric].any = limit;
+  for (const auto& [metric, limit] : h.limits)
+    budgets.limits[metric].any = limit;
   r.budgets = EvaluateBudgets(budgets, h.metrics, h.profile, h.accelerator);
   return r;
 }
@@ -575,11 +575,15 @@ std::string RenderHistoryJson(const std::vector<HistoryRun>& runs) {
                    {"warmup", r.warmup},
                    {"verdict", r.verdict},
                    {"reason", r.reason},
-                   {"labels", r.labels.empty() ? nlohmann::json::object() : nlohmann::json(r.labels)},
-                   {"metrics", r.metrics.empty() ? nlohmann::json::object() : nlohmann::json(r.metrics)},
-                   {"limits", r.limits.empty() ? nlohmann::json::object() : nlohmann::json(r.limits)}});
+                   {"labels", r.labels.empty() ? nlohmann::json::object()
+                                               : nlohmann::json(r.labels)},
+                   {"metrics", r.metrics.empty() ? nlohmann::json::object()
+                                                 : nlohmann::json(r.metrics)},
+                   {"limits", r.limits.empty() ? nlohmann::json::object()
+                                               : nlohmann::json(r.limits)}});
   }
-  return out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+         "\n";
 }
 
 }  // namespace bootgate

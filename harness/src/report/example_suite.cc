@@ -281,8 +281,9 @@ SuiteResult OwnBudgetNoteSuite() {
   ram.verdict = Verdict::kSkipped;
   ram.note = "metric not measured";
   for (double boot_s : {9.0, 10.5}) {
-    RunResult r = BootedRun("alpine-virt", "qemu-kvm", static_cast<int>(suite.runs.size()) + 1,
-                            boot_s, 0, 0);
+    RunResult r =
+        BootedRun("alpine-virt", "qemu-kvm",
+                  static_cast<int>(suite.runs.size()) + 1, boot_s, 0, 0);
     r.metrics.erase("ram_mib");
     r.metrics.erase("disk_mib");
     r.checks.clear();

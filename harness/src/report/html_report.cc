@@ -492,7 +492,8 @@ std::string RenderHtml(const SuiteResult& suite, const std::vector<TrendSeries>&
   for (const RunResult& r : suite.runs) {
     if (r.warmup) continue;
     ++counted;
-    const Verdict v = report_internal::ReportedRunVerdict(r, report_internal::AggregateOf(suite, r));
+    const Verdict v = report_internal::ReportedRunVerdict(
+        r, report_internal::AggregateOf(suite, r));
     passed += v == Verdict::kPass;
     failed += v == Verdict::kFail || v == Verdict::kInconclusive;
     errored += v == Verdict::kError || v == Verdict::kInterrupted;
@@ -626,7 +627,8 @@ std::string RenderHtml(const SuiteResult& suite, const std::vector<TrendSeries>&
   // Failures with console tails.
   std::string failures;
   for (const RunResult& r : suite.runs) {
-    const Verdict v = report_internal::ReportedRunVerdict(r, report_internal::AggregateOf(suite, r));
+    const Verdict v = report_internal::ReportedRunVerdict(
+        r, report_internal::AggregateOf(suite, r));
     if (r.warmup || v == Verdict::kPass || v == Verdict::kSkipped) continue;
     failures += fmt::format("<div class=\"failure v-{}\">\n<p>{} <strong>{} / {}</strong> "
                             "iteration {}, attempt {}</p>\n<p>{}</p>\n",

@@ -26,10 +26,12 @@ json BudgetsJson(const std::vector<BudgetResult>& budgets) {
 }
 
 json StatsJson(const Stats& s) {
+  // clang-format off
   return {{"n", s.n},          {"min", s.min},       {"median", s.median},
           {"p95", s.p95},      {"max", s.max},       {"mean", s.mean},
           {"stdev", s.stdev},  {"cov", s.cov},       {"ci_low", s.ci_low},
           {"ci_high", s.ci_high}, {"ci_level", s.ci_level}};
+  // clang-format on
 }
 
 // Reads fields of one JSON object, naming the JSON path in every error.

@@ -251,7 +251,8 @@ std::string RenderJUnit(const SuiteResult& suite) {
           several ? fmt::format(" [iteration {}]", r->iteration) : "";
       auto it = r->metrics.find("boot_s");
       double boot_time = it != r->metrics.end() ? it->second : r->wall_s;
-      s.cases.push_back({"boot" + suffix, classname, boot_time, BootOutcome(*r, g.aggregate)});
+      s.cases.push_back({"boot" + suffix, classname, boot_time,
+                         BootOutcome(*r, g.aggregate)});
       for (const CheckResult& c : r->checks) {
         s.cases.push_back({"check: " + c.name + suffix, classname, c.duration_s,
                            CheckOutcome(c)});

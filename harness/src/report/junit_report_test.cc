@@ -130,10 +130,16 @@ TEST(JUnitReportTest, ARunOverOnlyItsOwnBudgetIsANoteNotAFailure) {
   ExpectWellFormed(xml);
   EXPECT_THAT(xml, Not(HasSubstr("<failure")));
   EXPECT_THAT(xml, HasSubstr("failures=\"0\" errors=\"0\""));
-  EXPECT_THAT(xml, HasSubstr("<system-out>note: boot_s 10.5 over its own budget 10 in this run; "
-                             "the group is judged on its median"));
+  EXPECT_THAT(
+      xml,
+      HasSubstr(
+          "<system-out>note: boot_s 10.5 over its own budget 10 in this run; "
+          "the group is judged on its median"));
   // The never-measured ram_mib budget is skipped, not passed.
-  EXPECT_THAT(xml, HasSubstr("<skipped message=\"metric not measured in any counted run\"/>"));
+  EXPECT_THAT(
+      xml,
+      HasSubstr(
+          "<skipped message=\"metric not measured in any counted run\"/>"));
 }
 
 }  // namespace

@@ -64,7 +64,8 @@ std::string RenderMarkdown(const SuiteResult& suite, const MarkdownOptions& opti
   for (const RunResult& r : suite.runs) {
     if (r.warmup) continue;
     ++counted_runs;
-    counts[report_internal::ReportedRunVerdict(r, report_internal::AggregateOf(suite, r))]++;
+    counts[report_internal::ReportedRunVerdict(
+        r, report_internal::AggregateOf(suite, r))]++;
   }
 
   std::string out = fmt::format("## bootgate: **{}**\n\n", UpperVerdict(suite.verdict));
@@ -139,8 +140,9 @@ std::string RenderMarkdown(const SuiteResult& suite, const MarkdownOptions& opti
   for (const RunResult& r : suite.runs) {
     const AggregateResult* group = report_internal::AggregateOf(suite, r);
     if (!r.warmup && !report_internal::RunNote(r, group).empty()) {
-      notes += fmt::format("- {} / {} iteration {}: {}\n", Cell(r.scenario), Cell(r.profile),
-                           r.iteration, Cell(report_internal::RunNote(r, group)));
+      notes += fmt::format("- {} / {} iteration {}: {}\n", Cell(r.scenario),
+                           Cell(r.profile), r.iteration,
+                           Cell(report_internal::RunNote(r, group)));
     }
     const Verdict v = report_internal::ReportedRunVerdict(r, group);
     if (r.warmup || v == Verdict::kPass || v == Verdict::kSkipped) {

@@ -73,10 +73,11 @@ void FillGroup(Families& f, const RunResult& r, const AggregateResult* agg,
     l[k] = v;
     return l;
   };
-  auto verdicts = [&](const std::string& name, const std::string& help, Verdict verdict) {
-    for (Verdict v : {Verdict::kPass, Verdict::kFail, Verdict::kError,
-                      Verdict::kInterrupted, Verdict::kInconclusive,
-                      Verdict::kSkipped}) {
+  auto verdicts = [&](const std::string& name, const std::string& help,
+                      Verdict verdict) {
+    for (Verdict v :
+         {Verdict::kPass, Verdict::kFail, Verdict::kError,
+          Verdict::kInterrupted, Verdict::kInconclusive, Verdict::kSkipped}) {
       f.Set(name, help, with("verdict", ToString(v)), verdict == v ? 1 : 0);
     }
   };
@@ -84,17 +85,22 @@ void FillGroup(Families& f, const RunResult& r, const AggregateResult* agg,
   // ---- the judged verdict and statistic (what the gate decided) ----
   const Verdict judged = agg != nullptr ? agg->verdict : r.verdict;
   f.Set("bootgate_passed",
-        "1 if the scenario x profile passed (the judged verdict the exit code reads), else 0",
+        "1 if the scenario x profile passed (the judged verdict the exit code "
+        "reads), else 0",
         base, judged == Verdict::kPass ? 1 : 0);
-  verdicts("bootgate_verdict",
-           "1 for the judged verdict of the scenario x profile, 0 for the others", judged);
+  verdicts(
+      "bootgate_verdict",
+      "1 for the judged verdict of the scenario x profile, 0 for the others",
+      judged);
   auto judged_value = [&](const std::string& key, double value, int n) {
     PrometheusMetricName m = PrometheusNameFor(key);
     f.Set(m.name,
-          "bootgate metric " + key + ": the judged statistic (the scenario's judge, " +
+          "bootgate metric " + key +
+              ": the judged statistic (the scenario's judge, " +
               "median by default) over the counted runs" + UnitHelp(m),
           base, value * m.scale);
-    f.Set("bootgate_samples", "Counted runs behind the judged statistic of a metric",
+    f.Set("bootgate_samples",
+          "Counted runs behind the judged statistic of a metric",
           with("metric", m.base), n);
   };
   if (agg != nullptr) {
@@ -104,7 +110,8 @@ void FillGroup(Families& f, const RunResult& r, const AggregateResult* agg,
   } else {
     for (const auto& [key, value] : r.metrics) judged_value(key, value, 1);
   }
-  const std::vector<BudgetResult>& budgets = agg != nullptr ? agg->budgets : r.budgets;
+  const std::vector<BudgetResult>& budgets =
+      agg != nullptr ? agg->budgets : r.budgets;
   for (const BudgetResult& b : budgets) {
     PrometheusMetricName m = PrometheusNameFor(b.metric);
     std::string name = "bootgate_budget" + (m.unit.empty() ? "" : "_" + m.unit);
@@ -116,11 +123,12 @@ void FillGroup(Families& f, const RunResult& r, const AggregateResult* agg,
     // bootgate_budget_passed series, and bootgate_budget_measured says why.
     const bool measured = b.verdict != Verdict::kSkipped;
     const Labels l = with("metric", PrometheusNameFor(b.metric).base);
-    f.Set("bootgate_budget_measured", "1 if the budget's metric was measured, else 0", l,
-          measured ? 1 : 0);
+    f.Set("bootgate_budget_measured",
+          "1 if the budget's metric was measured, else 0", l, measured ? 1 : 0);
     if (measured) {
       f.Set("bootgate_budget_passed",
-            "1 if the judged metric met its budget, 0 if not (or inconclusive); absent when "
+            "1 if the judged metric met its budget, 0 if not (or "
+            "inconclusive); absent when "
             "not measured",
             l, b.verdict == Verdict::kPass ? 1 : 0);
     }
@@ -128,10 +136,11 @@ void FillGroup(Families& f, const RunResult& r, const AggregateResult* agg,
 
   // ---- the latest counted run ----
   const Verdict run_verdict = report_internal::ReportedRunVerdict(r, agg);
-  f.Set("bootgate_run_passed", "1 if the latest counted run passed, else 0", base,
-        run_verdict == Verdict::kPass ? 1 : 0);
+  f.Set("bootgate_run_passed", "1 if the latest counted run passed, else 0",
+        base, run_verdict == Verdict::kPass ? 1 : 0);
   verdicts("bootgate_run_verdict",
-           "1 for the verdict of the latest counted run, 0 for the others", run_verdict);
+           "1 for the verdict of the latest counted run, 0 for the others",
+           run_verdict);
   if (auto t = report_internal::ParseRfc3339(r.started_at)) {
     f.Set("bootgate_run_timestamp_seconds",
           "Unix time the latest counted run started", base, *t);
@@ -142,7 +151,8 @@ void FillGroup(Families& f, const RunResult& r, const AggregateResult* agg,
         r.iteration);
   for (const auto& [key, value] : r.metrics) {
     PrometheusMetricName m = PrometheusNameFor(key);
-    f.Set(m.run_name, "bootgate metric " + key + " of the latest counted run" + UnitHelp(m),
+    f.Set(m.run_name,
+          "bootgate metric " + key + " of the latest counted run" + UnitHelp(m),
           base, value * m.scale);
   }
   for (const CheckResult& c : r.checks) {
@@ -155,8 +165,8 @@ void FillGroup(Families& f, const RunResult& r, const AggregateResult* agg,
   }
 }
 
-const AggregateResult* FindAggregate(const std::vector<AggregateResult>& aggregates,
-                                     const RunResult& r) {
+const AggregateResult* FindAggregate(
+    const std::vector<AggregateResult>& aggregates, const RunResult& r) {
   for (const AggregateResult& a : aggregates) {
     if (a.scenario == r.scenario && a.profile == r.profile) return &a;
   }
@@ -298,7 +308,8 @@ std::vector<RunResult> LatestCountedRuns(const std::vector<RunResult>& runs) {
   return out;
 }
 
-void FillRegistry(prometheus::Registry& registry, const std::vector<RunResult>& runs,
+void FillRegistry(prometheus::Registry& registry,
+                  const std::vector<RunResult>& runs,
                   const std::vector<AggregateResult>& aggregates,
                   const std::string& build_id) {
   Families families(registry);

@@ -51,7 +51,7 @@ namespace bootgate {
 
 /// How a RunResult metric key maps to a Prometheus series.
 struct PrometheusMetricName {
-  std::string name;   ///< "bootgate_ram_used_bytes" (the judged statistic)
+  std::string name;      ///< "bootgate_ram_used_bytes" (the judged statistic)
   std::string run_name;  ///< "bootgate_run_ram_used_bytes" (the latest run)
   std::string base;   ///< "ram_used" (the `metric` label of budgets)
   std::string unit;   ///< "seconds" | "bytes" | ""
@@ -70,7 +70,8 @@ std::vector<RunResult> LatestCountedRuns(const std::vector<RunResult>& runs);
 /// Adds the gauges of every scenario x profile with a counted run to
 /// `registry`: judged series from its aggregate in `aggregates`, run series
 /// from LatestCountedRuns(runs).
-void FillRegistry(prometheus::Registry& registry, const std::vector<RunResult>& runs,
+void FillRegistry(prometheus::Registry& registry,
+                  const std::vector<RunResult>& runs,
                   const std::vector<AggregateResult>& aggregates,
                   const std::string& build_id);
 /// The same without aggregates (`serve`): the judged series come from each

@@ -232,7 +232,8 @@ std::vector<BudgetResult> RunGroup::Budgets() const {
                          : counted.back()->budgets;
 }
 
-const AggregateResult* AggregateOf(const SuiteResult& suite, const RunResult& run) {
+const AggregateResult* AggregateOf(const SuiteResult& suite,
+                                   const RunResult& run) {
   for (const AggregateResult& a : suite.aggregates) {
     if (a.scenario == run.scenario && a.profile == run.profile) return &a;
   }
@@ -249,8 +250,9 @@ std::string RunNote(const RunResult& run, const AggregateResult* group) {
   std::string over;
   for (const BudgetResult& b : run.budgets) {
     if (b.verdict != Verdict::kFail) continue;
-    over += (over.empty() ? "" : ", ") + b.metric + " " + FormatNumber(b.value, 3) +
-            " over its own budget " + FormatNumber(b.limit, 3);
+    over += (over.empty() ? "" : ", ") + b.metric + " " +
+            FormatNumber(b.value, 3) + " over its own budget " +
+            FormatNumber(b.limit, 3);
   }
   return over + " in this run; the group is judged on its " + group->judge;
 }

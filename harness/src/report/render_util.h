@@ -56,7 +56,8 @@ struct RunGroup {
 std::vector<RunGroup> GroupRuns(const SuiteResult& suite);
 
 /// The aggregate of `run`'s scenario x profile in `suite`, or nullptr.
-const AggregateResult* AggregateOf(const SuiteResult& suite, const RunResult& run);
+const AggregateResult* AggregateOf(const SuiteResult& suite,
+                                   const RunResult& run);
 
 /// The verdict every reporter shows for one run: the run's own, except that
 /// a run that failed only its own per-run budgets (FailedOnlyOnOwnBudgets)

@@ -77,7 +77,8 @@ struct Stats {
   /// Exact order-statistics (binomial) CI of the median; [min, max] when
   /// n < 6, where no 95% interval exists.
   double ci_low = 0, ci_high = 0;
-  double ci_level = 0;  ///< real coverage of [ci_low, ci_high] (0.96875 at n = 6)
+  /// Real coverage of [ci_low, ci_high] (0.96875 at n = 6, 0.75 at n = 3).
+  double ci_level = 0;
 };
 
 /// One VM run: one scenario x profile x iteration (x attempt).

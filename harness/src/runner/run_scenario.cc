@@ -293,7 +293,9 @@ RunResult RunScenario(const Scenario& s, const std::string& profile_name,
   // what it measured.
   r.budgets = EvaluateBudgets(s.budgets, r.metrics, profile_name, r.accelerator);
   // ---- judge ---- one pure function decides (budget/budget.h JudgeRun).
-  ApplyJudgement(JudgeRun(r.checks, r.budgets, {r.verdict, r.failure_class, r.reason}), &r);
+  ApplyJudgement(
+      JudgeRun(r.checks, r.budgets, {r.verdict, r.failure_class, r.reason}),
+      &r);
   if (vm.console) {
     r.milestones = vm.console->milestones();
     r.console_tail = vm.console->Tail(kTailLines);

@@ -91,7 +91,8 @@ void FinishSuite(SuiteResult* suite, const std::vector<Scenario>* scenarios) {
   suite->verdict = CombineVerdicts(verdicts);
 }
 
-std::vector<Scenario> JudgingFromAggregates(const std::vector<AggregateResult>& aggregates) {
+std::vector<Scenario> JudgingFromAggregates(
+    const std::vector<AggregateResult>& aggregates) {
   std::vector<Scenario> out;
   for (const AggregateResult& a : aggregates) {
     // Reports written before aggregates carried "judge" still name the
@@ -100,8 +101,9 @@ std::vector<Scenario> JudgingFromAggregates(const std::vector<AggregateResult>& 
     for (const BudgetResult& b : a.budgets) {
       if (b.statistic != "value") judge = b.statistic;
     }
-    auto it = std::find_if(out.begin(), out.end(),
-                           [&](const Scenario& s) { return s.name == a.scenario; });
+    auto it = std::find_if(out.begin(), out.end(), [&](const Scenario& s) {
+      return s.name == a.scenario;
+    });
     if (it == out.end()) {
       Scenario s;
       s.name = a.scenario;
@@ -109,8 +111,10 @@ std::vector<Scenario> JudgingFromAggregates(const std::vector<AggregateResult>& 
       out.push_back(std::move(s));
       it = out.end() - 1;
     } else if (it->budgets.judge != judge) {
-      throw Error(a.scenario, "judged on " + it->budgets.judge + " in one report and on " +
-                                  judge + " in another; were they run from different scenario files?");
+      throw Error(
+          a.scenario,
+          "judged on " + it->budgets.judge + " in one report and on " + judge +
+              " in another; were they run from different scenario files?");
     }
     auto& limits = it->budgets.per_profile[a.profile];
     for (const BudgetResult& b : a.budgets) {
@@ -119,8 +123,9 @@ std::vector<Scenario> JudgingFromAggregates(const std::vector<AggregateResult>& 
       auto [slot, added] = limits.emplace(b.metric, v);
       if (!added && slot->second.any != v.any) {
         throw Error(a.scenario + "/" + a.profile,
-                    "two reports give " + b.metric + " different budgets; were they run from "
-                    "different scenario files?");
+                    "two reports give " + b.metric +
+                        " different budgets; were they run from "
+                        "different scenario files?");
       }
     }
   }

@@ -58,6 +58,7 @@ void FinishSuite(SuiteResult* suite, const std::vector<Scenario>* scenarios);
 /// with these re-judges a report's runs exactly as the run did (`bootgate
 /// merge`). Throws Error if two aggregates of one scenario name different
 /// judges or different limits for one metric and profile.
-std::vector<Scenario> JudgingFromAggregates(const std::vector<AggregateResult>& aggregates);
+std::vector<Scenario> JudgingFromAggregates(
+    const std::vector<AggregateResult>& aggregates);
 
 }  // namespace bootgate
