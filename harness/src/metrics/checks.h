@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <vector>
 #include <map>
 #include <string>
 #include <string_view>
@@ -55,6 +57,15 @@ CheckSpec ExpandCheckForProfile(const CheckSpec& spec,
 /// connection) becomes verdict kError with the error text as reason;
 /// Interrupted propagates.
 CheckResult RunCheck(CommandChannel& channel, const CheckSpec& spec);
+
+/// Pipeline stage 7, check: every check over `channel` (null: none can run,
+/// each is an error saying so). {{profile.<field>}} in a check expects
+/// `profile_fields`' value; `secrets` are redacted from excerpts. `on_step`
+/// (may be empty) hears each check's name. Interrupted propagates.
+std::vector<CheckResult> RunChecks(CommandChannel* channel, const std::vector<CheckSpec>& checks,
+                                   const std::map<std::string, std::string>& profile_fields,
+                                   const std::vector<std::string>& secrets,
+                                   const std::function<void(const std::string&)>& on_step);
 
 /// Text fit for reports: drops ANSI escape sequences, "\r" and control
 /// characters other than "\n" and "\t"; invalid UTF-8 bytes become '?'.
