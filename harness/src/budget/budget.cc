@@ -28,17 +28,6 @@ void SetMargin(BudgetResult& b) {
   b.margin_pct = b.limit != 0 ? b.margin / b.limit * 100 : 0;
 }
 
-// A kFail run whose only failures are its own per-run budgets (RunScenario
-// classifies those as "budget").
-bool FailedOnlyOnBudgets(const RunResult& run) {
-  if (!run.failure_class.empty() && run.failure_class != "budget") return false;
-  for (const CheckResult& c : run.checks) {
-    if (c.verdict == Verdict::kFail || c.verdict == Verdict::kError) return false;
-  }
-  return std::any_of(run.budgets.begin(), run.budgets.end(),
-                     [](const BudgetResult& b) { return b.verdict == Verdict::kFail; });
-}
-
 std::string RunName(const RunResult& run) {
   return fmt::format("{}iteration {} (attempt {})", run.warmup ? "warmup " : "",
                      run.iteration, run.attempt);
@@ -78,6 +67,68 @@ std::vector<BudgetResult> EvaluateBudgets(
   return out;
 }
 
+RunJudgement JudgeRun(const std::vector<CheckResult>& checks,
+                      const std::vector<BudgetResult>& budgets,
+                      const RunEnd& end) {
+  RunJudgement j;
+  for (const CheckResult& c : checks) {
+    if (c.verdict == Verdict::kError) {
+      j.errors.push_back("check '" + c.name + "' could not run: " + c.reason);
+    }
+  }
+  const bool stopped_unmeasured =
+      end.verdict == Verdict::kError || end.verdict == Verdict::kInterrupted;
+  auto fail = [&](std::string failure_class, std::string reason) {
+    j.verdict = Verdict::kFail;
+    j.failure_class = std::move(failure_class);
+    j.reason = std::move(reason);
+    if (stopped_unmeasured) j.errors.insert(j.errors.begin(), end.reason);
+    if (!j.errors.empty()) {
+      j.reason +=
+          fmt::format("; also {} error{}: {}", j.errors.size(),
+                      j.errors.size() == 1 ? "" : "s", j.errors.front());
+    }
+    return j;
+  };
+  if (end.verdict == Verdict::kFail) {
+    return fail(end.failure_class, end.reason);
+  }
+  for (const CheckResult& c : checks) {
+    if (c.verdict == Verdict::kFail) {
+      return fail("check-failed", "check '" + c.name + "' failed: " + c.reason);
+    }
+  }
+  for (const BudgetResult& b : budgets) {
+    if (b.verdict == Verdict::kFail) {
+      return fail("budget",
+                  fmt::format("{} {:.1f} exceeds its budget of {:.1f}",
+                              b.metric, b.value, b.limit));
+    }
+  }
+  if (end.verdict != Verdict::kPass) {
+    j.verdict = end.verdict;
+    j.failure_class = end.failure_class;
+    j.reason = end.reason;
+    return j;
+  }
+  if (!j.errors.empty()) {
+    j.verdict = Verdict::kError;
+    j.failure_class = "could-not-measure";
+    j.reason = j.errors.front();
+    return j;
+  }
+  j.reason = "all budgets and checks passed";
+  return j;
+}
+
+void ApplyJudgement(const RunJudgement& judgement, RunResult* run) {
+  run->verdict = judgement.verdict;
+  run->failure_class = judgement.failure_class;
+  run->reason = judgement.reason;
+  for (const std::string& e : judgement.errors)
+    run->warnings.push_back("could not measure: " + e);
+}
+
 AggregateResult Aggregate(const std::vector<RunResult>& runs,
                           const Budgets& budgets, const std::string& judge,
                           double noisy_cov) {
@@ -86,6 +137,7 @@ AggregateResult Aggregate(const std::vector<RunResult>& runs,
                                "\"; use median, p95, max or mean");
   }
   AggregateResult agg;
+  agg.judge = judge;
   if (!runs.empty()) {
     agg.scenario = runs.front().scenario;
     agg.profile = runs.front().profile;
@@ -111,7 +163,7 @@ AggregateResult Aggregate(const std::vector<RunResult>& runs,
       case Verdict::kSkipped:
         continue;
       case Verdict::kFail:
-        if (!FailedOnlyOnBudgets(run)) {
+        if (!FailedOnlyOnOwnBudgets(run)) {
           note(Verdict::kFail, fmt::format("{} failed: {}", RunName(run), Why(run)));
         }
         break;
@@ -168,10 +220,28 @@ AggregateResult Aggregate(const std::vector<RunResult>& runs,
     b.verdict = b.value > b.limit ? Verdict::kFail : Verdict::kPass;
     if (judge == "median" && s.n >= 3 && s.ci_low < b.limit && b.limit < s.ci_high) {
       b.verdict = Verdict::kInconclusive;
-      b.note = fmt::format(
-          "budget {:g} inside the 95% CI of the median [{:g}, {:g}] over {} runs; "
-          "more runs needed",
-          b.limit, s.ci_low, s.ci_high, s.n);
+      const std::optional<int> decide = RunsToDecide(values[metric], b.limit);
+      const std::string more = decide ? fmt::format(
+                                            "about {} runs in all would decide "
+                                            "it if later runs fall like "
+                                            "these",
+                                            *decide)
+                                      : "these runs sit on both sides of it: "
+                                        "more runs are unlikely to decide it";
+      if (s.n < kMinRunsForMedianCi) {
+        b.note = fmt::format(
+            "budget {:g} inside [min, max] = [{:g}, {:g}] over {} runs; {} "
+            "runs are too few for "
+            "any 95% interval of the median ([min, max] covers it with "
+            "{:.1f}%); {}",
+            b.limit, s.ci_low, s.ci_high, s.n, s.n, s.ci_level * 100, more);
+      } else {
+        b.note = fmt::format(
+            "budget {:g} inside the exact {:.1f}% order-statistics CI of the "
+            "median "
+            "[{:g}, {:g}] over {} runs; {}",
+            b.limit, s.ci_level * 100, s.ci_low, s.ci_high, s.n, more);
+      }
       note(b.verdict, metric + ": " + b.note);
     } else if (b.verdict == Verdict::kFail) {
       note(b.verdict, fmt::format("{} {} {:g} is over the budget {:g}", metric, judge,
@@ -183,6 +253,12 @@ AggregateResult Aggregate(const std::vector<RunResult>& runs,
   }
   agg.verdict = CombineVerdicts(verdicts);
   agg.reason = first_reason[agg.verdict];
+  // A failure outranks "could not measure"; the errors are listed beside it.
+  for (Verdict v : {Verdict::kInterrupted, Verdict::kError}) {
+    if (agg.verdict == Verdict::kFail && !first_reason[v].empty()) {
+      agg.reason += "; also: " + first_reason[v];
+    }
+  }
   return agg;
 }
 
@@ -200,6 +276,38 @@ std::string ToString(Change change) {
   }
   return "unknown";
 }
+
+namespace {
+
+// CompareMetric's rule once the U test ran, on c.p_adjusted: significant and
+// at least min_effect_pct in either direction decides. `p_name` names the p
+// in the note ("p", "Holm-adjusted p (over 6 tests)").
+void DecideOnP(MetricComparison& c, double alpha, double min_effect_pct,
+               const std::string& p_name) {
+  const double p = c.p_adjusted;
+  const bool significant = p < alpha;
+  if (significant && c.delta_pct >= min_effect_pct) {
+    c.change = Change::kRegression;
+    c.note = fmt::format("{} {:.3g} < {:g} and median {:+.1f}%", p_name, p,
+                         alpha, c.delta_pct);
+  } else if (significant && c.delta_pct <= -min_effect_pct) {
+    c.change = Change::kImprovement;
+    c.note = fmt::format("{} {:.3g} < {:g} and median {:+.1f}%", p_name, p,
+                         alpha, c.delta_pct);
+  } else if (significant) {
+    c.change = Change::kNoChange;
+    c.note = fmt::format(
+        "significant ({} {:.3g}) but median {:+.1f}% is under the {:g}% "
+        "threshold",
+        p_name, p, c.delta_pct, min_effect_pct);
+  } else {
+    c.change = Change::kNoChange;
+    c.note =
+        fmt::format("not significant: {} {:.3g} >= {:g}", p_name, p, alpha);
+  }
+}
+
+}  // namespace
 
 MetricComparison CompareMetric(const std::string& metric,
                                const std::vector<double>& baseline,
@@ -230,6 +338,7 @@ MetricComparison CompareMetric(const std::string& metric,
   const double min_p = MinimumAchievableP(c.n_baseline, c.n_candidate);
   if (min_p >= alpha) {
     c.p_value = MannWhitneyU(candidate, baseline).p_two_sided;
+    c.p_adjusted = c.p_value;
     const std::string why = fmt::format(
         "too few samples for the U test ({} vs {}: smallest possible p {:.3g} >= alpha {:g}); "
         "judged by effect size against the baseline's range [{:g}, {:g}]",
@@ -253,22 +362,48 @@ MetricComparison CompareMetric(const std::string& metric,
 
   const MannWhitneyResult mw = MannWhitneyU(candidate, baseline);
   c.p_value = mw.p_two_sided;
-  const bool significant = mw.p_two_sided < alpha;
-  if (significant && c.delta_pct >= min_effect_pct) {
-    c.change = Change::kRegression;
-    c.note = fmt::format("p {:.3g} < {:g} and median {:+.1f}%", c.p_value, alpha, c.delta_pct);
-  } else if (significant && c.delta_pct <= -min_effect_pct) {
-    c.change = Change::kImprovement;
-    c.note = fmt::format("p {:.3g} < {:g} and median {:+.1f}%", c.p_value, alpha, c.delta_pct);
-  } else if (significant) {
-    c.change = Change::kNoChange;
-    c.note = fmt::format("significant (p {:.3g}) but median {:+.1f}% is under the {:g}% threshold",
-                         c.p_value, c.delta_pct, min_effect_pct);
-  } else {
-    c.change = Change::kNoChange;
-    c.note = fmt::format("not significant: p {:.3g} >= {:g}", c.p_value, alpha);
-  }
+  c.p_adjusted = c.p_value;
+  c.u_tested = true;
+  DecideOnP(c, alpha, min_effect_pct, "p");
   return c;
+}
+
+std::vector<double> HolmAdjust(const std::vector<double>& p_values) {
+  const size_t m = p_values.size();
+  std::vector<size_t> order(m);
+  for (size_t i = 0; i < m; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return p_values[a] < p_values[b];
+  });
+  std::vector<double> adjusted(m);
+  double running = 0;
+  for (size_t rank = 0; rank < m; ++rank) {
+    const double scaled =
+        std::min(1.0, static_cast<double>(m - rank) * p_values[order[rank]]);
+    running =
+        std::max(running, scaled);  // step-down: never below a smaller p's
+    adjusted[order[rank]] = running;
+  }
+  return adjusted;
+}
+
+int HolmCorrect(const std::vector<MetricComparison*>& comparisons, double alpha,
+                double min_effect_pct) {
+  std::vector<MetricComparison*> tested;
+  for (MetricComparison* c : comparisons) {
+    if (c->u_tested) tested.push_back(c);
+  }
+  if (tested.size() < 2) return static_cast<int>(tested.size());
+  std::vector<double> p;
+  for (const MetricComparison* c : tested) p.push_back(c->p_value);
+  const std::vector<double> adjusted = HolmAdjust(p);
+  const std::string name =
+      fmt::format("Holm-adjusted p (over {} tests)", tested.size());
+  for (size_t i = 0; i < tested.size(); ++i) {
+    tested[i]->p_adjusted = adjusted[i];
+    DecideOnP(*tested[i], alpha, min_effect_pct, name);
+  }
+  return static_cast<int>(tested.size());
 }
 
 }  // namespace bootgate

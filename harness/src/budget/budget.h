@@ -27,6 +27,44 @@ std::vector<BudgetResult> EvaluateBudgets(
     const Budgets& budgets, const std::map<std::string, double>& metrics,
     const std::string& profile, const std::string& accel);
 
+/// How a run's pipeline ended before judging: kPass if it ran to the end;
+/// otherwise the verdict, class and reason of the step that stopped it (a
+/// kernel panic is kFail "kernel-panic", a timeout kError, Ctrl-C
+/// kInterrupted).
+struct RunEnd {
+  Verdict verdict = Verdict::kPass;
+  std::string failure_class;
+  std::string reason;
+};
+
+/// The judged outcome of one run.
+struct RunJudgement {
+  Verdict verdict = Verdict::kPass;
+  std::string failure_class;  ///< "check-failed", "budget", the stop's class
+  std::string reason;         ///< one sentence: the deciding failure first
+  std::vector<std::string> errors;  ///< what could not be measured, listed
+                                    ///< beside a failure rather than hiding it
+};
+
+/// Judges one run from its checks, its per-run budgets (EvaluateBudgets) and
+/// how its pipeline ended. A real failure wins over "could not measure":
+///   1. a stop with kFail (panic, fail pattern...) -> kFail, its class;
+///   2. a failed check -> kFail "check-failed" (the first one);
+///   3. a failed per-run budget -> kFail "budget" (the first one);
+///   4. else a stop with kInterrupted / kError -> that verdict and class;
+///   5. else a check that errored -> kError "could-not-measure";
+///   6. else kPass, reason "all budgets and checks passed".
+/// Every errored check and an error/interrupt stop that did not decide the
+/// verdict are listed in `errors` ("check 'x' could not run: ..."). The
+/// reason of a kFail names the errors too ("...; also: 1 error"). Pure.
+RunJudgement JudgeRun(const std::vector<CheckResult>& checks,
+                      const std::vector<BudgetResult>& budgets,
+                      const RunEnd& end);
+
+/// Writes `judgement` into `run`: verdict, failure_class, reason; each error
+/// is appended to run->warnings as "could not measure: <error>".
+void ApplyJudgement(const RunJudgement& judgement, RunResult* run);
+
 /// Aggregates the iterations of one scenario x profile.
 /// Counted runs: not warmup, verdict not kError/kInterrupted/kSkipped; only
 /// they feed Stats. Verdict, worst first:
@@ -62,6 +100,10 @@ struct MetricComparison {
   double candidate_median = 0;
   double delta_pct = 0;  ///< (candidate - baseline) / baseline median * 100
   double p_value = 1;    ///< Mann-Whitney U, two-sided (1 when not tested)
+  /// The p the decision used: p_value, or its Holm-adjusted value when
+  /// several metrics were tested (HolmCorrect).
+  double p_adjusted = 1;
+  bool u_tested = false;  ///< decided by the U test (not the small-n fallback)
   int n_baseline = 0;
   int n_candidate = 0;
   std::string note;      ///< how the decision was made, in a sentence
@@ -84,5 +126,19 @@ MetricComparison CompareMetric(const std::string& metric,
                                const std::vector<double>& candidate,
                                double alpha = 0.01,
                                double min_effect_pct = 5.0);
+
+/// Holm's step-down adjustment of `p_values` (any order): with the m values
+/// sorted ascending, adjusted p_(i) = max over j <= i of min(1, (m - j + 1)
+/// p_(j)); returned in the input order. Controls the family-wise error rate
+/// at alpha for any dependence between the tests. Pure.
+std::vector<double> HolmAdjust(const std::vector<double>& p_values);
+
+/// Corrects the comparisons decided by the U test (u_tested) for multiple
+/// testing: when there are two or more, sets each p_adjusted by HolmAdjust
+/// and re-decides its change with CompareMetric's rule on p_adjusted; the
+/// note says "Holm-adjusted p ... over N tests". One test or none: p_adjusted
+/// = p_value, nothing changes. Returns the number of tests in the family.
+int HolmCorrect(const std::vector<MetricComparison*>& comparisons,
+                double alpha = 0.01, double min_effect_pct = 5.0);
 
 }  // namespace bootgate

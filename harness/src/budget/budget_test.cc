@@ -1,5 +1,6 @@
 #include "budget/budget.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -122,9 +123,32 @@ TEST(Aggregate, InconclusiveWhenTheLimitIsInsideTheMedianCi) {
   ASSERT_GT(s.ci_high, 10.25);
   EXPECT_EQ(a.verdict, Verdict::kInconclusive);
   EXPECT_EQ(a.budgets[0].verdict, Verdict::kInconclusive);
-  EXPECT_THAT(a.budgets[0].note, HasSubstr("inside the 95% CI of the median"));
+  // n = 5: no 95% interval of the median exists; the note says so instead of
+  // calling [min, max] a 95% CI.
+  EXPECT_THAT(a.budgets[0].note, HasSubstr("too few for any 95% interval"));
+  EXPECT_THAT(a.budgets[0].note, HasSubstr("93.8%"));
+  EXPECT_THAT(a.budgets[0].note, HasSubstr("runs in all would decide it"));
   EXPECT_THAT(a.reason, HasSubstr("boot_s"));
   EXPECT_TRUE(NeedsMoreSamples(a));
+}
+
+// Fails on the old code (bootstrap CI, note without a run count).
+TEST(Aggregate,
+     InconclusiveNoteNamesTheExactIntervalAndTheRunsThatWouldDecide) {
+  // 9 runs, 7 of them under 10.5: the exact 96.1% CI of the median is
+  // [x(2), x(8)] = [9.2, 10.8], which holds 10.5.
+  const std::vector<double> v = {9, 9.2, 9.4, 9.6, 9.8, 10, 10.2, 10.8, 11};
+  AggregateResult a = Aggregate(Runs(v), BootBudget(10.5), "median");
+  ASSERT_EQ(a.verdict, Verdict::kInconclusive);
+  const Stats& s = a.stats["boot_s"];
+  EXPECT_DOUBLE_EQ(s.ci_low, 9.2);
+  EXPECT_DOUBLE_EQ(s.ci_high, 10.8);
+  EXPECT_THAT(a.budgets[0].note, HasSubstr("exact 96.1% order-statistics CI"));
+  const std::optional<int> n = RunsToDecide(v, 10.5);
+  ASSERT_TRUE(n.has_value());
+  EXPECT_GT(*n, 9);
+  EXPECT_THAT(a.budgets[0].note,
+              HasSubstr(fmt::format("about {} runs in all", *n)));
 }
 
 TEST(Aggregate, TwoRunsAreNeverInconclusive) {
@@ -154,15 +178,32 @@ TEST(Aggregate, WarmupRunsDoNotFeedStatistics) {
   EXPECT_EQ(a.verdict, Verdict::kPass);
 }
 
-TEST(Aggregate, AnErrorRunMakesTheAggregateAnErrorButOthersStillCount) {
+// Three counted runs (9, 10, 11 s) and a fourth that could not measure.
+std::vector<RunResult> RunsAndAnErrorRun() {
   auto runs = Runs({9, 10, 11});
   RunResult err = MakeRun(500, Verdict::kError, 4);
   err.reason = "QEMU exited with status 1";
   runs.push_back(err);
-  AggregateResult a = Aggregate(runs, BootBudget(5), "median");
-  EXPECT_EQ(a.verdict, Verdict::kError);  // error beats the failing budget
+  return runs;
+}
+
+TEST(Aggregate, AnErrorRunMakesTheAggregateAnErrorButOthersStillCount) {
+  AggregateResult a = Aggregate(RunsAndAnErrorRun(), BootBudget(50), "median");
+  EXPECT_EQ(a.verdict, Verdict::kError);
   EXPECT_THAT(a.reason, HasSubstr("could not measure: QEMU exited"));
   EXPECT_EQ(a.stats["boot_s"].n, 3);
+}
+
+// Fails on the old code, where the error run turned the failing budget into
+// "could not measure" (exit 2).
+TEST(Aggregate, AFailingBudgetStaysAFailBesideAnErrorRun) {
+  AggregateResult a = Aggregate(RunsAndAnErrorRun(), BootBudget(5), "median");
+  EXPECT_EQ(a.verdict, Verdict::kFail);
+  EXPECT_THAT(a.reason, HasSubstr("boot_s median 10 is over the budget 5"));
+  EXPECT_THAT(
+      a.reason,
+      HasSubstr(
+          "also: iteration 4 (attempt 1) could not measure: QEMU exited"));
 }
 
 TEST(Aggregate, APanicRunFailsTheAggregate) {
@@ -283,13 +324,140 @@ TEST(CompareMetric, TooFewSamplesFallsBackToEffectSize) {
 
 namespace bootgate {
 namespace {
+TEST(HolmAdjust, StepDownAdjustedValuesInInputOrder) {
+  // Sorted: 0.005 x4 = 0.02, 0.01 x3 = 0.03, 0.03 x2 = 0.06, 0.04 x1 = 0.04
+  // -> monotone 0.06.
+  const std::vector<double> adjusted = HolmAdjust({0.01, 0.04, 0.03, 0.005});
+  ASSERT_EQ(adjusted.size(), 4u);
+  EXPECT_DOUBLE_EQ(adjusted[0], 0.03);
+  EXPECT_DOUBLE_EQ(adjusted[1], 0.06);
+  EXPECT_DOUBLE_EQ(adjusted[2], 0.06);
+  EXPECT_DOUBLE_EQ(adjusted[3], 0.02);
+  EXPECT_DOUBLE_EQ(HolmAdjust({0.6, 0.7})[1], 1.0);  // capped at 1
+}
+
+// Fails on the old code (no correction): two metrics each at p < 0.01 were
+// both regressions; after Holm neither is.
+TEST(HolmCorrect, TwoBorderlineTestsAreNoLongerSignificant) {
+  MetricComparison a, b, small_n;
+  for (MetricComparison* c : {&a, &b}) {
+    c->u_tested = true;
+    c->delta_pct = 10;
+    c->change = Change::kRegression;
+  }
+  a.p_value = 0.008;
+  b.p_value = 0.009;
+  small_n.p_value = 0.001;  // the small-n fallback: not in the family
+  small_n.change = Change::kRegression;
+  EXPECT_EQ(HolmCorrect({&a, &b, &small_n}, 0.01, 5), 2);
+  EXPECT_DOUBLE_EQ(a.p_adjusted, 0.016);
+  EXPECT_DOUBLE_EQ(b.p_adjusted, 0.016);
+  EXPECT_EQ(a.change, Change::kNoChange);
+  EXPECT_EQ(b.change, Change::kNoChange);
+  EXPECT_THAT(a.note,
+              HasSubstr("Holm-adjusted p (over 2 tests) 0.016 >= 0.01"));
+  EXPECT_EQ(small_n.change, Change::kRegression);
+  // One test: nothing to correct.
+  MetricComparison one;
+  one.u_tested = true;
+  one.p_value = one.p_adjusted = 0.008;
+  EXPECT_EQ(HolmCorrect({&one}), 1);
+  EXPECT_DOUBLE_EQ(one.p_adjusted, 0.008);
+}
+
+CheckResult Check(const std::string& name, Verdict v,
+                  const std::string& reason = "") {
+  CheckResult c;
+  c.name = name;
+  c.verdict = v;
+  c.reason = reason;
+  return c;
+}
+
+// Fails on the old run_scenario.cc judge step: an error after a failed check
+// turned the run into kError (exit 2).
+TEST(JudgeRun, AFailedCheckStaysAFailWhenAnotherCheckErrors) {
+  RunJudgement j =
+      JudgeRun({Check("os-release", Verdict::kFail, "no PRETTY_NAME"),
+                Check("ntp", Verdict::kError, "ssh dropped")},
+               {}, RunEnd{});
+  EXPECT_EQ(j.verdict, Verdict::kFail);
+  EXPECT_EQ(j.failure_class, "check-failed");
+  EXPECT_THAT(j.reason, HasSubstr("check 'os-release' failed: no PRETTY_NAME"));
+  EXPECT_THAT(j.reason, HasSubstr("also 1 error"));
+  ASSERT_EQ(j.errors.size(), 1u);
+  EXPECT_EQ(j.errors[0], "check 'ntp' could not run: ssh dropped");
+  // Order does not matter.
+  RunJudgement k =
+      JudgeRun({Check("ntp", Verdict::kError, "ssh dropped"),
+                Check("os-release", Verdict::kFail, "no PRETTY_NAME")},
+               {}, RunEnd{});
+  EXPECT_EQ(k.verdict, Verdict::kFail);
+  EXPECT_EQ(ExitCodeFor(k.verdict), 1);
+}
+
+TEST(JudgeRun, AFailedBudgetStaysAFailWhenTheRunStoppedOnAnError) {
+  BudgetResult over;
+  over.metric = "boot_s";
+  over.value = 12;
+  over.limit = 10;
+  over.verdict = Verdict::kFail;
+  RunJudgement j = JudgeRun(
+      {}, {over}, {Verdict::kError, "could-not-measure", "SSH timed out"});
+  EXPECT_EQ(j.verdict, Verdict::kFail);
+  EXPECT_EQ(j.failure_class, "budget");
+  EXPECT_THAT(j.reason, HasSubstr("boot_s 12.0 exceeds its budget of 10.0"));
+  ASSERT_EQ(j.errors.size(), 1u);
+  EXPECT_EQ(j.errors[0], "SSH timed out");
+}
+
+TEST(JudgeRun, StopsErrorsAndPasses) {
+  RunJudgement panic =
+      JudgeRun({}, {}, {Verdict::kFail, "kernel-panic", "Kernel panic"});
+  EXPECT_EQ(panic.verdict, Verdict::kFail);
+  EXPECT_EQ(panic.failure_class, "kernel-panic");
+  EXPECT_TRUE(panic.errors.empty());
+  RunJudgement stop =
+      JudgeRun({}, {}, {Verdict::kInterrupted, "interrupted", "Ctrl-C"});
+  EXPECT_EQ(stop.verdict, Verdict::kInterrupted);
+  RunJudgement err =
+      JudgeRun({Check("a", Verdict::kPass), Check("b", Verdict::kError, "x")},
+               {}, RunEnd{});
+  EXPECT_EQ(err.verdict, Verdict::kError);
+  EXPECT_EQ(err.failure_class, "could-not-measure");
+  EXPECT_EQ(err.reason, "check 'b' could not run: x");
+  RunJudgement ok = JudgeRun({Check("a", Verdict::kPass)}, {}, RunEnd{});
+  EXPECT_EQ(ok.verdict, Verdict::kPass);
+  EXPECT_EQ(ok.reason, "all budgets and checks passed");
+}
+
+TEST(ApplyJudgement, ListsErrorsAsWarnings) {
+  RunResult r;
+  ApplyJudgement({Verdict::kFail,
+                  "check-failed",
+                  "check 'a' failed",
+                  {"check 'b' could not run"}},
+                 &r);
+  EXPECT_EQ(r.verdict, Verdict::kFail);
+  EXPECT_EQ(r.failure_class, "check-failed");
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_EQ(r.warnings[0], "could not measure: check 'b' could not run");
+}
+
 // Aggregates combine run verdicts with CombineVerdicts (report/result.h).
 TEST(CombineVerdicts, Order) {
   EXPECT_EQ(CombineVerdicts({}), Verdict::kPass);
   EXPECT_EQ(CombineVerdicts({Verdict::kPass, Verdict::kInconclusive}), Verdict::kInconclusive);
   EXPECT_EQ(CombineVerdicts({Verdict::kInconclusive, Verdict::kFail}), Verdict::kFail);
-  EXPECT_EQ(CombineVerdicts({Verdict::kFail, Verdict::kError, Verdict::kPass}), Verdict::kError);
+  // A real failure is never hidden behind "could not measure" (fails on the
+  // old ranking, where error beat fail).
+  EXPECT_EQ(CombineVerdicts({Verdict::kFail, Verdict::kError, Verdict::kPass}),
+            Verdict::kFail);
+  EXPECT_EQ(CombineVerdicts({Verdict::kInterrupted, Verdict::kFail}),
+            Verdict::kFail);
   EXPECT_EQ(CombineVerdicts({Verdict::kError, Verdict::kInterrupted}), Verdict::kInterrupted);
+  EXPECT_EQ(CombineVerdicts({Verdict::kError, Verdict::kInconclusive}),
+            Verdict::kError);
   EXPECT_EQ(CombineVerdicts({Verdict::kSkipped, Verdict::kPass}), Verdict::kPass);
 }
 }  // namespace

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-#include <random>
 
 #include "util/error.h"
 
@@ -18,19 +17,51 @@ double QuantileType7(const std::vector<double>& sorted, double p) {
 
 namespace {
 
-// Median of `v` (reordered in place): type-7 at p = 0.5 is the usual median.
-double MedianInPlace(std::vector<double>& v) {
-  const size_t mid = v.size() / 2;
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
-  const double upper = v[mid];
-  if (v.size() % 2 == 1) return upper;
-  const double lower = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
-  return (lower + upper) / 2;
+// P(Binomial(n, 1/2) <= j), summed in log space so large n does not overflow.
+double BinomialHalfCdf(int n, int j) {
+  double sum = 0;
+  for (int i = 0; i <= j; ++i) {
+    sum += std::exp(std::lgamma(n + 1.0) - std::lgamma(i + 1.0) -
+                    std::lgamma(n - i + 1.0) - n * std::log(2.0));
+  }
+  return sum;
 }
 
 }  // namespace
 
-Stats ComputeStats(std::vector<double> values, uint64_t seed) {
+double MedianCiCoverage(int n, int k) {
+  return 1 - 2 * BinomialHalfCdf(n, k - 1);
+}
+
+int MedianCiRank(int n, double level) {
+  int best = 0;
+  for (int k = 1; 2 * k <= n + 1; ++k) {
+    if (MedianCiCoverage(n, k) < level) break;
+    best = k;
+  }
+  return best;
+}
+
+std::optional<int> RunsToDecide(const std::vector<double>& values, double limit,
+                                int max_runs) {
+  if (values.empty()) return std::nullopt;
+  double below = 0;
+  for (double v : values) below += v < limit ? 1 : (v == limit ? 0.5 : 0);
+  const double share = below / static_cast<double>(values.size());
+  const int from =
+      std::max<int>(static_cast<int>(values.size()), kMinRunsForMedianCi);
+  for (int n = from; n <= max_runs; ++n) {
+    const int k = MedianCiRank(n);
+    if (k == 0) continue;
+    // With round(share * n) runs under the limit, the limit is above the
+    // interval's upper rank n-k+1 (pass) or below its lower rank k (fail).
+    const auto under = static_cast<int>(std::lround(share * n));
+    if (under >= n - k + 1 || under < k) return n;
+  }
+  return std::nullopt;
+}
+
+Stats ComputeStats(std::vector<double> values) {
   Stats s;
   if (values.empty()) return s;
   for (double v : values) {
@@ -53,24 +84,18 @@ Stats ComputeStats(std::vector<double> values, uint64_t seed) {
   }
   s.cov = s.mean != 0 ? s.stdev / std::fabs(s.mean) : 0;
 
-  if (n < 3) {
+  const int k = MedianCiRank(s.n);
+  if (k == 0) {
+    // No order-statistics interval reaches 95%: report [min, max] with the
+    // coverage it really has rather than a figure that claims 95%.
     s.ci_low = s.min;
     s.ci_high = s.max;
+    s.ci_level = MedianCiCoverage(s.n, 1);
     return s;
   }
-  // Index draws use `rng() % n` rather than std::uniform_int_distribution,
-  // whose algorithm differs between standard libraries: the CI must be the
-  // same everywhere for a given seed. The modulo bias is < n / 2^64.
-  std::mt19937_64 rng(seed);
-  std::vector<double> medians(kBootstrapResamples);
-  std::vector<double> resample(n);
-  for (int r = 0; r < kBootstrapResamples; ++r) {
-    for (size_t i = 0; i < n; ++i) resample[i] = values[rng() % n];
-    medians[static_cast<size_t>(r)] = MedianInPlace(resample);
-  }
-  std::sort(medians.begin(), medians.end());
-  s.ci_low = QuantileType7(medians, 0.025);
-  s.ci_high = QuantileType7(medians, 0.975);
+  s.ci_low = values[static_cast<size_t>(k - 1)];
+  s.ci_high = values[n - static_cast<size_t>(k)];
+  s.ci_level = MedianCiCoverage(s.n, k);
   return s;
 }
 

@@ -68,25 +68,64 @@ TEST(ComputeStats, ConstantValuesHaveADegenerateInterval) {
   EXPECT_DOUBLE_EQ(s.cov, 0);
 }
 
-TEST(ComputeStats, BootstrapIsDeterministicForASeed) {
-  std::vector<double> v = {9.1, 10.4, 9.8, 11.2, 10.0, 9.5, 10.9};
-  Stats a = ComputeStats(v, 7);
-  Stats b = ComputeStats(v, 7);
-  EXPECT_EQ(a.ci_low, b.ci_low);
-  EXPECT_EQ(a.ci_high, b.ci_high);
+// Fails on the old code: the bootstrap "95% CI" at n = 3 was [min, max],
+// which covers the median with only 75%.
+TEST(MedianCi, NoNinetyFivePercentIntervalBelowSixRuns) {
+  for (int n = 1; n < kMinRunsForMedianCi; ++n)
+    EXPECT_EQ(MedianCiRank(n), 0) << n;
+  EXPECT_DOUBLE_EQ(MedianCiCoverage(3, 1), 0.75);
+  EXPECT_DOUBLE_EQ(MedianCiCoverage(5, 1), 0.9375);
+  Stats s = ComputeStats({9, 10, 11});
+  EXPECT_DOUBLE_EQ(s.ci_low, 9);
+  EXPECT_DOUBLE_EQ(s.ci_high, 11);
+  EXPECT_DOUBLE_EQ(s.ci_level, 0.75);
 }
 
-TEST(ComputeStats, BootstrapIntervalMatchesOrderStatisticTheory) {
-  // For the median of n = 100 distinct values the 95% interval spans roughly
-  // ranks n/2 -+ 1.96 sqrt(n)/2, i.e. about 40..61 for the values 1..100.
+TEST(MedianCi, ExactRanksFromTheBinomial) {
+  // Known table values (e.g. Conover, Practical Nonparametric Statistics):
+  // n = 6..9 -> k = 1, 1, 1, 2; n = 10 -> k = 2 (97.9%); n = 20 -> k = 6.
+  EXPECT_EQ(MedianCiRank(6), 1);
+  EXPECT_NEAR(MedianCiCoverage(6, 1), 1 - 2.0 / 64, 1e-12);
+  EXPECT_EQ(MedianCiRank(7), 1);
+  EXPECT_EQ(MedianCiRank(8), 1);  // k = 2 would cover only 1 - 2 * 9/256 = 93%
+  EXPECT_NEAR(MedianCiCoverage(8, 2), 1 - 2 * 9.0 / 256, 1e-12);
+  EXPECT_EQ(MedianCiRank(9), 2);
+  EXPECT_EQ(MedianCiRank(10), 2);
+  EXPECT_NEAR(MedianCiCoverage(10, 2), 0.978515625, 1e-12);
+  EXPECT_EQ(MedianCiRank(20), 6);
+  for (int n = 6; n <= 200; ++n) {
+    const int k = MedianCiRank(n);
+    ASSERT_GE(k, 1) << n;
+    EXPECT_GE(MedianCiCoverage(n, k), 0.95) << n;
+    if (2 * (k + 1) <= n + 1) {
+      EXPECT_LT(MedianCiCoverage(n, k + 1), 0.95) << n;
+    }
+  }
+}
+
+TEST(ComputeStats, IntervalIsTheOrderStatisticsOfTheExactRanks) {
+  // n = 100: k = 40 -> [x(40), x(61)], coverage 96.5%.
   std::vector<double> v;
-  for (int i = 1; i <= 100; ++i) v.push_back(i);
+  for (int i = 100; i >= 1; --i) v.push_back(i);
   Stats s = ComputeStats(v);
   EXPECT_DOUBLE_EQ(s.median, 50.5);
-  EXPECT_GE(s.ci_low, 38);
-  EXPECT_LE(s.ci_low, 45);
-  EXPECT_GE(s.ci_high, 56);
-  EXPECT_LE(s.ci_high, 63);
+  EXPECT_DOUBLE_EQ(s.ci_low, 40);
+  EXPECT_DOUBLE_EQ(s.ci_high, 61);
+  EXPECT_NEAR(s.ci_level, 0.9648, 1e-4);
+}
+
+TEST(RunsToDecide, ProjectsTheShareOfRunsUnderTheLimit) {
+  // 4 of 5 under the limit: 80% under; the smallest N whose exact interval
+  // then lies under the limit. N = 6 (k = 1) needs all 6 under: no; the
+  // first N with round(0.8 N) >= N - k + 1 decides.
+  std::optional<int> n = RunsToDecide({9, 9.5, 10, 10.5, 11}, 10.75);
+  ASSERT_TRUE(n.has_value());
+  const int k = MedianCiRank(*n);
+  EXPECT_GE(std::lround(0.8 * *n), *n - k + 1);
+  EXPECT_GT(*n, 5);
+  // Half on each side: more runs will not decide.
+  EXPECT_FALSE(RunsToDecide({9, 11}, 10).has_value());
+  EXPECT_FALSE(RunsToDecide({}, 10).has_value());
 }
 
 TEST(ComputeStats, RejectsNonFiniteValues) {

@@ -361,11 +361,19 @@ int ProfilesMain(const std::string& dir_in) {
   return 0;
 }
 
-int HistoryMain(const std::string& db, const std::string& selector, int limit) {
+int HistoryMain(const std::string& db, const std::string& selector, int limit,
+                const std::string& format) {
   if (!fs::exists(db)) throw Error(db, "no history database here yet; `bootgate run` creates it");
   History h(db);
   auto runs = h.QueryRuns(ParseSelector(selector));
   size_t from = runs.size() > static_cast<size_t>(limit) ? runs.size() - limit : 0;
+  if (format == "json") {
+    std::printf("%s", RenderHistoryJson(
+                          {runs.begin() + static_cast<std::ptrdiff_t>(from),
+                           runs.end()})
+                          .c_str());
+    return 0;
+  }
   std::printf("%-20s %-24s %-22s %-10s %-5s %-4s %-12s %-9s %-9s %-9s %s\n", "started", "run id", "scenario",
               "profile", "accel", "it", "verdict", "boot_s", "ram_mib", "disk_mib", "build");
   for (size_t i = from; i < runs.size(); ++i) {
@@ -380,20 +388,29 @@ int HistoryMain(const std::string& db, const std::string& selector, int limit) {
   return 0;
 }
 
-int CompareMain(const std::string& db, const std::string& baseline, const std::string& candidate,
-                double alpha, double min_effect_pct) {
-  if (!fs::exists(db)) throw Error(db, "no history database here yet; `bootgate run` creates it");
-  History h(db);
-  auto reports = CompareSelections(h, ParseSelector(baseline), ParseSelector(candidate), alpha, min_effect_pct);
-  if (reports.empty()) {
-    std::fprintf(stderr, "bootgate: error: the selections share no scenario x profile with data\n");
-    return 2;
+int CompareMain(const CompareCommandOptions& o) {
+  if (!fs::exists(o.db))
+    throw Error(o.db,
+                "no history database here yet; `bootgate run` creates it");
+  History h(o.db);
+  CompareOptions options;
+  options.alpha = o.alpha;
+  options.min_effect_pct = o.min_effect_pct;
+  options.metrics = o.metrics;
+  options.allow_mismatch = o.allow_mismatch;
+  const CompareResult result = Compare(h, ParseSelector(o.baseline),
+                                       ParseSelector(o.candidate), options);
+  if (!result.refusal.empty()) {
+    std::fprintf(
+        stderr, "bootgate: error: baseline '%s' vs candidate '%s': %s\n",
+        o.baseline.c_str(), o.candidate.c_str(), result.refusal.c_str());
   }
-  std::printf("%s", FormatCompareTable(reports).c_str());
-  bool regression = false;
-  for (const auto& r : reports) regression |= r.regression;
-  std::printf("\nresult: %s\n", regression ? "REGRESSION" : "no regression");
-  return regression ? 1 : 0;
+  if (o.format == "json") {
+    std::printf("%s", RenderCompareJson(result).c_str());
+  } else if (result.refusal.empty()) {
+    std::printf("%s", FormatCompareTable(result).c_str());
+  }
+  return CompareExitCode(result);
 }
 
 int ServeMain(const std::string& db, const std::string& bind) {
@@ -402,26 +419,8 @@ int ServeMain(const std::string& db, const std::string& bind) {
   auto history = std::make_shared<History>(db);
   auto provider = [history] {
     std::vector<RunResult> out;
-    for (const auto& h : history->LatestPerScenarioProfile()) {
-      RunResult r;
-      r.scenario = h.scenario;
-      r.profile = h.profile;
-      r.backend = h.backend;
-      r.accelerator = h.accelerator;
-      r.iteration = h.iteration;
-      r.verdict = VerdictFromString(h.verdict);
-      r.metrics = h.metrics;
-      r.started_at = h.started_at;
-      for (const auto& [m, limit] : h.limits) {
-        BudgetResult b;
-        b.metric = m;
-        b.limit = limit;
-        if (h.metrics.count(m)) b.value = h.metrics.at(m);
-        b.verdict = b.value > limit ? Verdict::kFail : Verdict::kPass;
-        r.budgets.push_back(b);
-      }
-      out.push_back(r);
-    }
+    for (const auto& h : history->LatestPerScenarioProfile())
+      out.push_back(RunFromHistory(h));
     return out;
   };
   MetricsServer server(bind, provider, "");
@@ -435,8 +434,11 @@ int MergeMain(const std::vector<std::string>& reports, const std::string& out_di
               const std::string& history_path) {
   SuiteResult merged;
   std::set<std::string> seen;
+  // How each shard judged its groups; the merge re-judges the runs with it.
+  std::vector<AggregateResult> judged;
   for (const auto& path : reports) {
     SuiteResult part = ParseJsonReport(ReadFile(path), path);
+    judged.insert(judged.end(), part.aggregates.begin(), part.aggregates.end());
     if (merged.run_id.empty()) {
       merged = part;
       merged.runs.clear();
@@ -455,7 +457,8 @@ int MergeMain(const std::vector<std::string>& reports, const std::string& out_di
   }
   merged.run_id += "-merged";
   merged.report_dir = out_dir;
-  FinishSuite(&merged, nullptr);
+  const std::vector<Scenario> judging = JudgingFromAggregates(judged);
+  FinishSuite(&merged, &judging);
   fs::create_directories(out_dir);
   PosixProcessLauncher launcher;
   std::unique_ptr<History> history;

@@ -36,9 +36,22 @@ struct RunCommandOptions {
 int RunCommandMain(const RunCommandOptions& o);
 int ValidateMain(const std::vector<std::string>& files);
 int ProfilesMain(const std::string& dir);
-int HistoryMain(const std::string& db, const std::string& selector, int limit);
-int CompareMain(const std::string& db, const std::string& baseline,
-                const std::string& candidate, double alpha, double min_effect_pct);
+/// `format` is "text" or "json" (RenderHistoryJson of the shown rows).
+int HistoryMain(const std::string& db, const std::string& selector, int limit,
+                const std::string& format = "text");
+
+struct CompareCommandOptions {
+  std::string db = "reports/history.db";
+  std::string baseline, candidate;  ///< selectors
+  double alpha = 0.01;
+  double min_effect_pct = 5.0;
+  std::vector<std::string> metrics;  ///< --metric (repeatable); empty = all
+  bool allow_mismatch = false;
+  std::string format = "text";  ///< "text" | "json"
+};
+/// 0 no regression, 1 regression, 2 not comparable (an empty side, or a
+/// mismatch without --allow-mismatch), named on stderr.
+int CompareMain(const CompareCommandOptions& o);
 int ServeMain(const std::string& db, const std::string& bind);
 int MergeMain(const std::vector<std::string>& reports, const std::string& out_dir,
               const std::string& history);

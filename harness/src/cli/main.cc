@@ -46,19 +46,44 @@ int main(int argc, char** argv) {
   std::string db = "reports/history.db";
   std::string selector;
   int limit = 50;
+  std::string history_format = "text";
   auto* history = app.add_subcommand("history", "List runs in the history database");
   history->add_option("--db", db, "History database");
   history->add_option("--select", selector, "Selector, e.g. scenario=reference,last=10");
   history->add_option("--limit", limit, "Rows to show");
+  history->add_option("--format", history_format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
 
-  std::string baseline, candidate;
-  double alpha = 0.01, min_effect = 5.0;
-  auto* compare = app.add_subcommand("compare", "Compare two selections of runs (Mann-Whitney U); exit 1 on a regression");
+  CompareCommandOptions cmp;
+  auto* compare =
+      app.add_subcommand("compare",
+                         "Compare two selections of runs (Mann-Whitney U, "
+                         "Holm-corrected); exit 1 on a regression, "
+                         "2 if they cannot be compared");
   compare->add_option("--db", db, "History database");
-  compare->add_option("--baseline", baseline, "Baseline selector, e.g. build=1.0,last=10")->required();
-  compare->add_option("--candidate", candidate, "Candidate selector, e.g. latest")->required();
-  compare->add_option("--alpha", alpha, "Significance level")->check(CLI::Range(1e-6, 0.5));
-  compare->add_option("--min-effect", min_effect, "Minimum change in percent that counts")->check(CLI::Range(0.0, 1000.0));
+  compare
+      ->add_option("--baseline", cmp.baseline,
+                   "Baseline selector, e.g. build=1.0,last=10")
+      ->required();
+  compare
+      ->add_option("--candidate", cmp.candidate,
+                   "Candidate selector, e.g. latest")
+      ->required();
+  compare
+      ->add_option("--alpha", cmp.alpha,
+                   "Significance level (family-wise, Holm)")
+      ->check(CLI::Range(1e-6, 0.5));
+  compare
+      ->add_option("--min-effect", cmp.min_effect_pct,
+                   "Minimum change in percent that counts")
+      ->check(CLI::Range(0.0, 1000.0));
+  compare->add_option("--metric", cmp.metrics,
+                      "Compare only this metric (repeatable; default: all)");
+  compare->add_flag("--allow-mismatch", cmp.allow_mismatch,
+                    "Compare even if accelerators, backends or profiles differ "
+                    "between the sides");
+  compare->add_option("--format", cmp.format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
 
   std::string bind = "127.0.0.1:9464";
   int port = 0;
@@ -93,8 +118,11 @@ int main(int argc, char** argv) {
     if (*run_cmd) return RunCommandMain(run);
     if (*validate) return ValidateMain(validate_files);
     if (*profiles) return ProfilesMain(profile_dir);
-    if (*history) return HistoryMain(db, selector, limit);
-    if (*compare) return CompareMain(db, baseline, candidate, alpha, min_effect);
+    if (*history) return HistoryMain(db, selector, limit, history_format);
+    if (*compare) {
+      cmp.db = db;
+      return CompareMain(cmp);
+    }
     if (*serve) return ServeMain(db, port > 0 ? "127.0.0.1:" + std::to_string(port) : bind);
     if (*merge) return MergeMain(merge_reports, merge_out, merge_history);
     if (*clean) return CleanMain(clean_probe);

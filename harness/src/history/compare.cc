@@ -1,11 +1,12 @@
 #include "history/compare.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <utility>
-
-#include <fmt/format.h>
 
 namespace bootgate {
 
@@ -19,19 +20,49 @@ bool Counted(const HistoryRun& r) {
 struct Side {
   std::map<std::string, std::vector<double>> values;  // metric -> values
   std::set<std::string> accelerators;
+  std::set<std::string> backends;
 };
 
 using Groups = std::map<std::pair<std::string, std::string>, Side>;
 
-Groups Collect(const History& history, const Selector& selector) {
+bool Selected(const CompareOptions& o, const std::string& metric) {
+  return o.metrics.empty() || std::find(o.metrics.begin(), o.metrics.end(),
+                                        metric) != o.metrics.end();
+}
+
+// The counted runs of `selector` that have a selected metric, by group.
+Groups Collect(const History& history, const Selector& selector,
+               const CompareOptions& o, int* runs) {
   Groups groups;
   for (const HistoryRun& r : history.QueryRuns(selector)) {
     if (!Counted(r)) continue;
+    bool any = false;
+    for (const auto& [metric, v] : r.metrics) any |= Selected(o, metric);
+    if (!any) continue;
+    ++*runs;
     Side& side = groups[{r.scenario, r.profile}];
     if (!r.accelerator.empty()) side.accelerators.insert(r.accelerator);
-    for (const auto& [metric, v] : r.metrics) side.values[metric].push_back(v);
+    if (!r.backend.empty()) side.backends.insert(r.backend);
+    for (const auto& [metric, v] : r.metrics) {
+      if (Selected(o, metric)) side.values[metric].push_back(v);
+    }
   }
   return groups;
+}
+
+std::map<std::string, std::set<std::string>> ProfilesByScenario(
+    const Groups& groups) {
+  std::map<std::string, std::set<std::string>> out;
+  for (const auto& [key, side] : groups) out[key.first].insert(key.second);
+  return out;
+}
+
+// Re-keys a group under a new profile name (a cross-profile comparison).
+void Rekey(Groups& groups, const std::pair<std::string, std::string>& from,
+           const std::string& profile) {
+  auto node = groups.extract(from);
+  node.key().second = profile;
+  groups.insert(std::move(node));
 }
 
 std::string Join(const std::set<std::string>& s) {
@@ -42,18 +73,73 @@ std::string Join(const std::set<std::string>& s) {
 
 }  // namespace
 
-std::vector<CompareReport> CompareSelections(const History& history,
-                                             const Selector& baseline,
-                                             const Selector& candidate, double alpha,
-                                             double min_effect_pct) {
-  const Groups base = Collect(history, baseline);
-  const Groups cand = Collect(history, candidate);
+CompareResult Compare(const History& history, const Selector& baseline,
+                      const Selector& candidate, const CompareOptions& o) {
+  CompareResult result;
+  Groups base = Collect(history, baseline, o, &result.baseline_runs);
+  Groups cand = Collect(history, candidate, o, &result.candidate_runs);
+  if (result.baseline_runs == 0 || result.candidate_runs == 0) {
+    result.refusal = std::string(result.baseline_runs == 0 ? "the baseline"
+                                                           : "the candidate") +
+                     " selection matched no counted runs" +
+                     (o.metrics.empty() ? "" : " with the selected metrics") +
+                     "; nothing to compare (a mistyped selector?)";
+    if (result.baseline_runs == 0 && result.candidate_runs == 0) {
+      result.refusal =
+          "neither selection matched counted runs" +
+          std::string(o.metrics.empty() ? "" : " with the selected metrics") +
+          "; nothing to compare (a mistyped selector?)";
+    }
+    return result;
+  }
+  // Profiles: a scenario measured on other profiles on the other side.
+  const auto base_profiles = ProfilesByScenario(base);
+  const auto cand_profiles = ProfilesByScenario(cand);
+  for (const auto& [scenario, bp] : base_profiles) {
+    auto it = cand_profiles.find(scenario);
+    if (it == cand_profiles.end() || it->second == bp) continue;
+    const std::set<std::string>& cp = it->second;
+    result.mismatches.push_back(scenario + ": profiles differ: baseline " +
+                                Join(bp) + ", candidate " + Join(cp));
+    if (o.allow_mismatch && bp.size() == 1 && cp.size() == 1) {
+      const std::string paired = *bp.begin() + " vs " + *cp.begin();
+      Rekey(base, {scenario, *bp.begin()}, paired);
+      Rekey(cand, {scenario, *cp.begin()}, paired);
+    }
+  }
+  for (const auto& [key, b] : base) {
+    auto it = cand.find(key);
+    if (it == cand.end()) continue;
+    const Side& c = it->second;
+    const std::string group = key.first + " / " + key.second;
+    if (b.accelerators != c.accelerators) {
+      result.mismatches.push_back(group + ": accelerators differ: baseline " +
+                                  Join(b.accelerators) + ", candidate " +
+                                  Join(c.accelerators));
+    }
+    if (b.backends != c.backends) {
+      result.mismatches.push_back(group + ": backends differ: baseline " +
+                                  Join(b.backends) + ", candidate " +
+                                  Join(c.backends));
+    }
+  }
+  if (!result.mismatches.empty() && !o.allow_mismatch) {
+    result.refusal =
+        "baseline and candidate are not comparable (" +
+        result.mismatches.front() +
+        (result.mismatches.size() > 1
+             ? fmt::format("; and {} more", result.mismatches.size() - 1)
+             : std::string()) +
+        "); pass --allow-mismatch to compare them anyway";
+    return result;
+  }
+  const double alpha = o.alpha;
+  const double min_effect_pct = o.min_effect_pct;
   std::set<std::pair<std::string, std::string>> keys;
   for (const auto& [k, v] : base) keys.insert(k);
   for (const auto& [k, v] : cand) keys.insert(k);
 
   static const Side kEmpty;
-  std::vector<CompareReport> reports;
   for (const auto& key : keys) {
     const auto b_it = base.find(key);
     const auto c_it = cand.find(key);
@@ -66,9 +152,15 @@ std::vector<CompareReport> CompareSelections(const History& history,
       report.note = "no baseline runs for this scenario x profile";
     } else if (c_it == cand.end()) {
       report.note = "no candidate runs for this scenario x profile";
-    } else if (b.accelerators != c.accelerators) {
-      report.note = "accelerators differ: baseline " + Join(b.accelerators) + ", candidate " +
-                    Join(c.accelerators) + "; timings are not comparable";
+    } else if (b.accelerators != c.accelerators || b.backends != c.backends) {
+      report.note =
+          "compared across a mismatch (--allow-mismatch): accelerators "
+          "baseline " +
+          Join(b.accelerators) + ", candidate " + Join(c.accelerators) +
+          "; backends baseline " + Join(b.backends) + ", candidate " +
+          Join(c.backends) + "; timings may not be comparable";
+    } else if (key.second.find(" vs ") != std::string::npos) {
+      report.note = "compared across profiles (--allow-mismatch)";
     }
     std::set<std::string> metrics;
     for (const auto& [m, v] : b.values) metrics.insert(m);
@@ -77,14 +169,28 @@ std::vector<CompareReport> CompareSelections(const History& history,
     for (const std::string& m : metrics) {
       const auto bv = b.values.find(m);
       const auto cv = c.values.find(m);
-      report.metrics.push_back(CompareMetric(m, bv != b.values.end() ? bv->second : kNone,
-                                             cv != c.values.end() ? cv->second : kNone, alpha,
-                                             min_effect_pct));
-      if (report.metrics.back().change == Change::kRegression) report.regression = true;
+      report.metrics.push_back(CompareMetric(
+          m, bv != b.values.end() ? bv->second : kNone,
+          cv != c.values.end() ? cv->second : kNone, alpha, min_effect_pct));
     }
-    reports.push_back(std::move(report));
+    result.reports.push_back(std::move(report));
   }
-  return reports;
+  std::vector<MetricComparison*> family;
+  for (CompareReport& r : result.reports) {
+    for (MetricComparison& m : r.metrics) family.push_back(&m);
+  }
+  result.tests = HolmCorrect(family, alpha, min_effect_pct);
+  for (CompareReport& r : result.reports) {
+    for (const MetricComparison& m : r.metrics)
+      r.regression |= m.change == Change::kRegression;
+    result.regression |= r.regression;
+  }
+  return result;
+}
+
+int CompareExitCode(const CompareResult& result) {
+  if (!result.refusal.empty()) return 2;
+  return result.regression ? 1 : 0;
 }
 
 std::string FormatCompareTable(const std::vector<CompareReport>& reports) {
@@ -95,11 +201,17 @@ std::string FormatCompareTable(const std::vector<CompareReport>& reports) {
     if (!r.note.empty()) notes.push_back(fmt::format("{} {}: {}", r.scenario, r.profile, r.note));
     for (const MetricComparison& m : r.metrics) {
       const bool have = m.n_baseline > 0 && m.n_candidate > 0;
-      rows.push_back({r.scenario, r.profile, m.metric,
-                      m.n_baseline ? fmt::format("{:.4g} ({})", m.baseline_median, m.n_baseline) : "-",
-                      m.n_candidate ? fmt::format("{:.4g} ({})", m.candidate_median, m.n_candidate) : "-",
-                      have ? fmt::format("{:+.1f}%", m.delta_pct) : "-",
-                      have ? fmt::format("{:.3g}", m.p_value) : "-", ToString(m.change)});
+      rows.push_back(
+          {r.scenario, r.profile, m.metric,
+           m.n_baseline
+               ? fmt::format("{:.4g} ({})", m.baseline_median, m.n_baseline)
+               : "-",
+           m.n_candidate
+               ? fmt::format("{:.4g} ({})", m.candidate_median, m.n_candidate)
+               : "-",
+           have ? fmt::format("{:+.1f}%", m.delta_pct) : "-",
+           have ? fmt::format("{:.3g}", m.p_adjusted) : "-",
+           ToString(m.change)});
       if (!m.note.empty()) notes.push_back(fmt::format("{} {} {}: {}", r.scenario, r.profile, m.metric, m.note));
     }
   }
@@ -122,6 +234,63 @@ std::string FormatCompareTable(const std::vector<CompareReport>& reports) {
     for (const auto& n : notes) out += "- " + n + "\n";
   }
   return out;
+}
+
+std::string FormatCompareTable(const CompareResult& result) {
+  if (!result.refusal.empty()) return "not compared: " + result.refusal + "\n";
+  std::string out = FormatCompareTable(result.reports);
+  out += "\n";
+  if (result.tests >= 2) {
+    out += fmt::format(
+        "p-values are Holm-corrected for {} tests (every metric of every group "
+        "tested); the "
+        "p column is the adjusted one\n",
+        result.tests);
+  } else {
+    out += fmt::format("{} U test{}: no multiple-testing correction\n",
+                       result.tests, result.tests == 1 ? "" : "s");
+  }
+  for (const std::string& m : result.mismatches)
+    out += "- compared anyway: " + m + "\n";
+  out += std::string("result: ") +
+         (result.regression ? "REGRESSION" : "no regression") + "\n";
+  return out;
+}
+
+std::string RenderCompareJson(const CompareResult& result) {
+  nlohmann::json groups = nlohmann::json::array();
+  for (const CompareReport& r : result.reports) {
+    nlohmann::json metrics = nlohmann::json::array();
+    for (const MetricComparison& m : r.metrics) {
+      metrics.push_back({{"metric", m.metric},
+                         {"change", ToString(m.change)},
+                         {"baseline_median", m.baseline_median},
+                         {"candidate_median", m.candidate_median},
+                         {"delta_pct", m.delta_pct},
+                         {"p_value", m.p_value},
+                         {"p_adjusted", m.p_adjusted},
+                         {"n_baseline", m.n_baseline},
+                         {"n_candidate", m.n_candidate},
+                         {"note", m.note}});
+    }
+    groups.push_back({{"scenario", r.scenario},
+                      {"profile", r.profile},
+                      {"note", r.note},
+                      {"regression", r.regression},
+                      {"metrics", metrics}});
+  }
+  const nlohmann::json j = {{"result", !result.refusal.empty() ? "refused"
+                                       : result.regression     ? "regression"
+                                                           : "no regression"},
+                            {"refusal", result.refusal},
+                            {"exit_code", CompareExitCode(result)},
+                            {"correction", result.tests >= 2 ? "holm" : "none"},
+                            {"tests", result.tests},
+                            {"mismatches", result.mismatches},
+                            {"baseline_runs", result.baseline_runs},
+                            {"candidate_runs", result.candidate_runs},
+                            {"groups", groups}};
+  return j.dump(2) + "\n";
 }
 
 }  // namespace bootgate

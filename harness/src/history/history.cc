@@ -6,11 +6,11 @@
 #include <charconv>
 #include <chrono>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <variant>
 
-#include <nlohmann/json.hpp>
-
+#include "budget/budget.h"
 #include "util/error.h"
 
 namespace bootgate {
@@ -535,6 +535,55 @@ std::vector<HistoryRun> History::LatestPerScenarioProfile() const {
           "r2.profile, r2.accelerator FROM runs r2 WHERE " + counted_r2 +
           ") g) ORDER BY r.scenario, r.profile, r.accelerator",
       {});
+}
+
+RunResult RunFromHistory(const HistoryRun& h) {
+  RunResult r;
+  r.scenario = h.scenario;
+  r.profile = h.profile;
+  r.backend = h.backend;
+  r.accelerator = h.accelerator;
+  r.iteration = h.iteration;
+  r.verdict = VerdictFromString(h.verdict);
+  r.reason = h.reason;
+  r.metrics = h.metrics;
+  r.started_at = h.started_at;
+  // Judged by the same code as a live run (EvaluateBudgets): a metric that
+  // was not measured is kSkipped, never a pass.
+  Budgets budgets;
+  for (const auto& [metric, limit] : h.limits)
+    budgets.limits[metric].any = limit;
+  r.budgets = EvaluateBudgets(budgets, h.metrics, h.profile, h.accelerator);
+  return r;
+}
+
+std::string RenderHistoryJson(const std::vector<HistoryRun>& runs) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const HistoryRun& r : runs) {
+    out.push_back({{"id", r.id},
+                   {"suite_id", r.suite_id},
+                   {"scenario", r.scenario},
+                   {"profile", r.profile},
+                   {"backend", r.backend},
+                   {"accelerator", r.accelerator},
+                   {"host", r.host},
+                   {"image_path", r.image_path},
+                   {"image_sha256", r.image_sha256},
+                   {"build_id", r.build_id},
+                   {"started_at", r.started_at},
+                   {"iteration", r.iteration},
+                   {"warmup", r.warmup},
+                   {"verdict", r.verdict},
+                   {"reason", r.reason},
+                   {"labels", r.labels.empty() ? nlohmann::json::object()
+                                               : nlohmann::json(r.labels)},
+                   {"metrics", r.metrics.empty() ? nlohmann::json::object()
+                                                 : nlohmann::json(r.metrics)},
+                   {"limits", r.limits.empty() ? nlohmann::json::object()
+                                               : nlohmann::json(r.limits)}});
+  }
+  return out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+         "\n";
 }
 
 }  // namespace bootgate

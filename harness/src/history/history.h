@@ -88,6 +88,18 @@ class History {
   sqlite3* db_ = nullptr;
 };
 
+/// A stored run as a RunResult for the reporters (`bootgate serve`): identity,
+/// verdict, metrics, and one per-run budget per stored limit, judged on the
+/// stored value by EvaluateBudgets: kPass / kFail when the metric was
+/// measured, kSkipped with note "metric not measured" when it was not (never
+/// a pass). Throws Error for an unknown verdict.
+RunResult RunFromHistory(const HistoryRun& h);
+
+/// `history --format json`: an array with one object per run, every
+/// HistoryRun field by name ("suite_id", "scenario", ..., "metrics",
+/// "limits", "labels"), pretty-printed.
+std::string RenderHistoryJson(const std::vector<HistoryRun>& runs);
+
 /// Schema version written to PRAGMA user_version.
 inline constexpr int kHistorySchemaVersion = 1;
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "history/history_test_util.h"
 #include "util/error.h"
@@ -280,6 +281,42 @@ TEST(ParseSelector, RejectsBadInputWithAClearMessage) {
   EXPECT_THAT(message("latest,previous"), HasSubstr("given twice"));
   EXPECT_THAT(message("label.=x"), HasSubstr("label name"));
   EXPECT_THAT(message("flavour=x"), HasSubstr("selector \"flavour=x\""));
+}
+
+// Fails on the old `serve` provider, which judged a never-measured metric
+// as value 0 <= limit: passed.
+TEST(RunFromHistory, AnUnmeasuredBudgetIsNotMeasuredNeverPassed) {
+  HistoryRun h;
+  h.scenario = "alpine";
+  h.profile = "qemu-kvm";
+  h.verdict = "pass";
+  h.metrics = {{"boot_s", 12}};
+  h.limits = {{"boot_s", 10}, {"ram_mib", 64}};
+  RunResult r = RunFromHistory(h);
+  ASSERT_EQ(r.budgets.size(), 2u);
+  EXPECT_EQ(r.budgets[0].metric, "boot_s");
+  EXPECT_EQ(r.budgets[0].verdict, Verdict::kFail);
+  EXPECT_DOUBLE_EQ(r.budgets[0].value, 12);
+  EXPECT_EQ(r.budgets[1].metric, "ram_mib");
+  EXPECT_EQ(r.budgets[1].verdict, Verdict::kSkipped);
+  EXPECT_EQ(r.budgets[1].note, "metric not measured");
+}
+
+TEST(RenderHistoryJson, OneObjectPerRunWithEveryField) {
+  HistoryRun h;
+  h.suite_id = "s1";
+  h.scenario = "alpine";
+  h.verdict = "pass";
+  h.metrics = {{"boot_s", 9.5}};
+  nlohmann::json j = nlohmann::json::parse(RenderHistoryJson({h, h}));
+  ASSERT_TRUE(j.is_array());
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[0]["suite_id"], "s1");
+  EXPECT_EQ(j[0]["scenario"], "alpine");
+  EXPECT_EQ(j[0]["verdict"], "pass");
+  EXPECT_DOUBLE_EQ(j[0]["metrics"]["boot_s"].get<double>(), 9.5);
+  EXPECT_TRUE(j[0]["limits"].is_object());
+  EXPECT_TRUE(nlohmann::json::parse(RenderHistoryJson({})).empty());
 }
 
 }  // namespace

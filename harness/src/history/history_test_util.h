@@ -14,6 +14,7 @@ struct RunSpec {
   std::string scenario = "photon";
   std::string profile = "qemu-kvm";
   std::string accel = "tcg";
+  std::string backend = "qemu";
   double boot_s = 10;
   bool warmup = false;
   Verdict verdict = Verdict::kPass;
@@ -36,7 +37,7 @@ inline SuiteResult MakeSuite(const std::string& id, const std::string& started_a
     r.scenario = spec.scenario;
     r.profile = spec.profile;
     r.accelerator = spec.accel;
-    r.backend = "qemu";
+    r.backend = spec.backend;
     r.iteration = ++i;
     r.warmup = spec.warmup;
     r.verdict = spec.verdict;

@@ -112,8 +112,10 @@ Stats MakeStats(std::vector<double> values) {
   for (double v : values) var += (v - s.mean) * (v - s.mean);
   s.stdev = n > 1 ? std::sqrt(var / (n - 1)) : 0;
   s.cov = s.mean == 0 ? 0 : s.stdev / s.mean;
+  // Too few runs for a 95% interval: [min, max] with its real coverage.
   s.ci_low = s.min;
   s.ci_high = s.max;
+  s.ci_level = 1 - 2 * std::pow(0.5, static_cast<double>(n));
   return s;
 }
 
@@ -268,6 +270,43 @@ SuiteResult ExampleSuite() {
 
   suite.aggregates = {ap, ah, aa, ak};
   suite.verdict = Verdict::kFail;
+  return suite;
+}
+
+SuiteResult OwnBudgetNoteSuite() {
+  SuiteResult suite;
+  suite.run_id = "own-budget";
+  suite.build_id = "b1";
+  BudgetResult ram = Budget("ram_mib", 0, 64, "value");
+  ram.verdict = Verdict::kSkipped;
+  ram.note = "metric not measured";
+  for (double boot_s : {9.0, 10.5}) {
+    RunResult r =
+        BootedRun("alpine-virt", "qemu-kvm",
+                  static_cast<int>(suite.runs.size()) + 1, boot_s, 0, 0);
+    r.metrics.erase("ram_mib");
+    r.metrics.erase("disk_mib");
+    r.checks.clear();
+    r.budgets = {Budget("boot_s", boot_s, 10, "value"), ram};
+    r.verdict = boot_s > 10 ? Verdict::kFail : Verdict::kPass;
+    r.failure_class = boot_s > 10 ? "budget" : "";
+    r.reason = boot_s > 10 ? "boot_s 10.5 exceeds its budget of 10.0"
+                           : "all budgets and checks passed";
+    suite.runs.push_back(r);
+  }
+  AggregateResult a;
+  a.scenario = "alpine-virt";
+  a.profile = "qemu-kvm";
+  a.backend = "qemu";
+  a.accelerator = "tcg";
+  a.verdict = Verdict::kPass;
+  a.stats = {{"boot_s", MakeStats({9, 10.5})}};
+  BudgetResult agg_ram = Budget("ram_mib", 0, 64, "median");
+  agg_ram.verdict = Verdict::kSkipped;
+  agg_ram.note = "metric not measured in any counted run";
+  a.budgets = {Budget("boot_s", 9.75, 10, "median"), agg_ram};
+  suite.aggregates = {a};
+  suite.verdict = Verdict::kPass;
   return suite;
 }
 

@@ -14,6 +14,13 @@ namespace bootgate::testing {
 /// warnings (noisy host, profile not honoured) and aggregates.
 SuiteResult ExampleSuite();
 
+/// One scenario x profile judged on the median of two runs with a boot_s
+/// budget of 10 s: iteration 1 boots in 9 s, iteration 2 in 10.5 s (kFail,
+/// class "budget": over its own budget), the median 9.75 s passes, so the
+/// aggregate and the suite pass. ram_mib has a budget but was never measured
+/// (kSkipped). Every reporter must show a PASS, with iteration 2 as a note.
+SuiteResult OwnBudgetNoteSuite();
+
 /// Absolute path of harness/src/report/testdata/<name>.
 std::string GoldenPath(const std::string& name);
 /// Compares `actual` with the golden file (gtest failure on mismatch, with

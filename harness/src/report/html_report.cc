@@ -492,9 +492,11 @@ std::string RenderHtml(const SuiteResult& suite, const std::vector<TrendSeries>&
   for (const RunResult& r : suite.runs) {
     if (r.warmup) continue;
     ++counted;
-    passed += r.verdict == Verdict::kPass;
-    failed += r.verdict == Verdict::kFail || r.verdict == Verdict::kInconclusive;
-    errored += r.verdict == Verdict::kError || r.verdict == Verdict::kInterrupted;
+    const Verdict v = report_internal::ReportedRunVerdict(
+        r, report_internal::AggregateOf(suite, r));
+    passed += v == Verdict::kPass;
+    failed += v == Verdict::kFail || v == Verdict::kInconclusive;
+    errored += v == Verdict::kError || v == Verdict::kInterrupted;
   }
   int groups_failed = 0;
   for (const RunGroup& g : groups) groups_failed += g.GroupVerdict() != Verdict::kPass;
@@ -625,7 +627,9 @@ std::string RenderHtml(const SuiteResult& suite, const std::vector<TrendSeries>&
   // Failures with console tails.
   std::string failures;
   for (const RunResult& r : suite.runs) {
-    if (r.warmup || r.verdict == Verdict::kPass || r.verdict == Verdict::kSkipped) continue;
+    const Verdict v = report_internal::ReportedRunVerdict(
+        r, report_internal::AggregateOf(suite, r));
+    if (r.warmup || v == Verdict::kPass || v == Verdict::kSkipped) continue;
     failures += fmt::format("<div class=\"failure v-{}\">\n<p>{} <strong>{} / {}</strong> "
                             "iteration {}, attempt {}</p>\n<p>{}</p>\n",
                             ToString(r.verdict), Pill(r.verdict), E(r.scenario),

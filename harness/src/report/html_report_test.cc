@@ -129,5 +129,14 @@ TEST(HtmlReportTest, NoTrendsAndNoCharts) {
   EXPECT_THAT(html, Not(HasSubstr("<svg")));
 }
 
+// Fails on the old reporter, which counted iteration 2 as a failed run and
+// showed it as a failure.
+TEST(HtmlReportTest, ARunOverOnlyItsOwnBudgetIsNotAFailedRun) {
+  std::string html =
+      RenderHtml(testing::OwnBudgetNoteSuite(), {}, HtmlOptions{});
+  EXPECT_THAT(html, HasSubstr("2/2</div><div class=\"l\">counted runs passed"));
+  EXPECT_THAT(html, Not(HasSubstr("class=\"failure")));
+}
+
 }  // namespace
 }  // namespace bootgate

@@ -26,10 +26,12 @@ json BudgetsJson(const std::vector<BudgetResult>& budgets) {
 }
 
 json StatsJson(const Stats& s) {
+  // clang-format off
   return {{"n", s.n},          {"min", s.min},       {"median", s.median},
           {"p95", s.p95},      {"max", s.max},       {"mean", s.mean},
           {"stdev", s.stdev},  {"cov", s.cov},       {"ci_low", s.ci_low},
-          {"ci_high", s.ci_high}};
+          {"ci_high", s.ci_high}, {"ci_level", s.ci_level}};
+  // clang-format on
 }
 
 // Reads fields of one JSON object, naming the JSON path in every error.
@@ -260,6 +262,7 @@ AggregateResult ReadAggregate(const Reader& r) {
   r.Get("profile", a.profile);
   r.Get("backend", a.backend);
   r.Get("accelerator", a.accelerator);
+  r.Get("judge", a.judge);
   r.Get("verdict", a.verdict);
   r.Get("reason", a.reason);
   r.EachMember("stats", [&](const std::string& metric, const Reader& s) {
@@ -274,6 +277,7 @@ AggregateResult ReadAggregate(const Reader& r) {
     s.Get("cov", v.cov);
     s.Get("ci_low", v.ci_low);
     s.Get("ci_high", v.ci_high);
+    s.Get("ci_level", v.ci_level);
     a.stats[metric] = v;
   });
   a.budgets = ReadBudgets(r);
@@ -369,6 +373,7 @@ nlohmann::json ToJson(const AggregateResult& a) {
           {"profile", a.profile},
           {"backend", a.backend},
           {"accelerator", a.accelerator},
+          {"judge", a.judge},
           {"verdict", ToString(a.verdict)},
           {"reason", a.reason},
           {"stats", stats},

@@ -21,7 +21,8 @@ struct Outcome {
   enum Kind { kPassed, kFailure, kError, kSkipped } kind = kPassed;
   std::string type;     ///< failure/error type attribute
   std::string message;  ///< one line
-  std::string body;     ///< details (escaped on output)
+  std::string body;     ///< details (escaped on output); of a passed case,
+                        ///< its <system-out> (e.g. a run note)
 };
 
 struct TestCase {
@@ -112,7 +113,13 @@ Outcome CheckOutcome(const CheckResult& c) {
   return o;
 }
 
-Outcome BootOutcome(const RunResult& r) {
+Outcome BootOutcome(const RunResult& r, const AggregateResult* group) {
+  // Over only its own budget: a note; the group's judged budgets decide.
+  if (std::string note = report_internal::RunNote(r, group); !note.empty()) {
+    Outcome o;
+    o.body = "note: " + note + "\n";
+    return o;
+  }
   bool explained = false;
   for (const BudgetResult& b : r.budgets) explained |= b.verdict != Verdict::kPass;
   for (const CheckResult& c : r.checks) explained |= c.verdict != Verdict::kPass;
@@ -146,7 +153,9 @@ void AppendCase(std::string& out, const TestCase& tc) {
                      FormatNumber(tc.time_s, 3));
   const Outcome& o = tc.outcome;
   if (o.kind == Outcome::kPassed) {
-    out += "/>\n";
+    out += o.body.empty() ? "/>\n"
+                          : ">\n      <system-out>" + XmlEscape(o.body) +
+                                "</system-out>\n    </testcase>\n";
     return;
   }
   out += ">\n";
@@ -242,7 +251,8 @@ std::string RenderJUnit(const SuiteResult& suite) {
           several ? fmt::format(" [iteration {}]", r->iteration) : "";
       auto it = r->metrics.find("boot_s");
       double boot_time = it != r->metrics.end() ? it->second : r->wall_s;
-      s.cases.push_back({"boot" + suffix, classname, boot_time, BootOutcome(*r)});
+      s.cases.push_back({"boot" + suffix, classname, boot_time,
+                         BootOutcome(*r, g.aggregate)});
       for (const CheckResult& c : r->checks) {
         s.cases.push_back({"check: " + c.name + suffix, classname, c.duration_s,
                            CheckOutcome(c)});

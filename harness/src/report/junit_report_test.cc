@@ -123,5 +123,24 @@ TEST(JUnitReportTest, WarmupRunsAreLeftOut) {
   EXPECT_THAT(xml, Not(HasSubstr("iteration 0")));
 }
 
+// Fails on the old reporter: the boot testcase of iteration 2 got
+// <failure type="budget"> while the aggregate passed and the exit code was 0.
+TEST(JUnitReportTest, ARunOverOnlyItsOwnBudgetIsANoteNotAFailure) {
+  std::string xml = RenderJUnit(testing::OwnBudgetNoteSuite());
+  ExpectWellFormed(xml);
+  EXPECT_THAT(xml, Not(HasSubstr("<failure")));
+  EXPECT_THAT(xml, HasSubstr("failures=\"0\" errors=\"0\""));
+  EXPECT_THAT(
+      xml,
+      HasSubstr(
+          "<system-out>note: boot_s 10.5 over its own budget 10 in this run; "
+          "the group is judged on its median"));
+  // The never-measured ram_mib budget is skipped, not passed.
+  EXPECT_THAT(
+      xml,
+      HasSubstr(
+          "<skipped message=\"metric not measured in any counted run\"/>"));
+}
+
 }  // namespace
 }  // namespace bootgate

@@ -64,7 +64,8 @@ std::string RenderMarkdown(const SuiteResult& suite, const MarkdownOptions& opti
   for (const RunResult& r : suite.runs) {
     if (r.warmup) continue;
     ++counted_runs;
-    counts[r.verdict]++;
+    counts[report_internal::ReportedRunVerdict(
+        r, report_internal::AggregateOf(suite, r))]++;
   }
 
   std::string out = fmt::format("## bootgate: **{}**\n\n", UpperVerdict(suite.verdict));
@@ -133,10 +134,18 @@ std::string RenderMarkdown(const SuiteResult& suite, const MarkdownOptions& opti
   }
   if (!checks.empty()) out += "\n### Failed checks\n\n" + checks;
 
-  // Failed, errored and inconclusive runs.
-  std::string failures;
+  // Failed, errored and inconclusive runs; a run over only its own budget is
+  // a note (its group's judged statistic decides).
+  std::string failures, notes;
   for (const RunResult& r : suite.runs) {
-    if (r.warmup || r.verdict == Verdict::kPass || r.verdict == Verdict::kSkipped) {
+    const AggregateResult* group = report_internal::AggregateOf(suite, r);
+    if (!r.warmup && !report_internal::RunNote(r, group).empty()) {
+      notes += fmt::format("- {} / {} iteration {}: {}\n", Cell(r.scenario),
+                           Cell(r.profile), r.iteration,
+                           Cell(report_internal::RunNote(r, group)));
+    }
+    const Verdict v = report_internal::ReportedRunVerdict(r, group);
+    if (r.warmup || v == Verdict::kPass || v == Verdict::kSkipped) {
       continue;
     }
     failures += fmt::format("- {} / {} iteration {}: **{}**", Cell(r.scenario),
@@ -158,6 +167,7 @@ std::string RenderMarkdown(const SuiteResult& suite, const MarkdownOptions& opti
     }
   }
   if (!failures.empty()) out += "\n### Failures\n\n" + failures;
+  if (!notes.empty()) out += "\n### Notes\n\n" + notes;
 
   // Warnings, de-duplicated per group.
   std::string warnings;

@@ -58,5 +58,16 @@ TEST(MarkdownReportTest, PassingSuite) {
   EXPECT_THAT(md, Not(HasSubstr("Artifacts")));
 }
 
+// Fails on the old reporter, which listed iteration 2 under "Failures" with
+// a passing aggregate.
+TEST(MarkdownReportTest, ARunOverOnlyItsOwnBudgetIsANoteNotAFailure) {
+  std::string md = RenderMarkdown(testing::OwnBudgetNoteSuite());
+  EXPECT_THAT(md, HasSubstr("## bootgate: **PASS**"));
+  EXPECT_THAT(md, Not(HasSubstr("### Failures")));
+  EXPECT_THAT(md, HasSubstr("### Notes"));
+  EXPECT_THAT(md, HasSubstr("iteration 2: boot_s 10.5 over its own budget 10"));
+  EXPECT_THAT(md, Not(HasSubstr("**fail**")));
+}
+
 }  // namespace
 }  // namespace bootgate

@@ -324,13 +324,14 @@ TEST_F(PrometheusIntegrationTest, PushedSuiteAnswersEveryDashboardAndAlertQuery)
           << rule.name << ": no data for '" << side << "'";
     }
   }
-  // The boot budget breach is exactly the hyperv-gen2 group (49.9 s > 45 s).
+  // The boot budget breach is exactly the hyperv-gen2 group, on the judged
+  // statistic (median 51.15 s > 45 s), not on its latest run (49.9 s).
   json fired = Query(launcher_, prometheus_port,
                      "bootgate_boot_seconds{job=\"bootgate\"} > ignoring (metric) "
                      "bootgate_budget_seconds{metric=\"boot\",job=\"bootgate\"}");
   ASSERT_EQ(fired["data"]["result"].size(), 1u) << fired.dump();
   EXPECT_EQ(fired["data"]["result"][0]["metric"]["profile"], "hyperv-gen2");
-  EXPECT_EQ(fired["data"]["result"][0]["value"][1], "49.9");
+  EXPECT_EQ(fired["data"]["result"][0]["value"][1], "51.15");
   EXPECT_TRUE(gateway.Running());
   EXPECT_TRUE(prometheus.Running());
 }

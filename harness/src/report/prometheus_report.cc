@@ -54,12 +54,15 @@ class Families {
   std::map<std::string, prometheus::Family<prometheus::Gauge>*> families_;
 };
 
-std::string HelpFor(const PrometheusMetricName& m, const std::string& key) {
-  return "bootgate metric " + key + " of the latest counted run" +
-         (m.unit.empty() ? "" : ", in " + m.unit);
+std::string UnitHelp(const PrometheusMetricName& m) {
+  return m.unit.empty() ? "" : ", in " + m.unit;
 }
 
-void FillRun(Families& f, const RunResult& r, const std::string& build_id) {
+// One scenario x profile: the judged series from its aggregate (or, where
+// only runs are known, as for `serve`, from its latest run), then the latest
+// counted run's own values under bootgate_run_*.
+void FillGroup(Families& f, const RunResult& r, const AggregateResult* agg,
+               const std::string& build_id) {
   const Labels base = {{"scenario", r.scenario},
                        {"profile", r.profile},
                        {"accelerator", r.accelerator},
@@ -70,15 +73,74 @@ void FillRun(Families& f, const RunResult& r, const std::string& build_id) {
     l[k] = v;
     return l;
   };
-  f.Set("bootgate_run_passed", "1 if the latest counted run passed, else 0",
-        base, r.verdict == Verdict::kPass ? 1 : 0);
-  for (Verdict v : {Verdict::kPass, Verdict::kFail, Verdict::kError,
-                    Verdict::kInterrupted, Verdict::kInconclusive,
-                    Verdict::kSkipped}) {
-    f.Set("bootgate_run_verdict",
-          "1 for the verdict of the latest counted run, 0 for the others",
-          with("verdict", ToString(v)), r.verdict == v ? 1 : 0);
+  auto verdicts = [&](const std::string& name, const std::string& help,
+                      Verdict verdict) {
+    for (Verdict v :
+         {Verdict::kPass, Verdict::kFail, Verdict::kError,
+          Verdict::kInterrupted, Verdict::kInconclusive, Verdict::kSkipped}) {
+      f.Set(name, help, with("verdict", ToString(v)), verdict == v ? 1 : 0);
+    }
+  };
+
+  // ---- the judged verdict and statistic (what the gate decided) ----
+  const Verdict judged = agg != nullptr ? agg->verdict : r.verdict;
+  f.Set("bootgate_passed",
+        "1 if the scenario x profile passed (the judged verdict the exit code "
+        "reads), else 0",
+        base, judged == Verdict::kPass ? 1 : 0);
+  verdicts(
+      "bootgate_verdict",
+      "1 for the judged verdict of the scenario x profile, 0 for the others",
+      judged);
+  auto judged_value = [&](const std::string& key, double value, int n) {
+    PrometheusMetricName m = PrometheusNameFor(key);
+    f.Set(m.name,
+          "bootgate metric " + key +
+              ": the judged statistic (the scenario's judge, " +
+              "median by default) over the counted runs" + UnitHelp(m),
+          base, value * m.scale);
+    f.Set("bootgate_samples",
+          "Counted runs behind the judged statistic of a metric",
+          with("metric", m.base), n);
+  };
+  if (agg != nullptr) {
+    for (const auto& [key, st] : agg->stats) {
+      judged_value(key, report_internal::JudgedStatistic(st, agg->judge), st.n);
+    }
+  } else {
+    for (const auto& [key, value] : r.metrics) judged_value(key, value, 1);
   }
+  const std::vector<BudgetResult>& budgets =
+      agg != nullptr ? agg->budgets : r.budgets;
+  for (const BudgetResult& b : budgets) {
+    PrometheusMetricName m = PrometheusNameFor(b.metric);
+    std::string name = "bootgate_budget" + (m.unit.empty() ? "" : "_" + m.unit);
+    f.Set(name, "Budget (upper limit) of a bootgate metric" + UnitHelp(m),
+          with("metric", m.base), b.limit * m.scale);
+  }
+  for (const BudgetResult& b : budgets) {
+    // A metric never measured is not a passed budget: it has no
+    // bootgate_budget_passed series, and bootgate_budget_measured says why.
+    const bool measured = b.verdict != Verdict::kSkipped;
+    const Labels l = with("metric", PrometheusNameFor(b.metric).base);
+    f.Set("bootgate_budget_measured",
+          "1 if the budget's metric was measured, else 0", l, measured ? 1 : 0);
+    if (measured) {
+      f.Set("bootgate_budget_passed",
+            "1 if the judged metric met its budget, 0 if not (or "
+            "inconclusive); absent when "
+            "not measured",
+            l, b.verdict == Verdict::kPass ? 1 : 0);
+    }
+  }
+
+  // ---- the latest counted run ----
+  const Verdict run_verdict = report_internal::ReportedRunVerdict(r, agg);
+  f.Set("bootgate_run_passed", "1 if the latest counted run passed, else 0",
+        base, run_verdict == Verdict::kPass ? 1 : 0);
+  verdicts("bootgate_run_verdict",
+           "1 for the verdict of the latest counted run, 0 for the others",
+           run_verdict);
   if (auto t = report_internal::ParseRfc3339(r.started_at)) {
     f.Set("bootgate_run_timestamp_seconds",
           "Unix time the latest counted run started", base, *t);
@@ -89,19 +151,9 @@ void FillRun(Families& f, const RunResult& r, const std::string& build_id) {
         r.iteration);
   for (const auto& [key, value] : r.metrics) {
     PrometheusMetricName m = PrometheusNameFor(key);
-    f.Set(m.name, HelpFor(m, key), base, value * m.scale);
-  }
-  for (const BudgetResult& b : r.budgets) {
-    PrometheusMetricName m = PrometheusNameFor(b.metric);
-    std::string name = "bootgate_budget" + (m.unit.empty() ? "" : "_" + m.unit);
-    f.Set(name, "Budget (upper limit) of a bootgate metric" +
-                    (m.unit.empty() ? std::string() : ", in " + m.unit),
-          with("metric", m.base), b.limit * m.scale);
-  }
-  for (const BudgetResult& b : r.budgets) {
-    f.Set("bootgate_budget_passed", "1 if the metric met its budget, else 0",
-          with("metric", PrometheusNameFor(b.metric).base),
-          b.verdict == Verdict::kPass ? 1 : 0);
+    f.Set(m.run_name,
+          "bootgate metric " + key + " of the latest counted run" + UnitHelp(m),
+          base, value * m.scale);
   }
   for (const CheckResult& c : r.checks) {
     f.Set("bootgate_check_passed", "1 if the conformance check passed, else 0",
@@ -111,6 +163,14 @@ void FillRun(Families& f, const RunResult& r, const std::string& build_id) {
     f.Set("bootgate_boot_phase_seconds", "Duration of a boot phase",
           with("phase", p.name), p.duration_s());
   }
+}
+
+const AggregateResult* FindAggregate(
+    const std::vector<AggregateResult>& aggregates, const RunResult& r) {
+  for (const AggregateResult& a : aggregates) {
+    if (a.scenario == r.scenario && a.profile == r.profile) return &a;
+  }
+  return nullptr;
 }
 
 std::vector<prometheus::MetricFamily> SortedCollect(
@@ -223,6 +283,7 @@ PrometheusMetricName PrometheusNameFor(const std::string& key) {
   if (base == "ram" || base == "disk") base += "_used";
   m.base = SanitizeName(base);
   m.name = "bootgate_" + m.base + (m.unit.empty() ? "" : "_" + m.unit);
+  m.run_name = "bootgate_run_" + m.base + (m.unit.empty() ? "" : "_" + m.unit);
   return m;
 }
 
@@ -248,17 +309,24 @@ std::vector<RunResult> LatestCountedRuns(const std::vector<RunResult>& runs) {
 }
 
 void FillRegistry(prometheus::Registry& registry,
-                  const std::vector<RunResult>& latest,
+                  const std::vector<RunResult>& runs,
+                  const std::vector<AggregateResult>& aggregates,
                   const std::string& build_id) {
   Families families(registry);
-  for (const RunResult& r : LatestCountedRuns(latest)) {
-    FillRun(families, r, build_id);
+  for (const RunResult& r : LatestCountedRuns(runs)) {
+    FillGroup(families, r, FindAggregate(aggregates, r), build_id);
   }
+}
+
+void FillRegistry(prometheus::Registry& registry,
+                  const std::vector<RunResult>& latest,
+                  const std::string& build_id) {
+  FillRegistry(registry, latest, {}, build_id);
 }
 
 std::string RenderPrometheusText(const SuiteResult& suite) {
   prometheus::Registry registry;
-  FillRegistry(registry, suite.runs, suite.build_id);
+  FillRegistry(registry, suite.runs, suite.aggregates, suite.build_id);
   return prometheus::TextSerializer().Serialize(SortedCollect(registry));
 }
 
@@ -267,7 +335,7 @@ void PushToGateway(const SuiteResult& suite, const std::string& url,
   GatewayUrl gateway_url = ParseGatewayUrl(url);
   for (const RunResult& run : LatestCountedRuns(suite.runs)) {
     auto registry = std::make_shared<prometheus::Registry>();
-    FillRegistry(*registry, {run}, suite.build_id);
+    FillRegistry(*registry, {run}, suite.aggregates, suite.build_id);
     prometheus::Labels grouping;
     grouping.insert(GroupingLabel("scenario", run.scenario));
     grouping.insert(GroupingLabel("profile", run.profile));

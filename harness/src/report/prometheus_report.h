@@ -1,4 +1,4 @@
-// Prometheus reporter: the latest result of each scenario x profile as gauges,
+// Prometheus reporter: the judged result of each scenario x profile as gauges,
 // pushed to a Pushgateway after `bootgate run` or scraped from `bootgate
 // serve`, so that Grafana can chart metrics against budgets and Alertmanager
 // can page on breaches (see dashboards/).
@@ -14,10 +14,22 @@
 // bootgate_boot_seconds, ram_mib -> bootgate_ram_used_bytes, image_mib ->
 // bootgate_image_bytes). Budgets: bootgate_budget_seconds{metric="boot"},
 // bootgate_budget_bytes{metric="ram_used"} (label = the metric's base name).
-// Other series: bootgate_run_passed (0/1), bootgate_run_verdict{verdict=...}
-// (1 for the run's verdict, 0 for the others), bootgate_budget_passed
-// {metric}, bootgate_check_passed{check}, bootgate_boot_phase_seconds{phase},
-// bootgate_run_timestamp_seconds, bootgate_run_duration_seconds,
+//
+// What the gate judged (the aggregate of the counted runs, the same figures
+// the exit code and the other reports read): bootgate_<metric> is the judged
+// statistic (the scenario's judge, median by default) over
+// bootgate_samples{metric} runs; bootgate_passed (0/1) and
+// bootgate_verdict{verdict=...} the judged verdict; bootgate_budget_passed
+// {metric} 1/0 for a measured budget and absent for one whose metric was
+// never measured (bootgate_budget_measured{metric} 0). Where only runs are
+// known (`bootgate serve` reads the history's latest run) these come from
+// that run, n = 1.
+//
+// The latest counted run, under bootgate_run_*: bootgate_run_<metric> (e.g.
+// bootgate_run_boot_seconds), bootgate_run_passed, bootgate_run_verdict
+// {verdict} (a run over only its own budget in a judged group passes: a note,
+// not a failure), bootgate_check_passed{check}, bootgate_boot_phase_seconds
+// {phase}, bootgate_run_timestamp_seconds, bootgate_run_duration_seconds,
 // bootgate_run_iteration. Every series carries the labels scenario, profile,
 // accelerator, backend and build (the build id).
 #pragma once
@@ -39,7 +51,8 @@ namespace bootgate {
 
 /// How a RunResult metric key maps to a Prometheus series.
 struct PrometheusMetricName {
-  std::string name;   ///< "bootgate_ram_used_bytes"
+  std::string name;      ///< "bootgate_ram_used_bytes" (the judged statistic)
+  std::string run_name;  ///< "bootgate_run_ram_used_bytes" (the latest run)
   std::string base;   ///< "ram_used" (the `metric` label of budgets)
   std::string unit;   ///< "seconds" | "bytes" | ""
   double scale = 1;   ///< multiply the bootgate value by this
@@ -54,13 +67,20 @@ PrometheusMetricName PrometheusNameFor(const std::string& metric_key);
 /// Prometheus one sample per run to compute medians over time from.
 std::vector<RunResult> LatestCountedRuns(const std::vector<RunResult>& runs);
 
-/// Adds the gauges for LatestCountedRuns(latest) to `registry`. Budgets are
-/// the run's own (limit of each judged metric).
+/// Adds the gauges of every scenario x profile with a counted run to
+/// `registry`: judged series from its aggregate in `aggregates`, run series
+/// from LatestCountedRuns(runs).
+void FillRegistry(prometheus::Registry& registry,
+                  const std::vector<RunResult>& runs,
+                  const std::vector<AggregateResult>& aggregates,
+                  const std::string& build_id);
+/// The same without aggregates (`serve`): the judged series come from each
+/// group's latest counted run and its own budgets.
 void FillRegistry(prometheus::Registry& registry,
                   const std::vector<RunResult>& latest,
                   const std::string& build_id);
 
-/// The suite's runs in the Prometheus text exposition format (families in a
+/// The suite in the Prometheus text exposition format (families in a
 /// fixed order, series sorted by labels), via prometheus::TextSerializer.
 std::string RenderPrometheusText(const SuiteResult& suite);
 

@@ -52,8 +52,14 @@ TEST(PrometheusReportTest, SeriesValuesAndLabels) {
   const std::string labels =
       "accelerator=\"tcg\",backend=\"qemu\",build=\"photon-5.0-build-1234\","
       "profile=\"qemu-kvm\",scenario=\"photon-minimal\"";
-  EXPECT_THAT(text, HasSubstr("bootgate_boot_seconds{" + labels + "} 10.2\n"));
-  EXPECT_THAT(text, HasSubstr("bootgate_ram_used_bytes{" + labels + "} 149422080\n"));
+  // The judged statistic (aggregate median), and the latest run apart.
+  EXPECT_THAT(text, HasSubstr("bootgate_boot_seconds{" + labels + "} 10\n"));
+  EXPECT_THAT(text,
+              HasSubstr("bootgate_run_boot_seconds{" + labels + "} 10.2\n"));
+  EXPECT_THAT(text,
+              HasSubstr("bootgate_ram_used_bytes{" + labels + "} 148897792\n"));
+  EXPECT_THAT(text, HasSubstr("bootgate_run_ram_used_bytes{" + labels +
+                              "} 149422080\n"));
   EXPECT_THAT(text, HasSubstr(
                         "bootgate_budget_seconds{accelerator=\"tcg\",backend=\"qemu\","
                         "build=\"photon-5.0-build-1234\",metric=\"boot\",profile="
@@ -95,6 +101,47 @@ TEST(PrometheusReportTest, PushToUnreachableGatewayNamesTheUrl) {
   EXPECT_THROW(PushToGateway(ExampleSuite(), "ftp://127.0.0.1:9091"), Error);
   EXPECT_THROW(PushToGateway(ExampleSuite(), "http://127.0.0.1:9091/some/path"), Error);
   EXPECT_THROW(PushToGateway(ExampleSuite(), "http://127.0.0.1:port"), Error);
+}
+
+// Fails on the old reporter, which exported the latest run (10.5 s, failed)
+// and bootgate_budget_passed 1 for ram_mib, never measured.
+TEST(PrometheusReportTest,
+     ExportsTheJudgedStatisticAndNeverPassesAnUnmeasuredBudget) {
+  std::string text = RenderPrometheusText(testing::OwnBudgetNoteSuite());
+  const std::string labels =
+      "accelerator=\"tcg\",backend=\"qemu\",build=\"b1\",profile=\"qemu-kvm\","
+      "scenario=\"alpine-virt\"";
+  EXPECT_THAT(text, HasSubstr("bootgate_boot_seconds{" + labels + "} 9.75\n"));
+  EXPECT_THAT(text,
+              HasSubstr("bootgate_run_boot_seconds{" + labels + "} 10.5\n"));
+  EXPECT_THAT(text, HasSubstr("bootgate_passed{" + labels + "} 1\n"));
+  EXPECT_THAT(text, HasSubstr("bootgate_run_passed{" + labels +
+                              "} 1\n"));  // a note only
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          "bootgate_samples{accelerator=\"tcg\",backend=\"qemu\",build=\"b1\","
+          "metric=\"boot\",profile=\"qemu-kvm\",scenario=\"alpine-virt\"} "
+          "2\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("bootgate_budget_measured{accelerator=\"tcg\",backend=\"qemu\","
+                "build=\"b1\",metric=\"ram_used\",profile=\"qemu-kvm\","
+                "scenario=\"alpine-virt\"} 0\n"));
+  EXPECT_THAT(text,
+              Not(HasSubstr(
+                  "bootgate_budget_passed{accelerator=\"tcg\",backend=\"qemu\","
+                  "build=\"b1\",metric=\"ram_used\"")));
+  // Without aggregates (serve) a skipped run budget is not passed either.
+  prometheus::Registry registry;
+  FillRegistry(registry, testing::OwnBudgetNoteSuite().runs, "b1");
+  for (const auto& family : registry.Collect()) {
+    if (family.name != "bootgate_budget_passed") continue;
+    for (const auto& m : family.metric) {
+      for (const auto& l : m.label)
+        EXPECT_FALSE(l.name == "metric" && l.value == "ram_used");
+    }
+  }
 }
 
 }  // namespace

@@ -232,6 +232,39 @@ std::vector<BudgetResult> RunGroup::Budgets() const {
                          : counted.back()->budgets;
 }
 
+const AggregateResult* AggregateOf(const SuiteResult& suite,
+                                   const RunResult& run) {
+  for (const AggregateResult& a : suite.aggregates) {
+    if (a.scenario == run.scenario && a.profile == run.profile) return &a;
+  }
+  return nullptr;
+}
+
+Verdict ReportedRunVerdict(const RunResult& run, const AggregateResult* group) {
+  if (group != nullptr && FailedOnlyOnOwnBudgets(run)) return Verdict::kPass;
+  return run.verdict;
+}
+
+std::string RunNote(const RunResult& run, const AggregateResult* group) {
+  if (group == nullptr || !FailedOnlyOnOwnBudgets(run)) return "";
+  std::string over;
+  for (const BudgetResult& b : run.budgets) {
+    if (b.verdict != Verdict::kFail) continue;
+    over += (over.empty() ? "" : ", ") + b.metric + " " +
+            FormatNumber(b.value, 3) + " over its own budget " +
+            FormatNumber(b.limit, 3);
+  }
+  return over + " in this run; the group is judged on its " + group->judge;
+}
+
+double JudgedStatistic(const Stats& stats, const std::string& judge) {
+  if (judge == "p95") return stats.p95;
+  if (judge == "max") return stats.max;
+  if (judge == "mean") return stats.mean;
+  if (judge == "min") return stats.min;
+  return stats.median;
+}
+
 std::vector<RunGroup> GroupRuns(const SuiteResult& suite) {
   std::vector<RunGroup> groups;
   auto find = [&](const std::string& scenario,

@@ -55,6 +55,24 @@ struct RunGroup {
 };
 std::vector<RunGroup> GroupRuns(const SuiteResult& suite);
 
+/// The aggregate of `run`'s scenario x profile in `suite`, or nullptr.
+const AggregateResult* AggregateOf(const SuiteResult& suite,
+                                   const RunResult& run);
+
+/// The verdict every reporter shows for one run: the run's own, except that
+/// a run that failed only its own per-run budgets (FailedOnlyOnOwnBudgets)
+/// in a group with an aggregate shows kPass, because the group's judged
+/// statistic decides; RunNote says what happened instead.
+Verdict ReportedRunVerdict(const RunResult& run, const AggregateResult* group);
+
+/// For such a run: "boot_s 10.5 over its own budget 10 in this run; the
+/// group is judged on its median". Else "".
+std::string RunNote(const RunResult& run, const AggregateResult* group);
+
+/// The statistic `judge` ("median" | "p95" | "max" | "mean" | "min") of
+/// `stats`; the median for an unknown name.
+double JudgedStatistic(const Stats& stats, const std::string& judge);
+
 /// "pass" -> "PASS".
 std::string UpperVerdict(Verdict v);
 

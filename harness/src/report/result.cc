@@ -49,14 +49,14 @@ int ExitCodeFor(Verdict v) {
 Verdict CombineVerdicts(const std::vector<Verdict>& verdicts) {
   auto rank = [](Verdict v) {
     switch (v) {
-      case Verdict::kInterrupted: return 5;
-      case Verdict::kError: return 4;
-      case Verdict::kFail: return 3;
+      case Verdict::kFail: return 5;
+      case Verdict::kInterrupted: return 4;
+      case Verdict::kError: return 3;
       case Verdict::kInconclusive: return 2;
       case Verdict::kPass: return 1;
       case Verdict::kSkipped: return 0;
     }
-    return 4;
+    return 3;
   };
   Verdict worst = Verdict::kPass;
   int worst_rank = 1;
@@ -70,6 +70,18 @@ Verdict CombineVerdicts(const std::vector<Verdict>& verdicts) {
     }
   }
   return any ? worst : Verdict::kPass;
+}
+
+bool FailedOnlyOnOwnBudgets(const RunResult& run) {
+  if (run.verdict != Verdict::kFail) return false;
+  if (!run.failure_class.empty() && run.failure_class != "budget") return false;
+  for (const CheckResult& c : run.checks) {
+    if (c.verdict == Verdict::kFail || c.verdict == Verdict::kError)
+      return false;
+  }
+  return std::any_of(
+      run.budgets.begin(), run.budgets.end(),
+      [](const BudgetResult& b) { return b.verdict == Verdict::kFail; });
 }
 
 }  // namespace bootgate

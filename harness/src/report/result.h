@@ -74,7 +74,11 @@ struct VmPhaseInfo {
 struct Stats {
   int n = 0;
   double min = 0, median = 0, p95 = 0, max = 0, mean = 0, stdev = 0, cov = 0;
-  double ci_low = 0, ci_high = 0;  ///< bootstrap 95% CI of the median
+  /// Exact order-statistics (binomial) CI of the median; [min, max] when
+  /// n < 6, where no 95% interval exists.
+  double ci_low = 0, ci_high = 0;
+  /// Real coverage of [ci_low, ci_high] (0.96875 at n = 6, 0.75 at n = 3).
+  double ci_level = 0;
 };
 
 /// One VM run: one scenario x profile x iteration (x attempt).
@@ -126,6 +130,7 @@ struct AggregateResult {
   std::string profile;
   std::string backend;
   std::string accelerator;
+  std::string judge = "median";  ///< the statistic budgets are judged on
   Verdict verdict = Verdict::kPass;
   std::string reason;
   std::map<std::string, Stats> stats;  ///< metric -> statistics
@@ -151,7 +156,12 @@ struct SuiteResult {
 
 /// 0 pass; 1 a budget, check or the image failed; 2 could not measure.
 int ExitCodeFor(Verdict v);
-/// The suite verdict: error beats fail beats inconclusive beats pass.
+/// The suite verdict: fail beats interrupted beats error beats inconclusive
+/// beats pass. A real failure is never hidden behind "could not measure".
 Verdict CombineVerdicts(const std::vector<Verdict>& verdicts);
+/// True if `run` is kFail only because of its own per-run budgets (no check
+/// failed or errored, no failure class but "budget"). Such a run is a note,
+/// not a failure: its group's judged statistic decides (budget/Aggregate).
+bool FailedOnlyOnOwnBudgets(const RunResult& run);
 
 }  // namespace bootgate

@@ -79,37 +79,12 @@ void RecordConsole(const Console& console, RunResult* r) {
   }
 }
 
-// The run's verdict: an early stop decides it; else a failed check, then a
-// check that could not run, then a broken budget.
+// The run's verdict: one pure function decides (budget/budget.h JudgeRun);
+// a failed check or budget stays a fail beside an error.
 void Judge(const std::optional<Stop>& stop, RunResult* r) {
-  if (stop) {
-    r->verdict = stop->verdict;
-    r->failure_class = stop->failure_class;
-    r->reason = stop->reason;
-  } else {
-    r->verdict = Verdict::kPass;
-    for (const auto& c : r->checks) {
-      if (c.verdict == Verdict::kFail && r->verdict == Verdict::kPass) {
-        r->verdict = Verdict::kFail;
-        r->failure_class = "check-failed";
-        r->reason = "check '" + c.name + "' failed: " + c.reason;
-      } else if (c.verdict == Verdict::kError && r->verdict != Verdict::kError) {
-        r->verdict = Verdict::kError;
-        r->reason = "check '" + c.name + "' could not run: " + c.reason;
-      }
-    }
-  }
-  if (r->verdict == Verdict::kPass) {
-    for (const auto& b : r->budgets) {
-      if (b.verdict == Verdict::kFail) {
-        r->verdict = Verdict::kFail;
-        r->failure_class = "budget";
-        r->reason = b.metric + " " + Fmt1(b.value) + " exceeds its budget of " + Fmt1(b.limit);
-        break;
-      }
-    }
-  }
-  if (r->verdict == Verdict::kPass && r->reason.empty()) r->reason = "all budgets and checks passed";
+  const RunEnd end =
+      stop ? RunEnd{stop->verdict, stop->failure_class, stop->reason} : RunEnd{};
+  ApplyJudgement(JudgeRun(r->checks, r->budgets, end), r);
 }
 
 }  // namespace

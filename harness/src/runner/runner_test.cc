@@ -562,7 +562,7 @@ FakeGuestScript LoginAfterMs(int ms) {
   return {{At(0, "[    0.000000] Linux version 6.1.0\r\n"), At(ms, "refimg login: ")}, std::nullopt, ""};
 }
 
-// --until-confident: while the budget lies inside the bootstrap CI of the
+// --until-confident: while the budget lies inside the 95% CI of the
 // median, more samples are taken (bounded); without it the gate says
 // inconclusive instead of pretending to know.
 class UntilConfidentTest : public FakeRunTest {

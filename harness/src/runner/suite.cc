@@ -119,17 +119,51 @@ void FinishSuite(SuiteResult* suite, const std::vector<Scenario>* scenarios) {
       if (!superseded) counted.push_back(r);
     }
     AggregateResult a = Aggregate(counted, budgets, budgets.judge);
-    if (!scenarios) {
-      // Merged reports carry no scenario files: keep the per-run judgements.
-      a.budgets.clear();
-      std::vector<Verdict> vs;
-      for (const auto& r : counted) if (!r.warmup) vs.push_back(r.verdict);
-      a.verdict = CombineVerdicts(vs);
-    }
     verdicts.push_back(a.verdict);
     suite->aggregates.push_back(a);
   }
   suite->verdict = CombineVerdicts(verdicts);
+}
+
+std::vector<Scenario> JudgingFromAggregates(
+    const std::vector<AggregateResult>& aggregates) {
+  std::vector<Scenario> out;
+  for (const AggregateResult& a : aggregates) {
+    // Reports written before aggregates carried "judge" still name the
+    // statistic in each judged budget.
+    std::string judge = a.judge;
+    for (const BudgetResult& b : a.budgets) {
+      if (b.statistic != "value") judge = b.statistic;
+    }
+    auto it = std::find_if(out.begin(), out.end(), [&](const Scenario& s) {
+      return s.name == a.scenario;
+    });
+    if (it == out.end()) {
+      Scenario s;
+      s.name = a.scenario;
+      s.budgets.judge = judge;
+      out.push_back(std::move(s));
+      it = out.end() - 1;
+    } else if (it->budgets.judge != judge) {
+      throw Error(
+          a.scenario,
+          "judged on " + it->budgets.judge + " in one report and on " + judge +
+              " in another; were they run from different scenario files?");
+    }
+    auto& limits = it->budgets.per_profile[a.profile];
+    for (const BudgetResult& b : a.budgets) {
+      BudgetValue v;
+      v.any = b.limit;
+      auto [slot, added] = limits.emplace(b.metric, v);
+      if (!added && slot->second.any != v.any) {
+        throw Error(a.scenario + "/" + a.profile,
+                    "two reports give " + b.metric +
+                        " different budgets; were they run from "
+                        "different scenario files?");
+      }
+    }
+  }
+  return out;
 }
 
 SuiteResult RunSuite(const std::vector<Scenario>& scenarios,

@@ -50,7 +50,18 @@ int DefaultJobs(int vm_cpus, int vm_memory_mib);
 SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
                      const SuiteOptions& options, RunContext& ctx);
 
-/// Recomputes aggregates and the suite verdict from runs (also for merge).
+/// Recomputes aggregates and the suite verdict from runs with Aggregate, each
+/// group judged with its scenario's budgets (none when `scenarios` is null
+/// or lacks the scenario: then only non-budget failures count).
 void FinishSuite(SuiteResult* suite, const std::vector<Scenario>* scenarios);
+
+/// What a report records of how its groups were judged, as scenarios that
+/// carry only a name and budgets: per scenario the aggregates' judge
+/// statistic, per profile each judged budget's resolved limit. FinishSuite
+/// with these re-judges a report's runs exactly as the run did (`bootgate
+/// merge`). Throws Error if two aggregates of one scenario name different
+/// judges or different limits for one metric and profile.
+std::vector<Scenario> JudgingFromAggregates(
+    const std::vector<AggregateResult>& aggregates);
 
 }  // namespace bootgate
