@@ -280,17 +280,3 @@ TEST(CompareMetric, TooFewSamplesFallsBackToEffectSize) {
 
 }  // namespace
 }  // namespace bootgate
-
-namespace bootgate {
-namespace {
-// Aggregates combine run verdicts with CombineVerdicts (report/result.h).
-TEST(CombineVerdicts, Order) {
-  EXPECT_EQ(CombineVerdicts({}), Verdict::kPass);
-  EXPECT_EQ(CombineVerdicts({Verdict::kPass, Verdict::kInconclusive}), Verdict::kInconclusive);
-  EXPECT_EQ(CombineVerdicts({Verdict::kInconclusive, Verdict::kFail}), Verdict::kFail);
-  EXPECT_EQ(CombineVerdicts({Verdict::kFail, Verdict::kError, Verdict::kPass}), Verdict::kError);
-  EXPECT_EQ(CombineVerdicts({Verdict::kError, Verdict::kInterrupted}), Verdict::kInterrupted);
-  EXPECT_EQ(CombineVerdicts({Verdict::kSkipped, Verdict::kPass}), Verdict::kPass);
-}
-}  // namespace
-}  // namespace bootgate

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "console/line_splitter.h"
-#include "report/result.h"
+#include "result/timeline.h"
 #include "scenario/scenario.h"
 #include "util/byte_stream.h"
 #include "util/cancel.h"

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "report/result.h"
+#include "result/check_result.h"
 #include "scenario/scenario.h"
 #include "ssh/command_channel.h"
 

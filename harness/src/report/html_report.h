@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "report/result.h"
+#include "result/result.h"
 #include "util/fs.h"
 #include "util/process.h"
 

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "report/result.h"
+#include "result/result.h"
 
 namespace bootgate {
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "report/result.h"
+#include "result/result.h"
 
 namespace bootgate::report_internal {
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "backend/backend.h"
-#include "report/result.h"
+#include "result/result.h"
 #include "scenario/scenario.h"
 
 namespace bootgate {

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "backend/backend.h"
-#include "report/result.h"
+#include "result/result.h"
 #include "runner/image_prep.h"
 #include "runner/progress.h"
 #include "scenario/profile.h"

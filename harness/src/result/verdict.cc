@@ -1,4 +1,4 @@
-#include "report/result.h"
+#include "result/verdict.h"
 
 #include <algorithm>
 
