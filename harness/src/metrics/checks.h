@@ -56,11 +56,7 @@ CheckSpec ExpandCheckForProfile(const CheckSpec& spec,
 /// Interrupted propagates.
 CheckResult RunCheck(CommandChannel& channel, const CheckSpec& spec);
 
-/// Text fit for reports: drops ANSI escape sequences, "\r" and control
-/// characters other than "\n" and "\t"; invalid UTF-8 bytes become '?'.
-std::string SanitizeForDisplay(std::string_view text);
-
-/// Sanitized `text`, cut to at most `max_bytes`: its head and tail around a
+/// `text` sanitised (SanitizeForDisplay, util/sanitize.h), cut to at most `max_bytes`: its head and tail around a
 /// "[... N bytes omitted ...]" line, cut at UTF-8 character boundaries.
 std::string BoundedExcerpt(std::string_view text,
                            size_t max_bytes = kExcerptBytes);

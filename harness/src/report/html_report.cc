@@ -8,6 +8,7 @@
 #include <set>
 
 #include "report/render_util.h"
+#include "util/escape.h"
 #include "util/error.h"
 
 namespace bootgate {
@@ -15,7 +16,6 @@ namespace {
 
 using report_internal::FormatMetric;
 using report_internal::FormatNumber;
-using report_internal::HtmlEscape;
 using report_internal::RunGroup;
 using report_internal::UpperVerdict;
 
@@ -26,7 +26,7 @@ constexpr int kMaxTimelineRows = 24;
 /// A gnuplot single-quoted string literal ('' is a literal quote).
 std::string Q(const std::string& text) {
   std::string out = "'";
-  for (char c : report_internal::SanitizeXmlText(text)) {
+  for (char c : SanitizeXmlText(text)) {
     if (c == '\'') out += "''";
     else if (c == '\n' || c == '\r') out += ' ';
     else out += c;
@@ -37,7 +37,7 @@ std::string Q(const std::string& text) {
 /// A double-quoted token for a gnuplot data file.
 std::string DataString(const std::string& text) {
   std::string out = "\"";
-  for (char c : report_internal::SanitizeXmlText(text)) {
+  for (char c : SanitizeXmlText(text)) {
     if (c == '"' || c == '\\' || c == '\n' || c == '\r') out += '\'';
     else out += c;
   }
@@ -49,13 +49,7 @@ std::string Num(double v) {
   return fmt::format("{:.10g}", v);
 }
 
-std::string FileId(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    out += std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ? c : '_';
-  }
-  return out;
-}
+std::string FileId(const std::string& text) { return ToIdentifier(text, "-"); }
 
 std::string Header(int width, int height) {
   return fmt::format(

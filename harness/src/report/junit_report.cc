@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "report/render_util.h"
+#include "util/escape.h"
 
 namespace bootgate {
 namespace {
@@ -14,8 +15,6 @@ namespace {
 using report_internal::FormatMetric;
 using report_internal::FormatNumber;
 using report_internal::RunGroup;
-using report_internal::XmlAttrEscape;
-using report_internal::XmlEscape;
 
 struct Outcome {
   enum Kind { kPassed, kFailure, kError, kSkipped } kind = kPassed;
