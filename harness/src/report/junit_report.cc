@@ -222,15 +222,7 @@ std::string RenderJUnit(const SuiteResult& suite) {
         s.properties.push_back({"metric." + metric, FormatNumber(value, 3)});
       }
     }
-    std::vector<std::string> warnings;
-    if (g.aggregate != nullptr) warnings = g.aggregate->warnings;
-    for (const RunResult* r : counted) {
-      for (const std::string& w : r->warnings) {
-        if (std::find(warnings.begin(), warnings.end(), w) == warnings.end()) {
-          warnings.push_back(w);
-        }
-      }
-    }
+    std::vector<std::string> warnings = g.Warnings();
     for (size_t i = 0; i < warnings.size(); ++i) {
       s.properties.push_back({"warning." + std::to_string(i + 1), warnings[i]});
     }

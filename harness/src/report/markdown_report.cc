@@ -163,17 +163,8 @@ std::string RenderMarkdown(const SuiteResult& suite, const MarkdownOptions& opti
   // Warnings, de-duplicated per group.
   std::string warnings;
   for (const RunGroup& g : groups) {
-    std::vector<std::string> seen;
-    auto add = [&](const std::string& w) {
-      if (std::find(seen.begin(), seen.end(), w) != seen.end()) return;
-      seen.push_back(w);
+    for (const std::string& w : g.Warnings()) {
       warnings += fmt::format("- {} / {}: {}\n", Cell(g.scenario), Cell(g.profile), Cell(w));
-    };
-    if (g.aggregate != nullptr) {
-      for (const std::string& w : g.aggregate->warnings) add(w);
-    }
-    for (const RunResult* r : g.Counted()) {
-      for (const std::string& w : r->warnings) add(w);
     }
   }
   if (!warnings.empty()) out += "\n### Warnings\n\n" + warnings;

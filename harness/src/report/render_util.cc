@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -118,6 +119,20 @@ std::vector<BudgetResult> RunGroup::Budgets() const {
   auto counted = Counted();
   return counted.empty() ? std::vector<BudgetResult>{}
                          : counted.back()->budgets;
+}
+
+std::vector<std::string> RunGroup::Warnings() const {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& w) {
+    if (std::find(out.begin(), out.end(), w) == out.end()) out.push_back(w);
+  };
+  if (aggregate != nullptr) {
+    for (const std::string& w : aggregate->warnings) add(w);
+  }
+  for (const RunResult* r : Counted()) {
+    for (const std::string& w : r->warnings) add(w);
+  }
+  return out;
 }
 
 std::vector<RunGroup> GroupRuns(const SuiteResult& suite) {

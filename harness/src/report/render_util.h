@@ -41,6 +41,9 @@ struct RunGroup {
   /// Budgets judged for the group: the aggregate's, else the last counted
   /// run's.
   std::vector<BudgetResult> Budgets() const;
+  /// The group's warnings, each once: the aggregate's, then the counted
+  /// runs'.
+  std::vector<std::string> Warnings() const;
 };
 std::vector<RunGroup> GroupRuns(const SuiteResult& suite);
 
