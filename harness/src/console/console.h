@@ -2,7 +2,7 @@
 // guest is read on its own thread, every line stamped with its host receive
 // time (the same monotonic clock as t0), kept in a bounded buffer, logged to
 // disk raw, and matched against the login prompt, fail patterns and boot
-// milestones. The serial shell (console/serial_shell.h) logs in over it.
+// milestones. The serial shell (runner/serial_shell.h) logs in over it.
 #pragma once
 
 #include <condition_variable>
