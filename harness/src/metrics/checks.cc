@@ -12,6 +12,7 @@
 #include "metrics/text_util.h"
 #include "util/error.h"
 #include "util/sanitize.h"
+#include "util/utf8.h"
 
 namespace bootgate {
 namespace {
@@ -107,9 +108,7 @@ std::string OutputExcerpt(const ExecResult& exec) {
 std::string BoundedExcerpt(std::string_view text, size_t max_bytes) {
   std::string clean = SanitizeForDisplay(text);
   if (clean.size() <= max_bytes) return clean;
-  auto is_continuation = [&](size_t i) {
-    return (static_cast<unsigned char>(clean[i]) & 0xC0) == 0x80;
-  };
+  auto is_continuation = [&](size_t i) { return IsUtf8Continuation(clean[i]); };
   // The marker's length depends on the count; 40 bytes always suffice.
   const size_t budget = max_bytes > 40 ? max_bytes - 40 : 0;
   size_t head = budget / 2;

@@ -18,6 +18,11 @@ inline constexpr std::string_view kUtf8Replacement = "\xEF\xBF\xBD";
 /// above U+10FFFF. `*cp` is set only on success.
 size_t DecodeUtf8(std::string_view text, size_t i, uint32_t* cp);
 
+/// True for a UTF-8 continuation byte (10xxxxxx): no character starts there.
+inline bool IsUtf8Continuation(char c) {
+  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
+
 /// Appends code point `cp` (at most U+10FFFF) UTF-8 encoded.
 void AppendUtf8(std::string& out, uint32_t cp);
 
