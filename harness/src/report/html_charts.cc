@@ -1,5 +1,3 @@
-#include "report/html_report.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -7,6 +5,7 @@
 #include <regex>
 #include <set>
 
+#include "report/html_report.h"
 #include "report/render_util.h"
 #include "util/error.h"
 #include "util/escape.h"
@@ -24,9 +23,12 @@ constexpr int kMaxTimelineRows = 24;
 std::string Q(const std::string& text) {
   std::string out = "'";
   for (char c : SanitizeXmlText(text)) {
-    if (c == '\'') out += "''";
-    else if (c == '\n' || c == '\r') out += ' ';
-    else out += c;
+    if (c == '\'')
+      out += "''";
+    else if (c == '\n' || c == '\r')
+      out += ' ';
+    else
+      out += c;
   }
   return out + "'";
 }
@@ -35,8 +37,10 @@ std::string Q(const std::string& text) {
 std::string DataString(const std::string& text) {
   std::string out = "\"";
   for (char c : SanitizeXmlText(text)) {
-    if (c == '"' || c == '\\' || c == '\n' || c == '\r') out += '\'';
-    else out += c;
+    if (c == '"' || c == '\\' || c == '\n' || c == '\r')
+      out += '\'';
+    else
+      out += c;
   }
   return out + "\"";
 }
@@ -62,10 +66,14 @@ std::string Header(int width, int height) {
 
 const char* VerdictColor(Verdict v) {
   switch (v) {
-    case Verdict::kPass: return "#2e7d32";
-    case Verdict::kFail: return "#c62828";
-    case Verdict::kInconclusive: return "#ef8f00";
-    default: return "#6d4c41";
+    case Verdict::kPass:
+      return "#2e7d32";
+    case Verdict::kFail:
+      return "#c62828";
+    case Verdict::kInconclusive:
+      return "#ef8f00";
+    default:
+      return "#6d4c41";
   }
 }
 
@@ -75,8 +83,8 @@ int ColorInt(const std::string& hex) {
 
 std::string PhaseColor(const std::string& phase, size_t index) {
   static const std::map<std::string, std::string> kKnown = {
-      {"firmware", "#7e57c2"}, {"bootloader", "#5c6bc0"},
-      {"kernel", "#1e88e5"},   {"initramfs", "#00897b"},
+      {"firmware", "#7e57c2"},  {"bootloader", "#5c6bc0"},
+      {"kernel", "#1e88e5"},    {"initramfs", "#00897b"},
       {"userspace", "#43a047"}, {"ssh", "#fb8c00"},
       {"install", "#8d6e63"}};
   static const char* kOthers[] = {"#00acc1", "#d81b60", "#6d4c41", "#546e7a"};
@@ -98,7 +106,8 @@ std::vector<std::string> JudgedMetrics(const std::vector<RunGroup>& groups) {
   std::vector<std::string> metrics;
   for (const RunGroup& g : groups) {
     for (const BudgetResult& b : g.Budgets()) {
-      if (std::find(metrics.begin(), metrics.end(), b.metric) == metrics.end()) {
+      if (std::find(metrics.begin(), metrics.end(), b.metric) ==
+          metrics.end()) {
         metrics.push_back(b.metric);
       }
     }
@@ -134,13 +143,14 @@ std::vector<BudgetRow> RowsFor(const std::vector<RunGroup>& groups,
         row.statistic = "value";
       }
     }
-    if (std::isfinite(row.value) || !row.iterations.empty()) rows.push_back(row);
+    if (std::isfinite(row.value) || !row.iterations.empty())
+      rows.push_back(row);
   }
   return rows;
 }
 
-ChartSpec BudgetChart(const std::vector<RunGroup>& groups, const std::string& metric,
-                      const std::string& data_dir) {
+ChartSpec BudgetChart(const std::vector<RunGroup>& groups,
+                      const std::string& metric, const std::string& data_dir) {
   ChartSpec c;
   c.id = "budget-" + FileId(metric);
   c.section = "budgets";
@@ -169,7 +179,8 @@ ChartSpec BudgetChart(const std::vector<RunGroup>& groups, const std::string& me
   std::string dat = data_dir + "/" + c.id + ".dat";
   std::string itdat = data_dir + "/" + c.id + "-iter.dat";
   c.data_files = {{c.id + ".dat", data}, {c.id + "-iter.dat", iter}};
-  int width = std::max(480, std::min(980, 160 + 130 * static_cast<int>(rows.size())));
+  int width =
+      std::max(480, std::min(980, 160 + 130 * static_cast<int>(rows.size())));
   std::string s = Header(width, 330);
   s += "set style fill solid 0.85 noborder\nset boxwidth 0.56\n";
   s += fmt::format("set xrange [-0.6:{}]\n", Num(rows.size() - 0.4));
@@ -216,12 +227,13 @@ std::optional<ChartSpec> TimelineChart(const SuiteResult& suite,
   std::vector<std::string> ytics;
   for (size_t y = 0; y < runs.size(); ++y) {
     const RunResult& r = *runs[y];
-    ytics.push_back(fmt::format("{} {}", Q(fmt::format("{} / {} #{}", r.scenario,
-                                                       r.profile, r.iteration)),
-                                y));
+    ytics.push_back(fmt::format(
+        "{} {}",
+        Q(fmt::format("{} / {} #{}", r.scenario, r.profile, r.iteration)), y));
     for (const PhaseResult& p : r.phases) {
       if (!phase_data.count(p.name)) phase_names.push_back(p.name);
-      phase_data[p.name] += fmt::format("{} {} {}\n", y, Num(p.start_s), Num(p.end_s));
+      phase_data[p.name] +=
+          fmt::format("{} {} {}\n", y, Num(p.start_s), Num(p.end_s));
       end = std::max(end, p.end_s);
     }
     for (const Milestone& m : r.milestones) {
@@ -250,13 +262,15 @@ std::optional<ChartSpec> TimelineChart(const SuiteResult& suite,
     clauses.push_back(fmt::format(
         "{} using (($2+$3)/2):1:2:3:($1-0.32):($1+0.32) with boxxyerror "
         "lc rgb '{}' title {}",
-        Q(data_dir + "/" + name), PhaseColor(phase_names[i], i), Q(phase_names[i])));
+        Q(data_dir + "/" + name), PhaseColor(phase_names[i], i),
+        Q(phase_names[i])));
   }
   if (!milestones.empty()) {
     c.data_files.push_back({"timeline-milestones.dat", milestones});
-    clauses.push_back(fmt::format(
-        "{} using 1:2 with points pt 9 ps 0.9 lc rgb '#212121' title 'milestone'",
-        Q(data_dir + "/timeline-milestones.dat")));
+    clauses.push_back(
+        fmt::format("{} using 1:2 with points pt 9 ps 0.9 lc rgb '#212121' "
+                    "title 'milestone'",
+                    Q(data_dir + "/timeline-milestones.dat")));
   }
   s += fmt::format("plot {}\n", fmt::join(clauses, ", \\\n  "));
   c.script = s;
@@ -267,14 +281,15 @@ std::vector<ChartSpec> TrendCharts(const std::vector<TrendSeries>& trends,
                                    const std::string& data_dir) {
   // scenario x metric -> series (one per profile), in first-seen order.
   std::vector<std::pair<std::string, std::string>> keys;
-  std::map<std::pair<std::string, std::string>, std::vector<const TrendSeries*>> by_key;
+  std::map<std::pair<std::string, std::string>, std::vector<const TrendSeries*>>
+      by_key;
   for (const TrendSeries& t : trends) {
     auto key = std::make_pair(t.scenario, t.metric);
     if (!by_key.count(key)) keys.push_back(key);
     by_key[key].push_back(&t);
   }
-  static const char* kColors[] = {"#1e88e5", "#8e24aa", "#00897b", "#f4511e",
-                                  "#3949ab", "#6d4c41"};
+  static const char* kColors[] = {"#1e88e5", "#8e24aa", "#00897b",
+                                  "#f4511e", "#3949ab", "#6d4c41"};
   std::vector<ChartSpec> charts;
   for (size_t k = 0; k < keys.size(); ++k) {
     const auto& [scenario, metric] = keys[k];
@@ -302,9 +317,9 @@ std::vector<ChartSpec> TrendCharts(const std::vector<TrendSeries>& trends,
           "{} using 1:2 with linespoints lw 2 pt 7 ps 0.5 lc rgb '{}' title {}",
           Q(data_dir + "/" + name), col, Q(t->profile)));
       if (t->limit) {
-        clauses.push_back(fmt::format("{} with lines dt 2 lw 2 lc rgb '{}' title {}",
-                                      Num(*t->limit), col,
-                                      Q("budget " + t->profile)));
+        clauses.push_back(
+            fmt::format("{} with lines dt 2 lw 2 lc rgb '{}' title {}",
+                        Num(*t->limit), col, Q("budget " + t->profile)));
       }
     }
     if (c.data_files.empty()) continue;
@@ -332,8 +347,10 @@ std::vector<ChartSpec> BuildCharts(const SuiteResult& suite,
   for (const std::string& metric : JudgedMetrics(groups)) {
     charts.push_back(BudgetChart(groups, metric, data_dir));
   }
-  if (auto timeline = TimelineChart(suite, data_dir)) charts.push_back(*timeline);
-  for (ChartSpec& c : TrendCharts(trends, data_dir)) charts.push_back(std::move(c));
+  if (auto timeline = TimelineChart(suite, data_dir))
+    charts.push_back(*timeline);
+  for (ChartSpec& c : TrendCharts(trends, data_dir))
+    charts.push_back(std::move(c));
   return charts;
 }
 
@@ -353,7 +370,8 @@ std::string ScopeSvgIds(const std::string& svg, const std::string& prefix) {
 }
 
 std::string RenderChartSvg(const ChartSpec& chart, const fs::path& work_dir,
-                           ProcessLauncher& launcher, const std::string& gnuplot) {
+                           ProcessLauncher& launcher,
+                           const std::string& gnuplot) {
   for (const auto& [name, text] : chart.data_files) {
     WriteFileAtomic(work_dir / name, text);
   }

@@ -25,9 +25,11 @@ std::string BudgetsTable(const std::vector<report_internal::RunGroup>& groups);
 std::string ChecksSection(const std::vector<report_internal::RunGroup>& groups);
 /// The "failures" section (verdict, reason, logs, console tail per failed
 /// counted run); "" if every run passed.
-std::string FailuresSection(const SuiteResult& suite, const HtmlOptions& options);
+std::string FailuresSection(const SuiteResult& suite,
+                            const HtmlOptions& options);
 /// The "warnings" section (each warning once per group); "" if none.
-std::string WarningsSection(const std::vector<report_internal::RunGroup>& groups);
+std::string WarningsSection(
+    const std::vector<report_internal::RunGroup>& groups);
 /// The "runs" section: one row per run with every metric seen.
 std::string RunsSection(const SuiteResult& suite);
 

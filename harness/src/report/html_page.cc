@@ -1,9 +1,8 @@
-#include "report/html_report.h"
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "report/html_internal.h"
+#include "report/html_report.h"
 #include "report/render_util.h"
 #include "util/error.h"
 
@@ -74,7 +73,8 @@ footer{color:var(--muted);font-size:12px;padding:0 32px 30px}
 footer a{color:#1565c0}
 )css";
 
-std::string ChartFigure(const ChartSpec& c, const HtmlOptions& options, int index) {
+std::string ChartFigure(const ChartSpec& c, const HtmlOptions& options,
+                        int index) {
   std::string out = "<figure>\n<h3>" + E(c.title) + "</h3>\n";
   auto it = options.charts.find(c.id);
   if (it != options.charts.end() && !it->second.empty()) {
@@ -101,32 +101,40 @@ std::string ChartsDiv(const std::vector<ChartSpec>& charts,
     any = true;
     o += ChartFigure(charts[i], options, i);
   }
-  if (!any && if_none != nullptr) o += "<div class=\"missing\">" + std::string(if_none) + "</div>\n";
+  if (!any && if_none != nullptr)
+    o += "<div class=\"missing\">" + std::string(if_none) + "</div>\n";
   return o + "</div>\n";
 }
 
 int GroupsFailed(const std::vector<RunGroup>& groups) {
   int groups_failed = 0;
-  for (const RunGroup& g : groups) groups_failed += g.GroupVerdict() != Verdict::kPass;
+  for (const RunGroup& g : groups)
+    groups_failed += g.GroupVerdict() != Verdict::kPass;
   return groups_failed;
 }
 
 std::string Head(const SuiteResult& suite, const HtmlOptions& options) {
   std::string o;
-  o += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  o += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  o += "<meta name=\"generator\" content=\"bootgate " + E(suite.bootgate_version) + "\">\n";
-  o += fmt::format("<title>{}: {}</title>\n", E(options.title), UpperVerdict(suite.verdict));
+  o +=
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  o += "<meta name=\"viewport\" content=\"width=device-width, "
+       "initial-scale=1\">\n";
+  o += "<meta name=\"generator\" content=\"bootgate " +
+       E(suite.bootgate_version) + "\">\n";
+  o += fmt::format("<title>{}: {}</title>\n", E(options.title),
+                   UpperVerdict(suite.verdict));
   o += "<style>" + std::string(kCss) + "</style>\n</head>\n<body>\n";
   return o;
 }
 
 // The verdict first, then what was run where.
-std::string PageHeader(const SuiteResult& suite, const std::vector<RunGroup>& groups,
+std::string PageHeader(const SuiteResult& suite,
+                       const std::vector<RunGroup>& groups,
                        const HtmlOptions& options) {
   int groups_failed = GroupsFailed(groups);
   std::string o;
-  o += "<header class=\"top\">\n<div class=\"brand\">bootgate</div>\n<div class=\"row\">\n";
+  o += "<header class=\"top\">\n<div class=\"brand\">bootgate</div>\n<div "
+       "class=\"row\">\n";
   o += "<h1>" + E(options.title) + "</h1>\n";
   o += fmt::format("<div class=\"verdict v-{}\" id=\"verdict\">{}</div>\n",
                    ToString(suite.verdict), UpperVerdict(suite.verdict));
@@ -136,7 +144,8 @@ std::string PageHeader(const SuiteResult& suite, const std::vector<RunGroup>& gr
       groups_failed, groups.size(), groups.size() == 1 ? "" : "s");
   o += "</div>\n<dl class=\"meta\">\n";
   auto meta = [&](const std::string& k, const std::string& v) {
-    if (!v.empty()) o += "<div><dt>" + E(k) + "</dt><dd>" + E(v) + "</dd></div>\n";
+    if (!v.empty())
+      o += "<div><dt>" + E(k) + "</dt><dd>" + E(v) + "</dd></div>\n";
   };
   meta("build", suite.build_id);
   meta("run id", suite.run_id);
@@ -150,13 +159,15 @@ std::string PageHeader(const SuiteResult& suite, const std::vector<RunGroup>& gr
 }
 
 // Counts at a glance: groups, runs, budgets and checks that passed.
-std::string Cards(const SuiteResult& suite, const std::vector<RunGroup>& groups) {
+std::string Cards(const SuiteResult& suite,
+                  const std::vector<RunGroup>& groups) {
   int counted = 0, passed = 0, errored = 0;
   for (const RunResult& r : suite.runs) {
     if (r.warmup) continue;
     ++counted;
     passed += r.verdict == Verdict::kPass;
-    errored += r.verdict == Verdict::kError || r.verdict == Verdict::kInterrupted;
+    errored +=
+        r.verdict == Verdict::kError || r.verdict == Verdict::kInterrupted;
   }
   int groups_failed = GroupsFailed(groups);
   int budgets_total = 0, budgets_ok = 0, checks_total = 0, checks_ok = 0;
@@ -174,18 +185,22 @@ std::string Cards(const SuiteResult& suite, const std::vector<RunGroup>& groups)
   }
   std::string o;
   auto card = [&](const std::string& n, const std::string& label, bool bad) {
-    o += fmt::format("<div class=\"card {}\"><div class=\"n\">{}</div><div class=\"l\">{}</div></div>\n",
-                     bad ? "bad" : "good", E(n), E(label));
+    o += fmt::format(
+        "<div class=\"card {}\"><div class=\"n\">{}</div><div "
+        "class=\"l\">{}</div></div>\n",
+        bad ? "bad" : "good", E(n), E(label));
   };
   o += "<section class=\"cards\">\n";
   card(fmt::format("{}/{}", groups.size() - groups_failed, groups.size()),
        "scenario / profile groups passed", groups_failed > 0);
-  card(fmt::format("{}/{}", passed, counted), "counted runs passed", passed < counted);
+  card(fmt::format("{}/{}", passed, counted), "counted runs passed",
+       passed < counted);
   card(fmt::format("{}/{}", budgets_ok, budgets_total), "budgets met",
        budgets_ok < budgets_total);
   card(fmt::format("{}/{}", checks_ok, checks_total), "checks passed",
        checks_ok < checks_total);
-  if (errored > 0) card(std::to_string(errored), "runs could not measure", true);
+  if (errored > 0)
+    card(std::to_string(errored), "runs could not measure", true);
   o += "</section>\n";
   return o;
 }
@@ -200,14 +215,17 @@ std::string Footer(const SuiteResult& suite, const HtmlOptions& options) {
     o += fmt::format("Artifacts: {}<br>\n", fmt::join(links, " · "));
   }
   o += "Generated by bootgate " + E(suite.bootgate_version) +
-       (suite.report_dir.empty() ? "" : " into <code>" + E(suite.report_dir) + "</code>") +
+       (suite.report_dir.empty()
+            ? ""
+            : " into <code>" + E(suite.report_dir) + "</code>") +
        ".\n</footer>\n";
   return o;
 }
 
 }  // namespace
 
-std::string RenderHtml(const SuiteResult& suite, const std::vector<TrendSeries>& trends,
+std::string RenderHtml(const SuiteResult& suite,
+                       const std::vector<TrendSeries>& trends,
                        const HtmlOptions& options) {
   auto groups = report_internal::GroupRuns(suite);
   std::vector<ChartSpec> charts = BuildCharts(suite, trends, "");
@@ -215,13 +233,15 @@ std::string RenderHtml(const SuiteResult& suite, const std::vector<TrendSeries>&
   o += "<main>\n" + Cards(suite, groups);
   o += "<section id=\"groups\">\n<h2>Scenarios and profiles</h2>\n" +
        html_internal::GroupsTable(groups) + "</section>\n";
-  o += "<section id=\"budgets\">\n<h2>Budgets</h2>\n" + html_internal::BudgetsTable(groups);
+  o += "<section id=\"budgets\">\n<h2>Budgets</h2>\n" +
+       html_internal::BudgetsTable(groups);
   o += "<p class=\"caption\">Bars: the judged statistic (green "
        "within budget, red over budget, grey no budget). Dashed red line: the "
        "budget. Dots: individual iterations.</p>\n";
   o += ChartsDiv(charts, "budgets", options) + "</section>\n";
   o += "<section id=\"timeline\">\n<h2>Boot timeline</h2>\n" +
-       ChartsDiv(charts, "timeline", options, "No phases or milestones recorded.") +
+       ChartsDiv(charts, "timeline", options,
+                 "No phases or milestones recorded.") +
        "</section>\n";
   o += html_internal::ChecksSection(groups);
   o += html_internal::FailuresSection(suite, options);
@@ -234,15 +254,18 @@ std::string RenderHtml(const SuiteResult& suite, const std::vector<TrendSeries>&
   return o + Footer(suite, options) + "</body>\n</html>\n";
 }
 
-void WriteHtmlReport(const SuiteResult& suite, const std::vector<TrendSeries>& trends,
+void WriteHtmlReport(const SuiteResult& suite,
+                     const std::vector<TrendSeries>& trends,
                      const std::string& out_path, ProcessLauncher& launcher) {
   HtmlOptions options;
   TempDir dir(fs::temp_directory_path(), "bootgate-charts-");
-  std::vector<ChartSpec> charts = BuildCharts(suite, trends, dir.path().string());
+  std::vector<ChartSpec> charts =
+      BuildCharts(suite, trends, dir.path().string());
   bool have_gnuplot = FindExecutable("gnuplot");
   for (const ChartSpec& c : charts) {
     if (!have_gnuplot) {
-      options.chart_errors[c.id] = "gnuplot is not installed (Debian: gnuplot-nox)";
+      options.chart_errors[c.id] =
+          "gnuplot is not installed (Debian: gnuplot-nox)";
       continue;
     }
     try {

@@ -1,10 +1,9 @@
-#include "report/html_internal.h"
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
 
+#include "report/html_internal.h"
 #include "util/escape.h"
 
 namespace bootgate::html_internal {
@@ -17,32 +16,36 @@ using report_internal::RunGroup;
 std::string MarginCell(const BudgetResult& b) {
   std::string unit = report_internal::MetricUnit(b.metric);
   std::string sign = b.margin > 0 ? "+" : "";
-  return fmt::format("<td class=\"num {}\">{}{}{} ({}{}%)</td>",
-                     b.margin < 0 ? "neg" : "pos", sign,
-                     FormatNumber(b.margin, unit == "s" ? 2 : 1),
-                     unit.empty() ? "" : " " + unit, sign,
-                     FormatNumber(b.margin_pct, 1));
+  return fmt::format(
+      "<td class=\"num {}\">{}{}{} ({}{}%)</td>", b.margin < 0 ? "neg" : "pos",
+      sign, FormatNumber(b.margin, unit == "s" ? 2 : 1),
+      unit.empty() ? "" : " " + unit, sign, FormatNumber(b.margin_pct, 1));
 }
 
 // One failed run: verdict, reason, where it ended, its logs, its console tail.
 std::string Failure(const RunResult& r, const HtmlOptions& options) {
   std::string out;
-  out += fmt::format("<div class=\"failure v-{}\">\n<p>{} <strong>{} / {}</strong> "
-                          "iteration {}, attempt {}</p>\n<p>{}</p>\n",
-                          ToString(r.verdict), Pill(r.verdict), E(r.scenario),
-                          E(r.profile), r.iteration, r.attempt, E(r.reason));
+  out += fmt::format(
+      "<div class=\"failure v-{}\">\n<p>{} <strong>{} / {}</strong> "
+      "iteration {}, attempt {}</p>\n<p>{}</p>\n",
+      ToString(r.verdict), Pill(r.verdict), E(r.scenario), E(r.profile),
+      r.iteration, r.attempt, E(r.reason));
   std::vector<std::string> facts;
-  if (!r.failure_class.empty()) facts.push_back("failure class <code>" + E(r.failure_class) + "</code>");
-  if (!r.phase.empty()) facts.push_back("ended in phase <code>" + E(r.phase) + "</code>");
+  if (!r.failure_class.empty())
+    facts.push_back("failure class <code>" + E(r.failure_class) + "</code>");
+  if (!r.phase.empty())
+    facts.push_back("ended in phase <code>" + E(r.phase) + "</code>");
   for (const VmPhaseInfo& p : r.vm_phases) {
     if (!p.console_log.empty()) {
-      facts.push_back(E(p.name) + " console <a href=\"" + E(p.console_log) + "\">" +
-                      E(p.console_log) + "</a>");
+      facts.push_back(E(p.name) + " console <a href=\"" + E(p.console_log) +
+                      "\">" + E(p.console_log) + "</a>");
     }
   }
-  if (!facts.empty()) out += fmt::format("<p>{}</p>\n", fmt::join(facts, " · "));
+  if (!facts.empty())
+    out += fmt::format("<p>{}</p>\n", fmt::join(facts, " · "));
   if (!r.console_tail.empty() && options.console_tail_lines > 0) {
-    size_t n = std::min<size_t>(r.console_tail.size(), options.console_tail_lines);
+    size_t n =
+        std::min<size_t>(r.console_tail.size(), options.console_tail_lines);
     out += "<pre class=\"console\">";
     for (size_t i = r.console_tail.size() - n; i < r.console_tail.size(); ++i) {
       out += E(r.console_tail[i]) + "\n";
@@ -58,7 +61,8 @@ std::vector<std::string> MetricColumns(const SuiteResult& suite) {
   std::vector<std::string> metric_columns;
   for (const RunResult& r : suite.runs) {
     for (const auto& [m, v] : r.metrics) {
-      if (std::find(metric_columns.begin(), metric_columns.end(), m) == metric_columns.end()) {
+      if (std::find(metric_columns.begin(), metric_columns.end(), m) ==
+          metric_columns.end()) {
         metric_columns.push_back(m);
       }
     }
@@ -78,7 +82,8 @@ std::string Pill(Verdict v) {
 
 std::string GroupsTable(const std::vector<RunGroup>& groups) {
   std::string o = "<table>\n";
-  o += "<tr><th>Scenario</th><th>Profile</th><th>Backend</th><th>Accelerator</th>"
+  o += "<tr><th>Scenario</th><th>Profile</th><th>Backend</th><th>Accelerator</"
+       "th>"
        "<th>Iterations</th><th>Verdict</th><th>Reason</th></tr>\n";
   for (const RunGroup& g : groups) {
     Verdict v = g.GroupVerdict();
@@ -86,10 +91,12 @@ std::string GroupsTable(const std::vector<RunGroup>& groups) {
                          : g.Counted().empty()  ? ""
                                                 : g.Counted().back()->reason;
     o += fmt::format(
-        "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>"
+        "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td "
+        "class=\"num\">{}</td>"
         "<td>{}</td><td>{}</td></tr>\n",
-        v == Verdict::kPass ? "" : " class=\"bad\"", E(g.scenario), E(g.profile),
-        E(g.Backend()), E(g.Accelerator()), g.Counted().size(), Pill(v), E(reason));
+        v == Verdict::kPass ? "" : " class=\"bad\"", E(g.scenario),
+        E(g.profile), E(g.Backend()), E(g.Accelerator()), g.Counted().size(),
+        Pill(v), E(reason));
   }
   return o + "</table>\n";
 }
@@ -97,12 +104,15 @@ std::string GroupsTable(const std::vector<RunGroup>& groups) {
 std::string BudgetsTable(const std::vector<RunGroup>& groups) {
   std::string o = "<table>\n";
   o += "<tr><th>Scenario</th><th>Profile</th><th>Metric</th><th>Value</th>"
-       "<th>Statistic</th><th>Budget</th><th>Margin</th><th>Verdict</th><th>Note</th></tr>\n";
+       "<th>Statistic</th><th>Budget</th><th>Margin</th><th>Verdict</"
+       "th><th>Note</th></tr>\n";
   for (const RunGroup& g : groups) {
     for (const BudgetResult& b : g.Budgets()) {
       o += fmt::format(
-          "<tr{}><td>{}</td><td>{}</td><td><code>{}</code></td><td class=\"num\">{}</td>"
-          "<td>{}</td><td class=\"num\">&le; {}</td>{}<td>{}</td><td>{}</td></tr>\n",
+          "<tr{}><td>{}</td><td>{}</td><td><code>{}</code></td><td "
+          "class=\"num\">{}</td>"
+          "<td>{}</td><td class=\"num\">&le; "
+          "{}</td>{}<td>{}</td><td>{}</td></tr>\n",
           b.verdict == Verdict::kPass ? "" : " class=\"bad\"", E(g.scenario),
           E(g.profile), E(b.metric), E(FormatMetric(b.metric, b.value)),
           E(b.statistic), E(FormatMetric(b.metric, b.limit)), MarginCell(b),
@@ -122,17 +132,22 @@ std::string ChecksSection(const std::vector<RunGroup>& groups) {
   if (checks_total == 0) {
     o += "<div class=\"missing\">No checks ran.</div>\n";
   } else {
-    o += "<table>\n<tr><th>Scenario</th><th>Profile</th><th>Iteration</th><th>Check</th>"
-         "<th>Command</th><th>Channel</th><th>Duration</th><th>Verdict</th><th>Reason</th></tr>\n";
+    o += "<table>\n<tr><th>Scenario</th><th>Profile</th><th>Iteration</"
+         "th><th>Check</th>"
+         "<th>Command</th><th>Channel</th><th>Duration</th><th>Verdict</"
+         "th><th>Reason</th></tr>\n";
     for (const RunGroup& g : groups) {
       for (const RunResult* r : g.Counted()) {
         for (const CheckResult& c : r->checks) {
           o += fmt::format(
               "<tr{}><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td>"
-              "<td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>\n",
-              c.verdict == Verdict::kPass ? "" : " class=\"bad\"", E(r->scenario),
-              E(r->profile), r->iteration, E(c.name), E(c.command), E(c.channel),
-              E(FormatNumber(c.duration_s, 2) + " s"), Pill(c.verdict), E(c.reason));
+              "<td><code>{}</code></td><td>{}</td><td "
+              "class=\"num\">{}</td><td>{}</td><td>{}</td></tr>\n",
+              c.verdict == Verdict::kPass ? "" : " class=\"bad\"",
+              E(r->scenario), E(r->profile), r->iteration, E(c.name),
+              E(c.command), E(c.channel),
+              E(FormatNumber(c.duration_s, 2) + " s"), Pill(c.verdict),
+              E(c.reason));
         }
       }
     }
@@ -142,14 +157,18 @@ std::string ChecksSection(const std::vector<RunGroup>& groups) {
   return o;
 }
 
-std::string FailuresSection(const SuiteResult& suite, const HtmlOptions& options) {
+std::string FailuresSection(const SuiteResult& suite,
+                            const HtmlOptions& options) {
   std::string failures;
   for (const RunResult& r : suite.runs) {
-    if (r.warmup || r.verdict == Verdict::kPass || r.verdict == Verdict::kSkipped) continue;
+    if (r.warmup || r.verdict == Verdict::kPass ||
+        r.verdict == Verdict::kSkipped)
+      continue;
     failures += Failure(r, options);
   }
   if (failures.empty()) return "";
-  return "<section id=\"failures\">\n<h2>Failures</h2>\n" + failures + "</section>\n";
+  return "<section id=\"failures\">\n<h2>Failures</h2>\n" + failures +
+         "</section>\n";
 }
 
 std::string WarningsSection(const std::vector<RunGroup>& groups) {
@@ -161,29 +180,35 @@ std::string WarningsSection(const std::vector<RunGroup>& groups) {
     }
   }
   if (warnings.empty()) return "";
-  return "<section id=\"warnings\">\n<h2>Warnings</h2>\n<ul class=\"warnings\">\n" +
+  return "<section id=\"warnings\">\n<h2>Warnings</h2>\n<ul "
+         "class=\"warnings\">\n" +
          warnings + "</ul>\n</section>\n";
 }
 
 std::string RunsSection(const SuiteResult& suite) {
   std::vector<std::string> metric_columns = MetricColumns(suite);
   std::string o;
-  o += "<section id=\"runs\">\n<h2>All runs</h2>\n<table>\n<tr><th>Scenario</th><th>Profile</th>"
+  o += "<section id=\"runs\">\n<h2>All "
+       "runs</h2>\n<table>\n<tr><th>Scenario</th><th>Profile</th>"
        "<th>Iter.</th><th>Attempt</th><th>Verdict</th>";
   for (const std::string& m : metric_columns) o += "<th>" + E(m) + "</th>";
   o += "<th>Wall</th><th>Accel.</th><th>Started</th></tr>\n";
   for (const RunResult& r : suite.runs) {
-    o += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"num\">{}{}</td><td class=\"num\">{}</td><td>{}</td>",
-                     E(r.scenario), E(r.profile), r.iteration, r.warmup ? " (warm-up)" : "",
-                     r.attempt, Pill(r.verdict));
+    o += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td class=\"num\">{}{}</td><td "
+        "class=\"num\">{}</td><td>{}</td>",
+        E(r.scenario), E(r.profile), r.iteration, r.warmup ? " (warm-up)" : "",
+        r.attempt, Pill(r.verdict));
     for (const std::string& m : metric_columns) {
       auto it = r.metrics.find(m);
       o += "<td class=\"num\">" +
-           (it == r.metrics.end() ? std::string("&ndash;") : E(FormatMetric(m, it->second))) +
+           (it == r.metrics.end() ? std::string("&ndash;")
+                                  : E(FormatMetric(m, it->second))) +
            "</td>";
     }
     o += fmt::format("<td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>\n",
-                     E(FormatNumber(r.wall_s, 1) + " s"), E(r.accelerator), E(r.started_at));
+                     E(FormatNumber(r.wall_s, 1) + " s"), E(r.accelerator),
+                     E(r.started_at));
   }
   return o + "</table>\n</section>\n";
 }

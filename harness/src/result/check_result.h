@@ -11,7 +11,7 @@ struct CheckResult {
   std::string name;
   std::string command;
   Verdict verdict = Verdict::kPass;
-  std::string reason;         ///< why it failed
+  std::string reason;  ///< why it failed
   int exit_status = -1;
   std::string output_excerpt;  ///< bounded, sanitised
   double duration_s = 0;

@@ -15,10 +15,10 @@ namespace bootgate {
 
 /// One phase of a run that boots a VM (install, boot).
 struct VmPhaseInfo {
-  std::string name;  ///< "install" | "boot"
-  std::string console_log;  ///< path relative to the report dir
+  std::string name;               ///< "install" | "boot"
+  std::string console_log;        ///< path relative to the report dir
   std::vector<std::string> argv;  ///< redacted command line, for reproducing
-  std::string exit;  ///< how the VM ended, if it did
+  std::string exit;               ///< how the VM ended, if it did
   /// t0 (just before the VM process was started) as wall-clock Unix
   /// seconds, microsecond resolution; every `*_s` of this phase counts from
   /// it. 0 if unknown.
@@ -40,9 +40,9 @@ struct RunResult {
   bool warmup = false;
   bool passed_after_retry = false;
   Verdict verdict = Verdict::kError;
-  std::string reason;          ///< one sentence
-  std::string failure_class;   ///< "kernel-panic", "timeout", "silence"...
-  std::string phase;           ///< phase the run ended in
+  std::string reason;         ///< one sentence
+  std::string failure_class;  ///< "kernel-panic", "timeout", "silence"...
+  std::string phase;          ///< phase the run ended in
   std::map<std::string, double> metrics;  ///< boot_s, install_s, ram_mib...
   std::map<std::string, double> details;  ///< mem_total_mib, disk_host_mib...
   std::map<std::string, std::vector<double>> samples;  ///< ram_mib -> [..]
@@ -61,9 +61,9 @@ struct RunResult {
   std::string disk_judged;  ///< "guest df /" | "host qcow2 allocated"
   std::string image;        ///< primary image path
   std::string image_sha256;
-  std::string started_at;   ///< RFC 3339
-  double wall_s = 0;        ///< how long the whole run took
-  std::string run_dir;      ///< report subdirectory, relative
+  std::string started_at;  ///< RFC 3339
+  double wall_s = 0;       ///< how long the whole run took
+  std::string run_dir;     ///< report subdirectory, relative
 };
 
 }  // namespace bootgate

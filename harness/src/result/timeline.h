@@ -13,7 +13,8 @@ struct ConsoleLine {
 };
 
 struct PhaseResult {
-  std::string name;  ///< "firmware", "bootloader", "kernel", "initramfs", "userspace", "ssh"
+  std::string name;  ///< "firmware", "bootloader", "kernel", "initramfs",
+                     ///< "userspace", "ssh"
   double start_s = 0;
   double end_s = 0;
   double duration_s() const { return end_s - start_s; }

@@ -8,7 +8,14 @@
 namespace bootgate {
 
 /// A verdict is data, not an error. kError means "could not measure".
-enum class Verdict { kPass, kFail, kError, kInterrupted, kInconclusive, kSkipped };
+enum class Verdict {
+  kPass,
+  kFail,
+  kError,
+  kInterrupted,
+  kInconclusive,
+  kSkipped
+};
 std::string ToString(Verdict v);  ///< "pass", "fail", "error", ...
 Verdict VerdictFromString(const std::string& s);  ///< throws Error
 

@@ -8,11 +8,16 @@ namespace {
 // Aggregates combine run verdicts with CombineVerdicts.
 TEST(CombineVerdicts, Order) {
   EXPECT_EQ(CombineVerdicts({}), Verdict::kPass);
-  EXPECT_EQ(CombineVerdicts({Verdict::kPass, Verdict::kInconclusive}), Verdict::kInconclusive);
-  EXPECT_EQ(CombineVerdicts({Verdict::kInconclusive, Verdict::kFail}), Verdict::kFail);
-  EXPECT_EQ(CombineVerdicts({Verdict::kFail, Verdict::kError, Verdict::kPass}), Verdict::kError);
-  EXPECT_EQ(CombineVerdicts({Verdict::kError, Verdict::kInterrupted}), Verdict::kInterrupted);
-  EXPECT_EQ(CombineVerdicts({Verdict::kSkipped, Verdict::kPass}), Verdict::kPass);
+  EXPECT_EQ(CombineVerdicts({Verdict::kPass, Verdict::kInconclusive}),
+            Verdict::kInconclusive);
+  EXPECT_EQ(CombineVerdicts({Verdict::kInconclusive, Verdict::kFail}),
+            Verdict::kFail);
+  EXPECT_EQ(CombineVerdicts({Verdict::kFail, Verdict::kError, Verdict::kPass}),
+            Verdict::kError);
+  EXPECT_EQ(CombineVerdicts({Verdict::kError, Verdict::kInterrupted}),
+            Verdict::kInterrupted);
+  EXPECT_EQ(CombineVerdicts({Verdict::kSkipped, Verdict::kPass}),
+            Verdict::kPass);
 }
 
 }  // namespace

@@ -25,9 +25,10 @@ void ParsePhaseMarkers(Reader& r, const json& markers,
 }  // namespace
 
 void ParseBoot(Reader& r, const json& b, BootSpec* out) {
-  if (r.Object(b, "/boot", {"login_pattern", "fail_patterns", "timeout_s",
-                            "silence_s", "marker", "phase_markers", "append",
-                            "default_fail_patterns"})) {
+  if (r.Object(
+          b, "/boot",
+          {"login_pattern", "fail_patterns", "timeout_s", "silence_s", "marker",
+           "phase_markers", "append", "default_fail_patterns"})) {
     r.String(b, "/boot", "login_pattern", &out->login_pattern);
     r.Regex("/boot/login_pattern", out->login_pattern);
     bool defaults = true;
@@ -43,8 +44,9 @@ void ParseBoot(Reader& r, const json& b, BootSpec* out) {
       ParsePhaseMarkers(r, b["phase_markers"], &out->phase_markers);
   }
   if (out->silence_s > 0 && out->silence_s > out->timeout_s)
-    r.Issue("/boot/silence_s", "silence_s is longer than timeout_s, so it can "
-                               "never fire; lower it or remove it.");
+    r.Issue("/boot/silence_s",
+            "silence_s is longer than timeout_s, so it can "
+            "never fire; lower it or remove it.");
 }
 
 void ParseFailPatterns(Reader& r, const json& o, const std::string& path,

@@ -4,10 +4,18 @@ namespace bootgate::scenario_internal {
 
 namespace {
 
-const std::set<std::string> kMetrics = {
-    "boot_s", "install_s", "ssh_ready_s", "ram_mib", "disk_mib", "image_mib",
-    "phase_firmware_s", "phase_bootloader_s", "phase_kernel_s",
-    "phase_initramfs_s", "phase_userspace_s", "phase_ssh_s"};
+const std::set<std::string> kMetrics = {"boot_s",
+                                        "install_s",
+                                        "ssh_ready_s",
+                                        "ram_mib",
+                                        "disk_mib",
+                                        "image_mib",
+                                        "phase_firmware_s",
+                                        "phase_bootloader_s",
+                                        "phase_kernel_s",
+                                        "phase_initramfs_s",
+                                        "phase_userspace_s",
+                                        "phase_ssh_s"};
 
 void ParseBudgetValue(Reader& r, const json& j, const std::string& path,
                       BudgetValue* out) {
@@ -57,6 +65,5 @@ void ParseBudgets(Reader& r, const json& b,
     }
   }
 }
-
 
 }  // namespace bootgate::scenario_internal

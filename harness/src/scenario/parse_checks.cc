@@ -1,6 +1,6 @@
-#include "scenario/reader.h"
-
 #include <set>
+
+#include "scenario/reader.h"
 
 namespace bootgate::scenario_internal {
 
@@ -8,7 +8,8 @@ namespace {
 
 void ParseExpect(Reader& r, const json& e, const std::string& path,
                  CheckExpect* out) {
-  if (!r.Object(e, path, {"exit_status", "stdout_matches", "stdout_not_matches"}))
+  if (!r.Object(e, path,
+                {"exit_status", "stdout_matches", "stdout_not_matches"}))
     return;
   if (e.contains("exit_status")) {
     if (e["exit_status"].is_null()) {

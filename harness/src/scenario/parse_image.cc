@@ -1,17 +1,17 @@
-#include "scenario/reader.h"
-
 #include <unistd.h>
 
 #include <filesystem>
 
+#include "scenario/reader.h"
 #include "util/fs.h"
 
 namespace bootgate::scenario_internal {
 
 void ParseImage(Reader& r, const json& j, const std::string& path,
                 const std::string& base, ImageSpec* img, bool check_files) {
-  if (!r.Object(j, path, {"iso", "disk", "format", "kernel", "initrd",
-                          "append", "recipe", "fetch"}))
+  if (!r.Object(j, path,
+                {"iso", "disk", "format", "kernel", "initrd", "append",
+                 "recipe", "fetch"}))
     return;
   r.String(j, path, "iso", &img->iso);
   r.String(j, path, "disk", &img->disk);
@@ -23,8 +23,9 @@ void ParseImage(Reader& r, const json& j, const std::string& path,
   r.String(j, path, "fetch", &img->fetch);
   int kinds = !img->iso.empty() + !img->disk.empty() + !img->kernel.empty();
   if (kinds != 1) {
-    r.Issue(path, "give exactly one of \"iso\", \"disk\" or \"kernel\" (with "
-                  "\"initrd\" and \"append\").");
+    r.Issue(path,
+            "give exactly one of \"iso\", \"disk\" or \"kernel\" (with "
+            "\"initrd\" and \"append\").");
   }
   if (!img->initrd.empty() && img->kernel.empty())
     r.Issue(path + "/initrd", "\"initrd\" needs \"kernel\".");
@@ -44,17 +45,20 @@ void ParseImage(Reader& r, const json& j, const std::string& path,
   if (check_files) {
     CheckFile(r, path + "/iso", img->iso, "ISO image", img->recipe, img->fetch);
     std::error_code ec;
-    if (!img->iso.empty() && fs::is_regular_file(img->iso, ec) && FileReadable(img->iso) &&
-        !LooksLikeIso(img->iso))
-      r.Issue(path + "/iso", "'" + img->iso + "' is not an ISO 9660 image (no CD001 "
-                             "descriptor at byte 32769); for a disk image use "
-                             "{\"disk\": ...} instead of {\"iso\": ...}.");
-    CheckFile(r, path + "/disk", img->disk, "disk image", img->recipe, img->fetch);
+    if (!img->iso.empty() && fs::is_regular_file(img->iso, ec) &&
+        FileReadable(img->iso) && !LooksLikeIso(img->iso))
+      r.Issue(path + "/iso",
+              "'" + img->iso +
+                  "' is not an ISO 9660 image (no CD001 "
+                  "descriptor at byte 32769); for a disk image use "
+                  "{\"disk\": ...} instead of {\"iso\": ...}.");
+    CheckFile(r, path + "/disk", img->disk, "disk image", img->recipe,
+              img->fetch);
     CheckFile(r, path + "/kernel", img->kernel, "kernel", img->recipe);
     CheckFile(r, path + "/initrd", img->initrd, "initrd", img->recipe);
     if (!img->recipe.empty() && access(img->recipe.c_str(), X_OK) != 0)
-      r.Issue(path + "/recipe", "recipe '" + img->recipe +
-                                    "' is missing or not executable.");
+      r.Issue(path + "/recipe",
+              "recipe '" + img->recipe + "' is missing or not executable.");
   }
 }
 

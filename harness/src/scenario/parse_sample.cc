@@ -7,8 +7,9 @@ void ParseSample(Reader& r, const json& sm, bool* enabled, SampleSpec* out) {
     *enabled = sm.get<bool>();
     return;
   }
-  if (!r.Object(sm, "/sample", {"settle_s", "count", "interval_s", "disk_mount",
-                                "disk_judged"}))
+  if (!r.Object(
+          sm, "/sample",
+          {"settle_s", "count", "interval_s", "disk_mount", "disk_judged"}))
     return;
   r.Number(sm, "/sample", "settle_s", 0, 3600, &out->settle_s, " seconds");
   r.Int(sm, "/sample", "count", 1, 1000, &out->count);

@@ -12,15 +12,23 @@ namespace bootgate::scenario_internal {
 
 std::string TypeName(const json& j) {
   switch (j.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::object: return "an object";
-    case json::value_t::array: return "an array";
-    case json::value_t::string: return "a string";
-    case json::value_t::boolean: return "a boolean";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::object:
+      return "an object";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::boolean:
+      return "a boolean";
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "an integer";
-    case json::value_t::number_float: return "a number";
-    default: return "a value";
+    case json::value_t::number_unsigned:
+      return "an integer";
+    case json::value_t::number_float:
+      return "a number";
+    default:
+      return "a value";
   }
 }
 
@@ -45,7 +53,7 @@ void CheckFile(Reader& r, const std::string& json_path, const std::string& path,
                const char* what, const std::string& recipe,
                const std::string& fetch) {
   if (path.empty()) return;
-  struct stat st{};
+  struct stat st {};
   if (stat(path.c_str(), &st) != 0) {
     // A missing image with a recipe is built before the run, not an error.
     if (!recipe.empty()) return;
@@ -87,15 +95,16 @@ std::optional<json> ParseJsonText(Reader& r, const std::string& text) {
     }
     std::string what = e.what();
     auto pos = what.find("syntax error");
-    r.Issue("", "malformed JSON at line " + std::to_string(line) +
-                    ", column " + std::to_string(col) + ": " +
+    r.Issue("", "malformed JSON at line " + std::to_string(line) + ", column " +
+                    std::to_string(col) + ": " +
                     (pos == std::string::npos ? what : what.substr(pos)) + ".");
     return std::nullopt;
   } catch (const json::exception& e) {
     // out_of_range: a number such as 1e999 (no byte offset to report).
     std::string what = e.what();
     auto pos = what.find("number overflow");
-    r.Issue("", "malformed JSON: " + (pos == std::string::npos ? what : what.substr(pos)) + ".");
+    r.Issue("", "malformed JSON: " +
+                    (pos == std::string::npos ? what : what.substr(pos)) + ".");
     return std::nullopt;
   }
 }

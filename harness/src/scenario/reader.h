@@ -45,8 +45,8 @@ class Reader {
       if (!allowed.count(key)) {
         std::string list;
         for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-        Issue(path + "/" + key, "unknown key '" + key +
-                                    "'; allowed keys here: " + list + ".");
+        Issue(path + "/" + key,
+              "unknown key '" + key + "'; allowed keys here: " + list + ".");
       }
     }
     return true;
@@ -60,7 +60,8 @@ class Reader {
       return;
     }
     if (!it->is_string()) {
-      Issue(path + "/" + key, "expected a string, found " + TypeName(*it) + ".");
+      Issue(path + "/" + key,
+            "expected a string, found " + TypeName(*it) + ".");
       return;
     }
     *out = it->get<std::string>();
@@ -69,11 +70,13 @@ class Reader {
     }
   }
 
-  void Bool(const json& o, const std::string& path, const char* key, bool* out) {
+  void Bool(const json& o, const std::string& path, const char* key,
+            bool* out) {
     auto it = o.find(key);
     if (it == o.end()) return;
     if (!it->is_boolean()) {
-      Issue(path + "/" + key, "expected true or false, found " + TypeName(*it) + ".");
+      Issue(path + "/" + key,
+            "expected true or false, found " + TypeName(*it) + ".");
       return;
     }
     *out = it->get<bool>();
@@ -107,15 +110,15 @@ class Reader {
     auto it = o.find(key);
     if (it == o.end()) return;
     if (!it->is_number_integer() && !it->is_number_unsigned()) {
-      Issue(path + "/" + key, "expected a whole number, found " + TypeName(*it) + ".");
+      Issue(path + "/" + key,
+            "expected a whole number, found " + TypeName(*it) + ".");
       return;
     }
     auto v = it->get<int64_t>();
     if (v < min || v > max) {
-      Issue(path + "/" + key, "value " + std::to_string(v) +
-                                  " is out of range; expected " +
-                                  std::to_string(min) + " to " +
-                                  std::to_string(max) + ".");
+      Issue(path + "/" + key,
+            "value " + std::to_string(v) + " is out of range; expected " +
+                std::to_string(min) + " to " + std::to_string(max) + ".");
       return;
     }
     *out = static_cast<int>(v);
@@ -126,7 +129,8 @@ class Reader {
     auto it = o.find(key);
     if (it == o.end()) return;
     if (!it->is_array()) {
-      Issue(path + "/" + key, "expected an array of strings, found " + TypeName(*it) + ".");
+      Issue(path + "/" + key,
+            "expected an array of strings, found " + TypeName(*it) + ".");
       return;
     }
     out->clear();
@@ -156,8 +160,10 @@ class Reader {
     try {
       // {{profile.<field>}} placeholders are expanded per profile at run time
       // (metrics/checks.h ExpandProfilePlaceholders); validate the rest.
-      std::regex r(std::regex_replace(re, std::regex(R"(\{\{profile\.[A-Za-z0-9_.-]+\}\})"), "x"),
-                   std::regex::ECMAScript);
+      std::regex r(
+          std::regex_replace(
+              re, std::regex(R"(\{\{profile\.[A-Za-z0-9_.-]+\}\})"), "x"),
+          std::regex::ECMAScript);
     } catch (const std::regex_error& e) {
       Issue(path, "invalid regular expression '" + re + "': " + e.what() + ".");
     }
@@ -168,7 +174,8 @@ class Reader {
     if (allowed.count(value)) return;
     std::string list;
     for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-    Issue(path, "unknown value '" + value + "'; expected one of: " + list + ".");
+    Issue(path,
+          "unknown value '" + value + "'; expected one of: " + list + ".");
   }
 
   static std::string Fmt(double v);

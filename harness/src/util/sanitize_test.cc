@@ -9,7 +9,9 @@ namespace {
 
 TEST(SanitizeTest, StripsEscapesAndControls) {
   EXPECT_EQ(SanitizeForTerminal("\x1b[31mred\x1b[0m"), "red");
-  EXPECT_EQ(SanitizeForTerminal("a\x1b]0;pwned\x07" "b"), "ab");
+  EXPECT_EQ(SanitizeForTerminal("a\x1b]0;pwned\x07"
+                                "b"),
+            "ab");
   EXPECT_EQ(SanitizeForTerminal("\x1b]8;;http://x\x1b\\link"), "link");
   EXPECT_EQ(SanitizeForTerminal("tab\there\x01\x7f"), "tab\there");
   EXPECT_EQ(SanitizeForTerminal("\x1b(Bx"), "x");
@@ -17,13 +19,21 @@ TEST(SanitizeTest, StripsEscapesAndControls) {
 
 TEST(SanitizeTest, ReplacesInvalidUtf8AndC1Controls) {
   EXPECT_EQ(SanitizeForTerminal("caf\xc3\xa9"), "caf\xc3\xa9");
-  EXPECT_EQ(SanitizeForTerminal("a\xff" "b"), "a\xEF\xBF\xBD" "b");
-  EXPECT_EQ(SanitizeForTerminal("\xc2\x9b" "31m"), "\xEF\xBF\xBD\xEF\xBF\xBD" "31m");  // CSI as C1
-  EXPECT_EQ(SanitizeForTerminal("\xed\xa0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
+  EXPECT_EQ(SanitizeForTerminal("a\xff"
+                                "b"),
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(SanitizeForTerminal("\xc2\x9b"
+                                "31m"),
+            "\xEF\xBF\xBD\xEF\xBF\xBD"
+            "31m");  // CSI as C1
+  EXPECT_EQ(SanitizeForTerminal("\xed\xa0\x80"),
+            "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
 }
 
 TEST(SanitizeTest, DisplayKeepsNewlinesAndMarksInvalidBytes) {
-  EXPECT_EQ(SanitizeForDisplay("\x1b[1;31mred\x1b[0m\r\nbell\x07\n"), "red\nbell\n");
+  EXPECT_EQ(SanitizeForDisplay("\x1b[1;31mred\x1b[0m\r\nbell\x07\n"),
+            "red\nbell\n");
   EXPECT_EQ(SanitizeForDisplay("bad\xff\n"), "bad?\n");
   EXPECT_EQ(SanitizeForDisplay("caf\xc3\xa9\tx"), "caf\xc3\xa9\tx");
 }
