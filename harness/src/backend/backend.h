@@ -94,6 +94,13 @@ class Backend {
   /// and a note saying why.
   virtual std::pair<std::string, std::string> ResolveAccel(
       const std::string& requested) = 0;
+  /// A run under `accel` showed it does not work on this host (a KVM guest
+  /// silent before its kernel printed anything): later "auto" choices avoid
+  /// it, and the host's cached verdict is replaced.
+  virtual void ReportAccelBroken(const std::string& accel, const std::string& evidence) {
+    (void)accel;
+    (void)evidence;
+  }
 };
 
 /// The profile fields as strings, for "requested vs applied" in reports.

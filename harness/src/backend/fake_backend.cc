@@ -11,7 +11,7 @@ class FakeGuest : public Guest {
  public:
   FakeGuest(const Clock* clock, FakeGuestScript script,
             std::shared_ptr<std::atomic<int>> live)
-      : t0_(clock->Now()), script_(std::move(script)), live_(std::move(live)) {
+      : clock_(clock), t0_(clock->Now()), script_(std::move(script)), live_(std::move(live)) {
     ++*live_;
     player_ = std::thread([this] { Play(); });
   }
@@ -27,7 +27,10 @@ class FakeGuest : public Guest {
     return std::nullopt;
   }
 
-  std::vector<GuestEvent> Events() override { return {}; }
+  std::vector<GuestEvent> Events() override {
+    std::lock_guard lock(mu_);
+    return events_;
+  }
   std::vector<double> DebugPortMarks() override { return {}; }
 
   void Destroy() override {
@@ -63,10 +66,14 @@ class FakeGuest : public Guest {
       std::lock_guard lock(mu_);
       if (destroyed_) return;
       ended_ = script_.exit_status;
+      if (!script_.shutdown_reason.empty())
+        events_.push_back({"SHUTDOWN", script_.shutdown_reason, ToSeconds(clock_->Now() - t0_)});
     }
     console_.Close();
   }
 
+  std::vector<GuestEvent> events_;  // guarded by mu_
+  const Clock* clock_;
   TimePoint t0_;
   FakeGuestScript script_;
   std::shared_ptr<std::atomic<int>> live_;
@@ -100,8 +107,27 @@ std::unique_ptr<Guest> FakeBackend::Boot(const BootRequest& request) {
   return std::make_unique<FakeGuest>(clock_, std::move(script), live_);
 }
 
-std::pair<std::string, std::string> FakeBackend::ResolveAccel(const std::string&) {
-  return {"tcg", "fake backend"};
+std::pair<std::string, std::string> FakeBackend::ResolveAccel(const std::string& requested) {
+  std::lock_guard lock(mu_);
+  if (requested == "tcg" || (requested == "auto" && !kvm_usable_)) return {"tcg", "fake backend"};
+  if (!kvm_usable_) throw Error("accel", "KVM was requested but is not usable here (fake host)");
+  return {"kvm", "fake backend: KVM usable"};
+}
+
+void FakeBackend::ReportAccelBroken(const std::string& accel, const std::string& evidence) {
+  std::lock_guard lock(mu_);
+  if (accel == "kvm") kvm_usable_ = false;
+  accel_reports_.push_back(evidence);
+}
+
+void FakeBackend::SetKvmUsable(bool usable) {
+  std::lock_guard lock(mu_);
+  kvm_usable_ = usable;
+}
+
+std::vector<std::string> FakeBackend::accel_reports() const {
+  std::lock_guard lock(mu_);
+  return accel_reports_;
 }
 
 int FakeBackend::boots() const {

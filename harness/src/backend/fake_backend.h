@@ -23,12 +23,23 @@ struct FakeGuestScript {
     Duration after{};   ///< delay after the previous step (or the boot)
     std::string bytes;  ///< written to the serial console
   };
+  FakeGuestScript(std::vector<Step> console_steps = {},
+                  std::optional<std::string> exit = std::nullopt,
+                  std::string error = "", std::string shutdown = "")
+      : console(std::move(console_steps)),
+        exit_status(std::move(exit)),
+        boot_error(std::move(error)),
+        shutdown_reason(std::move(shutdown)) {}
   std::vector<Step> console;
   /// Set: after the last step the VM ends, its console closes, and Ended()
   /// reports this text (e.g. "QEMU killed by signal 9 (SIGKILL)").
   std::optional<std::string> exit_status;
   /// Non-empty: Boot() throws Error with this message (the VM never starts).
   std::string boot_error;
+  /// Set with exit_status: the VM's end is also a SHUTDOWN event with this
+  /// reason ("guest-shutdown" for a power-off, "guest-reset" for a reboot
+  /// under -no-reboot), as QEMU's QMP reports it.
+  std::string shutdown_reason;
 };
 
 /// Plays scripts in order, one per Boot(); the last one repeats.
@@ -39,8 +50,14 @@ class FakeBackend : public Backend {
 
   std::string name() const override { return "fake"; }
   std::unique_ptr<Guest> Boot(const BootRequest& request) override;
+  /// "tcg" is always given; "auto" and "kvm" give KVM while the fake host's
+  /// KVM is usable (SetKvmUsable), and "kvm" throws Error when it is not.
   std::pair<std::string, std::string> ResolveAccel(
       const std::string& requested) override;
+  void ReportAccelBroken(const std::string& accel, const std::string& evidence) override;
+  void SetKvmUsable(bool usable);
+  /// Evidence given to ReportAccelBroken, in order.
+  std::vector<std::string> accel_reports() const;
 
   /// Boot() calls so far (including those that threw).
   int boots() const;
@@ -55,6 +72,8 @@ class FakeBackend : public Backend {
   mutable std::mutex mu_;
   int boots_ = 0;
   std::vector<BootRequest> requests_;
+  bool kvm_usable_ = false;
+  std::vector<std::string> accel_reports_;
   std::shared_ptr<std::atomic<int>> live_ = std::make_shared<std::atomic<int>>(0);
 };
 

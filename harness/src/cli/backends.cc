@@ -88,21 +88,26 @@ const LibvirtPlugin& LoadLibvirtPlugin() {
 
 }  // namespace
 
+std::string QemuBinary() {
+  const char* q = getenv("BOOTGATE_QEMU");
+  return q && *q ? q : QemuHost().qemu_binary;
+}
+
 std::unique_ptr<Backend> MakeBackend(const std::string& name,
                                      const std::string& connect,
                                      ProcessLauncher* launcher,
                                      const Clock* clock,
-                                     const std::string& cache_dir) {
+                                     AccelResolver* accel) {
   if (name == "qemu") {
     QemuHost host;
-    if (const char* q = getenv("BOOTGATE_QEMU")) host.qemu_binary = q;
-    return std::make_unique<QemuBackend>(launcher, clock, host, cache_dir);
+    host.qemu_binary = QemuBinary();
+    return std::make_unique<QemuBackend>(launcher, clock, host, accel);
   }
   if (name == "libvirt") {
 #ifdef BOOTGATE_WITH_LIBVIRT
     return std::unique_ptr<Backend>(
         LoadLibvirtPlugin().make(connect.empty() ? kDefaultLibvirtUri : connect,
-                                 launcher, clock, cache_dir));
+                                 launcher, clock, accel));
 #else
     (void)connect;
     throw Error("backend",

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "backend/backend.h"
+#include "backend/qemu/accel_resolver.h"
 #include "util/process.h"
 
 namespace bootgate {
@@ -14,7 +15,9 @@ inline constexpr const char* kDefaultLibvirtUri = "qemu:///system";
 
 std::unique_ptr<Backend> MakeBackend(const std::string& name, const std::string& connect,
                                      ProcessLauncher* launcher, const Clock* clock,
-                                     const std::string& cache_dir);
+                                     AccelResolver* accel);
+/// The QEMU binary: $BOOTGATE_QEMU, else qemu-system-x86_64 from PATH.
+std::string QemuBinary();
 /// Destroys a libvirt domain left by a dead bootgate (leftover clean-up):
 /// connects to `uri` (default kDefaultLibvirtUri), destroys and undefines
 /// `domain` if it still exists. Throws Error if libvirt cannot be reached.

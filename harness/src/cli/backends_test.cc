@@ -15,6 +15,11 @@
 namespace bootgate {
 namespace {
 
+AccelResolver TestResolver(ProcessLauncher* launcher) {
+  return AccelResolver(KvmProber(launcher, "qemu-system-x86_64", ::testing::TempDir(), ""),
+                       ProbeHost::Current);
+}
+
 /// Whether a shared object whose path contains `name_part` is mapped.
 bool LibraryLoaded(const std::string& name_part) {
   struct Query {
@@ -42,8 +47,9 @@ TEST(BackendsTest, LibvirtComesFromThePluginOnlyWhenAsked) {
 
   SystemClock clock;
   PosixProcessLauncher launcher;
+  AccelResolver accel = TestResolver(&launcher);
   std::unique_ptr<Backend> backend = MakeBackend(
-      "libvirt", "test:///default", &launcher, &clock, ::testing::TempDir());
+      "libvirt", "test:///default", &launcher, &clock, &accel);
   ASSERT_NE(backend, nullptr);
   EXPECT_EQ(backend->name(), "libvirt");
   EXPECT_EQ(backend->connect_uri(), "test:///default");
@@ -52,8 +58,7 @@ TEST(BackendsTest, LibvirtComesFromThePluginOnlyWhenAsked) {
 
   // An Error thrown inside the plugin reaches the caller as bootgate::Error.
   try {
-    MakeBackend("libvirt", "bogus-driver:///nowhere", &launcher, &clock,
-                ::testing::TempDir());
+    MakeBackend("libvirt", "bogus-driver:///nowhere", &launcher, &clock, &accel);
     FAIL() << "an unknown libvirt URI must be refused";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("bogus-driver:///nowhere"),
@@ -65,11 +70,12 @@ TEST(BackendsTest, LibvirtComesFromThePluginOnlyWhenAsked) {
 TEST(BackendsTest, QemuIsBuiltInAndUnknownNamesAreRefused) {
   SystemClock clock;
   PosixProcessLauncher launcher;
+  AccelResolver accel = TestResolver(&launcher);
   EXPECT_EQ(
-      MakeBackend("qemu", "", &launcher, &clock, ::testing::TempDir())->name(),
+      MakeBackend("qemu", "", &launcher, &clock, &accel)->name(),
       "qemu");
   try {
-    MakeBackend("xen", "", &launcher, &clock, ::testing::TempDir());
+    MakeBackend("xen", "", &launcher, &clock, &accel);
     FAIL() << "unknown backend accepted";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("unknown backend 'xen'"),

@@ -27,6 +27,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "cli/backends.h"
+#include "cli/doctor.h"
 
 namespace bootgate {
 namespace {
@@ -204,7 +205,10 @@ int RunCommandMain(const RunCommandOptions& o) {
     if (o.backend.empty() && s.backend != backend_name)
       throw Error(s.file, "all scenarios of one run must use the same backend (or pass --backend)");
   std::string connect = o.connect.empty() ? scenarios.front().connect : o.connect;
-  std::unique_ptr<Backend> backend = MakeBackend(backend_name, connect, &launcher, &clock, DefaultCacheDir());
+  AccelResolver accel(KvmProber(&launcher, QemuBinary(), DefaultCacheDir(),
+                                FindProbeKernel(o.probe_kernel)),
+                      ProbeHost::Current);
+  std::unique_ptr<Backend> backend = MakeBackend(backend_name, connect, &launcher, &clock, &accel);
 
   // Images are prepared before the first VM, so no run's timing or the
   // harness overhead includes building one.
@@ -236,22 +240,27 @@ int RunCommandMain(const RunCommandOptions& o) {
   LibsshConnector ssh;
   TerminalProgress progress(stderr, o.quiet);
   RunContext ctx;
-  ctx.backend = backend.get();
-  ctx.launcher = &launcher;
-  ctx.clock = &clock;
-  ctx.cancel = &cancel;
-  ctx.ssh = &ssh;
-  ctx.progress = &progress;
-  ctx.recipes = &recipes;
-  ctx.profiles = profiles;
-  ctx.state_dir = state_dir;
-  ctx.report_dir = report_dir;
-  ctx.accel_override = o.accel;
-  ctx.keep = o.keep;
-  ctx.echo_console = o.console;
+  ctx.services = {backend.get(), &launcher, &clock, &cancel, &ssh, &progress, &recipes};
+  ctx.options.profiles = profiles;
+  ctx.options.state_dir = state_dir;
+  ctx.options.report_dir = report_dir;
+  ctx.options.accel_override = o.accel;
+  ctx.options.keep = o.keep;
+  ctx.options.echo_console = o.console;
 
   std::fprintf(stderr, "bootgate: run %s: %zu scenario(s), reports in %s\n", so.run_id.c_str(),
                scenarios.size(), report_dir.c_str());
+  // The accelerator is decided once, before the first VM, and said.
+  bool wants_kvm = o.accel == "kvm" || o.accel == "auto";
+  for (const auto& s : scenarios) wants_kvm = wants_kvm || (o.accel.empty() && s.vm.accel != "tcg");
+  if (wants_kvm && !o.quiet) {
+    try {
+      auto [chosen, why] = backend->ResolveAccel(o.accel.empty() ? "auto" : o.accel);
+      std::fprintf(stderr, "  accel: %s: %s\n", chosen.c_str(), why.c_str());
+    } catch (const Error&) {
+      // Said again, as the run's error, by every run that needs it.
+    }
+  }
   SuiteResult suite = RunSuite(scenarios, so, ctx);
   suite.bootgate_version = "0.1.0";
   for (auto& r : suite.runs) {
@@ -460,11 +469,34 @@ int MergeMain(const std::vector<std::string>& reports, const std::string& out_di
   return ExitCodeFor(merged.verdict);
 }
 
-int CleanMain() {
+int CleanMain(bool probe) {
   auto left = CleanLeftovers(DefaultStateDir(), DestroyLeftoverDomain);
   AnnounceLeftovers(left);
   std::printf("%zu leftover(s) removed from %s\n", left.size(), DefaultStateDir().c_str());
+  if (probe) {
+    bool had = ForgetKvmVerdict(DefaultCacheDir());
+    std::printf("%s\n", had ? ("forgot the cached KVM verdict in " + DefaultCacheDir() +
+                                "; the next run probes again").c_str()
+                             : "no cached KVM verdict to forget");
+  }
   return 0;
+}
+
+int DoctorMain(const std::string& probe_kernel) {
+  PosixProcessLauncher launcher;
+  DoctorOptions o;
+  o.qemu_binary = QemuBinary();
+  o.state_dir = DefaultStateDir();
+  o.cache_dir = DefaultCacheDir();
+  fs::path profiles = DefaultProfileDir("");
+  std::error_code ec;
+  if (fs::is_directory(profiles, ec)) o.source_dir = profiles.parent_path().parent_path().string();
+  o.report_dir = o.source_dir.empty() ? "reports" : o.source_dir + "/reports";
+  KvmProber prober(&launcher, o.qemu_binary, o.cache_dir, FindProbeKernel(probe_kernel));
+  std::fprintf(stderr, "bootgate doctor: looking at this host (the KVM probe takes a few seconds)...\n");
+  auto lines = CollectDoctorFacts(launcher, prober, o);
+  std::fputs(RenderDoctor(lines).c_str(), stdout);
+  return DoctorExitCode(lines);
 }
 
 }  // namespace bootgate

@@ -20,6 +20,7 @@ struct RunCommandOptions {
   std::string shard;  ///< "K/N"
   int until_confident = 0;
   std::string accel;
+  std::string probe_kernel;  ///< kernel for the KVM probe; "" = from /boot
   std::vector<std::string> profiles;
   std::string backend;  ///< overrides the scenarios' backend
   std::string connect;
@@ -41,6 +42,9 @@ int CompareMain(const std::string& db, const std::string& baseline,
 int ServeMain(const std::string& db, const std::string& bind);
 int MergeMain(const std::vector<std::string>& reports, const std::string& out_dir,
               const std::string& history);
-int CleanMain();
+/// Removes leftovers; `probe` also forgets the cached KVM verdict.
+int CleanMain(bool probe);
+/// `bootgate doctor`: 0 when the reference scenario can run here, else 2.
+int DoctorMain(const std::string& probe_kernel);
 
 }  // namespace bootgate

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--shard", run.shard, "Run shard K of N (K/N)");
   run_cmd->add_option("--until-confident", run.until_confident, "Take more samples, up to N, while a budget is inconclusive")->check(CLI::Range(1, 1000));
   run_cmd->add_option("--accel", run.accel, "Accelerator: auto, kvm or tcg")->check(CLI::IsMember({"auto", "kvm", "tcg"}));
+  run_cmd->add_option("--probe-kernel", run.probe_kernel, "Linux kernel the KVM probe boots (default: newest /boot/vmlinuz-*)")->check(CLI::ExistingFile);
   run_cmd->add_option("--profile", run.profiles, "Hardware profiles (comma-separated)")->delimiter(',');
   run_cmd->add_option("--backend", run.backend, "qemu or libvirt")->check(CLI::IsMember({"qemu", "libvirt"}));
   run_cmd->add_option("--connect", run.connect, "libvirt URI (default qemu:///system)");
@@ -74,7 +75,13 @@ int main(int argc, char** argv) {
   merge->add_option("--report-dir", merge_out, "Output directory");
   merge->add_option("--history", merge_history, "Import the merged runs into this history database");
 
+  bool clean_probe = false;
   auto* clean = app.add_subcommand("clean", "Remove VMs and files left by bootgate processes that were killed");
+  clean->add_flag("--probe", clean_probe, "Also forget the cached KVM verdict (the next run probes again)");
+
+  std::string doctor_kernel;
+  auto* doctor = app.add_subcommand("doctor", "Tell what this host can do and why (exit 0: the reference scenario can run)");
+  doctor->add_option("--probe-kernel", doctor_kernel, "Linux kernel the KVM probe boots")->check(CLI::ExistingFile);
 
   try {
     app.parse(argc, argv);
@@ -90,7 +97,8 @@ int main(int argc, char** argv) {
     if (*compare) return CompareMain(db, baseline, candidate, alpha, min_effect);
     if (*serve) return ServeMain(db, port > 0 ? "127.0.0.1:" + std::to_string(port) : bind);
     if (*merge) return MergeMain(merge_reports, merge_out, merge_history);
-    if (*clean) return CleanMain();
+    if (*clean) return CleanMain(clean_probe);
+    if (*doctor) return DoctorMain(doctor_kernel);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bootgate: error: %s\n", e.what());
     return 2;

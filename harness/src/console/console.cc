@@ -124,8 +124,9 @@ void Console::ReadLoop() {
       cv_.notify_all();
       return;
     }
-    // Stamp first: the receive time is the measurement.
-    double t = Since(clock_->Now());
+    // Stamp first: the receive time is the measurement (the stream's own
+    // stamp when it read the bytes before this thread did).
+    double t = Since(stream_->LastReadArrival().value_or(clock_->Now()));
     std::string_view chunk(buf.data(), got);
     if (raw_log_.is_open()) {
       raw_log_.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));

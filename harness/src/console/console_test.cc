@@ -173,12 +173,12 @@ TEST(PhasesTest, SplitsBootAtMilestones) {
   EXPECT_DOUBLE_EQ(p[5].duration_s(), 1.5);
 }
 
-TEST(PhasesTest, MissingMarkersMergeIntoThePreviousPhase) {
-  // A direct kernel boot has no bootloader line.
+TEST(PhasesTest, MissingMarkersMergeIntoThePreviousPhaseAndSaySo) {
+  // A direct kernel boot has no bootloader line, and this one no initramfs.
   auto p = ExtractPhases({{"kernel", 0.2, ""}, {"userspace", 3.0, ""}}, 4.0, std::nullopt);
   ASSERT_EQ(p.size(), 3u);
-  EXPECT_EQ(p[0].name, "firmware");
-  EXPECT_EQ(p[1].name, "kernel");
+  EXPECT_EQ(p[0].name, "firmware+bootloader");
+  EXPECT_EQ(p[1].name, "kernel+initramfs");
   EXPECT_DOUBLE_EQ(p[1].duration_s(), 2.8);
   EXPECT_EQ(p[2].name, "userspace");
 }
@@ -386,7 +386,8 @@ TEST(RecordedConsoleTest, DirectKernelBootHasNoBootloaderPhase) {
   auto p = PhasesOf(lines);
   ASSERT_EQ(p.size(), 4u);
   EXPECT_FALSE(p.count("bootloader"));
-  EXPECT_DOUBLE_EQ(p["firmware"].end_s, 5.561);    // SeaBIOS + linuxboot ROM
+  EXPECT_FALSE(p.count("firmware"));  // no bootloader marker: the merge is named
+  EXPECT_DOUBLE_EQ(p["firmware+bootloader"].end_s, 5.561);  // SeaBIOS + linuxboot ROM
   EXPECT_DOUBLE_EQ(p["kernel"].end_s, 12.284);     // "Trying to unpack rootfs"
   // "bootgate: userspace ready": the live milestone said 30.308, when the
   // line's text was complete but its line ending had not arrived; this

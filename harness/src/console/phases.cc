@@ -19,7 +19,12 @@ std::vector<PhaseResult> ExtractPhases(const std::vector<Milestone>& milestones,
   for (const char* name : kOrder) {
     auto it = first.find(name);
     // Markers must move forward in time; one seen out of order is ignored.
-    if (it == first.end() || it->second < current.start_s) continue;
+    // A phase whose marker is missing is not silently absorbed: the phase
+    // before it is labelled with both names ("kernel+initramfs").
+    if (it == first.end() || it->second < current.start_s) {
+      current.name += std::string("+") + name;
+      continue;
+    }
     current.end_s = it->second;
     out.push_back(current);
     current = {name, it->second, 0};

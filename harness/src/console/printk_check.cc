@@ -31,6 +31,11 @@ std::optional<double> ParsePrintkTime(std::string_view line) {
   return whole + frac / scale;
 }
 
+bool IsKernelOutput(std::string_view line) {
+  return ParsePrintkTime(line).has_value() ||
+         line.find("Linux version ") != std::string_view::npos;
+}
+
 std::optional<PrintkCrossCheck> CrossCheckPrintk(
     const std::vector<ConsoleLine>& lines, double until_s, int min_lines) {
   struct Point {

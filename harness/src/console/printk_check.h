@@ -14,6 +14,10 @@
 
 namespace bootgate {
 
+/// True if `line` is a Linux kernel's own output: a printk stamp or its
+/// "Linux version" banner.
+bool IsKernelOutput(std::string_view line);
+
 /// The kernel time in seconds of a line that starts with a printk stamp
 /// ("[    1.234567] ..."), or nullopt.
 std::optional<double> ParsePrintkTime(std::string_view line);

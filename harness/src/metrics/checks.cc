@@ -1,5 +1,7 @@
 #include "metrics/checks.h"
 
+#include "util/redact.h"
+
 #include <pthread.h>
 
 #include <algorithm>
@@ -245,6 +247,34 @@ CheckResult RunCheck(CommandChannel& channel, const CheckSpec& spec) {
   r.duration_s = elapsed();
   r.channel = channel.name();
   return r;
+}
+
+std::vector<CheckResult> RunChecks(CommandChannel* channel, const std::vector<CheckSpec>& checks,
+                                   const std::map<std::string, std::string>& profile_fields,
+                                   const std::vector<std::string>& secrets,
+                                   const std::function<void(const std::string&)>& on_step) {
+  std::vector<CheckResult> results;
+  for (const auto& check : checks) {
+    if (!channel) {
+      results.push_back({check.name, check.run, Verdict::kError,
+                         "no way into the guest (SSH off and no password for the serial console)",
+                         -1, "", 0, "none"});
+      continue;
+    }
+    if (on_step) on_step("check " + check.name);
+    CheckResult c;
+    try {
+      c = RunCheck(*channel, ExpandCheckForProfile(check, profile_fields));
+    } catch (const Interrupted&) {
+      throw;
+    } catch (const Error& e) {
+      c = {check.name, check.run, Verdict::kError, e.what(), -1, "", 0, ""};
+    }
+    c.channel = channel->name();
+    c.output_excerpt = Redact(c.output_excerpt, secrets);
+    results.push_back(c);
+  }
+  return results;
 }
 
 }  // namespace bootgate

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <vector>
 #include <map>
 #include <string>
 #include <string_view>
@@ -56,8 +58,18 @@ CheckSpec ExpandCheckForProfile(const CheckSpec& spec,
 /// Interrupted propagates.
 CheckResult RunCheck(CommandChannel& channel, const CheckSpec& spec);
 
-/// `text` sanitised (SanitizeForDisplay, util/sanitize.h), cut to at most `max_bytes`: its head and tail around a
-/// "[... N bytes omitted ...]" line, cut at UTF-8 character boundaries.
+/// Pipeline stage 7, check: every check over `channel` (null: none can run,
+/// each is an error saying so). {{profile.<field>}} in a check expects
+/// `profile_fields`' value; `secrets` are redacted from excerpts. `on_step`
+/// (may be empty) hears each check's name. Interrupted propagates.
+std::vector<CheckResult> RunChecks(CommandChannel* channel, const std::vector<CheckSpec>& checks,
+                                   const std::map<std::string, std::string>& profile_fields,
+                                   const std::vector<std::string>& secrets,
+                                   const std::function<void(const std::string&)>& on_step);
+
+/// `text` sanitised (SanitizeForDisplay, util/sanitize.h), cut to at most
+/// `max_bytes`: its head and tail around a "[... N bytes omitted ...]" line,
+/// cut at UTF-8 character boundaries.
 std::string BoundedExcerpt(std::string_view text,
                            size_t max_bytes = kExcerptBytes);
 

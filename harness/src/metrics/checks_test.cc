@@ -211,5 +211,43 @@ TEST(ExpandProfilePlaceholders, SubstitutesTheProfileValueLiterally) {
   EXPECT_EQ(EvaluateCheck(spec, Exec(0, "QEMU\n")).verdict, Verdict::kFail);
 }
 
+TEST(RunChecksTest, WithoutAChannelEveryCheckIsAnErrorSayingWhy) {
+  CheckSpec a;
+  a.name = "a";
+  a.run = "true";
+  auto results = RunChecks(nullptr, {a, a}, {}, {}, nullptr);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].verdict, Verdict::kError);
+  EXPECT_NE(results[0].reason.find("no way into the guest"), std::string::npos);
+  EXPECT_EQ(results[1].channel, "none");
+}
+
+TEST(RunChecksTest, ExpandsProfileFieldsRedactsSecretsAndKeepsGoingAfterAnError) {
+  FakeCommandChannel ch("serial");
+  ch.OnExact("cat /sys/class/dmi/id/sys_vendor", {0, "Microsoft Corporation\n", "", false, 0});
+  ch.OnExact("echo $PW", {0, "pw=hunter2\n", "", false, 0});
+  ch.FailExact("dies", "connection lost while running command");
+  CheckSpec vendor;
+  vendor.name = "vendor";
+  vendor.run = "cat /sys/class/dmi/id/sys_vendor";
+  vendor.expect.stdout_matches = "^{{profile.smbios.manufacturer}}";
+  CheckSpec leaks;
+  leaks.name = "leaks";
+  leaks.run = "echo $PW";
+  CheckSpec dies;
+  dies.name = "dies";
+  dies.run = "dies";
+  std::vector<std::string> steps;
+  auto results = RunChecks(&ch, {dies, vendor, leaks},
+                           {{"smbios.manufacturer", "Microsoft Corporation"}}, {"hunter2"},
+                           [&](const std::string& s) { steps.push_back(s); });
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[0].verdict, Verdict::kError);
+  EXPECT_EQ(results[1].verdict, Verdict::kPass) << results[1].reason;
+  EXPECT_EQ(results[1].channel, "serial");
+  EXPECT_EQ(results[2].output_excerpt.find("hunter2"), std::string::npos) << results[2].output_excerpt;
+  EXPECT_EQ(steps, (std::vector<std::string>{"check dies", "check vendor", "check leaks"}));
+}
+
 }  // namespace
 }  // namespace bootgate

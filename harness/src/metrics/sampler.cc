@@ -59,14 +59,9 @@ GuestSample TakeSample(CommandChannel& channel, const std::string& disk_mount,
   return s;
 }
 
-QemuImgInfo ParseQemuImgInfo(std::string_view json) {
-  const std::string context = "qemu-img info --output=json";
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(json);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(context, std::string("is not valid JSON: ") + e.what());
-  }
+namespace {
+
+QemuImgInfo ImgInfoFromJson(const nlohmann::json& j, const std::string& context) {
   if (!j.is_object()) throw Error(context, "is not a JSON object");
   auto number = [&](const char* key) {
     auto it = j.find(key);
@@ -89,6 +84,64 @@ QemuImgInfo ParseQemuImgInfo(std::string_view json) {
   info.virtual_mib = number("virtual-size");
   info.allocated_mib = number("actual-size");
   return info;
+}
+
+nlohmann::json ParseJson(std::string_view json, const std::string& context) {
+  try {
+    return nlohmann::json::parse(json);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(context, std::string("is not valid JSON: ") + e.what());
+  }
+}
+
+}  // namespace
+
+QemuImgInfo ParseQemuImgInfo(std::string_view json) {
+  const std::string context = "qemu-img info --output=json";
+  return ImgInfoFromJson(ParseJson(json, context), context);
+}
+
+std::vector<QemuImgInfo> ParseQemuImgBackingChain(std::string_view json) {
+  const std::string context = "qemu-img info --backing-chain --output=json";
+  nlohmann::json j = ParseJson(json, context);
+  std::vector<QemuImgInfo> chain;
+  if (j.is_object()) {
+    chain.push_back(ImgInfoFromJson(j, context));
+    return chain;
+  }
+  if (!j.is_array() || j.empty()) throw Error(context, "is neither an image nor a chain of images");
+  for (size_t i = 0; i < j.size(); ++i)
+    chain.push_back(ImgInfoFromJson(j[i], context + " [" + std::to_string(i) + "]"));
+  return chain;
+}
+
+HostDiskUsage SumBackingChain(const std::vector<QemuImgInfo>& chain) {
+  HostDiskUsage u;
+  u.chain_length = static_cast<int>(chain.size());
+  for (size_t i = 0; i < chain.size(); ++i) {
+    u.total_mib += chain[i].allocated_mib;
+    (i == 0 ? u.overlay_mib : u.base_mib) += chain[i].allocated_mib;
+  }
+  return u;
+}
+
+SampleSeries SampleGuest(CommandChannel& channel, const SampleSpec& spec, const Clock& clock,
+                         const CancelToken* cancel,
+                         const std::function<void(const std::string&)>& on_step) {
+  auto step = [&](const std::string& what) {
+    if (on_step) on_step(what);
+  };
+  SampleSeries series;
+  step("settle");
+  SleepCancellable(FromSeconds(spec.settle_s), clock, cancel);
+  for (int i = 0; i < spec.count; ++i) {
+    if (i > 0) SleepCancellable(FromSeconds(spec.interval_s), clock, cancel);
+    step("sample " + std::to_string(i + 1) + "/" + std::to_string(spec.count));
+    series.last = TakeSample(channel, spec.disk_mount, std::chrono::seconds(30));
+    series.ram_mib.push_back(series.last.mem.used_mib());
+    series.disk_mib.push_back(series.last.disk.used_mib);
+  }
+  return series;
 }
 
 }  // namespace bootgate

@@ -4,12 +4,16 @@
 // `qemu-img info --output=json`. Parsing is pure; TakeSample is the only I/O.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "metrics/df.h"
 #include "metrics/meminfo.h"
+#include "scenario/scenario.h"
 #include "ssh/command_channel.h"
+#include "util/cancel.h"
 #include "util/clock.h"
 
 namespace bootgate {
@@ -37,6 +41,21 @@ GuestSample TakeSample(CommandChannel& channel, const std::string& disk_mount,
                        Duration timeout, const Clock* clock = nullptr,
                        TimePoint t0 = {});
 
+/// Pipeline stage 6, sample: `spec.count` samples, `spec.interval_s` apart,
+/// after `spec.settle_s`.
+struct SampleSeries {
+  std::vector<double> ram_mib;   ///< MemTotal - MemAvailable, per sample
+  std::vector<double> disk_mib;  ///< df used of spec.disk_mount, per sample
+  GuestSample last;              ///< the last sample, for its details
+};
+
+/// Takes the samples over `channel`. `on_step` (may be empty) hears
+/// "settle", "sample 1/3"... Throws Error (a sample that fails) or
+/// Interrupted.
+SampleSeries SampleGuest(CommandChannel& channel, const SampleSpec& spec, const Clock& clock,
+                         const CancelToken* cancel,
+                         const std::function<void(const std::string&)>& on_step);
+
 /// What `qemu-img info --output=json` says about a disk image.
 struct QemuImgInfo {
   std::string format;    ///< "qcow2", "raw"...
@@ -48,5 +67,20 @@ struct QemuImgInfo {
 /// Parses `qemu-img info --output=json` of one image. Throws Error on
 /// invalid JSON or a missing/ill-typed format, virtual-size or actual-size.
 QemuImgInfo ParseQemuImgInfo(std::string_view json);
+
+/// Parses `qemu-img info --backing-chain --output=json`: the image first,
+/// then each backing file in turn (a single object is a chain of one).
+/// Throws Error like ParseQemuImgInfo, naming the element.
+std::vector<QemuImgInfo> ParseQemuImgBackingChain(std::string_view json);
+
+/// The host-side size of a VM's disk: what its whole backing chain takes.
+struct HostDiskUsage {
+  double total_mib = 0;    ///< actual-size summed over the chain
+  double overlay_mib = 0;  ///< the top image (a throwaway overlay: its growth)
+  double base_mib = 0;     ///< the backing files below it
+  int chain_length = 1;
+};
+/// Pure: sums a parsed chain.
+HostDiskUsage SumBackingChain(const std::vector<QemuImgInfo>& chain);
 
 }  // namespace bootgate

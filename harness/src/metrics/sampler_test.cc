@@ -137,6 +137,62 @@ TEST(TakeSample, MountStringCannotInjectShellCommands) {
   EXPECT_NE(access(marker.c_str(), F_OK), 0) << "the mount reached a shell";
 }
 
+TEST(SampleGuest, TakesCountSamplesAndNamesEachStep) {
+  FakeCommandChannel ch;
+  ch.OnExact(SampleCommand("/"), {0, RealSampleOutput(), "", false, 0.01});
+  SystemClock clock;
+  SampleSpec spec;
+  spec.settle_s = 0;
+  spec.count = 3;
+  spec.interval_s = 0.01;
+  std::vector<std::string> steps;
+  SampleSeries s = SampleGuest(ch, spec, clock, nullptr,
+                               [&](const std::string& step) { steps.push_back(step); });
+  ASSERT_EQ(s.ram_mib.size(), 3u);
+  ASSERT_EQ(s.disk_mib.size(), 3u);
+  EXPECT_DOUBLE_EQ(s.ram_mib[0], s.last.mem.used_mib());
+  EXPECT_DOUBLE_EQ(s.disk_mib[2], 17970112 / 1024.0);
+  EXPECT_EQ(ch.calls().size(), 3u);
+  EXPECT_EQ(steps, (std::vector<std::string>{"settle", "sample 1/3", "sample 2/3", "sample 3/3"}));
+}
+
+TEST(SampleGuest, AFailingSampleEndsTheStageWithItsError) {
+  FakeCommandChannel dead;
+  dead.FailRegex(".", "connection lost while running command");
+  SystemClock clock;
+  SampleSpec spec;
+  spec.settle_s = 0;
+  EXPECT_THROW(SampleGuest(dead, spec, clock, nullptr, nullptr), Error);
+}
+
+TEST(SampleGuest, CancellationDuringTheSettleIsInterrupted) {
+  FakeCommandChannel ch;
+  SystemClock clock;
+  SampleSpec spec;
+  spec.settle_s = 30;
+  CancelToken cancel;
+  cancel.Cancel(2);
+  EXPECT_THROW(SampleGuest(ch, spec, clock, &cancel, nullptr), Interrupted);
+  EXPECT_TRUE(ch.calls().empty());
+}
+
+TEST(QemuImgInfo, ABackingChainIsSummedBaseAndOverlayApart) {
+  // Captured: an overlay with 1 MiB written over a base with 8 MiB.
+  auto chain = ParseQemuImgBackingChain(MetricsTestData("qemu_img_info_backing_chain.json"));
+  ASSERT_EQ(chain.size(), 2u);
+  EXPECT_EQ(chain[1].filename, "/var/lib/bootgate/base.qcow2");
+  HostDiskUsage u = SumBackingChain(chain);
+  EXPECT_EQ(u.chain_length, 2);
+  EXPECT_DOUBLE_EQ(u.overlay_mib, 1314816 / 1048576.0);
+  EXPECT_DOUBLE_EQ(u.base_mib, 8654848 / 1048576.0);
+  EXPECT_DOUBLE_EQ(u.total_mib, (1314816 + 8654848) / 1048576.0);
+  // One image alone (no backing file) is a chain of one.
+  auto one = ParseQemuImgBackingChain(MetricsTestData("qemu_img_info_qcow2.json"));
+  EXPECT_EQ(one.size(), 1u);
+  EXPECT_THROW(ParseQemuImgBackingChain("[]"), Error);
+  EXPECT_THROW(ParseQemuImgBackingChain("[{\"format\": \"qcow2\"}]"), Error);
+}
+
 TEST(QemuImgInfo, ParsesRealQcow2Info) {
   QemuImgInfo info = ParseQemuImgInfo(MetricsTestData("qemu_img_info_qcow2.json"));
   EXPECT_EQ(info.format, "qcow2");

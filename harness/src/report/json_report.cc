@@ -189,6 +189,7 @@ RunResult ReadRun(const Reader& r) {
   r.Get("hypervisor_version", run.hypervisor_version);
   r.Get("accelerator", run.accelerator);
   r.Get("accel_note", run.accel_note);
+  r.Get("accel_requested", run.accel_requested);
   r.Get("iteration", run.iteration);
   r.Get("attempt", run.attempt);
   r.Get("warmup", run.warmup);
@@ -320,6 +321,7 @@ nlohmann::json ToJson(const RunResult& run) {
             {"hypervisor_version", run.hypervisor_version},
             {"accelerator", run.accelerator},
             {"accel_note", run.accel_note},
+            {"accel_requested", run.accel_requested},
             {"iteration", run.iteration},
             {"attempt", run.attempt},
             {"warmup", run.warmup},

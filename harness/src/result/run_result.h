@@ -34,7 +34,8 @@ struct RunResult {
   std::string connect_uri;         ///< libvirt, without credentials
   std::string hypervisor_version;  ///< "QEMU 7.2.x" / libvirt's
   std::string accelerator;         ///< "kvm" | "tcg" (what really ran)
-  std::string accel_note;          ///< why (probe result)
+  std::string accel_note;          ///< why (probe result, fallback)
+  std::string accel_requested = "auto";  ///< "auto" | "kvm" | "tcg"
   int iteration = 1;
   int attempt = 1;
   bool warmup = false;

@@ -75,13 +75,14 @@ void CreateBlankDisk(ProcessLauncher& launcher, const std::string& path,
           60, path);
 }
 
-double AllocatedMib(ProcessLauncher& launcher, const std::string& path) {
-  auto out = MustRun(launcher, {"qemu-img", "info", "-U", "--output=json", path},
+HostDiskUsage MeasureHostDisk(ProcessLauncher& launcher, const std::string& path) {
+  auto out = MustRun(launcher, {"qemu-img", "info", "-U", "--backing-chain", "--output=json", path},
                      60, path);
-  auto j = nlohmann::json::parse(out.stdout_text, nullptr, false);
-  if (!j.is_object() || !j.contains("actual-size"))
-    throw Error(path, "qemu-img info did not report actual-size");
-  return j["actual-size"].get<double>() / (1024.0 * 1024.0);
+  try {
+    return SumBackingChain(ParseQemuImgBackingChain(out.stdout_text));
+  } catch (const Error& e) {
+    throw Error(path, e.what());
+  }
 }
 
 std::string RenderUserData(const SeedContent& c) {

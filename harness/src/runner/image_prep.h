@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "metrics/sampler.h"
 #include "util/fs.h"
 #include "util/process.h"
 
@@ -43,9 +44,9 @@ void CreateOverlay(ProcessLauncher& launcher, const std::string& base,
 /// Creates an empty qcow2 disk of `size_mib`.
 void CreateBlankDisk(ProcessLauncher& launcher, const std::string& path,
                      int size_mib);
-/// Allocated bytes on the host of a disk image (`qemu-img info` actual-size),
-/// following the overlay chain is NOT done: the file's own allocation.
-double AllocatedMib(ProcessLauncher& launcher, const std::string& path);
+/// What a disk image takes on the host: `qemu-img info --backing-chain`
+/// actual-size of the image and of every backing file under it.
+HostDiskUsage MeasureHostDisk(ProcessLauncher& launcher, const std::string& path);
 
 /// NoCloud seed: an ISO 9660 volume labelled "cidata" holding user-data and
 /// meta-data, built with xorriso.

@@ -39,29 +39,35 @@ std::string RenderInstallConfig(const std::string& template_text,
   return out;
 }
 
-InstallOutcome RunInstallPhase(const Scenario& s, const BootRequest& base,
-                               const std::string& public_key,
-                               const std::string& out_dir,
-                               const std::string& label, RunContext& ctx,
-                               RunResult* r) {
+namespace {
+
+// The configuration server's refusals, as warnings.
+void NoteRefusedRequests(const ConfigServer& server, std::vector<std::string>* warnings) {
+  for (const auto& q : server.requests())
+    if (q.status != 200)
+      warnings->push_back("config server: " + q.method + " " + q.path + " -> " + std::to_string(q.status));
+}
+
+void Install(const RunRequest& run, const RunSetup& setup, const RunServices& services,
+             const RunOptions& options, InstallOutcome* out) {
+  const Scenario& s = *run.scenario;
   const InstallSpec& in = s.install;
-  InstallOutcome outcome;
-  if (ctx.recipes) ctx.recipes->Ensure(in.media.recipe);
-  else RunRecipe(*ctx.launcher, in.media.recipe);
-  std::string media = in.media.PrimaryPath();
+  if (services.recipes) services.recipes->Ensure(in.media.recipe);
+  else RunRecipe(*services.launcher, in.media.recipe);
   if (!in.media.iso.empty()) {
     if (!LooksLikeIso(in.media.iso))
       throw Error(in.media.iso, "the installer media is not an ISO 9660 image");
     struct stat st{};
     if (stat(in.media.iso.c_str(), &st) == 0)
-      r->metrics["image_mib"] = static_cast<double>(st.st_size) / (1024.0 * 1024.0);
+      out->image_mib = static_cast<double>(st.st_size) / (1024.0 * 1024.0);
   }
 
+  const BootRequest& base = setup.base;
   BootRequest req = base;
   req.drives.clear();
   req.name = base.name + "-install";
-  outcome.target_disk = base.run_dir + "/target.qcow2";
-  CreateBlankDisk(*ctx.launcher, outcome.target_disk, in.disk_size_mib);
+  out->target_disk = base.run_dir + "/target.qcow2";
+  CreateBlankDisk(*services.launcher, out->target_disk, in.disk_size_mib);
   // The installer needs the network for HTTP delivery even without SSH.
   if (req.ssh_host_port == 0) req.ssh_host_port = PickFreeLoopbackPort();
 
@@ -77,7 +83,7 @@ InstallOutcome RunInstallPhase(const Scenario& s, const BootRequest& base,
     if (!vars.count("linux_flavor")) vars["linux_flavor"] = "linux";
     if (!vars.count("bootmode")) vars["bootmode"] = "bios";
     std::string config = RenderInstallConfig(ReadFile(in.config_template), in.config_format,
-                                             vars, public_key, in.config_template);
+                                             vars, setup.public_key, in.config_template);
     if (in.config_delivery == "http") {
       server = std::make_unique<ConfigServer>(std::map<std::string, std::string>{{"/ks.json", config}});
       subst["ks_url"] = "http://10.0.2.2:" + std::to_string(server->port()) + "/ks.json";
@@ -87,7 +93,7 @@ InstallOutcome RunInstallPhase(const Scenario& s, const BootRequest& base,
       fs::create_directories(dir);
       WriteFileAtomic(dir + "/ks.json", config);
       std::string iso = base.run_dir + "/ks.iso";
-      CommandOutput o = RunCommand(*ctx.launcher,
+      CommandOutput o = RunCommand(*services.launcher,
                                    {"xorriso", "-as", "mkisofs", "-quiet", "-V", "kscfg", "-J", "-r",
                                     "-o", iso, dir + "/ks.json"},
                                    std::chrono::seconds(60));
@@ -101,8 +107,8 @@ InstallOutcome RunInstallPhase(const Scenario& s, const BootRequest& base,
   if (in.extract_kernel) {
     std::string kernel = base.run_dir + "/installer-vmlinuz";
     std::string initrd = base.run_dir + "/installer-initrd";
-    ExtractFromIso(*ctx.launcher, in.media.iso, in.iso_kernel_path, kernel);
-    ExtractFromIso(*ctx.launcher, in.media.iso, in.iso_initrd_path, initrd);
+    ExtractFromIso(*services.launcher, in.media.iso, in.iso_kernel_path, kernel);
+    ExtractFromIso(*services.launcher, in.media.iso, in.iso_initrd_path, initrd);
     req.kernel = kernel;
     req.initrd = initrd;
   } else if (!in.media.kernel.empty()) {
@@ -119,77 +125,88 @@ InstallOutcome RunInstallPhase(const Scenario& s, const BootRequest& base,
     req.drives.insert(req.drives.begin(),
                       {in.media.iso, "raw", true, true, req.kernel.empty() ? 0 : -1, "installer"});
   // With -kernel, QEMU's linuxboot option ROM holds boot index 0.
-  req.drives.push_back({outcome.target_disk, "qcow2", false, false, req.kernel.empty() ? 1 : -1, "target"});
+  req.drives.push_back({out->target_disk, "qcow2", false, false, req.kernel.empty() ? 1 : -1, "target"});
 
   VmSession vm;
-  vm.guest = ctx.backend->Boot(req);
-  r->vm_phases.push_back({"install", r->run_dir + "/install-console.log", vm.guest->Describe(), "",
-                        WallTimeUnixAt(*ctx.clock, vm.guest->started_at())});
+  vm.guest = services.backend->Boot(req);
+  vm.accel = req.accel;
+  out->phase = VmPhaseInfo{"install", run.run_subdir + "/install-console.log", vm.guest->Describe(), "",
+                           WallTimeUnixAt(*services.clock, vm.guest->started_at())};
   ConsoleOptions copts;
-  copts.log_path = out_dir + "/install-console.log";
-  copts.timed_log_path = out_dir + "/install-console.timed.log";
-  copts.echo = ctx.echo_console;
+  copts.log_path = setup.out_dir + "/install-console.log";
+  copts.timed_log_path = setup.out_dir + "/install-console.timed.log";
+  copts.echo = options.echo_console;
   copts.echo_prefix = "  install| ";
   copts.secrets = base.secrets;
-  vm.console = std::make_unique<Console>(&vm.guest->console(), ctx.clock,
+  vm.console = std::make_unique<Console>(&vm.guest->console(), services.clock,
                                          vm.guest->started_at(), copts);
   vm.console->Start();
-  std::optional<double> budget = s.budgets.Limit("install_s", r->profile, r->accelerator);
-  std::string how;
-  double install_s = 0;
+  ConsoleWait wait;
+  wait.label = run.Label();
+  wait.phase = "install";
+  wait.fails = in.fail_patterns;
+  wait.timeout_s = in.timeout_s;
+  wait.silence_s = in.silence_s;
+  wait.budget_s = s.budgets.Limit("install_s", run.profile, req.accel);
   try {
     if (in.complete == "pattern") {
-      install_s = WaitForConsole(vm, label, "install", Pattern::Compile("complete", in.complete_pattern),
-                                 in.fail_patterns, in.timeout_s, in.silence_s, budget, ctx, false, nullptr);
-      how = "console pattern";
+      wait.target = Pattern::Compile("complete", in.complete_pattern);
+      out->install_s = WaitForConsole(vm, wait, services);
+      out->completion = "console pattern";
       // Let the installer finish flushing and power off on its own.
-      TimePoint until = ctx.clock->Now() + std::chrono::seconds(60);
-      while (!vm.guest->Ended() && ctx.clock->Now() < until) {
-        if (ctx.cancel) ctx.cancel->ThrowIfCancelled();
+      TimePoint until = services.clock->Now() + std::chrono::seconds(60);
+      while (!vm.guest->Ended() && services.clock->Now() < until) {
+        if (services.cancel) services.cancel->ThrowIfCancelled();
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
       if (!vm.guest->Ended())
-        r->warnings.push_back("the installer printed its completion marker but did not power off within 60 s; stopped it");
+        out->warnings.push_back("the installer printed its completion marker but did not power off within 60 s; stopped it");
     } else {
-      install_s = WaitForConsole(vm, label, "install", Pattern::Compile("", ""), in.fail_patterns,
-                                 in.timeout_s, in.silence_s, budget, ctx, true, nullptr);
+      wait.vm_exit_is_success = true;
+      double ended_s = WaitForConsole(vm, wait, services);
       std::string want = in.complete == "reset" ? "guest-reset" : "guest-shutdown";
       std::string seen;
       for (const auto& e : vm.guest->Events()) {
         if (e.name == "SHUTDOWN") {
           seen = e.detail;
-          install_s = e.t_s;
+          ended_s = e.t_s;
         }
       }
       if (seen != want)
         throw Stop{Verdict::kFail, "install-failed",
                    "the installer VM ended (" + (seen.empty() ? *vm.guest->Ended() : seen) +
                        ") but completion is detected by " + want};
-      how = want;
+      out->install_s = ended_s;
+      out->completion = want;
     }
   } catch (...) {
-    r->console_tail = vm.console->Tail(30);
-    if (server) {
-      for (const auto& q : server->requests())
-        if (q.status != 200) r->warnings.push_back("config server: " + q.method + " " + q.path + " -> " + std::to_string(q.status));
-    }
+    out->console_tail = vm.console->Tail(30);
+    if (server) NoteRefusedRequests(*server, &out->warnings);
     vm.console->Stop();
-    r->vm_phases.back().exit = vm.guest->Ended().value_or("destroyed by bootgate");
+    out->phase->exit = vm.guest->Ended().value_or("destroyed by bootgate");
     throw;
   }
-  r->metrics["install_s"] = install_s;
-  r->milestones.push_back({"install-complete", install_s, how});
   if (server) {
+    NoteRefusedRequests(*server, &out->warnings);
     bool fetched = false;
-    for (const auto& q : server->requests()) {
-      if (q.status == 200) fetched = true;
-      else r->warnings.push_back("config server: " + q.method + " " + q.path + " -> " + std::to_string(q.status));
-    }
-    if (!fetched) r->warnings.push_back("the installer never fetched its configuration over HTTP");
+    for (const auto& q : server->requests()) fetched = fetched || q.status == 200;
+    if (!fetched) out->warnings.push_back("the installer never fetched its configuration over HTTP");
   }
   vm.console->Stop();
-  r->vm_phases.back().exit = vm.guest->Ended().value_or("stopped by bootgate after completion");
-  return outcome;
+  out->phase->exit = vm.guest->Ended().value_or("stopped by bootgate after completion");
+}
+
+}  // namespace
+
+InstallOutcome RunInstall(const RunRequest& run, const RunSetup& setup,
+                          const RunServices& services, const RunOptions& options) {
+  InstallOutcome out;
+  try {
+    Install(run, setup, services, options, &out);
+  } catch (...) {
+    out.failure = std::current_exception();
+  }
+  return out;
 }
 
 }  // namespace bootgate

@@ -89,9 +89,16 @@ TEST(ImagePrepTest, DetectsFormatsAndIsos) {
   std::string iso = (dir.path() / "seed.iso").string();
   MakeNoCloudSeed(launcher, {"h", "root", {"ssh-ed25519 AAAA x"}, "i"}, dir.path().string(), iso);
   EXPECT_TRUE(LooksLikeIso(iso));
+  // 8 MiB written into the base, none into the overlay: the host-side size
+  // of the VM's disk is the base's, not the overlay's few hundred KiB.
+  ASSERT_TRUE(RunCommand(launcher, {"qemu-io", "-c", "write -P 0xab 0 8M", q}, std::chrono::seconds(30)).status.ok());
   std::string overlay = (dir.path() / "o.qcow2").string();
   CreateOverlay(launcher, q, "qcow2", overlay);
-  EXPECT_GT(AllocatedMib(launcher, overlay), 0.0);
+  HostDiskUsage u = MeasureHostDisk(launcher, overlay);
+  EXPECT_EQ(u.chain_length, 2);
+  EXPECT_GT(u.base_mib, 8.0);
+  EXPECT_LT(u.overlay_mib, 2.0);
+  EXPECT_DOUBLE_EQ(u.total_mib, u.base_mib + u.overlay_mib);
   ExtractFromIso(launcher, iso, "/user-data", (dir.path() / "ud").string());
   EXPECT_NE(ReadFile(dir.path() / "ud").find("ssh-ed25519 AAAA x"), std::string::npos);
 }
@@ -211,23 +218,32 @@ class FakeRunTest : public ::testing::Test {
 
   RunContext Context(Backend* backend, const CancelToken* cancel = nullptr) {
     RunContext ctx;
-    ctx.backend = backend;
-    ctx.launcher = &launcher_;
-    ctx.clock = &clock_;
-    ctx.cancel = cancel;
-    ctx.profiles = {{"qemu-kvm", Profile{}}};
-    ctx.state_dir = state_.path().string();
-    ctx.report_dir = reports_.path().string();
+    ctx.services.backend = backend;
+    ctx.services.launcher = &launcher_;
+    ctx.services.clock = &clock_;
+    ctx.services.cancel = cancel;
+    ctx.options.profiles = {{"qemu-kvm", Profile{}}};
+    ctx.options.state_dir = state_.path().string();
+    ctx.options.report_dir = reports_.path().string();
     return ctx;
   }
 
   RunResult Run(const Scenario& s, FakeBackend& backend, const CancelToken* cancel = nullptr) {
     RunContext ctx = Context(&backend, cancel);
-    RunResult r = RunScenario(s, "qemu-kvm", 1, s.name + ".iter1", ctx);
+    RunResult r = RunScenario({&s, "qemu-kvm", 1, s.name + ".iter1", ""}, ctx.services, ctx.options);
     // Whatever the verdict, the VM and its scratch directory are gone.
     EXPECT_EQ(backend.live_guests(), 0);
     EXPECT_TRUE(fs::is_empty(state_.path())) << "scratch files left";
     return r;
+  }
+
+  /// RunSuite of `s` alone, one job, no retries.
+  SuiteResult RunAlone(const Scenario& s, FakeBackend& backend) {
+    std::vector<Scenario> scenarios = {s};
+    SuiteOptions o;
+    o.jobs = 1;
+    RunContext ctx = Context(&backend);
+    return RunSuite(scenarios, o, ctx);
   }
 
   static bool Contains(const std::string& text, const std::string& part) {
@@ -370,9 +386,9 @@ TEST_F(FakeRunTest, TheLiveConsoleEchoIsSanitisedAndRedacted) {
                                   At(20, "refimg login: ")},
                                  std::nullopt, ""}});
   RunContext ctx = Context(&backend);
-  ctx.echo_console = true;
+  ctx.options.echo_console = true;
   ::testing::internal::CaptureStderr();
-  RunResult r = RunScenario(s, "qemu-kvm", 1, "echo.iter1", ctx);
+  RunResult r = RunScenario({&s, "qemu-kvm", 1, "echo.iter1", ""}, ctx.services, ctx.options);
   std::string echoed = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(r.verdict, Verdict::kPass) << r.reason;
   EXPECT_TRUE(Contains(echoed, "boot red pw=********")) << echoed;
@@ -399,6 +415,81 @@ TEST_F(FakeRunTest, ACouldNotMeasureRunIsRetriedAndMarkedPassedAfterRetry) {
   EXPECT_EQ(suite.runs[1].verdict, Verdict::kPass);
   EXPECT_TRUE(suite.runs[1].passed_after_retry);
   EXPECT_EQ(suite.verdict, Verdict::kPass);
+}
+
+// A host whose KVM hangs guests after the probe said it works: GRUB ran,
+// then nothing. The run falls back to TCG once, says why, and the host's
+// verdict turns broken.
+const FakeGuestScript kStuckAfterGrub = {
+    {At(0, "SeaBIOS (version 1.16.2-debian-1.16.2-1)\r\n"), At(10, "Booting `bootgate reference'\r\n")},
+    std::nullopt, ""};
+
+TEST_F(FakeRunTest, AutoKvmThatHangsBeforeTheKernelFallsBackToTcgOnce) {
+  FakeBackend backend(&clock_, {kStuckAfterGrub, kBootsToLogin});
+  backend.SetKvmUsable(true);
+  Scenario s = FakeScenario("stuck");
+  s.boot.silence_s = 0.5;
+  SuiteResult suite = RunAlone(s, backend);
+  ASSERT_EQ(backend.boots(), 2);
+  EXPECT_EQ(backend.requests()[0].accel, "kvm");
+  EXPECT_EQ(backend.requests()[1].accel, "tcg");
+  ASSERT_EQ(suite.runs.size(), 2u);  // both attempts are kept
+  const RunResult& stuck = suite.runs[0];
+  EXPECT_EQ(stuck.accelerator, "kvm");
+  EXPECT_EQ(stuck.verdict, Verdict::kError);
+  EXPECT_EQ(stuck.failure_class, "kvm-stuck");
+  EXPECT_TRUE(Contains(stuck.reason, "Booting `bootgate reference'")) << stuck.reason;
+  const RunResult& rerun = suite.runs[1];
+  EXPECT_EQ(rerun.attempt, 2);
+  EXPECT_EQ(rerun.accelerator, "tcg");
+  EXPECT_EQ(rerun.accel_requested, "auto");
+  EXPECT_TRUE(Contains(rerun.accel_note, "fell back to TCG after attempt 1")) << rerun.accel_note;
+  EXPECT_FALSE(rerun.passed_after_retry);
+  EXPECT_EQ(rerun.verdict, Verdict::kPass) << rerun.reason;
+  EXPECT_EQ(suite.verdict, Verdict::kPass);
+  ASSERT_EQ(suite.aggregates.size(), 1u);
+  EXPECT_EQ(suite.aggregates[0].accelerator, "tcg");  // judged on the TCG budget
+  ASSERT_EQ(backend.accel_reports().size(), 1u);
+  EXPECT_TRUE(Contains(backend.accel_reports()[0], "no kernel output under KVM"));
+}
+
+TEST_F(FakeRunTest, ExplicitKvmThatHangsNeverFallsBackAndCouldNotMeasure) {
+  FakeBackend backend(&clock_, {kStuckAfterGrub, kBootsToLogin});
+  backend.SetKvmUsable(true);
+  Scenario s = FakeScenario("stuck");
+  s.vm.accel = "kvm";
+  s.boot.silence_s = 0.5;
+  SuiteResult suite = RunAlone(s, backend);
+  EXPECT_EQ(backend.boots(), 1);
+  ASSERT_EQ(suite.runs.size(), 1u);
+  EXPECT_EQ(suite.runs[0].failure_class, "kvm-stuck");
+  EXPECT_TRUE(Contains(suite.runs[0].reason, "the accelerator was decided thus: fake backend"))
+      << suite.runs[0].reason;
+  EXPECT_EQ(ExitCodeFor(suite.verdict), 2);
+  EXPECT_TRUE(backend.accel_reports().empty());
+}
+
+TEST_F(FakeRunTest, AKvmGuestSilentAfterItsKernelSpokeIsAHangNotAStuckKvm) {
+  FakeBackend backend(&clock_, {{{At(0, "[    0.1] Linux version 6.1.0\r\n")}, std::nullopt, ""},
+                                kBootsToLogin});
+  backend.SetKvmUsable(true);
+  Scenario s = FakeScenario("hangs");
+  s.boot.silence_s = 0.5;
+  SuiteResult suite = RunAlone(s, backend);
+  EXPECT_EQ(backend.boots(), 1);
+  ASSERT_EQ(suite.runs.size(), 1u);
+  EXPECT_EQ(suite.runs[0].failure_class, "silence");
+  EXPECT_EQ(suite.verdict, Verdict::kFail);
+}
+
+TEST_F(FakeRunTest, ExplicitKvmOnAHostWithoutItIsCouldNotMeasure) {
+  FakeBackend backend(&clock_, {kBootsToLogin});
+  Scenario s = FakeScenario("wants-kvm");
+  s.vm.accel = "kvm";
+  RunResult r = Run(s, backend);
+  EXPECT_EQ(r.verdict, Verdict::kError);
+  EXPECT_TRUE(Contains(r.reason, "KVM was requested but is not usable")) << r.reason;
+  EXPECT_EQ(backend.boots(), 0);
 }
 
 TEST_F(FakeRunTest, AFailedRunIsNeverRetried) {

@@ -104,11 +104,11 @@ SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
   suite.run_id = o.run_id;
   suite.build_id = o.build_id;
   suite.labels = o.labels;
-  suite.started_at = ctx.clock->WallTimeRfc3339();
+  suite.started_at = ctx.services.clock->WallTimeRfc3339();
   char host[256] = {};
   gethostname(host, sizeof host - 1);
   suite.host = host;
-  suite.report_dir = ctx.report_dir;
+  suite.report_dir = ctx.options.report_dir;
 
   std::vector<PlannedRun> plan = PlanRuns(scenarios, o);
   int max_cpus = 1, max_mem = 256;
@@ -127,18 +127,43 @@ SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
 
   auto run_one = [&](const PlannedRun& p) {
     std::vector<RunResult> attempts;
-    for (int attempt = 1; attempt <= 1 + o.retries; ++attempt) {
+    std::string forced_accel, fallback_reason;
+    int last_attempt = 1 + o.retries;
+    for (int attempt = 1; attempt <= last_attempt; ++attempt) {
       std::string sub = p.scenario->name + "." + p.profile + "." +
                         (p.warmup ? "warmup" : "iter") + std::to_string(p.iteration) +
                         (attempt > 1 ? ".attempt" + std::to_string(attempt) : "");
-      RunResult r = RunScenario(*p.scenario, p.profile, p.iteration, sub, ctx);
+      RunResult r = RunScenario({p.scenario, p.profile, p.iteration, sub, forced_accel},
+                                ctx.services, ctx.options);
       r.warmup = p.warmup;
       r.attempt = attempt;
+      if (!forced_accel.empty()) {
+        r.accel_note = "fell back to TCG after attempt " + std::to_string(attempt - 1) +
+                       " under KVM: " + fallback_reason;
+      }
+      bool cancelled = ctx.services.cancel && ctx.services.cancel->cancelled();
+      if (r.failure_class == "kvm-stuck" && !cancelled) {
+        if (r.accel_requested == "auto" && forced_accel.empty()) {
+          // KVM was chosen for this host and failed it: say so for the
+          // host, and run this attempt again under TCG (an extra attempt,
+          // not one of --retries).
+          ctx.services.backend->ReportAccelBroken("kvm", r.reason);
+          fallback_reason = r.reason;
+          forced_accel = "tcg";
+          ++last_attempt;
+          attempts.push_back(r);
+          continue;
+        }
+        // Explicit KVM never falls back; the evidence goes with the error.
+        r.reason += "; the accelerator was decided thus: " + r.accel_note;
+      }
       attempts.push_back(r);
       // Only "could not measure" is retried; a failed budget never is.
-      if (r.verdict != Verdict::kError || (ctx.cancel && ctx.cancel->cancelled())) break;
+      if (r.verdict != Verdict::kError || cancelled) break;
     }
-    if (attempts.size() > 1 && attempts.back().verdict == Verdict::kPass)
+    // The TCG rerun after KVM failed is not a retry of a flaky run.
+    size_t tries = attempts.size() - (forced_accel.empty() ? 0 : 1);
+    if (tries > 1 && attempts.back().verdict == Verdict::kPass)
       attempts.back().passed_after_retry = true;
     std::lock_guard lock(mu);
     for (auto& a : attempts) results.push_back(std::move(a));
@@ -156,7 +181,7 @@ SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
           return true;
         });
         if (next >= plan.size()) return;
-        if (ctx.cancel && ctx.cancel->cancelled()) {
+        if (ctx.services.cancel && ctx.services.cancel->cancelled()) {
           next = plan.size();
           cv.notify_all();
           return;
@@ -184,7 +209,7 @@ SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
   suite.runs = results;
   FinishSuite(&suite, &scenarios);
   if (o.until_confident_max > 0) {
-    while (!(ctx.cancel && ctx.cancel->cancelled())) {
+    while (!(ctx.services.cancel && ctx.services.cancel->cancelled())) {
       std::vector<PlannedRun> more;
       for (const auto& a : suite.aggregates) {
         if (!NeedsMoreSamples(a)) continue;
@@ -205,11 +230,11 @@ SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
     return std::tie(a.scenario, a.profile, a.warmup, a.iteration, a.attempt) <
            std::tie(b.scenario, b.profile, b.warmup, b.iteration, b.attempt);
   });
-  if (ctx.cancel && ctx.cancel->cancelled()) {
+  if (ctx.services.cancel && ctx.services.cancel->cancelled()) {
     // Runs that never started are not invented; the verdict says interrupted.
     suite.verdict = Verdict::kInterrupted;
   }
-  suite.finished_at = ctx.clock->WallTimeRfc3339();
+  suite.finished_at = ctx.services.clock->WallTimeRfc3339();
   return suite;
 }
 

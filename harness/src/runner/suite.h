@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "result/result.h"
+#include "runner/run_context.h"
 #include "runner/run_scenario.h"
 
 namespace bootgate {

@@ -1,4 +1,4 @@
-// Pieces shared by the install and boot phases of a run: the VM session
+// Pieces shared by the VM phases of a run (install, boot): the VM session
 // (guest + console, torn down in the right order), the early-stop verdict
 // and the console wait loop with progress, fail patterns and watchdogs.
 #pragma once
@@ -11,7 +11,7 @@
 #include "backend/backend.h"
 #include "console/console.h"
 #include "result/verdict.h"
-#include "runner/run_scenario.h"
+#include "runner/run_context.h"
 
 namespace bootgate {
 
@@ -26,26 +26,33 @@ struct Stop {
 struct VmSession {
   std::unique_ptr<Guest> guest;
   std::unique_ptr<Console> console;
+  std::string accel;  ///< what the guest runs under: "kvm" | "tcg"
   ~VmSession() {
     if (console) console->Stop();
     if (guest) guest->Destroy();
   }
 };
 
-/// Waits for `target` on the console. Throws Stop on a fail pattern,
-/// silence, timeout or the VM ending (unless `vm_exit_is_success`, then the
-/// exit time is returned), Interrupted on cancellation. Returns the match
-/// time in seconds after t0.
-double WaitForConsole(VmSession& vm, const std::string& label,
-                      const std::string& phase, const Pattern& target,
-                      const std::vector<FailPattern>& fails, double timeout_s,
-                      double silence_s, std::optional<double> budget_s,
-                      RunContext& ctx, bool vm_exit_is_success,
-                      std::string* matched_line);
+/// What to wait for on a console, and for how long.
+struct ConsoleWait {
+  std::string label;  ///< the run's, for progress
+  std::string phase;  ///< "boot", "install"
+  Pattern target;     ///< empty source: wait only for the VM to end
+  std::vector<FailPattern> fails;
+  double timeout_s = 60;
+  double silence_s = 0;  ///< 0: no silence watchdog
+  std::optional<double> budget_s;  ///< shown in progress
+  bool vm_exit_is_success = false;
+};
+
+/// Waits for `wait.target` on the console. Throws Stop on a fail pattern,
+/// silence, timeout (as "kvm-stuck", could not measure, when a KVM guest
+/// printed no kernel output before it) or the VM ending (unless
+/// `vm_exit_is_success`, then the exit time is returned), Interrupted on
+/// cancellation. Returns the match time in seconds after t0.
+double WaitForConsole(VmSession& vm, const ConsoleWait& wait, const RunServices& services);
 
 /// "12.3"
 std::string Fmt1(double v);
-/// Sleeps up to `d`, waking early to throw Interrupted on cancellation.
-void SleepCancellable(Duration d, const Clock& clock, const CancelToken* cancel);
 
 }  // namespace bootgate

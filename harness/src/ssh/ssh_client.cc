@@ -430,7 +430,7 @@ std::unique_ptr<SshSession> LibsshConnector::Connect(const SshTarget& target,
 std::unique_ptr<SshSession> ConnectWithRetry(
     SshConnector& connector, const SshTarget& target, Duration attempt_timeout,
     TimePoint deadline, const Clock& clock, const CancelToken* cancel,
-    const SleepFunction& sleep) {
+    const SleepFunction& sleep, const std::function<bool()>& retry_auth_errors) {
   constexpr Duration kBackoff = std::chrono::milliseconds(300);
   constexpr Duration kMinAttempt = std::chrono::seconds(1);
   const TimePoint start = clock.Now();
@@ -457,6 +457,9 @@ std::unique_ptr<SshSession> ConnectWithRetry(
     ++attempts;
     try {
       return connector.Connect(target, this_attempt);
+    } catch (const SshAuthError& e) {
+      if (!retry_auth_errors || !retry_auth_errors()) throw;
+      last_error = e.what();
     } catch (const SshConnectError& e) {
       // Drop the "ssh user@host:port: " prefix: the final message has it.
       last_error = e.what();

@@ -110,9 +110,13 @@ using SleepFunction = std::function<void(Duration)>;
 /// null) before each attempt and during the backoff, throwing Interrupted.
 /// At the deadline throws Error with the number of attempts and the last
 /// error. `sleep` defaults to a real sleep.
+/// `retry_auth_errors`, when set and true at the time, makes an
+/// SshAuthError retryable too (a guest whose sshd is up before its key is
+/// installed).
 std::unique_ptr<SshSession> ConnectWithRetry(
     SshConnector& connector, const SshTarget& target, Duration attempt_timeout,
     TimePoint deadline, const Clock& clock, const CancelToken* cancel,
-    const SleepFunction& sleep = nullptr);
+    const SleepFunction& sleep = nullptr,
+    const std::function<bool()>& retry_auth_errors = nullptr);
 
 }  // namespace bootgate

@@ -3,9 +3,11 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <vector>
 
 #include "util/error.h"
 
@@ -94,6 +96,69 @@ void FakeByteStream::Write(std::string_view data) {
 std::string FakeByteStream::written() const {
   std::lock_guard lock(mu_);
   return written_;
+}
+
+StampingByteStream::StampingByteStream(std::unique_ptr<ByteStream> inner, const Clock* clock)
+    : inner_(std::move(inner)), clock_(clock) {
+  reader_ = std::thread([this] { Pump(); });
+}
+
+StampingByteStream::~StampingByteStream() { StopReading(); }
+
+void StampingByteStream::StopReading() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  if (reader_.joinable()) reader_.join();
+  std::lock_guard lock(mu_);
+  eof_ = true;  // nothing more will come
+  cv_.notify_all();
+}
+
+void StampingByteStream::Pump() {
+  std::vector<char> buf(1 << 16);
+  while (true) {
+    {
+      std::lock_guard lock(mu_);
+      if (stop_) return;
+    }
+    size_t got = 0;
+    ReadStatus st = inner_->Read(buf.data(), buf.size(), std::chrono::milliseconds(50), &got);
+    if (st == ReadStatus::kTimeout) continue;
+    // Stamp first: the arrival time is the measurement.
+    TimePoint at = clock_->Now();
+    std::lock_guard lock(mu_);
+    if (st == ReadStatus::kEof) {
+      eof_ = true;
+      cv_.notify_all();
+      return;
+    }
+    chunks_.emplace_back(std::string(buf.data(), got), at);
+    cv_.notify_all();
+  }
+}
+
+ReadStatus StampingByteStream::Read(char* buf, size_t size, Duration timeout, size_t* got) {
+  std::unique_lock lock(mu_);
+  if (!cv_.wait_for(lock, timeout, [&] { return !chunks_.empty() || eof_; }))
+    return ReadStatus::kTimeout;
+  if (chunks_.empty()) return ReadStatus::kEof;
+  auto& [bytes, at] = chunks_.front();
+  size_t n = std::min(size, bytes.size());
+  std::memcpy(buf, bytes.data(), n);
+  *got = n;
+  last_arrival_ = at;
+  if (n == bytes.size())
+    chunks_.pop_front();
+  else
+    bytes.erase(0, n);
+  return ReadStatus::kData;
+}
+
+std::optional<TimePoint> StampingByteStream::LastReadArrival() const {
+  std::lock_guard lock(mu_);
+  return last_arrival_;
 }
 
 }  // namespace bootgate

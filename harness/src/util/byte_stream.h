@@ -4,6 +4,10 @@
 
 #include <cstddef>
 #include <deque>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <utility>
 #include <mutex>
 #include <condition_variable>
 #include <string>
@@ -24,6 +28,41 @@ class ByteStream {
                           size_t* got) = 0;
   /// Writes all of `data`; throws Error if the peer is gone.
   virtual void Write(std::string_view data) = 0;
+  /// When the bytes the last Read returned arrived, if this stream stamps
+  /// arrivals itself (StampingByteStream); else nullopt, and the reader
+  /// stamps them as it reads.
+  virtual std::optional<TimePoint> LastReadArrival() const { return std::nullopt; }
+};
+
+/// Reads `inner` on its own thread from construction on and stamps every
+/// chunk with its arrival time on `clock`, so that bytes a VM prints before
+/// anyone reads its console (during the QMP handshake, before the Console
+/// starts) keep their true time. Read returns one chunk (or its rest) at a
+/// time; LastReadArrival gives its stamp. Writes go straight to `inner`.
+class StampingByteStream : public ByteStream {
+ public:
+  StampingByteStream(std::unique_ptr<ByteStream> inner, const Clock* clock);
+  ~StampingByteStream() override;
+  StampingByteStream(const StampingByteStream&) = delete;
+  StampingByteStream& operator=(const StampingByteStream&) = delete;
+  ReadStatus Read(char* buf, size_t size, Duration timeout, size_t* got) override;
+  void Write(std::string_view data) override { inner_->Write(data); }
+  std::optional<TimePoint> LastReadArrival() const override;
+  /// Stops reading `inner` (idempotent; the destructor calls it): call it
+  /// before whatever owns inner's descriptors closes them.
+  void StopReading();
+
+ private:
+  void Pump();
+  std::unique_ptr<ByteStream> inner_;
+  const Clock* clock_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::pair<std::string, TimePoint>> chunks_;  // guarded by mu_
+  bool eof_ = false;
+  bool stop_ = false;
+  std::optional<TimePoint> last_arrival_;
+  std::thread reader_;
 };
 
 /// Reads from `read_fd` and writes to `write_fd` (either may be -1). Does not

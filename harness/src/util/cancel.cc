@@ -3,6 +3,9 @@
 #include <signal.h>
 #include <string.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "util/error.h"
 
 namespace bootgate {
@@ -16,6 +19,15 @@ void OnSignal(int sig) {
   if (CancelToken* t = g_token.load()) t->Cancel(sig);
 }
 }  // namespace
+
+void SleepCancellable(Duration d, const Clock& clock, const CancelToken* cancel) {
+  TimePoint end = clock.Now() + d;
+  while (clock.Now() < end) {
+    if (cancel) cancel->ThrowIfCancelled();
+    std::this_thread::sleep_for(
+        std::min<Duration>(end - clock.Now(), std::chrono::milliseconds(50)));
+  }
+}
 
 void CancelToken::ThrowIfCancelled() const {
   if (cancelled()) throw Interrupted(SignalName());

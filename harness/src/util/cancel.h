@@ -5,6 +5,8 @@
 #include <atomic>
 #include <string>
 
+#include "util/clock.h"
+
 namespace bootgate {
 
 /// Set once by a signal (or by a test); read by every waiting loop.
@@ -20,6 +22,10 @@ class CancelToken {
  private:
   std::atomic<int> signal_{0};
 };
+
+/// Sleeps up to `d`, waking early to throw Interrupted on cancellation
+/// (`cancel` may be null).
+void SleepCancellable(Duration d, const Clock& clock, const CancelToken* cancel);
 
 /// Routes SIGINT, SIGTERM and SIGHUP to `token` while alive; restores the
 /// previous handlers on destruction. Ignores SIGPIPE (a dropped SSH peer must

@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+
+#include <thread>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -119,6 +121,31 @@ TEST(ByteStreamTest, FakeStreamDeliversThenEof) {
   EXPECT_EQ(s.Read(buf, sizeof buf, std::chrono::milliseconds(10), &got), ReadStatus::kData);
   EXPECT_EQ(std::string(buf, got), "abc");
   EXPECT_EQ(s.Read(buf, sizeof buf, std::chrono::milliseconds(10), &got), ReadStatus::kEof);
+}
+
+// Bytes a VM prints before anyone reads its console keep their arrival time:
+// the stamp is taken by the stream's own reader, not by the late consumer.
+TEST(ByteStreamTest, StampingStreamKeepsTheArrivalTimeOfEarlyBytes) {
+  auto fake = std::make_unique<FakeByteStream>();
+  FakeByteStream* raw = fake.get();
+  SystemClock clock;
+  StampingByteStream s(std::move(fake), &clock);
+  TimePoint pushed = clock.Now();
+  raw->Push("SeaBIOS (version 1.16.2)\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  char buf[8];
+  size_t got = 0;
+  ASSERT_EQ(s.Read(buf, sizeof buf, std::chrono::milliseconds(100), &got), ReadStatus::kData);
+  EXPECT_EQ(std::string(buf, got), "SeaBIOS ");  // one chunk at a time, in pieces
+  ASSERT_TRUE(s.LastReadArrival());
+  EXPECT_LT(ToSeconds(*s.LastReadArrival() - pushed), 0.1);
+  EXPECT_GT(ToSeconds(clock.Now() - *s.LastReadArrival()), 0.25);
+  std::string rest;
+  while (s.Read(buf, sizeof buf, std::chrono::milliseconds(100), &got) == ReadStatus::kData)
+    rest.append(buf, got);
+  EXPECT_EQ(rest, "(version 1.16.2)\r\n");
+  raw->Close();
+  EXPECT_EQ(s.Read(buf, sizeof buf, std::chrono::milliseconds(500), &got), ReadStatus::kEof);
 }
 
 }  // namespace

@@ -9,7 +9,6 @@
 
 #include <thread>
 
-#include "backend/qemu/kvm_probe.h"
 #include "util/error.h"
 
 namespace bootgate {
@@ -316,7 +315,6 @@ LibvirtDomain::~LibvirtDomain() {
 TimePoint LibvirtDomain::Resume() {
   std::lock_guard lock(mu_);
   if (!dom_) throw Error(name_, "the domain is gone");
-  t0_ = clock_->Now();
   if (virDomainResume(dom_) < 0)
     throw Error(name_, "libvirt could not start the paused domain: " + LastLibvirtError());
   return t0_;
@@ -413,7 +411,8 @@ class LibvirtGuest : public Guest {
     version_ = conn->HypervisorVersion();
     domain_ = std::make_unique<LibvirtDomain>(conn, req.name, plan.xml, clock);
     // The domain is paused: connect the console first so that no byte of
-    // the boot is lost, then let it run. t0 is the resume.
+    // the boot is lost, then let it run. t0 is the domain's creation (see
+    // LibvirtDomain::Resume).
     int fd = options.console == "tcp"
                  ? ConnectTcp(UriHost(conn->uri()).empty() ? "127.0.0.1" : UriHost(conn->uri()),
                               options.console_port, std::chrono::seconds(10))
@@ -461,8 +460,8 @@ class LibvirtGuest : public Guest {
 // ---- LibvirtBackend ----
 
 LibvirtBackend::LibvirtBackend(std::string uri, ProcessLauncher* launcher, const Clock* clock,
-                               std::string cache_dir)
-    : launcher_(launcher), clock_(clock), cache_dir_(std::move(cache_dir)) {
+                               AccelResolver* accel)
+    : launcher_(launcher), clock_(clock), accel_(accel) {
   if (uri.empty()) uri = "qemu:///system";
   conn_ = std::make_shared<LibvirtConnection>(uri);
 }
@@ -495,18 +494,11 @@ std::pair<std::string, std::string> LibvirtBackend::ResolveAccel(const std::stri
     return {"tcg", "cannot probe KVM through " + StripUriCredentials(uri) +
                        "; using TCG (set accel \"kvm\" to use it)"};
   }
-  std::lock_guard lock(probe_mu_);
-  if (!probe_) {
-    AccelProbe p = ProbeKvm(*launcher_, "qemu-system-x86_64", cache_dir_);
-    probe_ = {p.kvm_usable, p.note};
-  }
-  if (requested == "kvm") {
-    if (!probe_->first)
-      throw Error("accel", "KVM was requested but is not usable here: " + probe_->second +
-                               ". Use accel \"auto\" or \"tcg\".");
-    return {"kvm", probe_->second};
-  }
-  return {probe_->first ? "kvm" : "tcg", probe_->second};
+  return accel_->Resolve(requested);
+}
+
+void LibvirtBackend::ReportAccelBroken(const std::string& accel, const std::string& evidence) {
+  if (accel == "kvm" && IsLocalQemuUri(conn_->uri())) accel_->ReportBroken(evidence);
 }
 
 }  // namespace bootgate

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "backend/qemu/accel_resolver.h"
 #include "backend/libvirt/domain_xml.h"
 #include "util/process.h"
 
@@ -65,11 +66,14 @@ class LibvirtDomain {
   LibvirtDomain& operator=(const LibvirtDomain&) = delete;
 
   const std::string& name() const { return name_; }
-  /// Lets the paused domain run; returns the moment it did (t0).
+  /// Lets the paused domain run. t0 stays the moment bootgate asked libvirt
+  /// to create the domain, as the QEMU backend's t0 is the moment it forks
+  /// QEMU: on both, t0 is when the hypervisor is asked to start the VM.
+  /// Returns t0.
   TimePoint Resume();
   /// Set when a "stopped" event was seen (or the domain is gone).
   std::optional<std::string> Ended();
-  /// Events, with t_s relative to Resume() (negative before it).
+  /// Events, with t_s relative to t0.
   std::vector<GuestEvent> Events() const;
   /// Asks the guest to power off (ACPI); false if libvirt refused.
   bool RequestShutdown();
@@ -94,22 +98,21 @@ bool DestroyDomainIfExists(LibvirtConnection& conn, const std::string& name);
 
 class LibvirtBackend : public Backend {
  public:
-  /// Connects to `uri` (default qemu:///system when empty). `cache_dir`
-  /// keeps the KVM probe result (local URIs only).
+  /// Connects to `uri` (default qemu:///system when empty). `accel` decides
+  /// KVM for local URIs (a remote host cannot be probed from here).
   LibvirtBackend(std::string uri, ProcessLauncher* launcher, const Clock* clock,
-                 std::string cache_dir);
+                 AccelResolver* accel);
   std::string name() const override { return "libvirt"; }
   std::string connect_uri() const override;
   std::unique_ptr<Guest> Boot(const BootRequest& request) override;
   std::pair<std::string, std::string> ResolveAccel(const std::string& requested) override;
+  void ReportAccelBroken(const std::string& accel, const std::string& evidence) override;
 
  private:
   std::shared_ptr<LibvirtConnection> conn_;
   ProcessLauncher* launcher_;
   const Clock* clock_;
-  std::string cache_dir_;
-  std::mutex probe_mu_;
-  std::optional<std::pair<bool, std::string>> probe_;
+  AccelResolver* accel_;
 };
 
 }  // namespace bootgate

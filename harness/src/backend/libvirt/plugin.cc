@@ -6,8 +6,8 @@ long BootgateLibvirtPluginAbi() { return ExpectedLibvirtPluginAbi(); }
 
 bootgate::Backend* BootgateLibvirtMakeBackend(
     const std::string& uri, bootgate::ProcessLauncher* launcher,
-    const bootgate::Clock* clock, const std::string& cache_dir) {
-  return new bootgate::LibvirtBackend(uri, launcher, clock, cache_dir);
+    const bootgate::Clock* clock, bootgate::AccelResolver* accel) {
+  return new bootgate::LibvirtBackend(uri, launcher, clock, accel);
 }
 
 void BootgateLibvirtDestroyLeftoverDomain(const std::string& uri,

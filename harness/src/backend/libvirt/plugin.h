@@ -8,12 +8,13 @@
 #include <string>
 
 #include "backend/backend.h"
+#include "backend/qemu/accel_resolver.h"
 #include "util/clock.h"
 #include "util/process.h"
 
 /// Bumped whenever a type crossing this boundary changes; the loader refuses
 /// a plugin built with another value (a stale build next to a new binary).
-inline constexpr int kLibvirtPluginAbi = 1;
+inline constexpr int kLibvirtPluginAbi = 2;
 
 extern "C" {
 /// kLibvirtPluginAbi as the plugin was built, plus the sizes of the structs
@@ -22,7 +23,7 @@ long BootgateLibvirtPluginAbi();
 /// A new LibvirtBackend; the caller owns it. Throws bootgate::Error.
 bootgate::Backend* BootgateLibvirtMakeBackend(
     const std::string& uri, bootgate::ProcessLauncher* launcher,
-    const bootgate::Clock* clock, const std::string& cache_dir);
+    const bootgate::Clock* clock, bootgate::AccelResolver* accel);
 /// DestroyDomainIfExists on a fresh connection to `uri`. Throws Error.
 void BootgateLibvirtDestroyLeftoverDomain(const std::string& uri,
                                           const std::string& domain);

@@ -9,7 +9,6 @@
 #include <regex>
 #include <thread>
 
-#include "backend/qemu/kvm_probe.h"
 #include "backend/qemu/qmp.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -73,7 +72,9 @@ class QemuGuest : public Guest {
     close(qmp[1]);
     if (dbg[1] >= 0) close(dbg[1]);
     debug_fd_ = dbg[0];
-    console_ = std::make_unique<FdByteStream>(child_->stdout_fd(), child_->stdin_fd());
+    // Read and stamped from now on, also while the QMP handshake runs.
+    console_ = std::make_unique<StampingByteStream>(
+        std::make_unique<FdByteStream>(child_->stdout_fd(), child_->stdin_fd()), clock_);
     qmp_ = std::make_unique<QmpClient>(qmp[0], clock_, t0_);
     if (debug_fd_ >= 0) debug_reader_ = std::thread([this] { ReadDebugPort(); });
     try {
@@ -124,6 +125,8 @@ class QemuGuest : public Guest {
       child = std::move(child_);
       destroyed_ = true;
     }
+    // The console's reader stops before the process (and its pipes) go.
+    if (console_) console_->StopReading();
     if (child) child->Terminate(std::chrono::milliseconds(1500));
     if (debug_reader_.joinable()) debug_reader_.join();
     if (debug_fd_ >= 0) {
@@ -196,7 +199,7 @@ class QemuGuest : public Guest {
   const Clock* clock_;
   mutable std::mutex mu_;
   std::unique_ptr<ChildProcess> child_;
-  std::unique_ptr<FdByteStream> console_;
+  std::unique_ptr<StampingByteStream> console_;
   std::unique_ptr<QmpClient> qmp_;
   TimePoint t0_;
   std::vector<std::string> argv_;
@@ -219,9 +222,8 @@ std::string ParseQemuVersion(const std::string& out) {
 }
 
 QemuBackend::QemuBackend(ProcessLauncher* launcher, const Clock* clock,
-                         QemuHost host, std::string cache_dir)
-    : launcher_(launcher), clock_(clock), host_(std::move(host)),
-      cache_dir_(std::move(cache_dir)) {}
+                         QemuHost host, AccelResolver* accel)
+    : launcher_(launcher), clock_(clock), host_(std::move(host)), accel_(accel) {}
 
 std::unique_ptr<Guest> QemuBackend::Boot(const BootRequest& request) {
   return std::make_unique<QemuGuest>(launcher_, clock_, request, host_);
@@ -229,19 +231,12 @@ std::unique_ptr<Guest> QemuBackend::Boot(const BootRequest& request) {
 
 std::pair<std::string, std::string> QemuBackend::ResolveAccel(
     const std::string& requested) {
-  if (requested == "tcg") return {"tcg", "TCG requested by the scenario or --accel"};
-  std::lock_guard lock(probe_mu_);
-  if (!probe_) {
-    AccelProbe p = ProbeKvm(*launcher_, host_.qemu_binary, cache_dir_);
-    probe_ = {p.kvm_usable, p.note};
-  }
-  if (requested == "kvm") {
-    if (!probe_->first)
-      throw Error("accel", "KVM was requested but is not usable here: " +
-                               probe_->second + ". Use accel \"auto\" or \"tcg\".");
-    return {"kvm", probe_->second};
-  }
-  return {probe_->first ? "kvm" : "tcg", probe_->second};
+  return accel_->Resolve(requested);
+}
+
+void QemuBackend::ReportAccelBroken(const std::string& accel,
+                                    const std::string& evidence) {
+  if (accel == "kvm") accel_->ReportBroken(evidence);
 }
 
 }  // namespace bootgate

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "backend/backend.h"
+#include "backend/qemu/accel_resolver.h"
 #include "backend/qemu/qemu_command.h"
 #include "util/process.h"
 
@@ -17,21 +18,20 @@ namespace bootgate {
 
 class QemuBackend : public Backend {
  public:
-  /// `cache_dir` keeps the KVM probe result per host boot ("" = no cache).
+  /// `accel` decides KVM for the host (shared with other backends).
   QemuBackend(ProcessLauncher* launcher, const Clock* clock, QemuHost host,
-              std::string cache_dir);
+              AccelResolver* accel);
   std::string name() const override { return "qemu"; }
   std::unique_ptr<Guest> Boot(const BootRequest& request) override;
   std::pair<std::string, std::string> ResolveAccel(
       const std::string& requested) override;
+  void ReportAccelBroken(const std::string& accel, const std::string& evidence) override;
 
  private:
   ProcessLauncher* launcher_;
   const Clock* clock_;
   QemuHost host_;
-  std::string cache_dir_;
-  std::mutex probe_mu_;
-  std::optional<std::pair<bool, std::string>> probe_;
+  AccelResolver* accel_;
 };
 
 /// "QEMU emulator version 7.2.22 (...)" -> "7.2.22"; "" if unparsable.
