@@ -9,10 +9,10 @@
 
 #include "console/console.h"
 #include "console/line_splitter.h"
-#include "console/sanitize.h"
 #include "scenario/scenario.h"
 #include "util/byte_stream.h"
 #include "util/clock.h"
+#include "util/sanitize.h"
 
 namespace bootgate {
 namespace {

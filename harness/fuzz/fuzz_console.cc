@@ -13,8 +13,8 @@
 
 #include "console/console.h"
 #include "console/line_splitter.h"
-#include "console/sanitize.h"
 #include "scenario/scenario.h"
+#include "util/sanitize.h"
 
 namespace {
 

@@ -11,7 +11,7 @@
 
 #include "budget/mann_whitney.h"
 #include "budget/stats.h"
-#include "report/result.h"
+#include "result/result.h"
 #include "scenario/scenario.h"
 
 namespace bootgate {

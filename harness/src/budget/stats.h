@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "report/result.h"
+#include "result/stats.h"
 
 namespace bootgate {
 

@@ -5,9 +5,9 @@
 
 #include "util/fs.h"
 
-#include "console/sanitize.h"
 #include "util/error.h"
 #include "util/redact.h"
+#include "util/sanitize.h"
 
 namespace bootgate {
 

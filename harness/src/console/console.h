@@ -2,7 +2,7 @@
 // guest is read on its own thread, every line stamped with its host receive
 // time (the same monotonic clock as t0), kept in a bounded buffer, logged to
 // disk raw, and matched against the login prompt, fail patterns and boot
-// milestones. The serial shell (console/serial_shell.h) logs in over it.
+// milestones. The serial shell (runner/serial_shell.h) logs in over it.
 #pragma once
 
 #include <condition_variable>
@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "console/line_splitter.h"
-#include "report/result.h"
+#include "result/timeline.h"
 #include "scenario/scenario.h"
 #include "util/byte_stream.h"
 #include "util/cancel.h"

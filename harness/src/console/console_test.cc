@@ -11,10 +11,10 @@
 #include "console/phases.h"
 #include "console/printk_check.h"
 #include "console/timed_log.h"
-#include "console/sanitize.h"
 #include "scenario/scenario.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/sanitize.h"
 
 namespace bootgate {
 namespace {
@@ -42,21 +42,6 @@ TEST(LineSplitterTest, BoundsLongLines) {
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0].size(), 4096u);
   EXPECT_EQ(partial.size(), 10000u - 8192u);
-}
-
-TEST(SanitizeTest, StripsEscapesAndControls) {
-  EXPECT_EQ(SanitizeForTerminal("\x1b[31mred\x1b[0m"), "red");
-  EXPECT_EQ(SanitizeForTerminal("a\x1b]0;pwned\x07" "b"), "ab");
-  EXPECT_EQ(SanitizeForTerminal("\x1b]8;;http://x\x1b\\link"), "link");
-  EXPECT_EQ(SanitizeForTerminal("tab\there\x01\x7f"), "tab\there");
-  EXPECT_EQ(SanitizeForTerminal("\x1b(Bx"), "x");
-}
-
-TEST(SanitizeTest, ReplacesInvalidUtf8AndC1Controls) {
-  EXPECT_EQ(SanitizeForTerminal("caf\xc3\xa9"), "caf\xc3\xa9");
-  EXPECT_EQ(SanitizeForTerminal("a\xff" "b"), "a\xEF\xBF\xBD" "b");
-  EXPECT_EQ(SanitizeForTerminal("\xc2\x9b" "31m"), "\xEF\xBF\xBD\xEF\xBF\xBD" "31m");  // CSI as C1
-  EXPECT_EQ(SanitizeForTerminal("\xed\xa0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
 }
 
 class ConsoleTest : public ::testing::Test {

@@ -5,7 +5,7 @@
 #include <optional>
 #include <vector>
 
-#include "report/result.h"
+#include "result/timeline.h"
 
 namespace bootgate {
 

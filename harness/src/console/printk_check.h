@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "report/result.h"
+#include "result/timeline.h"
 
 namespace bootgate {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "report/result.h"
+#include "result/timeline.h"
 #include "scenario/scenario.h"
 
 namespace bootgate {

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "report/result.h"
+#include "result/result.h"
 
 struct sqlite3;
 

@@ -13,22 +13,11 @@
 
 #include "metrics/text_util.h"
 #include "util/error.h"
+#include "util/sanitize.h"
+#include "util/utf8.h"
 
 namespace bootgate {
 namespace {
-
-/// Length of the valid UTF-8 sequence at `s[i]`, or 0 if invalid.
-size_t Utf8Length(std::string_view s, size_t i) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3
-             : (c >> 3) == 30 ? 4 : 0;
-  if (n == 0 || (n > 1 && c < 0xC2) || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-  }
-  return n;
-}
 
 /// Runs `fn` on a thread with a large stack: libstdc++'s std::regex recurses
 /// once per character matched by a repetition.
@@ -118,46 +107,10 @@ std::string OutputExcerpt(const ExecResult& exec) {
 
 }  // namespace
 
-std::string SanitizeForDisplay(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size();) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c == 0x1b) {  // ESC: skip a CSI sequence, or ESC and one byte
-      size_t j = i + 1;
-      if (j < text.size() && text[j] == '[') {
-        ++j;
-        while (j < text.size() &&
-               !(text[j] >= 0x40 && text[j] <= 0x7e)) {
-          ++j;
-        }
-      }
-      i = std::min(j + 1, text.size());
-      continue;
-    }
-    if (c < 0x80) {
-      if (c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f)) out += text[i];
-      ++i;
-      continue;
-    }
-    size_t n = Utf8Length(text, i);
-    if (n == 0) {
-      out += '?';
-      ++i;
-    } else {
-      out.append(text.substr(i, n));
-      i += n;
-    }
-  }
-  return out;
-}
-
 std::string BoundedExcerpt(std::string_view text, size_t max_bytes) {
   std::string clean = SanitizeForDisplay(text);
   if (clean.size() <= max_bytes) return clean;
-  auto is_continuation = [&](size_t i) {
-    return (static_cast<unsigned char>(clean[i]) & 0xC0) == 0x80;
-  };
+  auto is_continuation = [&](size_t i) { return IsUtf8Continuation(clean[i]); };
   // The marker's length depends on the count; 40 bytes always suffice.
   const size_t budget = max_bytes > 40 ? max_bytes - 40 : 0;
   size_t head = budget / 2;

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "report/result.h"
+#include "result/check_result.h"
 #include "scenario/scenario.h"
 #include "ssh/command_channel.h"
 
@@ -67,12 +67,9 @@ std::vector<CheckResult> RunChecks(CommandChannel* channel, const std::vector<Ch
                                    const std::vector<std::string>& secrets,
                                    const std::function<void(const std::string&)>& on_step);
 
-/// Text fit for reports: drops ANSI escape sequences, "\r" and control
-/// characters other than "\n" and "\t"; invalid UTF-8 bytes become '?'.
-std::string SanitizeForDisplay(std::string_view text);
-
-/// Sanitized `text`, cut to at most `max_bytes`: its head and tail around a
-/// "[... N bytes omitted ...]" line, cut at UTF-8 character boundaries.
+/// `text` sanitised (SanitizeForDisplay, util/sanitize.h), cut to at most
+/// `max_bytes`: its head and tail around a "[... N bytes omitted ...]" line,
+/// cut at UTF-8 character boundaries.
 std::string BoundedExcerpt(std::string_view text,
                            size_t max_bytes = kExcerptBytes);
 

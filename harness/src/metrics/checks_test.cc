@@ -7,6 +7,7 @@
 
 #include "util/cancel.h"
 #include "util/error.h"
+#include "util/sanitize.h"
 
 namespace bootgate {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "report/result.h"
+#include "result/result.h"
 
 namespace bootgate::testing {
 

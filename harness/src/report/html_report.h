@@ -3,7 +3,9 @@
 // verdict first, then tables of budgets and checks, charts drawn by gnuplot
 // (metric vs budget, boot timeline, trends over history), failures with their
 // console tails. Pure parts (gnuplot scripts/data, HTML assembly) are
-// separate from the one impure step, running gnuplot.
+// separate from the one impure step, running gnuplot. The page is assembled
+// in html_page.cc, its charts built in html_charts.cc, its tables written in
+// html_tables.cc.
 #pragma once
 
 #include <map>
@@ -12,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "report/result.h"
+#include "result/result.h"
 #include "util/fs.h"
 #include "util/process.h"
 

@@ -1,13 +1,14 @@
-// JSON reporter: the machine-readable report (report.json, schema
-// "bootgate.report/v1"). It is lossless: SuiteFromJson(ToJson(s)) gives back
+// Stage "report" of the pipeline, after judge: each reporter renders the
+// result model (result/result.h) in one format. This one is report.json
+// (schema "bootgate.report/v1"), lossless: SuiteFromJson(ToJson(s)) gives back
 // every field, which is how `bootgate merge` reads shard reports and how the
-// history imports old runs. Every other reporter renders the same SuiteResult.
+// history imports old runs.
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "report/result.h"
+#include "result/result.h"
 
 namespace bootgate {
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "report/render_util.h"
+#include "util/escape.h"
 
 namespace bootgate {
 namespace {
@@ -14,8 +15,6 @@ namespace {
 using report_internal::FormatMetric;
 using report_internal::FormatNumber;
 using report_internal::RunGroup;
-using report_internal::XmlAttrEscape;
-using report_internal::XmlEscape;
 
 struct Outcome {
   enum Kind { kPassed, kFailure, kError, kSkipped } kind = kPassed;
@@ -232,15 +231,7 @@ std::string RenderJUnit(const SuiteResult& suite) {
         s.properties.push_back({"metric." + metric, FormatNumber(value, 3)});
       }
     }
-    std::vector<std::string> warnings;
-    if (g.aggregate != nullptr) warnings = g.aggregate->warnings;
-    for (const RunResult* r : counted) {
-      for (const std::string& w : r->warnings) {
-        if (std::find(warnings.begin(), warnings.end(), w) == warnings.end()) {
-          warnings.push_back(w);
-        }
-      }
-    }
+    std::vector<std::string> warnings = g.Warnings();
     for (size_t i = 0; i < warnings.size(); ++i) {
       s.properties.push_back({"warning." + std::to_string(i + 1), warnings[i]});
     }

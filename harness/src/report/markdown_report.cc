@@ -8,6 +8,7 @@
 #include <set>
 
 #include "report/render_util.h"
+#include "util/escape.h"
 
 namespace bootgate {
 namespace {
@@ -20,7 +21,7 @@ using report_internal::UpperVerdict;
 /// Text safe inside a table cell (and inline elsewhere): no pipes, no line
 /// breaks, no raw HTML.
 std::string Cell(const std::string& text) {
-  std::string clean = report_internal::SanitizeXmlText(text);
+  std::string clean = SanitizeXmlText(text);
   std::string out;
   for (char c : clean) {
     switch (c) {
@@ -158,7 +159,7 @@ std::string RenderMarkdown(const SuiteResult& suite, const MarkdownOptions& opti
                                   static_cast<size_t>(options.console_tail_lines));
       failures += "\n  ```text\n";
       for (size_t i = r.console_tail.size() - n; i < r.console_tail.size(); ++i) {
-        std::string line = report_internal::SanitizeXmlText(r.console_tail[i]);
+        std::string line = SanitizeXmlText(r.console_tail[i]);
         // A line of backticks would end the fence early.
         if (line.rfind("```", 0) == 0) line = " " + line;
         failures += "  " + line + "\n";
@@ -172,17 +173,8 @@ std::string RenderMarkdown(const SuiteResult& suite, const MarkdownOptions& opti
   // Warnings, de-duplicated per group.
   std::string warnings;
   for (const RunGroup& g : groups) {
-    std::vector<std::string> seen;
-    auto add = [&](const std::string& w) {
-      if (std::find(seen.begin(), seen.end(), w) != seen.end()) return;
-      seen.push_back(w);
+    for (const std::string& w : g.Warnings()) {
       warnings += fmt::format("- {} / {}: {}\n", Cell(g.scenario), Cell(g.profile), Cell(w));
-    };
-    if (g.aggregate != nullptr) {
-      for (const std::string& w : g.aggregate->warnings) add(w);
-    }
-    for (const RunResult* r : g.Counted()) {
-      for (const std::string& w : r->warnings) add(w);
     }
   }
   if (!warnings.empty()) out += "\n### Warnings\n\n" + warnings;

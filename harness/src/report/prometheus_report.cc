@@ -14,6 +14,7 @@
 
 #include "report/render_util.h"
 #include "util/error.h"
+#include "util/escape.h"
 
 namespace bootgate {
 namespace {
@@ -23,14 +24,6 @@ using Labels = std::map<std::string, std::string>;
 bool EndsWith(const std::string& s, const std::string& suffix) {
   return s.size() > suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-std::string SanitizeName(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    out += std::isalnum(static_cast<unsigned char>(c)) || c == '_' ? c : '_';
-  }
-  return out;
 }
 
 // Families are created on first use and looked up by name afterwards, so a
@@ -281,7 +274,7 @@ PrometheusMetricName PrometheusNameFor(const std::string& key) {
     }
   }
   if (base == "ram" || base == "disk") base += "_used";
-  m.base = SanitizeName(base);
+  m.base = ToIdentifier(base);
   m.name = "bootgate_" + m.base + (m.unit.empty() ? "" : "_" + m.unit);
   m.run_name = "bootgate_run_" + m.base + (m.unit.empty() ? "" : "_" + m.unit);
   return m;

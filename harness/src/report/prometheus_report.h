@@ -41,7 +41,7 @@
 
 #include <prometheus/registry.h>
 
-#include "report/result.h"
+#include "result/result.h"
 
 namespace prometheus {
 class Exposer;

@@ -2,124 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 
 namespace bootgate::report_internal {
-namespace {
-
-bool IsXmlChar(uint32_t cp) {
-  if (cp == 0x9 || cp == 0xA || cp == 0xD) return true;
-  if (cp < 0x20) return false;
-  if (cp >= 0xD800 && cp <= 0xDFFF) return false;
-  if (cp == 0xFFFE || cp == 0xFFFF) return false;
-  return cp <= 0x10FFFF;
-}
-
-void AppendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-// Decodes one UTF-8 sequence at text[i]; returns its length, or 0 if the
-// bytes there are not valid UTF-8 (overlong forms included).
-size_t DecodeUtf8(std::string_view text, size_t i, uint32_t* cp) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  unsigned char c = b(i);
-  size_t len;
-  uint32_t value;
-  if (c < 0x80) {
-    *cp = c;
-    return 1;
-  } else if ((c & 0xE0) == 0xC0) {
-    len = 2;
-    value = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3;
-    value = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    len = 4;
-    value = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + len > text.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-    value = (value << 6) | (b(i + k) & 0x3F);
-  }
-  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (value < kMin[len]) return 0;
-  *cp = value;
-  return len;
-}
-
-}  // namespace
-
-std::string SanitizeXmlText(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  size_t i = 0;
-  while (i < text.size()) {
-    uint32_t cp = 0;
-    size_t len = DecodeUtf8(text, i, &cp);
-    if (len == 0) {
-      AppendUtf8(out, 0xFFFD);
-      ++i;
-      continue;
-    }
-    if (IsXmlChar(cp)) out.append(text.substr(i, len));
-    i += len;
-  }
-  return out;
-}
-
-std::string XmlEscape(std::string_view text) {
-  std::string clean = SanitizeXmlText(text);
-  std::string out;
-  out.reserve(clean.size() + clean.size() / 8);
-  for (char c : clean) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-std::string XmlAttrEscape(std::string_view text) {
-  std::string escaped = XmlEscape(text);
-  std::string out;
-  out.reserve(escaped.size());
-  for (char c : escaped) {
-    switch (c) {
-      case '\n': out += "&#10;"; break;
-      case '\r': out += "&#13;"; break;
-      case '\t': out += "&#9;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string FormatNumber(double value, int decimals) {
   if (std::isnan(value)) return "nan";
@@ -263,6 +152,20 @@ double JudgedStatistic(const Stats& stats, const std::string& judge) {
   if (judge == "mean") return stats.mean;
   if (judge == "min") return stats.min;
   return stats.median;
+}
+
+std::vector<std::string> RunGroup::Warnings() const {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& w) {
+    if (std::find(out.begin(), out.end(), w) == out.end()) out.push_back(w);
+  };
+  if (aggregate != nullptr) {
+    for (const std::string& w : aggregate->warnings) add(w);
+  }
+  for (const RunResult* r : Counted()) {
+    for (const std::string& w : r->warnings) add(w);
+  }
+  return out;
 }
 
 std::vector<RunGroup> GroupRuns(const SuiteResult& suite) {

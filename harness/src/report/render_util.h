@@ -1,6 +1,6 @@
-// Helpers shared by the reporters (internal to bootgate_report): escaping for
-// XML/HTML/Markdown, compact number formatting, RFC 3339 parsing, and the
-// grouping of a suite's runs into scenario x profile groups.
+// Helpers shared by the reporters (internal to bootgate_report): compact
+// number formatting, RFC 3339 parsing, and the grouping of a suite's runs
+// into scenario x profile groups. Escaping is util/escape.h.
 #pragma once
 
 #include <optional>
@@ -8,20 +8,9 @@
 #include <string_view>
 #include <vector>
 
-#include "report/result.h"
+#include "result/result.h"
 
 namespace bootgate::report_internal {
-
-/// Replaces bytes that are not valid UTF-8 with U+FFFD and drops code points
-/// that XML 1.0 forbids (C0 controls except tab/LF/CR, U+FFFE, U+FFFF).
-std::string SanitizeXmlText(std::string_view text);
-/// SanitizeXmlText plus escaping of & < > " ' (valid in text and attributes).
-std::string XmlEscape(std::string_view text);
-/// XmlEscape for attribute values: also encodes tab, LF and CR so that
-/// parsers do not normalise them to spaces.
-std::string XmlAttrEscape(std::string_view text);
-/// Same rules; HTML and XML escaping are identical for our needs.
-inline std::string HtmlEscape(std::string_view text) { return XmlEscape(text); }
 
 /// A number with at most `decimals` decimals, trailing zeros removed
 /// ("12.5", "45", "-0.25"). NaN/inf print as "nan"/"inf".
@@ -52,6 +41,9 @@ struct RunGroup {
   /// Budgets judged for the group: the aggregate's, else the last counted
   /// run's.
   std::vector<BudgetResult> Budgets() const;
+  /// The group's warnings, each once: the aggregate's, then the counted
+  /// runs'.
+  std::vector<std::string> Warnings() const;
 };
 std::vector<RunGroup> GroupRuns(const SuiteResult& suite);
 

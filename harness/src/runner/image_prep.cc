@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/error.h"
+#include "util/escape.h"
 #include "util/fs.h"
 
 namespace bootgate {
@@ -25,19 +26,6 @@ CommandOutput MustRun(ProcessLauncher& launcher, const std::vector<std::string>&
                           (err.empty() ? "" : ": " + err));
   }
   return out;
-}
-
-std::string YamlQuote(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 #include "runner/vm_session.h"
 #include "util/error.h"
 #include "util/fs.h"
-#include "util/text.h"
+#include "util/escape.h"
 
 namespace bootgate {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "backend/backend.h"
-#include "report/result.h"
+#include "result/result.h"
 #include "runner/run_context.h"
 #include "runner/run_setup.h"
 #include "scenario/scenario.h"

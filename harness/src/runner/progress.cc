@@ -2,7 +2,7 @@
 
 #include <unistd.h>
 
-#include "console/sanitize.h"
+#include "util/sanitize.h"
 
 namespace bootgate {
 

@@ -5,7 +5,7 @@
 // (error = could not measure). All OS access goes through RunServices.
 #pragma once
 
-#include "report/result.h"
+#include "result/result.h"
 #include "runner/run_context.h"
 
 namespace bootgate {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "metrics/sampler.h"
-#include "report/result.h"
+#include "result/result.h"
 #include "runner/access.h"
 #include "runner/boot.h"
 #include "runner/install.h"

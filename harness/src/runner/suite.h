@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "report/result.h"
+#include "result/result.h"
 #include "runner/run_context.h"
 #include "runner/run_scenario.h"
 

@@ -10,7 +10,7 @@
 
 #include "backend/backend.h"
 #include "console/console.h"
-#include "report/result.h"
+#include "result/verdict.h"
 #include "runner/run_context.h"
 
 namespace bootgate {

@@ -2,7 +2,6 @@
 
 #include <openssl/evp.h>
 
-#include <nlohmann/json.hpp>
 #include <vector>
 
 namespace bootgate {
@@ -12,11 +11,6 @@ std::string Base64(std::string_view data) {
   int n = EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(data.data()),
                           static_cast<int>(data.size()));
   return std::string(reinterpret_cast<char*>(out.data()), static_cast<size_t>(n));
-}
-
-std::string JsonEscape(std::string_view s) {
-  std::string quoted = nlohmann::json(std::string(s)).dump();
-  return quoted.substr(1, quoted.size() - 2);
 }
 
 }  // namespace bootgate

@@ -9,6 +9,7 @@
 
 #include "util/byte_stream.h"
 #include "util/error.h"
+#include "util/escape.h"
 #include "util/fs.h"
 #include "util/process.h"
 #include "util/text.h"

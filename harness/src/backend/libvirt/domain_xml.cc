@@ -3,24 +3,13 @@
 #include <set>
 
 #include "util/error.h"
+#include "util/escape.h"
 
 namespace bootgate {
 namespace {
 
-std::string Esc(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '\'': out += "&apos;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+// libvirt's own XML writer uses the named entity for "'".
+std::string Esc(const std::string& s) { return XmlEscape(s, Apostrophe::kNamed); }
 
 std::string Join(const std::vector<std::string>& v, const std::string& sep) {
   std::string out;

@@ -1,4 +1,4 @@
-#include "report/result.h"
+#include "result/verdict.h"
 
 #include <algorithm>
 
@@ -70,18 +70,6 @@ Verdict CombineVerdicts(const std::vector<Verdict>& verdicts) {
     }
   }
   return any ? worst : Verdict::kPass;
-}
-
-bool FailedOnlyOnOwnBudgets(const RunResult& run) {
-  if (run.verdict != Verdict::kFail) return false;
-  if (!run.failure_class.empty() && run.failure_class != "budget") return false;
-  for (const CheckResult& c : run.checks) {
-    if (c.verdict == Verdict::kFail || c.verdict == Verdict::kError)
-      return false;
-  }
-  return std::any_of(
-      run.budgets.begin(), run.budgets.end(),
-      [](const BudgetResult& b) { return b.verdict == Verdict::kFail; });
 }
 
 }  // namespace bootgate
