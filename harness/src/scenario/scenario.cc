@@ -77,7 +77,7 @@ std::vector<PhaseMarker> DefaultPhaseMarkers() {
   return {
       {"bootloader", R"(GNU GRUB|GRUB version|Booting `|Press enter to boot|SYSLINUX|ISOLINUX|systemd-boot)"},
       {"kernel", R"(Linux version [0-9])"},
-      {"initramfs", R"(Run /init as init process|Freeing unused kernel (image )?memory|Trying to unpack rootfs)"},
+      {"initramfs", R"(Run /init as init process)"},
       {"userspace", R"(Run /sbin/init as init process|systemd\[1\]: |Welcome to |Switching root|Starting init:|bootgate: userspace ready)"},
   };
 }
