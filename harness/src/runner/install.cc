@@ -11,6 +11,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/escape.h"
+#include "util/text.h"
 
 namespace bootgate {
 
@@ -85,13 +86,17 @@ void Install(const RunRequest& run, const RunSetup& setup, const RunServices& se
     std::string config = RenderInstallConfig(ReadFile(in.config_template), in.config_format,
                                              vars, setup.public_key, in.config_template);
     if (in.config_delivery == "http") {
-      server = std::make_unique<ConfigServer>(std::map<std::string, std::string>{{"/ks.json", config}});
-      subst["ks_url"] = "http://10.0.2.2:" + std::to_string(server->port()) + "/ks.json";
+      // The kickstart holds the root password: it is served only under a
+      // per-run random path that the VM is told and no other local process
+      // can guess; anything else is a 404, recorded as a warning.
+      std::string path = "/" + RandomHex(16) + "/ks.json";
+      server = std::make_unique<ConfigServer>(std::map<std::string, std::string>{{path, config}});
+      subst["ks_url"] = "http://10.0.2.2:" + std::to_string(server->port()) + path;
       subst["ks"] = "ks=" + subst["ks_url"];
     } else {
       std::string dir = base.run_dir + "/ks";
       fs::create_directories(dir);
-      WriteFileAtomic(dir + "/ks.json", config);
+      WriteFileAtomic(dir + "/ks.json", config, kSecretFileMode);
       std::string iso = base.run_dir + "/ks.iso";
       CommandOutput o = RunCommand(*services.launcher,
                                    {"xorriso", "-as", "mkisofs", "-quiet", "-V", "kscfg", "-J", "-r",

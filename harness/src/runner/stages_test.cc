@@ -3,6 +3,7 @@
 // tests (runner_test.cc) cover how the stages chain.
 #include <gtest/gtest.h>
 
+#include <regex>
 #include <thread>
 
 #include "backend/fake_backend.h"
@@ -199,6 +200,36 @@ TEST_F(StagesTest, InstallReturnsItsTimeOrHowItFailedWithTheInstallersTail) {
     EXPECT_EQ(stop.failure_class, "installer-error");
   }
   EXPECT_EQ(backend.live_guests(), 0);  // the installer VM died inside the stage
+}
+
+// The kickstart holds the root password: it is served under a per-run
+// random path only, and the installer is told that path.
+TEST_F(StagesTest, TheKickstartIsServedOnlyUnderAPerRunRandomPath) {
+  TempDir tmpl_dir(fs::temp_directory_path(), "bootgate-ks-");
+  std::string tmpl = (tmpl_dir.path() / "ks.json").string();
+  WriteFileAtomic(tmpl, "{\"hostname\": \"{{hostname}}\", \"password\": \"{{password}}\"}");
+  s_.install.enabled = true;
+  s_.install.media.kernel = "/fake/installer-vmlinuz";
+  s_.install.config_template = tmpl;
+  s_.install.config_format = "photon-2.7";
+  s_.install.config_delivery = "http";
+  s_.install.complete = "poweroff";
+  s_.install.timeout_s = 10;
+  s_.install.disk_size_mib = 16;
+  s_.access.password = "hunter2-secret";
+  FakeBackend backend(&clock_, {{{At(0, "installing\r\n")}, "exited", "", "guest-shutdown"}});
+  RunServices svc = Services(&backend);
+  RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
+  InstallOutcome out = RunInstall(Request(), setup, svc, options_);
+  ASSERT_FALSE(out.failure);
+  std::string append = backend.requests().at(0).append;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(append, m, std::regex(R"(ks=http://10\.0\.2\.2:\d+/([0-9a-f]{32})/ks\.json)")))
+      << append;
+  // The fake installer never fetched it; that is said.
+  bool said = false;
+  for (const auto& w : out.warnings) said = said || w.find("never fetched") != std::string::npos;
+  EXPECT_TRUE(said);
 }
 
 // complete "poweroff" and "reset": the VM's end (QMP's SHUTDOWN reason) is

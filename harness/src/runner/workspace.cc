@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -29,12 +30,12 @@ std::string DefaultCacheDir() {
 
 Workspace::Workspace(const std::string& state_dir, const std::string& name) {
   std::error_code ec;
-  fs::create_directories(state_dir, ec);
-  if (ec) throw Error(state_dir, "cannot create the state directory: " + ec.message());
+  // The state dir may be /tmp/bootgate-<uid>, a name another local user can
+  // take first: it must be ours and private before anything goes in.
+  EnsurePrivateDirectory(state_dir);
   path_ = state_dir + "/" + name;
-  if (!fs::create_directory(path_, ec) || ec)
-    throw Error(path_, "cannot create the run's scratch directory" +
-                           (ec ? ": " + ec.message() : " (it already exists)"));
+  if (mkdir(path_.c_str(), 0700) != 0)
+    throw Error(path_, ErrnoMessage("cannot create the run's scratch directory", errno));
   lock_fd_ = open((path_ + "/lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
   if (lock_fd_ < 0 || flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     fs::remove_all(path_, ec);

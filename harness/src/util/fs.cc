@@ -1,5 +1,7 @@
 #include "util/fs.h"
 
+#include <fmt/format.h>
+
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -26,7 +28,7 @@ std::string ReadFile(const fs::path& path) {
   return s;
 }
 
-void WriteFileAtomic(const fs::path& path, std::string_view content) {
+void WriteFileAtomic(const fs::path& path, std::string_view content, mode_t mode) {
   fs::path dir = path.parent_path().empty() ? "." : path.parent_path();
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -52,7 +54,7 @@ void WriteFileAtomic(const fs::path& path, std::string_view content) {
     }
     off += static_cast<size_t>(n);
   }
-  if (fchmod(fd, 0644) != 0) fail("cannot set file mode");
+  if (fchmod(fd, mode) != 0) fail("cannot set file mode");
   if (fsync(fd) != 0) fail("cannot flush file to disk");
   if (close(fd) != 0) {
     int err = errno;
@@ -73,6 +75,27 @@ bool LooksLikeIso(const fs::path& path) {
   char id[5] = {};
   in.read(id, 5);
   return in.gcount() == 5 && std::string(id, 5) == "CD001";
+}
+
+void EnsurePrivateDirectory(const std::string& dir) {
+  fs::path p(dir);
+  std::error_code ec;
+  if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
+  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    throw Error(dir, ErrnoMessage("cannot create the directory", errno));
+  struct stat st{};
+  if (lstat(dir.c_str(), &st) != 0) throw Error(dir, ErrnoMessage("cannot stat the directory", errno));
+  if (S_ISLNK(st.st_mode))
+    throw Error(dir, "is a symbolic link; refusing it (another user may have planted it): remove it or "
+                     "set BOOTGATE_STATE_DIR to a directory of your own");
+  if (!S_ISDIR(st.st_mode)) throw Error(dir, "exists and is not a directory");
+  if (st.st_uid != getuid())
+    throw Error(dir, "is owned by uid " + std::to_string(st.st_uid) + ", not by this user (uid " +
+                         std::to_string(getuid()) + "); refusing it: remove it or set BOOTGATE_STATE_DIR");
+  if (st.st_mode & 022)
+    throw Error(dir, fmt::format("is writable by group or others (mode {:o}); refusing it: chmod 700 it "
+                                 "or set BOOTGATE_STATE_DIR",
+                                 st.st_mode & 07777));
 }
 
 TempDir::TempDir(const fs::path& parent, const std::string& prefix) {

@@ -16,7 +16,20 @@ std::string ReadFile(const fs::path& path);
 /// Writes `content` to a temp file beside `path`, fsyncs it and renames it
 /// over `path`. On any failure (e.g. ENOSPC) the temp file is removed, `path`
 /// keeps its old content (or stays absent) and an Error names the path.
-void WriteFileAtomic(const fs::path& path, std::string_view content);
+/// `mode` is the file's final mode; the content is written into a file
+/// created 0600, so a secret (mode 0600) is never readable by others, not
+/// even for a moment.
+void WriteFileAtomic(const fs::path& path, std::string_view content, mode_t mode = 0644);
+
+/// Mode for files that hold secrets (a rendered kickstart, keys).
+inline constexpr mode_t kSecretFileMode = 0600;
+
+/// Makes `dir` a private directory of this user: creates it 0700 (parents
+/// as needed) or, if it exists, checks with lstat that it is a real
+/// directory (not a symlink), owned by this user, and not writable by group
+/// or others. Throws Error naming what is wrong otherwise, so a directory
+/// planted in /tmp by another local user is never used.
+void EnsurePrivateDirectory(const std::string& dir);
 
 /// A directory removed with everything in it when the object dies, unless
 /// Keep() was called.

@@ -148,5 +148,72 @@ TEST(ByteStreamTest, StampingStreamKeepsTheArrivalTimeOfEarlyBytes) {
   EXPECT_EQ(s.Read(buf, sizeof buf, std::chrono::milliseconds(500), &got), ReadStatus::kEof);
 }
 
+// The state dir may be /tmp/bootgate-<uid>: a name another local user can
+// take first. Only a real, private directory of ours is used.
+TEST(PrivateDirectoryTest, CreatesPrivateAndRefusesPlantedOnes) {
+  TempDir root(fs::temp_directory_path(), "bootgate-priv-");
+  std::string fresh = (root.path() / "a" / "state").string();
+  EnsurePrivateDirectory(fresh);
+  struct stat st{};
+  ASSERT_EQ(lstat(fresh.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+  EnsurePrivateDirectory(fresh);  // ours already: fine
+
+  std::string target = (root.path() / "elsewhere").string();
+  fs::create_directories(target);
+  std::string link = (root.path() / "link").string();
+  fs::create_directory_symlink(target, link);
+  try {
+    EnsurePrivateDirectory(link);
+    FAIL() << "a symlink must be refused";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("symbolic link"), std::string::npos) << e.what();
+  }
+
+  std::string open_dir = (root.path() / "open").string();
+  fs::create_directories(open_dir);
+  chmod(open_dir.c_str(), 0777);
+  try {
+    EnsurePrivateDirectory(open_dir);
+    FAIL() << "a world-writable directory must be refused";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("writable by group or others (mode 777)"), std::string::npos)
+        << e.what();
+  }
+
+  if (geteuid() == 0) {
+    std::string theirs = (root.path() / "theirs").string();
+    fs::create_directories(theirs);
+    chmod(theirs.c_str(), 0700);
+    ASSERT_EQ(chown(theirs.c_str(), 65534, 65534), 0);
+    try {
+      EnsurePrivateDirectory(theirs);
+      FAIL() << "another user's directory must be refused";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("owned by uid 65534"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(WriteFileAtomicTest, SecretsAre0600AndReports0644) {
+  TempDir dir(fs::temp_directory_path(), "bootgate-mode-");
+  std::string secret = (dir.path() / "ks.json").string();
+  std::string report = (dir.path() / "report.json").string();
+  WriteFileAtomic(secret, "{\"password\": \"hunter2\"}", kSecretFileMode);
+  WriteFileAtomic(report, "{}");
+  struct stat st{};
+  ASSERT_EQ(stat(secret.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  ASSERT_EQ(stat(report.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0644u);
+}
+
+TEST(RandomHexTest, IsHexOfTheLengthAndNotRepeated) {
+  std::string a = RandomHex(16), b = RandomHex(16);
+  EXPECT_EQ(a.size(), 32u);
+  EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_NE(a, b);
+}
+
 }  // namespace
 }  // namespace bootgate
