@@ -61,27 +61,19 @@ std::unique_ptr<BootedSystem> BootSystem(const RunRequest& run, const RunSetup& 
   AddCredentials(s, setup, services, &req);
 
   VmSession& vm = booted->vm;
-  vm.guest = services.backend->Boot(req);
-  vm.accel = req.accel;
+  ConsoleOptions copts;
+  copts.milestones = s.boot.phase_markers;
+  copts.echo = options.echo_console;
+  copts.echo_prefix = "  | ";
+  booted->phase = BootIntoSession(vm, req, "boot", setup.out_dir, run.run_subdir, "console", copts,
+                                  services);
   setup.workspace->RecordOwner(vm.guest->pid(), vm.guest->domain_name(), services.backend->connect_uri());
   booted->hypervisor_version = vm.guest->HypervisorVersion();
   booted->profile_applied = vm.guest->ProfileApplied();
   booted->warnings = vm.guest->Warnings();
-  booted->phase = {"boot", run.run_subdir + "/console.log", vm.guest->Describe(), "",
-                   WallTimeUnixAt(*services.clock, vm.guest->started_at())};
-  ConsoleOptions copts;
-  copts.milestones = s.boot.phase_markers;
-  copts.log_path = setup.out_dir + "/console.log";
-  copts.timed_log_path = setup.out_dir + "/console.timed.log";
-  copts.echo = options.echo_console;
-  copts.echo_prefix = "  | ";
-  copts.secrets = req.secrets;
-  vm.console = std::make_unique<Console>(&vm.guest->console(), services.clock,
-                                         vm.guest->started_at(), copts);
-  vm.console->Start();
   if (services.progress)
     services.progress->Note(run.Label(), "booting (" + req.accel + ", " + run.profile +
-                                             "); console log: " + copts.log_path + ".part");
+                                             "); console log: " + setup.out_dir + "/console.log.part");
   return booted;
 }
 

@@ -133,19 +133,11 @@ void Install(const RunRequest& run, const RunSetup& setup, const RunServices& se
   req.drives.push_back({out->target_disk, "qcow2", false, false, req.kernel.empty() ? 1 : -1, "target"});
 
   VmSession vm;
-  vm.guest = services.backend->Boot(req);
-  vm.accel = req.accel;
-  out->phase = VmPhaseInfo{"install", run.run_subdir + "/install-console.log", vm.guest->Describe(), "",
-                           WallTimeUnixAt(*services.clock, vm.guest->started_at())};
   ConsoleOptions copts;
-  copts.log_path = setup.out_dir + "/install-console.log";
-  copts.timed_log_path = setup.out_dir + "/install-console.timed.log";
   copts.echo = options.echo_console;
   copts.echo_prefix = "  install| ";
-  copts.secrets = base.secrets;
-  vm.console = std::make_unique<Console>(&vm.guest->console(), services.clock,
-                                         vm.guest->started_at(), copts);
-  vm.console->Start();
+  out->phase = BootIntoSession(vm, req, "install", setup.out_dir, run.run_subdir, "install-console",
+                               copts, services);
   ConsoleWait wait;
   wait.label = run.Label();
   wait.phase = "install";

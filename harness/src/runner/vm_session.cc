@@ -45,6 +45,23 @@ void ThrowIfKvmStuck(VmSession& vm, const std::string& what) {
 }
 }  // namespace
 
+VmPhaseInfo BootIntoSession(VmSession& vm, const BootRequest& req, const std::string& phase,
+                            const std::string& out_dir, const std::string& run_subdir,
+                            const std::string& log_name, ConsoleOptions copts,
+                            const RunServices& services) {
+  vm.guest = services.backend->Boot(req);
+  vm.accel = req.accel;
+  VmPhaseInfo info{phase, run_subdir + "/" + log_name + ".log", vm.guest->Describe(), "",
+                   WallTimeUnixAt(*services.clock, vm.guest->started_at())};
+  copts.log_path = out_dir + "/" + log_name + ".log";
+  copts.timed_log_path = out_dir + "/" + log_name + ".timed.log";
+  copts.secrets = req.secrets;
+  vm.console = std::make_unique<Console>(&vm.guest->console(), services.clock,
+                                         vm.guest->started_at(), copts);
+  vm.console->Start();
+  return info;
+}
+
 double WaitForConsole(VmSession& vm, const ConsoleWait& wait, const RunServices& services) {
   // An empty target would match every line: then only the VM's end counts.
   const bool has_target = !wait.target.source.empty();

@@ -10,6 +10,7 @@
 
 #include "backend/backend.h"
 #include "console/console.h"
+#include "result/run_result.h"
 #include "result/verdict.h"
 #include "runner/run_context.h"
 
@@ -32,6 +33,14 @@ struct VmSession {
     if (guest) guest->Destroy();
   }
 };
+
+/// Boots `req` into `vm` and starts reading its console into
+/// `<out_dir>/<log_name>.log` (and `.timed.log`); returns the phase record
+/// for the report (`run_subdir/<log_name>.log`, argv, t0).
+VmPhaseInfo BootIntoSession(VmSession& vm, const BootRequest& req, const std::string& phase,
+                            const std::string& out_dir, const std::string& run_subdir,
+                            const std::string& log_name, ConsoleOptions copts,
+                            const RunServices& services);
 
 /// What to wait for on a console, and for how long.
 struct ConsoleWait {
