@@ -21,6 +21,7 @@ struct Side {
   std::map<std::string, std::vector<double>> values;  // metric -> values
   std::set<std::string> accelerators;
   std::set<std::string> backends;
+  std::set<std::string> vm_sizes;  // "1 vCPU, 512 MiB"
 };
 
 using Groups = std::map<std::pair<std::string, std::string>, Side>;
@@ -43,6 +44,8 @@ Groups Collect(const History& history, const Selector& selector,
     Side& side = groups[{r.scenario, r.profile}];
     if (!r.accelerator.empty()) side.accelerators.insert(r.accelerator);
     if (!r.backend.empty()) side.backends.insert(r.backend);
+    if (r.vm_cpus > 0)
+      side.vm_sizes.insert(fmt::format("{} vCPU, {} MiB", r.vm_cpus, r.vm_memory_mib));
     for (const auto& [metric, v] : r.metrics) {
       if (Selected(o, metric)) side.values[metric].push_back(v);
     }
@@ -121,6 +124,12 @@ CompareResult Compare(const History& history, const Selector& baseline,
       result.mismatches.push_back(group + ": backends differ: baseline " +
                                   Join(b.backends) + ", candidate " +
                                   Join(c.backends));
+    }
+    // Runs from before the history recorded VM sizes have none: only two
+    // known, different sizes are a mismatch.
+    if (!b.vm_sizes.empty() && !c.vm_sizes.empty() && b.vm_sizes != c.vm_sizes) {
+      result.mismatches.push_back(group + ": VM sizes differ: baseline " + Join(b.vm_sizes) +
+                                  ", candidate " + Join(c.vm_sizes));
     }
   }
   if (!result.mismatches.empty() && !o.allow_mismatch) {

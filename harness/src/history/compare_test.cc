@@ -164,6 +164,21 @@ TEST_F(CompareTest,
 }
 
 // Fails on the old code (no --metric: every metric was compared).
+TEST_F(CompareTest, DifferentVmSizesAreRefusedUnlessAllowed) {
+  RecordBuild("b1", "01", 10.0);
+  std::vector<RunSpec> bigger;
+  for (int i = 0; i < 10; ++i)
+    bigger.push_back({.boot_s = 10.0 + 0.1 * i, .vm_cpus = 2, .vm_memory_mib = 2048});
+  h_.Record(MakeSuite("b2-photon", "2024-05-02T10:00:00Z", "b2", bigger));
+  CompareResult r = Run("build=b1", "build=b2");
+  EXPECT_EQ(CompareExitCode(r), 2);
+  EXPECT_THAT(r.refusal, HasSubstr("photon / qemu-kvm: VM sizes differ: baseline 1 vCPU, 512 MiB, "
+                                   "candidate 2 vCPU, 2048 MiB"));
+  CompareOptions allow;
+  allow.allow_mismatch = true;
+  EXPECT_EQ(CompareExitCode(Run("build=b1", "build=b2", allow)), 0);
+}
+
 TEST_F(CompareTest, MetricSelectsWhatIsTestedAndOneTestIsNotCorrected) {
   RecordBuild("b1", "01", 10.0);
   RecordBuild("b2", "02", 11.0);

@@ -50,7 +50,9 @@ CREATE TABLE runs(
   warmup INTEGER NOT NULL CHECK (warmup IN (0, 1)),
   verdict TEXT NOT NULL,
   reason TEXT NOT NULL,
-  failure_class TEXT NOT NULL);
+  failure_class TEXT NOT NULL,
+  vm_cpus INTEGER NOT NULL DEFAULT 0,
+  vm_memory_mib INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX runs_suite ON runs(suite_id);
 CREATE INDEX runs_group ON runs(scenario, profile, accelerator, started_at);
 CREATE INDEX runs_trend ON runs(scenario, profile, started_at);
@@ -203,7 +205,7 @@ Sql Where(const Selector& sel) {
 constexpr const char* kRunColumns =
     "r.id, r.suite_id, r.scenario, r.profile, r.backend, r.accelerator, r.host, "
     "r.image_path, r.image_sha256, r.build_id, r.started_at, r.verdict, r.reason, "
-    "r.iteration, r.warmup, r.labels_json";
+    "r.iteration, r.warmup, r.labels_json, r.vm_cpus, r.vm_memory_mib";
 
 std::vector<HistoryRun> LoadRuns(sqlite3* db, const std::string& path, const std::string& sql,
                                  const std::vector<Param>& params) {
@@ -228,6 +230,8 @@ std::vector<HistoryRun> LoadRuns(sqlite3* db, const std::string& path, const std
       h.reason = s.Text(12);
       h.iteration = static_cast<int>(s.Int(13));
       h.warmup = s.Int(14) != 0;
+      h.vm_cpus = static_cast<int>(s.Int(16));
+      h.vm_memory_mib = static_cast<int>(s.Int(17));
       const auto labels = nlohmann::json::parse(s.Text(15), nullptr, false);
       if (labels.is_object()) {
         for (const auto& [k, v] : labels.items()) {
@@ -390,6 +394,23 @@ void History::Open(int busy_timeout_ms) {
   }
   ExecSql(db_, path_, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;");
 
+  if (version == 1) {
+    // Schema 2 records the VM's size, so that compare can refuse to mix
+    // sizes; runs recorded before it have 0 (unknown).
+    ExecSql(db_, path_, "BEGIN IMMEDIATE");
+    try {
+      if (PragmaInt(db_, path_, "user_version") == 1) {
+        ExecSql(db_, path_,
+                "ALTER TABLE runs ADD COLUMN vm_cpus INTEGER NOT NULL DEFAULT 0; "
+                "ALTER TABLE runs ADD COLUMN vm_memory_mib INTEGER NOT NULL DEFAULT 0; "
+                "PRAGMA user_version=2");
+      }
+      ExecSql(db_, path_, "COMMIT");
+    } catch (...) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
   if (version == 0) {
     // Create the schema once, even when several processes open a new file.
     ExecSql(db_, path_, "BEGIN IMMEDIATE");
@@ -429,7 +450,8 @@ void History::Record(const SuiteResult& suite) {
         db_, path_,
         "INSERT INTO runs(suite_id, scenario, profile, backend, accelerator, host, image_path, "
         "image_sha256, build_id, labels_json, started_at, iteration, attempt, warmup, verdict, "
-        "reason, failure_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "reason, failure_class, vm_cpus, vm_memory_mib) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     Stmt metric_insert(db_, path_,
                        "INSERT INTO metrics(run_id, metric, value, budget_limit, budget_verdict) "
                        "VALUES (?, ?, ?, ?, ?)");
@@ -442,7 +464,7 @@ void History::Record(const SuiteResult& suite) {
                           run.started_at.empty() ? suite.started_at : run.started_at,
                           int64_t{run.iteration}, int64_t{run.attempt},
                           int64_t{run.warmup ? 1 : 0}, ToString(run.verdict), run.reason,
-                          run.failure_class});
+                          run.failure_class, int64_t{run.vm_cpus}, int64_t{run.vm_memory_mib}});
       run_insert.Step();
       const int64_t run_id = sqlite3_last_insert_rowid(db_);
       std::map<std::string, const BudgetResult*> budgets;

@@ -23,6 +23,8 @@ struct HistoryRun {
       image_path, image_sha256, build_id, started_at, verdict, reason;
   int iteration = 1;
   bool warmup = false;
+  int vm_cpus = 0;        ///< 0: not recorded (history schema 1)
+  int vm_memory_mib = 0;
   std::map<std::string, std::string> labels;  ///< the suite's labels
   std::map<std::string, double> metrics;
   std::map<std::string, double> limits;       ///< per-run budget limits, if judged
@@ -101,6 +103,6 @@ RunResult RunFromHistory(const HistoryRun& h);
 std::string RenderHistoryJson(const std::vector<HistoryRun>& runs);
 
 /// Schema version written to PRAGMA user_version.
-inline constexpr int kHistorySchemaVersion = 1;
+inline constexpr int kHistorySchemaVersion = 2;
 
 }  // namespace bootgate

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include <sqlite3.h>
+
 #include "history/history_test_util.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -317,6 +319,37 @@ TEST(RenderHistoryJson, OneObjectPerRunWithEveryField) {
   EXPECT_DOUBLE_EQ(j[0]["metrics"]["boot_s"].get<double>(), 9.5);
   EXPECT_TRUE(j[0]["limits"].is_object());
   EXPECT_TRUE(nlohmann::json::parse(RenderHistoryJson({})).empty());
+}
+
+// A history written by schema 1 (no VM sizes) is upgraded in place when
+// opened: its runs keep everything and read back with size 0 (unknown).
+TEST(HistoryMigrationTest, SchemaOneGainsVmSizesAndKeepsItsRuns) {
+  TempDir dir(fs::temp_directory_path(), "bootgate-hist-v1-");
+  std::string path = (dir.path() / "history.db").string();
+  {
+    History h(path);
+    h.Record(MakeSuite("s1", "2024-05-01T10:00:00Z", "b1", {RunSpec{}}));
+  }
+  // Turn it back into what schema 1 wrote: no VM size columns.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "ALTER TABLE runs DROP COLUMN vm_cpus; ALTER TABLE runs DROP COLUMN "
+                         "vm_memory_mib; PRAGMA user_version=1",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  History h(path);
+  auto runs = h.QueryRuns(Selector{});
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].vm_cpus, 0);
+  h.Record(MakeSuite("s2", "2024-05-02T10:00:00Z", "b2", {RunSpec{}}));
+  runs = h.QueryRuns(Selector{});
+  ASSERT_EQ(runs.size(), 2u);
+  int known = 0;
+  for (const auto& r : runs) known += r.vm_cpus == 1 && r.vm_memory_mib == 512;
+  EXPECT_EQ(known, 1);
 }
 
 }  // namespace

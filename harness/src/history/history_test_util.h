@@ -18,6 +18,8 @@ struct RunSpec {
   double boot_s = 10;
   bool warmup = false;
   Verdict verdict = Verdict::kPass;
+  int vm_cpus = 1;
+  int vm_memory_mib = 512;
 };
 
 inline SuiteResult MakeSuite(const std::string& id, const std::string& started_at,
@@ -38,6 +40,8 @@ inline SuiteResult MakeSuite(const std::string& id, const std::string& started_a
     r.profile = spec.profile;
     r.accelerator = spec.accel;
     r.backend = spec.backend;
+    r.vm_cpus = spec.vm_cpus;
+    r.vm_memory_mib = spec.vm_memory_mib;
     r.iteration = ++i;
     r.warmup = spec.warmup;
     r.verdict = spec.verdict;

@@ -193,6 +193,8 @@ RunResult ReadRun(const Reader& r) {
   r.Get("accel_note", run.accel_note);
   r.Get("accel_requested", run.accel_requested);
   r.Get("concurrent_vms", run.concurrent_vms);
+  r.Get("vm_cpus", run.vm_cpus);
+  r.Get("vm_memory_mib", run.vm_memory_mib);
   r.Get("iteration", run.iteration);
   r.Get("attempt", run.attempt);
   r.Get("warmup", run.warmup);
@@ -328,6 +330,8 @@ nlohmann::json ToJson(const RunResult& run) {
             {"accel_note", run.accel_note},
             {"accel_requested", run.accel_requested},
             {"concurrent_vms", run.concurrent_vms},
+            {"vm_cpus", run.vm_cpus},
+            {"vm_memory_mib", run.vm_memory_mib},
             {"iteration", run.iteration},
             {"attempt", run.attempt},
             {"warmup", run.warmup},

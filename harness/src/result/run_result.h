@@ -65,6 +65,8 @@ struct RunResult {
   std::string started_at;  ///< RFC 3339
   double wall_s = 0;       ///< how long the whole run took
   int concurrent_vms = 0;  ///< most other VM runs beside this one at once
+  int vm_cpus = 0;         ///< the VM's size, as the scenario asked
+  int vm_memory_mib = 0;
   std::string run_dir;     ///< report subdirectory, relative
 };
 

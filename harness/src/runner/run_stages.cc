@@ -115,6 +115,8 @@ RunResult AssembleRunResult(const RunRequest& run, const RunServices& services,
   r.started_at = st.started_at;
   r.image = s.image.PrimaryPath();
   r.accel_requested = run.AccelRequested(options);
+  r.vm_cpus = s.vm.cpus;
+  r.vm_memory_mib = s.vm.memory_mib;
   if (st.accel) {
     r.accelerator = st.accel->accel;
     r.accel_note = st.accel->note;
