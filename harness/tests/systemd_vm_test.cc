@@ -41,10 +41,15 @@ TEST_F(SystemdVmTest, Debian12BootsWithAndWithoutCloudInitSeed) {
       names.push_back(p["name"]);
       EXPECT_GT(double(p["end_s"]), double(p["start_s"])) << p.dump();
     }
-    EXPECT_EQ(names,
-              (std::vector<std::string>{"firmware", "bootloader", "kernel",
-                                        "initramfs", "userspace", "ssh"}))
-        << run["phases"].dump(1);
+    // SSH is tried from the VM's start, so on Debian (sshd before the
+    // serial getty) it can be ready before the login prompt: then there is
+    // no "ssh" phase after login.
+    const double boot_s = run["metrics"]["boot_s"];
+    const double ssh_s = run["metrics"]["ssh_ready_s"];
+    std::vector<std::string> want = {"firmware", "bootloader", "kernel", "initramfs", "userspace"};
+    if (ssh_s >= boot_s) want.push_back("ssh");
+    EXPECT_EQ(names, want) << run["phases"].dump(1);
+    std::printf("%s: boot_s %.2f, ssh_ready_s %.2f\n", name, boot_s, ssh_s);
     std::set<std::string> milestones;
     for (const auto& m : run["milestones"]) milestones.insert(m["name"]);
     for (const char* m : {"bootloader", "kernel", "initramfs", "userspace"})
@@ -54,8 +59,9 @@ TEST_F(SystemdVmTest, Debian12BootsWithAndWithoutCloudInitSeed) {
         << run["details"].dump(1);
     // SSH, then samples and checks.
     EXPECT_EQ(run["access_channel"], "ssh");
-    EXPECT_GT(double(run["metrics"]["ssh_ready_s"]),
-              double(run["metrics"]["boot_s"]));
+    // Measured, not bounded below by the prompt: within the boot's span.
+    EXPECT_GT(ssh_s, 1.0);
+    EXPECT_LT(ssh_s, boot_s + 60);
     EXPECT_GT(double(run["metrics"]["ram_mib"]), 20.0);
     EXPECT_GT(double(run["metrics"]["disk_mib"]),
               100.0);  // a real rootfs, not busybox
