@@ -212,7 +212,7 @@ int RunCommandMain(const RunCommandOptions& o) {
 
   // Images are prepared before the first VM, so no run's timing or the
   // harness overhead includes building one.
-  RecipeRunner recipes(&launcher);
+  RecipeRunner recipes(&launcher, &cancel);
   // A recipe usually answers "up to date" in milliseconds; one that builds
   // (a minute for images/debian/build.sh) is announced rather than silent.
   auto prepare = [&](const std::string& recipe) {
@@ -231,6 +231,12 @@ int RunCommandMain(const RunCommandOptions& o) {
     try {
       prepare(s.image.recipe);
       prepare(s.install.media.recipe);
+    } catch (const Interrupted& e) {
+      std::fprintf(stderr,
+                   "bootgate: interrupted (%s) while an image recipe of %s ran; it and every "
+                   "process it started were stopped\n",
+                   e.what(), s.file.c_str());
+      return 2;
     } catch (const Error& e) {
       std::fprintf(stderr, "bootgate: error: %s: the image recipe failed: %s\n", s.file.c_str(), e.what());
       return 2;

@@ -16,8 +16,9 @@ namespace bootgate {
 namespace {
 
 CommandOutput MustRun(ProcessLauncher& launcher, const std::vector<std::string>& argv,
-                      double timeout_s, const std::string& what) {
-  CommandOutput out = RunCommand(launcher, argv, FromSeconds(timeout_s));
+                      double timeout_s, const std::string& what,
+                      const CancelToken* cancel = nullptr) {
+  CommandOutput out = RunCommand(launcher, argv, FromSeconds(timeout_s), 1 << 20, cancel);
   if (out.timed_out || !out.status.ok()) {
     std::string err = out.stderr_text.empty() ? out.stdout_text : out.stderr_text;
     if (err.size() > 1500) err = "..." + err.substr(err.size() - 1500);
@@ -41,9 +42,10 @@ std::string DetectDiskFormat(const std::string& path) {
 }
 
 std::string RunRecipe(ProcessLauncher& launcher, const std::string& recipe,
-                      double timeout_s) {
+                      double timeout_s, const CancelToken* cancel) {
   if (recipe.empty()) return "";
-  std::string out = MustRun(launcher, {recipe}, timeout_s, "image recipe " + recipe).stdout_text;
+  std::string out =
+      MustRun(launcher, {recipe}, timeout_s, "image recipe " + recipe, cancel).stdout_text;
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
   size_t nl = out.rfind('\n');
   return nl == std::string::npos ? out : out.substr(nl + 1);
@@ -54,7 +56,7 @@ std::string RecipeRunner::Ensure(const std::string& recipe) {
   // Held while the recipe runs: two runs of one suite never build at once.
   std::lock_guard lock(mu_);
   if (done_.count(recipe)) return "";
-  std::string said = RunRecipe(*launcher_, recipe);
+  std::string said = RunRecipe(*launcher_, recipe, 600, cancel_);
   done_.insert(recipe);
   return said;
 }

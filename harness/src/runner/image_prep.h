@@ -19,21 +19,25 @@ std::string DetectDiskFormat(const std::string& path);
 
 /// Runs an image recipe (argv, no shell) if set and returns the last line
 /// it printed ("reference image up to date: ..."); throws Error with the
-/// tail of its output if it fails.
+/// tail of its output if it fails, Interrupted when `cancel` fires (the
+/// recipe and everything it started are killed first).
 std::string RunRecipe(ProcessLauncher& launcher, const std::string& recipe,
-                      double timeout_s = 600);
+                      double timeout_s = 600, const CancelToken* cancel = nullptr);
 
 /// Runs each recipe at most once per bootgate process (thread-safe), so a
 /// suite pays for a recipe's freshness check once, not once per VM.
 class RecipeRunner {
  public:
-  explicit RecipeRunner(ProcessLauncher* launcher) : launcher_(launcher) {}
+  /// `cancel` (may be null) stops a running recipe.
+  explicit RecipeRunner(ProcessLauncher* launcher, const CancelToken* cancel = nullptr)
+      : launcher_(launcher), cancel_(cancel) {}
   /// Runs `recipe` unless it already ran in this process. Returns its last
   /// output line if it ran now, "" otherwise.
   std::string Ensure(const std::string& recipe);
 
  private:
   ProcessLauncher* launcher_;
+  const CancelToken* cancel_;
   std::mutex mu_;
   std::set<std::string> done_;
 };

@@ -39,9 +39,12 @@ class PosixChild : public ChildProcess {
  public:
   PosixChild(pid_t pid, int in, int out, int err)
       : pid_(pid), in_(in), out_(out), err_(err) {}
+  // Every child leads its own process group (setpgid before exec), so a
+  // signal to -pid_ reaches what it started too (mmdebstrap's apt, a
+  // recipe's background jobs): nothing is orphaned.
   ~PosixChild() override {
     if (!status_) {
-      kill(pid_, SIGKILL);
+      kill(-pid_, SIGKILL);
       int ws = 0;
       while (waitpid(pid_, &ws, 0) < 0 && errno == EINTR) {
       }
@@ -80,14 +83,18 @@ class PosixChild : public ChildProcess {
   }
 
   ExitStatus Terminate(Duration grace) override {
-    if (TryWait()) return *status_;
-    kill(pid_, SIGTERM);
-    if (auto s = WaitFor(grace)) return *s;
-    kill(pid_, SIGKILL);
-    int ws = 0;
-    while (waitpid(pid_, &ws, 0) < 0 && errno == EINTR) {
+    if (!TryWait()) {
+      kill(-pid_, SIGTERM);
+      if (!WaitFor(grace)) {
+        kill(-pid_, SIGKILL);
+        int ws = 0;
+        while (waitpid(pid_, &ws, 0) < 0 && errno == EINTR) {
+        }
+        status_ = FromWaitStatus(ws);
+      }
     }
-    status_ = FromWaitStatus(ws);
+    // The leader is gone; whatever it left in its group goes too.
+    kill(-pid_, SIGKILL);
     return *status_;
   }
 
@@ -221,7 +228,8 @@ std::unique_ptr<ChildProcess> PosixProcessLauncher::Spawn(
 
 CommandOutput RunCommand(ProcessLauncher& launcher,
                          const std::vector<std::string>& argv,
-                         Duration timeout, size_t max_output_bytes) {
+                         Duration timeout, size_t max_output_bytes,
+                         const CancelToken* cancel) {
   SpawnOptions opts;
   opts.argv = argv;
   opts.pipe_stdout = true;
@@ -241,7 +249,14 @@ CommandOutput RunCommand(ProcessLauncher& launcher,
       result.timed_out = true;
       break;
     }
-    int r = poll(fds, 2, static_cast<int>(left.count()));
+    if (cancel && cancel->cancelled()) {
+      // Ctrl-C while a helper runs (a recipe can take minutes): stop it and
+      // everything it started, then unwind.
+      child->Terminate(std::chrono::seconds(2));
+      cancel->ThrowIfCancelled();
+    }
+    // Short slices: the cancel token is polled while the command runs.
+    int r = poll(fds, 2, static_cast<int>(std::min<long>(left.count(), 100)));
     if (r < 0) {
       if (errno == EINTR) continue;
       break;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "util/cancel.h"
 #include "util/clock.h"
 
 namespace bootgate {
@@ -59,7 +60,8 @@ class ChildProcess {
   virtual std::optional<ExitStatus> WaitFor(Duration timeout) = 0;
   /// Sends a signal (no-op if already reaped).
   virtual void Signal(int sig) = 0;
-  /// SIGTERM, wait up to `grace`, then SIGKILL; returns how it ended.
+  /// SIGTERM, wait up to `grace`, then SIGKILL, to the child's whole process
+/// group; returns how the child ended.
   virtual ExitStatus Terminate(Duration grace) = 0;
 };
 
@@ -84,11 +86,14 @@ struct CommandOutput {
   bool timed_out = false;
 };
 
-/// Runs a short helper command (qemu-img, xorriso...) to completion, capturing
-/// its output. Kills it after `timeout`. Throws Error if it cannot start.
+/// Runs a helper command (qemu-img, xorriso, an image recipe...) to
+/// completion, capturing its output. After `timeout`, or when `cancel`
+/// fires, it and every process it started (its process group) are killed;
+/// cancellation then throws Interrupted. Throws Error if it cannot start.
 CommandOutput RunCommand(ProcessLauncher& launcher,
                          const std::vector<std::string>& argv,
-                         Duration timeout, size_t max_output_bytes = 1 << 20);
+                         Duration timeout, size_t max_output_bytes = 1 << 20,
+                         const CancelToken* cancel = nullptr);
 
 /// Joins argv for display, quoting where needed. For messages only.
 std::string JoinArgv(const std::vector<std::string>& argv);

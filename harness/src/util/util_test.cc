@@ -1,4 +1,7 @@
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <iterator>
+#include <fstream>
 
 #include <thread>
 #include <sys/stat.h>
@@ -11,6 +14,7 @@
 #include "util/error.h"
 #include "util/escape.h"
 #include "util/fs.h"
+#include "util/cancel.h"
 #include "util/process.h"
 #include "util/text.h"
 
@@ -34,6 +38,63 @@ TEST(ProcessTest, RunCommandKillsOnTimeout) {
   auto out = RunCommand(launcher, {"sleep", "30"}, std::chrono::milliseconds(200));
   EXPECT_TRUE(out.timed_out);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+// Pids of processes whose command line contains `marker`.
+std::vector<int> ProcessesWith(const std::string& marker) {
+  std::vector<int> pids;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(e.path() / "cmdline");
+    std::string cmd((std::istreambuf_iterator<char>(in)), {});
+    for (char& c : cmd)
+      if (c == '\0') c = ' ';
+    if (cmd.find(marker) != std::string::npos && cmd.find("ProcessesWith") == std::string::npos)
+      pids.push_back(std::stoi(name));
+  }
+  return pids;
+}
+
+bool GoneWithin(const std::string& marker, std::chrono::milliseconds d) {
+  auto end = std::chrono::steady_clock::now() + d;
+  while (std::chrono::steady_clock::now() < end) {
+    if (ProcessesWith(marker).empty()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return ProcessesWith(marker).empty();
+}
+
+// A recipe's children (mmdebstrap's apt, background jobs) die with it on a
+// timeout; before, only the recipe's own process was killed.
+TEST(ProcessTest, ATimeoutKillsTheWholeProcessTree) {
+  PosixProcessLauncher launcher;
+  // The children are marked by a sleep duration no other process uses.
+  std::string marker = "300." + std::to_string(getpid()) + "1";
+  auto out = RunCommand(launcher, {"sh", "-c", "sleep " + marker + " & sleep " + marker + "; wait"},
+                        std::chrono::milliseconds(500));
+  EXPECT_TRUE(out.timed_out);
+  EXPECT_TRUE(GoneWithin(marker, std::chrono::seconds(3)))
+      << ProcessesWith(marker).size() << " processes of the tree were left";
+}
+
+// Ctrl-C during a long helper (an image recipe takes minutes) stops it and
+// everything it started at once, and unwinds as Interrupted.
+TEST(ProcessTest, CancellationStopsARunningCommandAndItsChildren) {
+  PosixProcessLauncher launcher;
+  std::string marker = "300." + std::to_string(getpid()) + "2";
+  CancelToken cancel;
+  std::thread ctrl_c([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    cancel.Cancel(SIGINT);
+  });
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(RunCommand(launcher, {"sh", "-c", "sleep " + marker + " & wait"},
+                          std::chrono::seconds(300), 1 << 20, &cancel),
+               Interrupted);
+  ctrl_c.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_TRUE(GoneWithin(marker, std::chrono::seconds(3)));
 }
 
 TEST(ProcessTest, MissingProgramIsAClearError) {
