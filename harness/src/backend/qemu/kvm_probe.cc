@@ -141,6 +141,14 @@ bool Pump(Trial* t) {
   return true;
 }
 
+// Reads what is there; ends the trial at its panic line or at QEMU's exit.
+void PumpOrFinish(Trial* t) {
+  if (!Pump(t))
+    t->Finish(t->result.reached ? "reached its panic" : "QEMU exited before the panic line");
+  else if (t->result.reached)
+    t->Finish("reached its panic");
+}
+
 double ElapsedS(const Trial& t) {
   return std::chrono::duration<double>(SteadyClock::now() - t.start).count();
 }
@@ -313,12 +321,7 @@ KernelTrial RunKernelTrial(ProcessLauncher& launcher,
     }
     pollfd pf{t.fd, POLLIN, 0};
     if (poll(&pf, 1, static_cast<int>(left * 1000) + 1) <= 0) continue;
-    if (!Pump(&t)) {
-      t.Finish(t.result.reached ? "reached its panic"
-                                : "QEMU exited before the panic line");
-    } else if (t.result.reached) {
-      t.Finish("reached its panic");
-    }
+    PumpOrFinish(&t);
   }
   return t.result;
 }
@@ -402,20 +405,8 @@ KvmVerdict KvmProber::ProbeNow(const ProbeHost& host) {
       if (!tcg.done) wait_s = std::min(wait_s, kTcgLimitS - ElapsedS(tcg));
       if (poll(pf, 2, static_cast<int>(std::max(0.0, wait_s) * 1000) + 1) <= 0)
         continue;
-      if (pf[1].revents && !tcg.done) {
-        if (!Pump(&tcg))
-          tcg.Finish(tcg.result.reached ? "reached its panic"
-                                        : "QEMU exited before the panic line");
-        else if (tcg.result.reached)
-          tcg.Finish("reached its panic");
-      }
-      if (pf[0].revents) {
-        if (!Pump(&kvm))
-          kvm.Finish(kvm.result.reached ? "reached its panic"
-                                        : "QEMU exited before the panic line");
-        else if (kvm.result.reached)
-          kvm.Finish("reached its panic");
-      }
+      if (pf[1].revents && !tcg.done) PumpOrFinish(&tcg);
+      if (pf[0].revents) PumpOrFinish(&kvm);
     }
     tcg.Finish(kvm.result.reached
                    ? "stopped: KVM answered first"
