@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "vm_test_util.h"
 
@@ -127,6 +128,93 @@ TEST_F(InstallVmTest, KeepLeavesTheInstalledDiskAndSaysHowToRemoveIt) {
   std::string ws = state_dir_ + "/" + left[0];
   EXPECT_TRUE(std::filesystem::exists(ws + "/target.qcow2"));
   EXPECT_NE(r.stderr_text.find("rm -rf " + ws), std::string::npos) << r.stderr_text;
+  std::filesystem::remove_all(ws);
+}
+
+// Every completion mode with the real reference installer in a real VM:
+// the console line; the VM's power-off; its reset (as Photon's installer
+// ends), with the line as a cross-check; and a reset without the line, which
+// a cross-checking scenario must not take for a finished install.
+TEST_F(InstallVmTest, PatternPowerOffAndResetCompletionEachWorkInARealVm) {
+  auto variant = [&](const std::string& name, const std::string& complete, const std::string& end,
+                     bool cross_check) {
+    nlohmann::json s = Shipped();
+    s["checks"] = nlohmann::json::array();
+    s["sample"] = false;
+    s["access"] = {{"method", "none"}};
+    s["install"]["complete"] = complete;
+    if (!cross_check && complete != "pattern") s["install"].erase("complete_pattern");
+    std::string append = s["install"]["append"];
+    s["install"]["append"] = append + " bootgate.install_end=" + end;
+    return WriteBeside(name, s);
+  };
+  auto r = RunBootgate(Opts({"run", variant("complete-pattern", "pattern", "poweroff", true),
+                             variant("complete-poweroff", "poweroff", "poweroff", false),
+                             variant("complete-reset", "reset", "reset", true),
+                             variant("complete-unconfirmed", "reset", "silent-reset", true),
+                             "--jobs", "2", "--no-html", "--history", ""}));
+  EXPECT_EQ(r.exit_code, 1) << r.stdout_text << r.stderr_text;  // the unconfirmed one
+  ASSERT_EQ(r.report["runs"].size(), 4u) << r.stderr_text;
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& run : r.report["runs"]) by_name[run["scenario"]] = run;
+  const std::map<std::string, std::string> completion = {
+      {"complete-pattern", "console pattern /bootgate-install: complete/"},
+      {"complete-poweroff", "guest power-off"},
+      {"complete-reset", "guest reset, cross-checked by /bootgate-install: complete/ (marker at "}};
+  for (const auto& [name, want] : completion) {
+    const auto& run = by_name[name];
+    EXPECT_EQ(run["verdict"], "pass") << name << ": " << run["reason"];
+    EXPECT_EQ(std::string(run["install_completion"]).rfind(want, 0), 0u) << run["install_completion"];
+    ASSERT_TRUE(run["metrics"].contains("install_s")) << name;
+    EXPECT_GT(double(run["metrics"]["install_s"]), 1.0) << name;  // not the first console line
+    EXPECT_TRUE(run["metrics"].contains("boot_s")) << name;     // the installed disk booted
+  }
+  // The VM's end is later than the line it printed just before it.
+  EXPECT_GE(double(by_name["complete-reset"]["metrics"]["install_s"]),
+            double(by_name["complete-pattern"]["metrics"]["install_s"]) - 5.0);
+  const auto& bad = by_name["complete-unconfirmed"];
+  EXPECT_EQ(bad["verdict"], "fail");
+  EXPECT_EQ(bad["failure_class"], "install-unconfirmed") << bad["reason"];
+  EXPECT_FALSE(bad["metrics"].contains("boot_s"));
+  EXPECT_TRUE(DirEntries(state_dir_).empty());
+}
+
+// --dry-run with the real binary and backend: install.config and qemu.argv
+// are written, the kernel is read out of the ISO, and no QEMU ever starts.
+TEST_F(InstallVmTest, DryRunWritesTheKickstartAndTheQemuCommandLinesWithoutAVm) {
+  std::string reports = TestTempDir("dry");
+  auto r = RunBootgate(Opts({"run", SourceDir() + "/scenarios/reference-install.json", "--dry-run",
+                             "--report-dir", reports, "--history", ""}));
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+  std::string dir = reports + "/reference-install.qemu-kvm.iter1";
+  std::ifstream ks(dir + "/install.config");
+  std::string config((std::istreambuf_iterator<char>(ks)), {});
+  auto j = nlohmann::json::parse(config);
+  EXPECT_EQ(j["hostname"], "refinst");
+  EXPECT_EQ(j["password"]["text"], "Refinst-Pw-7");  // as the installer will be served it
+  EXPECT_EQ(std::string(j["public_key"]).rfind("ssh-ed25519 ", 0), 0u);
+  std::ifstream av(dir + "/qemu.argv");
+  std::vector<std::string> argv;
+  for (std::string line; std::getline(av, line);) argv.push_back(line);
+  ASSERT_GT(argv.size(), 10u);
+  EXPECT_EQ(argv[0], "# install");
+  EXPECT_EQ(argv[1], "qemu-system-x86_64");
+  auto has = [&](const std::string& a) { return std::find(argv.begin(), argv.end(), a) != argv.end(); };
+  EXPECT_TRUE(has("# boot"));
+  EXPECT_TRUE(has("-no-reboot"));
+  bool ks_arg = false;
+  for (const auto& a : argv) ks_arg |= a.find("bootgate.mode=install ks=http://10.0.2.2:") != std::string::npos;
+  EXPECT_TRUE(ks_arg);
+  EXPECT_NE(r.stdout_text.find("wrote " + dir + "/install.config"), std::string::npos) << r.stdout_text;
+  EXPECT_NE(r.stdout_text.find("no VM started"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/console.log"));
+  // The prepared workspace is kept and named: the kernel read out of the ISO.
+  auto left = DirEntries(state_dir_);
+  ASSERT_EQ(left.size(), 1u);
+  std::string ws = state_dir_ + "/" + left[0];
+  EXPECT_TRUE(std::filesystem::exists(ws + "/installer-vmlinuz"));
+  EXPECT_TRUE(std::filesystem::exists(ws + "/target.qcow2"));
+  EXPECT_TRUE(has(ws + "/installer-vmlinuz") || has("-kernel")) << ws;
   std::filesystem::remove_all(ws);
 }
 

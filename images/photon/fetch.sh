@@ -7,7 +7,15 @@
 #   PHOTON_ISO_URL=... PHOTON_ISO_SHA256=... images/photon/fetch.sh
 #
 # The checksum is not guessed or fetched from the same server as the ISO: a
-# release gate must verify against a value the user pinned.
+# release gate must verify against a value the user pinned (put it in
+# PHOTON_ISO_SHA256 of the release job; it is checked on every run).
+#
+# Known ISOs and the photon-os-installer each carries (vmware/photon
+# SPECS/photon-os-installer/photon-os-installer.spec at the ISO's commit;
+# bootgate reads it from the ISO's RPMS/ in any case, see docs/scenarios.md):
+#   photon-minimal-5.0-dde71ec57.x86_64.iso  5.0 GA (2023-04)   installer 2.3
+#   later 5.0 refresh ISOs (from 2024-05)                       installer 2.7
+# After the download this script prints the installer version it found.
 set -euo pipefail
 
 url="${PHOTON_ISO_URL:-https://packages.vmware.com/photon/5.0/GA/iso/photon-minimal-5.0-dde71ec57.x86_64.iso}"
@@ -43,3 +51,6 @@ fi
 mv "$tmp" "$out"
 trap - EXIT
 echo "Photon ISO verified: $out"
+installer=$(xorriso -indev "$out" -find / -type f -name 'photon-os-installer-*.rpm' 2>/dev/null |
+  sed -n "s|.*/photon-os-installer-\([0-9.]*\)-.*|\1|p" | sort -V | tail -n 1)
+echo "it carries photon-os-installer ${installer:-(none found: not a Photon installer ISO?)}"

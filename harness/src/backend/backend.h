@@ -82,6 +82,12 @@ class Guest {
   virtual std::string domain_name() const { return ""; }
 };
 
+/// What a backend would start for a BootRequest, for --dry-run.
+struct BootPreview {
+  std::string file_name;  ///< "qemu.argv" | "domain.xml"
+  std::string text;       ///< its content (secrets redacted)
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -90,6 +96,9 @@ class Backend {
   virtual std::string connect_uri() const { return ""; }
   /// Starts the VM; throws Error (could not measure) if it cannot.
   virtual std::unique_ptr<Guest> Boot(const BootRequest& request) = 0;
+  /// What Boot(request) would start, without starting anything: QEMU's
+  /// argument vector one per line, or libvirt's domain XML. Pure.
+  virtual BootPreview Preview(const BootRequest& request) const = 0;
   /// Resolves "auto" to "kvm" or "tcg" by a real probe; returns the choice
   /// and a note saying why.
   virtual std::pair<std::string, std::string> ResolveAccel(

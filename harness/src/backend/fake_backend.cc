@@ -107,6 +107,13 @@ std::unique_ptr<Guest> FakeBackend::Boot(const BootRequest& request) {
   return std::make_unique<FakeGuest>(clock_, std::move(script), live_);
 }
 
+BootPreview FakeBackend::Preview(const BootRequest& request) const {
+  BootPreview p{"qemu.argv", "fake\n-name\n" + request.name + "\n-accel\n" + request.accel + "\n"};
+  if (!request.kernel.empty()) p.text += "-kernel\n" + request.kernel + "\n-append\n" + request.append + "\n";
+  for (const auto& d : request.drives) p.text += "-drive\n" + d.role + "=" + d.path + "\n";
+  return p;
+}
+
 std::pair<std::string, std::string> FakeBackend::ResolveAccel(const std::string& requested) {
   std::lock_guard lock(mu_);
   if (requested == "tcg" || (requested == "auto" && !kvm_usable_)) return {"tcg", "fake backend"};

@@ -50,6 +50,8 @@ class FakeBackend : public Backend {
 
   std::string name() const override { return "fake"; }
   std::unique_ptr<Guest> Boot(const BootRequest& request) override;
+  /// "fake" then the request's kernel, append and drives, one per line.
+  BootPreview Preview(const BootRequest& request) const override;
   /// "tcg" is always given; "auto" and "kvm" give KVM while the fake host's
   /// KVM is usable (SetKvmUsable), and "kvm" throws Error when it is not.
   std::pair<std::string, std::string> ResolveAccel(

@@ -18,6 +18,7 @@
 #include "report/junit_report.h"
 #include "report/markdown_report.h"
 #include "report/prometheus_report.h"
+#include "runner/dry_run.h"
 #include "runner/suite.h"
 #include "runner/workspace.h"
 #include "scenario/profile.h"
@@ -26,6 +27,7 @@
 #include "util/cancel.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/sanitize.h"
 #include "cli/backends.h"
 #include "cli/doctor.h"
 
@@ -125,6 +127,32 @@ void WriteReports(const SuiteResult& suite, const std::string& dir, History* his
 void AnnounceLeftovers(const std::vector<Leftover>& left) {
   for (const auto& l : left)
     std::fprintf(stderr, "bootgate: cleaned up after a bootgate that died: %s\n", l.action.c_str());
+}
+
+// --dry-run: the first iteration of each scenario x profile, prepared and
+// written out; no VM starts, nothing is judged or recorded.
+int DryRunMain(const std::vector<Scenario>& scenarios, const SuiteOptions& so,
+               const RunContext& ctx) {
+  SuiteOptions first = so;
+  first.iterations = 1;
+  first.warmup = 0;
+  int rc = 0;
+  for (const PlannedRun& p : PlanRuns(scenarios, first)) {
+    std::string sub = p.scenario->name + "." + p.profile + ".iter1";
+    try {
+      DryRunResult d = DryRunScenario({p.scenario, p.profile, 1, sub, ""}, ctx.services, ctx.options);
+      std::printf("%s/%s (dry run, no VM started):\n", p.scenario->name.c_str(), p.profile.c_str());
+      for (const auto& n : d.notes) std::printf("  %s\n", SanitizeForTerminal(n).c_str());
+      for (const auto& f : d.files) std::printf("  wrote %s\n", SanitizeForTerminal(f).c_str());
+      std::printf("  prepared files kept in %s (remove with: rm -rf %s)\n",
+                  SanitizeForTerminal(d.workspace).c_str(), SanitizeForTerminal(d.workspace).c_str());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "bootgate: error: %s/%s: %s\n", p.scenario->name.c_str(),
+                   p.profile.c_str(), SanitizeForTerminal(e.what()).c_str());
+      rc = 2;
+    }
+  }
+  return rc;
 }
 
 }  // namespace
@@ -253,6 +281,8 @@ int RunCommandMain(const RunCommandOptions& o) {
   ctx.options.accel_override = o.accel;
   ctx.options.keep = o.keep;
   ctx.options.echo_console = o.console;
+
+  if (o.dry_run) return DryRunMain(scenarios, so, ctx);
 
   std::fprintf(stderr, "bootgate: run %s: %zu scenario(s), reports in %s\n", so.run_id.c_str(),
                scenarios.size(), report_dir.c_str());

@@ -31,6 +31,9 @@ struct RunCommandOptions {
   bool console = false;
   bool quiet = false;
   bool no_html = false;
+  /// Prepare every run's first iteration and write install.config and
+  /// qemu.argv into its report folder; start no VM.
+  bool dry_run = false;
 };
 
 int RunCommandMain(const RunCommandOptions& o);

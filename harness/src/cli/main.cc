@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--build-id", run.build_id, "Build id / version / git sha of the image under test");
   run_cmd->add_option("--label", run.labels, "Extra label k=v for history and metrics (repeatable)");
   run_cmd->add_option("--pushgateway", run.pushgateway, "Push metrics to this Prometheus Pushgateway URL");
+  run_cmd->add_flag("--dry-run", run.dry_run,
+                    "Prepare everything (recipes, disks, kickstart, kernel) and write each run's "
+                    "install.config and qemu.argv into its report folder; start no VM");
   run_cmd->add_flag("--keep", run.keep, "Keep the VM's scratch files (overlay, seed, installed disk)");
   run_cmd->add_flag("--console", run.console, "Show the guest's serial console live (sanitised)");
   run_cmd->add_flag("--quiet,-q", run.quiet, "No live progress");

@@ -192,6 +192,8 @@ RunResult ReadRun(const Reader& r) {
   r.Get("accelerator", run.accelerator);
   r.Get("accel_note", run.accel_note);
   r.Get("accel_requested", run.accel_requested);
+  r.Get("installer", run.installer);
+  r.Get("install_completion", run.install_completion);
   r.Get("concurrent_vms", run.concurrent_vms);
   r.Get("vm_cpus", run.vm_cpus);
   r.Get("vm_memory_mib", run.vm_memory_mib);
@@ -329,6 +331,8 @@ nlohmann::json ToJson(const RunResult& run) {
             {"accelerator", run.accelerator},
             {"accel_note", run.accel_note},
             {"accel_requested", run.accel_requested},
+            {"installer", run.installer},
+            {"install_completion", run.install_completion},
             {"concurrent_vms", run.concurrent_vms},
             {"vm_cpus", run.vm_cpus},
             {"vm_memory_mib", run.vm_memory_mib},

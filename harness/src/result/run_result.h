@@ -56,6 +56,10 @@ struct RunResult {
   std::vector<std::string> warnings;
   std::map<std::string, std::string> profile_requested;  ///< field -> value
   std::map<std::string, std::string> profile_applied;
+  /// The installer the install phase detected ("photon-os-installer 2.3
+  /// (/RPMS/x86_64/...)"), and how its completion was detected.
+  std::string installer;
+  std::string install_completion;
   std::string access_channel;  ///< "ssh" | "serial" | "none"
   int ssh_port = 0;
   std::string host_key_sha256;

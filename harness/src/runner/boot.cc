@@ -49,16 +49,24 @@ void AddCredentials(const Scenario& s, const RunSetup& setup, const RunServices&
 
 }  // namespace
 
+BootRequest PrepareBoot(const RunRequest& run, const RunSetup& setup,
+                        const InstallOutcome* installed, const RunServices& services,
+                        std::string* system_disk) {
+  const Scenario& s = *run.scenario;
+  BootRequest req = setup.base;
+  req.drives.clear();
+  AddSystemDrives(s, setup, installed, services, &req, system_disk);
+  AddCredentials(s, setup, services, &req);
+  return req;
+}
+
 std::unique_ptr<BootedSystem> BootSystem(const RunRequest& run, const RunSetup& setup,
                                          const InstallOutcome* installed,
                                          const RunServices& services,
                                          const RunOptions& options) {
   const Scenario& s = *run.scenario;
   auto booted = std::make_unique<BootedSystem>();
-  BootRequest req = setup.base;
-  req.drives.clear();
-  AddSystemDrives(s, setup, installed, services, &req, &booted->system_disk);
-  AddCredentials(s, setup, services, &req);
+  BootRequest req = PrepareBoot(run, setup, installed, services, &booted->system_disk);
 
   VmSession& vm = booted->vm;
   ConsoleOptions copts;

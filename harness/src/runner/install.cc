@@ -25,12 +25,19 @@ std::string RenderInstallConfig(const std::string& template_text,
   // In JSON templates values are escaped for use inside a string literal.
   for (const auto& [k, v] : vars) values[k] = json ? JsonEscape(v) : v;
   values["public_key"] = json ? JsonEscape(public_key) : public_key;
-  // photon-os-installer 2.7 takes public_key as a string; from 2.8 on it is
-  // an object. Templates use {{public_key_json}} to get the right shape.
-  if (format == "photon-2.8")
-    values["public_key_json"] = nlohmann::json({{"key", public_key}}).dump();
-  else
+  // photon-os-installer up to 2.7 appends public_key to authorized_keys as a
+  // string; 2.8's m_updatesshconfig asserts an object with "key" and
+  // "reason". Templates use {{public_key_json}} to get the right shape.
+  if (format == "photon-2.8") {
+    auto reason = vars.find("public_key_reason");
+    values["public_key_json"] =
+        nlohmann::json({{"key", public_key},
+                        {"reason", reason != vars.end() ? reason->second
+                                                        : "bootgate: key of this measurement run only"}})
+            .dump();
+  } else {
     values["public_key_json"] = nlohmann::json(public_key).dump();
+  }
   std::string out = FillTemplate(template_text, values, template_name);
   if (json) {
     auto parsed = nlohmann::json::parse(out, nullptr, false);
@@ -38,6 +45,50 @@ std::string RenderInstallConfig(const std::string& template_text,
       throw Error(template_name, "the rendered configuration is not valid JSON; check the template's quoting");
   }
   return out;
+}
+
+InstallPlan PlanInstall(const InstallSpec& spec, const std::optional<InstallerVersion>& detected) {
+  InstallPlan plan;
+  plan.format = spec.config_format;
+  plan.complete = spec.complete;
+  plan.marker = spec.complete_pattern;
+  plan.fail_patterns = spec.fail_patterns;
+  std::optional<InstallerTraits> traits;
+  if (detected) {
+    traits = PhotonInstallerTraits(*detected);
+    plan.installer = "photon-os-installer " + detected->text + " (" + detected->rpm + ")";
+  }
+  auto need_detected = [&](const std::string& field) {
+    if (!traits)
+      throw Error(spec.media.iso.empty() ? "install" : spec.media.iso,
+                  "install." + field + " is \"auto\", but the installer ISO carries no "
+                  "RPMS/*/photon-os-installer-<version>-*.rpm to tell which installer it is; "
+                  "set install." + field + " explicitly");
+  };
+  if (!spec.config_template.empty() && plan.format == "auto") {
+    need_detected("config.format");
+    plan.format = traits->format;
+  }
+  if (plan.complete == "auto") {
+    need_detected("complete");
+    // Every photon-os-installer ends an unattended install with
+    // `shutdown -r now` (the ISO's bootphotoninstaller script): under QEMU's
+    // -no-reboot a guest reset. Its end marker, where it prints one, is a
+    // cross-check.
+    plan.complete = "reset";
+    if (plan.marker.empty()) plan.marker = traits->end_marker;
+  }
+  if (traits) {
+    bool has_shell = false;
+    for (const auto& f : plan.fail_patterns) has_shell = has_shell || f.name == "installer-shell";
+    if (!has_shell) plan.fail_patterns.push_back({"installer-shell", traits->failure_shell_regex});
+  }
+  if (plan.complete == "pattern")
+    plan.completion_rule = "console pattern /" + plan.marker + "/";
+  else
+    plan.completion_rule = (plan.complete == "reset" ? "guest reset" : "guest power-off") +
+                           std::string(plan.marker.empty() ? "" : ", cross-checked by /" + plan.marker + "/");
+  return plan;
 }
 
 namespace {
@@ -49,22 +100,36 @@ void NoteRefusedRequests(const ConfigServer& server, std::vector<std::string>* w
       warnings->push_back("config server: " + q.method + " " + q.path + " -> " + std::to_string(q.status));
 }
 
-void Install(const RunRequest& run, const RunSetup& setup, const RunServices& services,
-             const RunOptions& options, InstallOutcome* out) {
+// Everything the installer VM needs, made before it starts.
+struct PreparedInstall {
+  BootRequest req;
+  InstallPlan plan;
+  std::string config;  ///< the rendered kickstart, as served ("" if none)
+  std::unique_ptr<ConfigServer> server;
+};
+
+PreparedInstall PrepareInstall(const RunRequest& run, const RunSetup& setup,
+                               const RunServices& services, InstallOutcome* out) {
   const Scenario& s = *run.scenario;
   const InstallSpec& in = s.install;
+  PreparedInstall p;
   if (services.recipes) services.recipes->Ensure(in.media.recipe);
   else RunRecipe(*services.launcher, in.media.recipe);
+  std::optional<InstallerVersion> detected;
   if (!in.media.iso.empty()) {
     if (!LooksLikeIso(in.media.iso))
       throw Error(in.media.iso, "the installer media is not an ISO 9660 image");
     struct stat st{};
     if (stat(in.media.iso.c_str(), &st) == 0)
       out->image_mib = static_cast<double>(st.st_size) / (1024.0 * 1024.0);
+    detected = DetectPhotonInstaller(*services.launcher, in.media.iso, &out->warnings);
   }
+  p.plan = PlanInstall(in, detected);
+  out->installer = p.plan.installer;
 
   const BootRequest& base = setup.base;
-  BootRequest req = base;
+  BootRequest& req = p.req;
+  req = base;
   req.drives.clear();
   req.name = base.name + "-install";
   out->target_disk = base.run_dir + "/target.qcow2";
@@ -73,7 +138,6 @@ void Install(const RunRequest& run, const RunSetup& setup, const RunServices& se
   if (req.ssh_host_port == 0) req.ssh_host_port = PickFreeLoopbackPort();
 
   // Unattended configuration, rendered from the scenario and the run's key.
-  std::unique_ptr<ConfigServer> server;
   std::map<std::string, std::string> subst;
   if (!in.config_template.empty()) {
     std::map<std::string, std::string> vars = in.config_vars;
@@ -83,20 +147,20 @@ void Install(const RunRequest& run, const RunSetup& setup, const RunServices& se
     if (!vars.count("user")) vars["user"] = s.access.user;
     if (!vars.count("linux_flavor")) vars["linux_flavor"] = "linux";
     if (!vars.count("bootmode")) vars["bootmode"] = "bios";
-    std::string config = RenderInstallConfig(ReadFile(in.config_template), in.config_format,
-                                             vars, setup.public_key, in.config_template);
+    p.config = RenderInstallConfig(ReadFile(in.config_template), p.plan.format, vars,
+                                   setup.public_key, in.config_template);
     if (in.config_delivery == "http") {
       // The kickstart holds the root password: it is served only under a
       // per-run random path that the VM is told and no other local process
       // can guess; anything else is a 404, recorded as a warning.
       std::string path = "/" + RandomHex(16) + "/ks.json";
-      server = std::make_unique<ConfigServer>(std::map<std::string, std::string>{{path, config}});
-      subst["ks_url"] = "http://10.0.2.2:" + std::to_string(server->port()) + path;
+      p.server = std::make_unique<ConfigServer>(std::map<std::string, std::string>{{path, p.config}});
+      subst["ks_url"] = "http://10.0.2.2:" + std::to_string(p.server->port()) + path;
       subst["ks"] = "ks=" + subst["ks_url"];
     } else {
       std::string dir = base.run_dir + "/ks";
       fs::create_directories(dir);
-      WriteFileAtomic(dir + "/ks.json", config, kSecretFileMode);
+      WriteFileAtomic(dir + "/ks.json", p.config, kSecretFileMode);
       std::string iso = base.run_dir + "/ks.iso";
       CommandOutput o = RunCommand(*services.launcher,
                                    {"xorriso", "-as", "mkisofs", "-quiet", "-V", "kscfg", "-J", "-r",
@@ -131,25 +195,45 @@ void Install(const RunRequest& run, const RunSetup& setup, const RunServices& se
                       {in.media.iso, "raw", true, true, req.kernel.empty() ? 0 : -1, "installer"});
   // With -kernel, QEMU's linuxboot option ROM holds boot index 0.
   req.drives.push_back({out->target_disk, "qcow2", false, false, req.kernel.empty() ? 1 : -1, "target"});
+  return p;
+}
+
+// The first console line since t0 that `marker` matches, if any.
+std::optional<ConsoleLine> FindLine(const Console& console, const std::string& marker) {
+  Pattern pattern = Pattern::Compile("complete", marker);
+  for (const auto& line : console.LinesSince(0))
+    if (MatchesLine(pattern, line.text)) return line;
+  return std::nullopt;
+}
+
+void Install(const RunRequest& run, const RunSetup& setup, const RunServices& services,
+             const RunOptions& options, InstallOutcome* out) {
+  const Scenario& s = *run.scenario;
+  const InstallSpec& in = s.install;
+  PreparedInstall p = PrepareInstall(run, setup, services, out);
+  const InstallPlan& plan = p.plan;
 
   VmSession vm;
   ConsoleOptions copts;
   copts.echo = options.echo_console;
   copts.echo_prefix = "  install| ";
-  out->phase = BootIntoSession(vm, req, "install", setup.out_dir, run.run_subdir, "install-console",
-                               copts, services);
+  out->phase = BootIntoSession(vm, p.req, "install", setup.out_dir, run.run_subdir,
+                               "install-console", copts, services);
+  if (services.progress && !plan.installer.empty())
+    services.progress->Note(run.Label(), plan.installer + ": kickstart " + plan.format +
+                                             ", completion by " + plan.completion_rule);
   ConsoleWait wait;
   wait.label = run.Label();
   wait.phase = "install";
-  wait.fails = in.fail_patterns;
+  wait.fails = plan.fail_patterns;
   wait.timeout_s = in.timeout_s;
   wait.silence_s = in.silence_s;
-  wait.budget_s = s.budgets.Limit("install_s", run.profile, req.accel);
+  wait.budget_s = s.budgets.Limit("install_s", run.profile, p.req.accel);
   try {
-    if (in.complete == "pattern") {
-      wait.target = Pattern::Compile("complete", in.complete_pattern);
+    if (plan.complete == "pattern") {
+      wait.target = Pattern::Compile("complete", plan.marker);
       out->install_s = WaitForConsole(vm, wait, services);
-      out->completion = "console pattern";
+      out->completion = plan.completion_rule;
       // Let the installer finish flushing and power off on its own.
       TimePoint until = services.clock->Now() + std::chrono::seconds(60);
       while (!vm.guest->Ended() && services.clock->Now() < until) {
@@ -161,7 +245,7 @@ void Install(const RunRequest& run, const RunSetup& setup, const RunServices& se
     } else {
       wait.vm_exit_is_success = true;
       double ended_s = WaitForConsole(vm, wait, services);
-      std::string want = in.complete == "reset" ? "guest-reset" : "guest-shutdown";
+      std::string want = plan.complete == "reset" ? "guest-reset" : "guest-shutdown";
       std::string seen;
       for (const auto& e : vm.guest->Events()) {
         if (e.name == "SHUTDOWN") {
@@ -174,19 +258,29 @@ void Install(const RunRequest& run, const RunSetup& setup, const RunServices& se
                    "the installer VM ended (" + (seen.empty() ? *vm.guest->Ended() : seen) +
                        ") but completion is detected by " + want};
       out->install_s = ended_s;
-      out->completion = want;
+      out->completion = plan.completion_rule;
+      if (!plan.marker.empty()) {
+        // The reset is the signal; a version that prints an end marker must
+        // have printed it first, or the reset was something else.
+        auto line = FindLine(*vm.console, plan.marker);
+        if (!line)
+          throw Stop{Verdict::kFail, "install-unconfirmed",
+                     "the installer VM ended by " + want + " without printing /" + plan.marker +
+                         "/, which this installer prints at the end of every successful install"};
+        out->completion += " (marker at " + Fmt1(line->t_s) + " s)";
+      }
     }
   } catch (...) {
     out->console_tail = vm.console->Tail(30);
-    if (server) NoteRefusedRequests(*server, &out->warnings);
+    if (p.server) NoteRefusedRequests(*p.server, &out->warnings);
     vm.console->Stop();
     out->phase->exit = vm.guest->Ended().value_or("destroyed by bootgate");
     throw;
   }
-  if (server) {
-    NoteRefusedRequests(*server, &out->warnings);
+  if (p.server) {
+    NoteRefusedRequests(*p.server, &out->warnings);
     bool fetched = false;
-    for (const auto& q : server->requests()) fetched = fetched || q.status == 200;
+    for (const auto& q : p.server->requests()) fetched = fetched || q.status == 200;
     if (!fetched) out->warnings.push_back("the installer never fetched its configuration over HTTP");
   }
   vm.console->Stop();
@@ -204,6 +298,16 @@ InstallOutcome RunInstall(const RunRequest& run, const RunSetup& setup,
     out.failure = std::current_exception();
   }
   return out;
+}
+
+InstallPreview PreviewInstall(const RunRequest& run, const RunSetup& setup,
+                              const RunServices& services) {
+  InstallPreview preview;
+  PreparedInstall p = PrepareInstall(run, setup, services, &preview.outcome);
+  preview.request = p.req;
+  preview.config = p.config;
+  preview.plan = p.plan;
+  return preview;
 }
 
 }  // namespace bootgate

@@ -129,6 +129,8 @@ RunResult AssembleRunResult(const RunRequest& run, const RunServices& services,
     if (in->image_mib) r.metrics["image_mib"] = *in->image_mib;
     if (in->phase) r.vm_phases.push_back(*in->phase);
     Append(&r.warnings, in->warnings);
+    r.installer = in->installer;
+    r.install_completion = in->completion;
     if (in->install_s) {
       r.metrics["install_s"] = *in->install_s;
       r.milestones.push_back({"install-complete", *in->install_s, in->completion});

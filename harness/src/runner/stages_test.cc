@@ -3,12 +3,15 @@
 // tests (runner_test.cc) cover how the stages chain.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <regex>
 #include <thread>
 
 #include "backend/fake_backend.h"
 #include "runner/access.h"
 #include "runner/boot.h"
+#include "runner/dry_run.h"
 #include "runner/install.h"
 #include "runner/run_setup.h"
 #include "runner/run_stages.h"
@@ -183,7 +186,7 @@ TEST_F(StagesTest, InstallReturnsItsTimeOrHowItFailedWithTheInstallersTail) {
   EXPECT_FALSE(ok.failure);
   ASSERT_TRUE(ok.install_s);
   EXPECT_GT(*ok.install_s, 0.05);
-  EXPECT_EQ(ok.completion, "console pattern");
+  EXPECT_EQ(ok.completion.rfind("console pattern /", 0), 0u) << ok.completion;
   ASSERT_TRUE(ok.phase);
   EXPECT_EQ(ok.phase->name, "install");
   EXPECT_TRUE(fs::exists(ok.target_disk));
@@ -252,7 +255,7 @@ TEST_F(StagesTest, PowerOffAndResetCompletionWaitForTheVmsEndAndItsReason) {
     ASSERT_FALSE(ok.failure) << mode;
     ASSERT_TRUE(ok.install_s) << mode;
     EXPECT_GT(*ok.install_s, 0.1) << mode;  // after the last line, not at the first
-    EXPECT_EQ(ok.completion, reason);
+    EXPECT_EQ(ok.completion, mode == "reset" ? "guest reset" : "guest power-off");
     InstallOutcome bad = RunInstall(Request(), setup, svc, options_);
     ASSERT_TRUE(bad.failure) << mode;
     try {
@@ -263,6 +266,105 @@ TEST_F(StagesTest, PowerOffAndResetCompletionWaitForTheVmsEndAndItsReason) {
       EXPECT_NE(stop.reason.find(other), std::string::npos) << stop.reason;
     }
   }
+}
+
+// With reset or power-off as the signal, complete_pattern is a cross-check:
+// an installer that prints a marker at the end must have printed it.
+TEST_F(StagesTest, ResetCompletionCrossChecksTheMarkerWhereTheInstallerPrintsOne) {
+  s_.install.enabled = true;
+  s_.install.media.kernel = "/fake/installer-vmlinuz";
+  s_.install.timeout_s = 10;
+  s_.install.disk_size_mib = 16;
+  s_.install.complete = "reset";
+  s_.install.complete_pattern = "creating image was successful";
+  FakeGuestScript marked{{At(0, "installing\r\n"), At(100, "creating image was successful\r\n")},
+                         "exited", "", "guest-reset"};
+  FakeGuestScript silent{{At(0, "installing\r\n")}, "exited", "", "guest-reset"};
+  FakeBackend backend(&clock_, {marked, silent});
+  RunServices svc = Services(&backend);
+  RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
+  InstallOutcome ok = RunInstall(Request(), setup, svc, options_);
+  ASSERT_FALSE(ok.failure);
+  EXPECT_EQ(ok.completion.rfind("guest reset, cross-checked by /creating image was successful/ (marker at ", 0), 0u)
+      << ok.completion;
+  InstallOutcome bad = RunInstall(Request(), setup, svc, options_);
+  ASSERT_TRUE(bad.failure);
+  try {
+    std::rethrow_exception(bad.failure);
+  } catch (...) {
+    Stop stop = StopForCurrentException();
+    EXPECT_EQ(stop.verdict, Verdict::kFail);
+    EXPECT_EQ(stop.failure_class, "install-unconfirmed");
+  }
+}
+
+// A Photon ISO names its installer in RPMS/: "auto" reads it (real xorriso
+// on a real ISO) and drives that version: 2.3 ends by a silent reset.
+TEST_F(StagesTest, AutoReadsTheInstallerVersionFromTheIsosRpms) {
+  TempDir dir(fs::temp_directory_path(), "bootgate-photon-iso-");
+  fs::path tree = dir.path() / "tree";
+  fs::create_directories(tree / "RPMS/x86_64");
+  fs::create_directories(tree / "isolinux");
+  WriteFileAtomic((tree / "RPMS/x86_64/photon-os-installer-2.3-1.ph5.x86_64.rpm").string(), "rpm");
+  WriteFileAtomic((tree / "isolinux/vmlinuz").string(), "kernel");
+  WriteFileAtomic((tree / "isolinux/initrd.img").string(), "initrd");
+  std::string iso = (dir.path() / "photon.iso").string();
+  ASSERT_TRUE(RunCommand(launcher_, {"xorriso", "-as", "mkisofs", "-quiet", "-J", "-r", "-o", iso, tree.string()},
+                         std::chrono::seconds(60))
+                  .status.ok());
+  std::string tmpl = (dir.path() / "ks.json").string();
+  WriteFileAtomic(tmpl, "{\"disk\": \"{{disk}}\", \"public_key\": {{public_key_json}}}");
+  s_.install.enabled = true;
+  s_.install.media.iso = iso;
+  s_.install.extract_kernel = true;
+  s_.install.config_template = tmpl;
+  s_.install.config_format = "auto";
+  s_.install.complete = "auto";
+  s_.install.timeout_s = 10;
+  s_.install.disk_size_mib = 16;
+  FakeBackend backend(&clock_, {{{At(0, "Installing\r\n")}, "exited", "", "guest-reset"}});
+  RunServices svc = Services(&backend);
+  RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
+  InstallOutcome out = RunInstall(Request(), setup, svc, options_);
+  ASSERT_FALSE(out.failure);
+  EXPECT_EQ(out.installer, "photon-os-installer 2.3 (/RPMS/x86_64/photon-os-installer-2.3-1.ph5.x86_64.rpm)");
+  EXPECT_EQ(out.completion, "guest reset");
+  EXPECT_EQ(ReadFile(backend.requests().at(0).kernel), "kernel");  // read out of the ISO
+}
+
+// --dry-run prepares what a run needs and writes it out; no VM starts.
+TEST_F(StagesTest, DryRunWritesTheKickstartAndEachPhasesCommandLineAndBootsNothing) {
+  TempDir tmpl_dir(fs::temp_directory_path(), "bootgate-ks-");
+  std::string tmpl = (tmpl_dir.path() / "ks.json").string();
+  WriteFileAtomic(tmpl, "{\"hostname\": \"{{hostname}}\", \"password\": \"{{password}}\"}");
+  s_.install.enabled = true;
+  s_.install.media.kernel = "/fake/installer-vmlinuz";
+  s_.install.append = "console=ttyS0 {{ks}}";
+  s_.install.config_template = tmpl;
+  s_.install.config_format = "photon-2.7";
+  s_.install.complete = "reset";
+  s_.install.disk_size_mib = 16;
+  s_.access.password = "hunter2-secret";
+  FakeBackend backend(&clock_, {});
+  RunServices svc = Services(&backend);
+  DryRunResult d = DryRunScenario(Request(), svc, options_);
+  EXPECT_EQ(backend.boots(), 0);
+  ASSERT_EQ(d.files.size(), 2u);
+  EXPECT_EQ(fs::path(d.files[0]).filename(), "install.config");
+  EXPECT_EQ(fs::path(d.files[1]).filename(), "qemu.argv");
+  EXPECT_NE(ReadFile(d.files[0]).find("hunter2-secret"), std::string::npos);  // as served
+  struct stat st{};
+  ASSERT_EQ(stat(d.files[0].c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  std::string argv = ReadFile(d.files[1]);
+  size_t install = argv.find("# install\n"), boot = argv.find("# boot\n");
+  ASSERT_NE(install, std::string::npos) << argv;
+  ASSERT_NE(boot, std::string::npos) << argv;
+  EXPECT_LT(install, boot);
+  EXPECT_NE(argv.find("ks=http://10.0.2.2:"), std::string::npos) << argv;
+  EXPECT_NE(argv.find("target=" + d.workspace + "/target.qcow2"), std::string::npos) << argv;
+  EXPECT_TRUE(fs::exists(d.workspace + "/target.qcow2"));  // prepared and kept
+  fs::remove_all(d.workspace);
 }
 
 }  // namespace

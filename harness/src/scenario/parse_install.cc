@@ -18,12 +18,12 @@ void ParseInstallConfig(Reader& r, const json& c, const std::string& base,
                 "' does not exist or is not readable.");
   r.String(c, "/install/config", "format", &out->config_format);
   r.OneOf("/install/config/format", out->config_format,
-          {"photon-2.7", "photon-2.8", "text"});
+          {"auto", "photon-2.3", "photon-2.7", "photon-2.8", "text"});
   r.String(c, "/install/config", "delivery", &out->config_delivery);
   r.OneOf("/install/config/delivery", out->config_delivery, {"http", "cdrom"});
   if (c.contains("vars") && r.Object(c["vars"], "/install/config/vars",
                                      {"hostname", "disk", "password", "user",
-                                      "linux_flavor", "bootmode"}))
+                                      "linux_flavor", "bootmode", "public_key_reason"}))
     r.StringValues(c["vars"], "/install/config/vars", &out->config_vars);
 }
 
@@ -51,7 +51,7 @@ void ParseInstall(Reader& r, const json& in, const std::string& base,
   r.Int(in, "/install", "disk_size_mib", 16, 16 * 1024 * 1024,
         &out->disk_size_mib);
   r.String(in, "/install", "complete", &out->complete);
-  r.OneOf("/install/complete", out->complete, {"pattern", "poweroff", "reset"});
+  r.OneOf("/install/complete", out->complete, {"auto", "pattern", "poweroff", "reset"});
   r.String(in, "/install", "complete_pattern", &out->complete_pattern);
   if (out->complete == "pattern" && out->complete_pattern.empty())
     r.Issue("/install/complete_pattern",
@@ -67,6 +67,13 @@ void ParseInstall(Reader& r, const json& in, const std::string& base,
             "needs an installer \"iso\" to read the kernel from.");
   if (in.contains("config"))
     ParseInstallConfig(r, in["config"], base, check_files, out);
+  // "auto" reads the installer's version out of its ISO.
+  if (out->media.iso.empty() && out->complete == "auto")
+    r.Issue("/install/complete", "\"auto\" needs an installer \"iso\" to read the installer "
+                                 "version from; name the completion: pattern, poweroff or reset.");
+  if (out->media.iso.empty() && !out->config_template.empty() && out->config_format == "auto")
+    r.Issue("/install/config/format", "\"auto\" needs an installer \"iso\" to read the "
+                                      "installer version from; name the format.");
 }
 
 }  // namespace bootgate::scenario_internal

@@ -188,6 +188,11 @@ class Reader {
 /// `text` as JSON with comments; nullopt after recording the syntax error
 /// (with line and column) in `r`.
 std::optional<json> ParseJsonText(Reader& r, const std::string& text);
+/// `doc` with its "extends" (a scenario file beside `file`) applied as an
+/// RFC 7386 merge patch onto that base, recursively; nullopt after recording
+/// why not (issues in the base file name the base file).
+std::optional<json> ApplyExtends(Reader& r, json doc, const std::string& file,
+                                 std::vector<ValidationIssue>* issues, int depth = 0);
 /// `p` resolved against `base_dir` (unchanged if absolute or empty).
 std::string Resolve(const std::string& base_dir, const std::string& p);
 /// True if this user may read `path`.

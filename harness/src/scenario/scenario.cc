@@ -17,6 +17,7 @@ using scenario_internal::ParseBudgets;
 using scenario_internal::ParseChecks;
 using scenario_internal::ParseImage;
 using scenario_internal::ParseInstall;
+using scenario_internal::ApplyExtends;
 using scenario_internal::ParseJsonText;
 using scenario_internal::ParseSample;
 using scenario_internal::ParseVm;
@@ -118,6 +119,8 @@ std::optional<Scenario> ParseScenario(const std::string& text,
   size_t before = issues->size();
   Reader r(file, issues);
   std::optional<json> doc = ParseJsonText(r, text);
+  if (!doc) return std::nullopt;
+  if (doc->is_object()) doc = ApplyExtends(r, std::move(*doc), file, issues);
   if (!doc) return std::nullopt;
   const json& j = *doc;
 

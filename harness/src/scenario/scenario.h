@@ -124,10 +124,16 @@ struct InstallSpec {
   std::string append;          ///< installer kernel args; {ks_url} etc.
   int disk_size_mib = 2048;
   std::string config_template;  ///< kickstart template file
-  std::string config_format = "photon-2.7";  ///< renderer/version
+  /// Kickstart renderer: "auto" (from the ISO's photon-os-installer),
+  /// "photon-2.3" | "photon-2.7" | "photon-2.8" | "text".
+  std::string config_format = "auto";
   std::string config_delivery = "http";  ///< "http" | "cdrom"
   std::map<std::string, std::string> config_vars;  ///< hostname, disk...
-  std::string complete = "pattern";  ///< "pattern" | "poweroff" | "reset"
+  /// "pattern" | "poweroff" | "reset" | "auto" (what the ISO's installer
+  /// does: reset for photon-os-installer).
+  std::string complete = "pattern";
+  /// With "pattern" the signal; with the others a cross-check that must
+  /// appear before the VM ends.
   std::string complete_pattern;
   std::vector<FailPattern> fail_patterns;
   double timeout_s = 600;

@@ -163,5 +163,96 @@ TEST(ScenarioTest, LoadScenarioErrorListsEveryProblem) {
   }
 }
 
+class ExtendsTest : public ::testing::Test {
+ protected:
+  ExtendsTest() : dir_(fs::temp_directory_path(), "bootgate-extends-") {
+    Write("base.json", R"({
+      // a comment, as in any scenario
+      "name": "base", "description": "the base",
+      "image": {"iso": "a.iso", "fetch": "fetch.sh"},
+      "vm": {"cpus": 2, "memory_mib": 1024},
+      "boot": {"login_pattern": "base login:", "timeout_s": 30},
+      "budgets": {"boot_s": 10, "ram_mib": 100}})");
+  }
+  void Write(const std::string& name, const std::string& text) {
+    WriteFileAtomic((dir_.path() / name).string(), text);
+  }
+  std::optional<Scenario> Parse(const std::string& text, std::vector<ValidationIssue>* issues) {
+    return ParseScenario(text, (dir_.path() / "child.json").string(), issues, /*check_files=*/false);
+  }
+  TempDir dir_;
+};
+
+// RFC 7386: objects merge key by key, null removes, the rest replaces.
+TEST_F(ExtendsTest, AScenarioOverridesOnlyWhatItNames) {
+  std::vector<ValidationIssue> issues;
+  auto s = Parse(R"({"extends": "base.json", "name": "child",
+                     "image": {"iso": "b.iso", "fetch": null}, "vm": {"cpus": 1}})", &issues);
+  ASSERT_TRUE(s) << Dump(issues);
+  EXPECT_EQ(s->name, "child");
+  EXPECT_EQ(s->description, "the base");
+  EXPECT_EQ(s->image.iso, (dir_.path() / "b.iso").string());
+  EXPECT_EQ(s->image.fetch, "");
+  EXPECT_EQ(s->vm.cpus, 1);
+  EXPECT_EQ(s->vm.memory_mib, 1024);
+  EXPECT_EQ(s->boot.login_pattern, "base login:");
+  EXPECT_EQ(*s->budgets.Limit("ram_mib", "qemu-kvm", "tcg"), 100);
+}
+
+TEST_F(ExtendsTest, BadBasesAreNamedWithTheirFile) {
+  std::vector<ValidationIssue> issues;
+  EXPECT_FALSE(Parse(R"({"extends": "missing.json"})", &issues));
+  EXPECT_TRUE(HasIssue(issues, "/extends", "cannot read")) << Dump(issues);
+  issues.clear();
+  EXPECT_FALSE(Parse(R"({"extends": "../elsewhere/base.json"})", &issues));
+  EXPECT_TRUE(HasIssue(issues, "/extends", "not in this scenario's folder")) << Dump(issues);
+  issues.clear();
+  Write("loop-a.json", R"({"extends": "loop-b.json"})");
+  Write("loop-b.json", R"({"extends": "loop-a.json"})");
+  EXPECT_FALSE(Parse(R"({"extends": "loop-a.json"})", &issues));
+  EXPECT_TRUE(HasIssue(issues, "/extends", "cycle")) << Dump(issues);
+  issues.clear();
+  Write("broken.json", "{\"name\": ");
+  EXPECT_FALSE(Parse(R"({"extends": "broken.json"})", &issues));
+  ASSERT_FALSE(issues.empty());
+  EXPECT_EQ(issues[0].file, (dir_.path() / "broken.json").string()) << Dump(issues);
+  issues.clear();
+  // What the merged scenario gets wrong is an issue like any other.
+  EXPECT_FALSE(Parse(R"({"extends": "base.json", "vm": {"cpus": 0}})", &issues));
+  EXPECT_TRUE(HasIssue(issues, "/vm/cpus", "")) << Dump(issues);
+}
+
+std::string SourceDir() { return BOOTGATE_SOURCE_DIR; }
+
+// The Photon scenarios as shipped, against what photon-os-installer needs.
+TEST(PhotonScenarioTest, ShippedScenariosGiveOneConsoleAndLetTheIsoDecide) {
+  for (std::string name : {"photon-5-minimal", "photon-5-minimal-vmware", "photon-5-testimage-2.3",
+                           "photon-5-testimage-2.7", "photon-5-testimage-vmware"}) {
+    std::vector<ValidationIssue> issues;
+    std::string file = SourceDir() + "/scenarios/" + name + ".json";
+    auto s = ParseScenario(ReadFile(file), file, &issues, /*check_files=*/false);
+    ASSERT_TRUE(s) << name << "\n" << Dump(issues);
+    EXPECT_EQ(s->name, name);
+    const std::string& a = s->install.append;
+    // The initrd's login script runs the installer only with one console.
+    EXPECT_EQ(a.find("console="), a.rfind("console=")) << name << ": " << a;
+    EXPECT_NE(a.find("console=ttyS0,115200n8"), std::string::npos) << a;
+    EXPECT_EQ(s->install.config_format, "auto") << name;
+    EXPECT_EQ(s->install.complete, "auto") << name;
+    bool shell = false;
+    for (const auto& f : s->install.fail_patterns)
+      if (f.name == "installer-shell") {
+        shell = true;
+        EXPECT_TRUE(std::regex_search("root [ /installer ]# ", std::regex(f.regex))) << f.regex;
+      }
+    EXPECT_TRUE(shell) << name;
+    if (name.find("testimage") != std::string::npos) {
+      EXPECT_NE(s->install.media.iso.find("images/.cache/photon-test/photon-test-"), std::string::npos);
+      EXPECT_NE(s->install.media.recipe.find("images/photon-test/build.sh"), std::string::npos);
+      EXPECT_EQ(s->install.media.fetch, "");
+    }
+  }
+}
+
 }  // namespace
 }  // namespace bootgate

@@ -468,7 +468,7 @@ LibvirtBackend::LibvirtBackend(std::string uri, ProcessLauncher* launcher, const
 
 std::string LibvirtBackend::connect_uri() const { return StripUriCredentials(conn_->uri()); }
 
-std::unique_ptr<Guest> LibvirtBackend::Boot(const BootRequest& request) {
+LibvirtOptions LibvirtBackend::OptionsFor(const BootRequest& request) const {
   const std::string& uri = conn_->uri();
   LibvirtOptions opt;
   if (uri.rfind("test:", 0) == 0) opt.driver = "test";
@@ -483,7 +483,15 @@ std::unique_ptr<Guest> LibvirtBackend::Boot(const BootRequest& request) {
     opt.console = "tcp";
     opt.console_port = PickPort();
   }
-  return std::make_unique<LibvirtGuest>(conn_, clock_, request, opt);
+  return opt;
+}
+
+std::unique_ptr<Guest> LibvirtBackend::Boot(const BootRequest& request) {
+  return std::make_unique<LibvirtGuest>(conn_, clock_, request, OptionsFor(request));
+}
+
+BootPreview LibvirtBackend::Preview(const BootRequest& request) const {
+  return {"domain.xml", Redact(BuildDomainXml(request, OptionsFor(request)), request.secrets)};
 }
 
 std::pair<std::string, std::string> LibvirtBackend::ResolveAccel(const std::string& requested) {

@@ -105,10 +105,12 @@ class LibvirtBackend : public Backend {
   std::string name() const override { return "libvirt"; }
   std::string connect_uri() const override;
   std::unique_ptr<Guest> Boot(const BootRequest& request) override;
+  BootPreview Preview(const BootRequest& request) const override;
   std::pair<std::string, std::string> ResolveAccel(const std::string& requested) override;
   void ReportAccelBroken(const std::string& accel, const std::string& evidence) override;
 
  private:
+  LibvirtOptions OptionsFor(const BootRequest& request) const;
   std::shared_ptr<LibvirtConnection> conn_;
   ProcessLauncher* launcher_;
   const Clock* clock_;

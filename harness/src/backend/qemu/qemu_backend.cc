@@ -229,6 +229,13 @@ std::unique_ptr<Guest> QemuBackend::Boot(const BootRequest& request) {
   return std::make_unique<QemuGuest>(launcher_, clock_, request, host_);
 }
 
+BootPreview QemuBackend::Preview(const BootRequest& request) const {
+  QemuCommand cmd = BuildQemuCommand(request, host_);
+  BootPreview preview{"qemu.argv", ""};
+  for (const auto& a : cmd.argv) preview.text += Redact(a, request.secrets) + "\n";
+  return preview;
+}
+
 std::pair<std::string, std::string> QemuBackend::ResolveAccel(
     const std::string& requested) {
   return accel_->Resolve(requested);

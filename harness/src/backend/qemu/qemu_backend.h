@@ -23,6 +23,8 @@ class QemuBackend : public Backend {
               AccelResolver* accel);
   std::string name() const override { return "qemu"; }
   std::unique_ptr<Guest> Boot(const BootRequest& request) override;
+  /// The argv without bootgate's private QMP/debug-port descriptors.
+  BootPreview Preview(const BootRequest& request) const override;
   std::pair<std::string, std::string> ResolveAccel(
       const std::string& requested) override;
   void ReportAccelBroken(const std::string& accel, const std::string& evidence) override;
