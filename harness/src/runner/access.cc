@@ -57,6 +57,12 @@ std::unique_ptr<SshSession> EarlySsh::Take(double* ready_s) {
   return std::move(session_);
 }
 
+std::optional<double> EarlySsh::ReadyS() {
+  std::lock_guard lock(mu_);
+  if (done_ && session_) return ready_s_;
+  return std::nullopt;
+}
+
 std::unique_ptr<EarlySsh> StartSsh(const BootedSystem& booted, const RunRequest& run,
                                    const RunSetup& setup, const RunServices& services) {
   if (!setup.wants_ssh) return nullptr;

@@ -40,6 +40,9 @@ class EarlySsh {
   /// returns it, or rethrows what ended the attempts. Interrupted when the
   /// run is cancelled meanwhile.
   std::unique_ptr<SshSession> Take(double* ready_s);
+  /// Seconds after t0 at which a session was established, once it was;
+  /// never blocks.
+  std::optional<double> ReadyS();
 
  private:
   const RunServices& services_;

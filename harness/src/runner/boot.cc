@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "runner/access.h"
 #include "runner/image_prep.h"
 #include "util/error.h"
 #include "util/text.h"
@@ -86,7 +87,7 @@ std::unique_ptr<BootedSystem> BootSystem(const RunRequest& run, const RunSetup& 
 }
 
 LoginOutcome WaitForLogin(BootedSystem& booted, const RunRequest& run, const RunSetup& setup,
-                          const RunServices& services) {
+                          const RunServices& services, EarlySsh* ssh) {
   const Scenario& s = *run.scenario;
   ConsoleWait wait;
   wait.label = run.Label();
@@ -96,6 +97,7 @@ LoginOutcome WaitForLogin(BootedSystem& booted, const RunRequest& run, const Run
   wait.timeout_s = s.boot.timeout_s;
   wait.silence_s = s.boot.silence_s;
   wait.budget_s = s.budgets.Limit("boot_s", run.profile, booted.vm.accel);
+  if (ssh) wait.ssh_ready_s = [ssh] { return ssh->ReadyS(); };
   LoginOutcome out;
   out.boot_s = WaitForConsole(booted.vm, wait, services);
   if (setup.base.debug_port) {

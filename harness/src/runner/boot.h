@@ -16,6 +16,8 @@
 
 namespace bootgate {
 
+class EarlySsh;  // runner/access.h
+
 /// The running system under test. Owns the VM: destroying it stops the
 /// console (finalising its logs) and then the VM.
 struct BootedSystem {
@@ -49,7 +51,11 @@ struct LoginOutcome {
 
 /// Waits for the login prompt; throws Stop (fail pattern, silence, timeout,
 /// VM exit, kvm-stuck) or Interrupted.
+/// `ssh` (may be null): SSH attempts running since t0; a guest that answers
+/// SSH but never shows its serial login fails as "no-serial-login" within
+/// ConsoleWait::serial_grace_s instead of at the timeout.
 LoginOutcome WaitForLogin(BootedSystem& booted, const RunRequest& run,
-                          const RunSetup& setup, const RunServices& services);
+                          const RunSetup& setup, const RunServices& services,
+                          EarlySsh* ssh = nullptr);
 
 }  // namespace bootgate

@@ -25,7 +25,7 @@ RunResult RunScenario(const RunRequest& run, const RunServices& svc, const RunOp
       }
       st.booted = BootSystem(run, *st.setup, st.install ? &*st.install : nullptr, svc, opt);
       st.ssh = StartSsh(*st.booted, run, *st.setup, svc);
-      st.login = WaitForLogin(*st.booted, run, *st.setup, svc);
+      st.login = WaitForLogin(*st.booted, run, *st.setup, svc, st.ssh.get());
       st.access = OpenAccess(*st.booted, st.ssh.get(), run, *st.setup, svc);
       CommandChannel* channel = st.access->channel.get();
       if (channel && s.sample_enabled) {

@@ -367,5 +367,41 @@ TEST_F(StagesTest, DryRunWritesTheKickstartAndEachPhasesCommandLineAndBootsNothi
   fs::remove_all(d.workspace);
 }
 
+// A guest that answers SSH but never shows a serial login (Photon without
+// console= in systemd.cfg) fails as such soon after, not at the timeout.
+TEST_F(StagesTest, SshWithoutASerialLoginFailsAsNoSerialLoginBeforeTheTimeout) {
+  FakeBackend backend(&clock_, {{{At(0, "SeaBIOS (version 1.16)\r\n")}, std::nullopt, ""}});
+  RunServices svc = Services(&backend);
+  RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
+  VmSession vm;
+  BootIntoSession(vm, setup.base, "boot", setup.out_dir, "stage.iter1", "console", {}, svc);
+  ConsoleWait wait;
+  wait.phase = "boot";
+  wait.target = Pattern::Compile("login", "login: ?$");
+  wait.timeout_s = 20;
+  wait.serial_grace_s = 0.5;
+  wait.ssh_ready_s = [] { return std::optional<double>(0.2); };
+  TimePoint start = clock_.Now();
+  try {
+    WaitForConsole(vm, wait, svc);
+    FAIL() << "expected Stop";
+  } catch (const Stop& stop) {
+    EXPECT_EQ(stop.verdict, Verdict::kFail);
+    EXPECT_EQ(stop.failure_class, "no-serial-login");
+    EXPECT_NE(stop.reason.find("answered SSH at 0.2 s"), std::string::npos) << stop.reason;
+    EXPECT_NE(stop.reason.find("systemd.cfg"), std::string::npos) << stop.reason;
+  }
+  EXPECT_LT(ToSeconds(clock_.Now() - start), 5.0);
+  // Without SSH the same guest runs into its timeout as before.
+  wait.ssh_ready_s = [] { return std::optional<double>(); };
+  wait.timeout_s = 1;
+  try {
+    WaitForConsole(vm, wait, svc);
+    FAIL() << "expected Stop";
+  } catch (const Stop& stop) {
+    EXPECT_EQ(stop.failure_class, "timeout");
+  }
+}
+
 }  // namespace
 }  // namespace bootgate

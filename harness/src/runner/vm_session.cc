@@ -80,6 +80,18 @@ double WaitForConsole(VmSession& vm, const ConsoleWait& wait, const RunServices&
                                         FromSeconds(silence_s), services.cancel);
     double elapsed = ToSeconds(clock.Now() - t0);
     if (services.progress) services.progress->Update(wait.label, phase, elapsed, wait.budget_s);
+    if (w.kind != WaitOutcome::kMatched && has_target && wait.ssh_ready_s) {
+      std::optional<double> ssh_s = wait.ssh_ready_s();
+      if (ssh_s && elapsed >= *ssh_s + wait.serial_grace_s)
+        throw Stop{Verdict::kFail, "no-serial-login",
+                   "the guest answered SSH at " + Fmt1(*ssh_s) + " s, but " +
+                       Fmt1(elapsed - *ssh_s) + " s later its serial console still shows no /" +
+                       wait.target.source + "/ (" + std::to_string(vm.console->bytes_received()) +
+                       " bytes in all, the last at " + Fmt1(vm.console->last_byte_s()) +
+                       " s): the system has no console=ttyS0 on its kernel command line or no "
+                       "getty on it (Photon OS: console= belongs in /boot/systemd.cfg's "
+                       "systemd_cmdline)"};
+    }
     switch (w.kind) {
       case WaitOutcome::kMatched:
         if (w.pattern_index == 0 && has_target) return w.t_s;

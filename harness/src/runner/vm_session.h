@@ -3,6 +3,7 @@
 // and the console wait loop with progress, fail patterns and watchdogs.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +53,12 @@ struct ConsoleWait {
   double silence_s = 0;  ///< 0: no silence watchdog
   std::optional<double> budget_s;  ///< shown in progress
   bool vm_exit_is_success = false;
+  /// When set and returning a time: the guest answered SSH then. If the
+  /// target has not appeared `serial_grace_s` later, the wait ends as
+  /// "no-serial-login" (a system whose serial console was never set up
+  /// would otherwise run into the timeout).
+  std::function<std::optional<double>()> ssh_ready_s;
+  double serial_grace_s = 30;
 };
 
 /// Waits for `wait.target` on the console. Throws Stop on a fail pattern,
