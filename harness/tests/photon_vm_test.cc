@@ -1,0 +1,166 @@
+// The shipped Photon OS scenarios, unchanged but for their media, against
+// the Photon-compatible test image (images/photon-test): each installer
+// version installs, reboots, boots to its serial login, is sampled, checked
+// and passes; and each of the four faults the scenarios guard against,
+// reintroduced, fails with its own failure class well before any timeout.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "vm_test_util.h"
+
+namespace bootgate::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+class PhotonVmTest : public ::testing::Test {
+ protected:
+  void SetUp() override { state_dir_ = TestTempDir("state"); }
+  void TearDown() override { EXPECT_TRUE(QemuProcessesMatching(state_dir_).empty()); }
+  ~PhotonVmTest() override {
+    for (const auto& p : written_) fs::remove(p);
+  }
+  RunOptions Opts(std::vector<std::string> args) {
+    RunOptions o;
+    o.args = std::move(args);
+    o.args.insert(o.args.end(), {"--no-html", "--history", "", "--accel", "tcg"});
+    o.env["BOOTGATE_STATE_DIR"] = state_dir_;
+    o.timeout_s = 1500;
+    return o;
+  }
+  std::string Scenario(const std::string& name) { return SourceDir() + "/scenarios/" + name + ".json"; }
+  // A variant beside the shipped scenarios (extends needs the same folder).
+  std::string WriteBeside(const std::string& name, nlohmann::json patch) {
+    patch["extends"] = "photon-5-testimage-2.3.json";
+    patch["name"] = name;
+    std::string path = SourceDir() + "/scenarios/.test-" + name + ".json";
+    std::ofstream(path) << patch.dump(2);
+    written_.push_back(path);
+    return path;
+  }
+  // The shipped kickstart template with its postinstall lines filtered.
+  std::string TemplateWithout(const std::string& name, const std::string& drop,
+                              const std::string& add = "") {
+    std::ifstream in(SourceDir() + "/scenarios/templates/photon-ks.json");
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    std::string out, line;
+    std::istringstream lines(text);
+    while (std::getline(lines, line)) {
+      if (line.find(drop) != std::string::npos) continue;
+      if (!add.empty() && line.find("\"#!/bin/sh\"") != std::string::npos) line += "\n    " + add + ",";
+      out += line + "\n";
+    }
+    // The last postinstall line may have gone: no trailing comma before ].
+    out = std::regex_replace(out, std::regex(R"(,(\s*\]))"), "$1");
+    std::string path = SourceDir() + "/scenarios/templates/.test-" + name + ".json";
+    std::ofstream(path) << out;
+    written_.push_back(path);
+    return "templates/.test-" + name + ".json";
+  }
+  static const nlohmann::json& Run(const BootgateRun& r, const std::string& name) {
+    const nlohmann::json* run = RunNamed(r.report, name);
+    if (!run) throw std::runtime_error("no run " + name + " in the report: " + r.stderr_text);
+    return *run;
+  }
+  std::string state_dir_;
+  std::vector<std::string> written_;
+};
+
+void ExpectPassedEndToEnd(const nlohmann::json& run, const std::string& installer,
+                          const std::string& completion) {
+  EXPECT_EQ(run["verdict"], "pass") << run["reason"] << "\n" << run["console_tail"].dump(1);
+  EXPECT_EQ(std::string(run["installer"]).rfind(installer, 0), 0u) << run["installer"];
+  EXPECT_EQ(std::string(run["install_completion"]).rfind(completion, 0), 0u) << run["install_completion"];
+  for (const char* m : {"install_s", "boot_s", "ram_mib", "disk_mib", "image_mib"})
+    EXPECT_TRUE(run["metrics"].contains(m)) << m;
+  EXPECT_EQ(run["access_channel"], "ssh");  // the kickstart's key, root allowed keys only
+  ASSERT_EQ(run["checks"].size(), 5u);
+  for (const auto& c : run["checks"]) EXPECT_EQ(c["verdict"], "pass") << c.dump();
+  for (const auto& b : run["budgets"]) EXPECT_EQ(b["verdict"], "pass") << b.dump();
+}
+
+TEST_F(PhotonVmTest, BothInstallerVersionsInstallBootAndPassUnchanged) {
+  auto r = RunBootgate(Opts({"run", Scenario("photon-5-testimage-2.3"), Scenario("photon-5-testimage-2.7")}));
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
+  ASSERT_TRUE(r.report.is_object()) << r.stderr_text;
+  ExpectPassedEndToEnd(Run(r, "photon-5-testimage-2.3"), "photon-os-installer 2.3 ", "guest reset");
+  EXPECT_EQ(Run(r, "photon-5-testimage-2.3")["install_completion"], "guest reset");
+  ExpectPassedEndToEnd(Run(r, "photon-5-testimage-2.7"), "photon-os-installer 2.7 ",
+                       "guest reset, cross-checked by /creating image was successful/ (marker at ");
+  for (const auto& run : r.report["runs"])
+    std::printf("%s: install_s %.1f boot_s %.1f ram_mib %.1f disk_mib %.1f image_mib %.1f\n",
+                std::string(run["scenario"]).c_str(), double(run["metrics"]["install_s"]),
+                double(run["metrics"]["boot_s"]), double(run["metrics"]["ram_mib"]),
+                double(run["metrics"]["disk_mib"]), double(run["metrics"]["image_mib"]));
+}
+
+TEST_F(PhotonVmTest, TheVmwareScenarioPassesUnchangedOnPvscsiAndVmxnet3) {
+  auto r = RunBootgate(Opts({"run", Scenario("photon-5-testimage-vmware")}));
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
+  ASSERT_TRUE(r.report.is_object()) << r.stderr_text;
+  ExpectPassedEndToEnd(Run(r, "photon-5-testimage-vmware"), "photon-os-installer 2.7 ", "guest reset, ");
+}
+
+// Each fix of the shipped scenario and template undone, one at a time.
+TEST_F(PhotonVmTest, EachOfTheFourFaultsFailsWithItsClassBeforeItsTimeout) {
+  std::string two_consoles = WriteBeside(
+      "photon-two-consoles",
+      {{"install",
+        {{"append",
+          "root=/dev/ram0 loglevel=3 photon.media=cdrom {{ks}} insecure_installation=1 "
+          "console=tty0 console=ttyS0,115200n8"}}}});
+  std::string marker_only = WriteBeside(
+      "photon-marker-only",
+      {{"install", {{"complete", "pattern"}, {"complete_pattern", "creating image was successful"}}}});
+  std::string user_cfg = WriteBeside(
+      "photon-user-cfg",
+      {{"install",
+        {{"config",
+          {{"template",
+            TemplateWithout("user-cfg", "/boot/systemd.cfg",
+                            "\"echo 'user_cmdline=console=ttyS0,115200n8' >> /boot/user.cfg\"")}}}}}});
+  std::string root_login =
+      WriteBeside("photon-root-login",
+                  {{"install", {{"config", {{"template", TemplateWithout("root-login", "PermitRootLogin")}}}}}});
+  auto r = RunBootgate(Opts({"run", two_consoles, marker_only, user_cfg, root_login, "--jobs", "2"}));
+  EXPECT_EQ(r.exit_code, 1) << r.stderr_text;
+  ASSERT_TRUE(r.report.is_object()) << r.stderr_text;
+
+  // 1. Two console= arguments: the login script execs bash, the installer
+  // never starts; its prompt is seen at once.
+  const auto& consoles = Run(r, "photon-two-consoles");
+  EXPECT_EQ(consoles["failure_class"], "installer-shell") << consoles["reason"];
+  EXPECT_EQ(consoles["phase"], "install");
+  // 2. Waiting for 2.7's line on a 2.3 installer: it resets without one.
+  const auto& marker = Run(r, "photon-marker-only");
+  EXPECT_EQ(marker["failure_class"], "vm-exited") << marker["reason"];
+  EXPECT_NE(std::string(marker["reason"]).find("guest-reset"), std::string::npos) << marker["reason"];
+  // 3. The console in user.cfg: the installed system has no serial console.
+  const auto& cfg = Run(r, "photon-user-cfg");
+  EXPECT_EQ(cfg["failure_class"], "no-serial-login") << cfg["reason"];
+  EXPECT_EQ(cfg["phase"], "boot");
+  // 4. No PermitRootLogin fix: the installer's "yes" fails the check.
+  const auto& login = Run(r, "photon-root-login");
+  EXPECT_EQ(login["verdict"], "fail") << login["reason"];
+  EXPECT_EQ(login["failure_class"], "check-failed") << login["reason"];
+  bool refused_check_failed = false;
+  for (const auto& c : login["checks"])
+    if (c["name"] == "sshd refuses root passwords") {
+      refused_check_failed = c["verdict"] == "fail";
+    }
+  EXPECT_TRUE(refused_check_failed) << login["checks"].dump(1);
+
+  // Each within its phase's budget (install 300 s, boot 120 s under TCG),
+  // not at a timeout (install 900 s, boot 300 s).
+  for (const auto* run : {&consoles, &marker}) EXPECT_LT(double((*run)["wall_s"]), 300.0) << (*run)["scenario"];
+  EXPECT_LT(double(cfg["wall_s"]), 300.0 + 120.0 + 60.0);
+  EXPECT_TRUE(DirEntries(state_dir_).empty());
+}
+
+}  // namespace
+}  // namespace bootgate::testing
