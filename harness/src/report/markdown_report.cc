@@ -170,6 +170,18 @@ std::string RenderMarkdown(const SuiteResult& suite, const MarkdownOptions& opti
   if (!failures.empty()) out += "\n### Failures\n\n" + failures;
   if (!notes.empty()) out += "\n### Notes\n\n" + notes;
 
+  // Which installer each group's install phase found, and how its end was
+  // seen: what a reader of a Photon gate needs to trust install_s.
+  std::string installers;
+  std::set<std::string> said;
+  for (const RunResult& r : suite.runs) {
+    if (r.warmup || r.installer.empty()) continue;
+    std::string line = fmt::format("- {} / {}: {}; completion: {}\n", Cell(r.scenario), Cell(r.profile),
+                                   Cell(r.installer), Cell(r.install_completion.substr(0, r.install_completion.find(" (marker at"))));
+    if (said.insert(line).second) installers += line;
+  }
+  if (!installers.empty()) out += "\n### Installers\n\n" + installers;
+
   // Warnings, de-duplicated per group.
   std::string warnings;
   for (const RunGroup& g : groups) {

@@ -34,6 +34,23 @@ TEST(MarkdownReportTest, HeadlineTableAndSections) {
   EXPECT_THAT(md, Not(HasSubstr("\x01")));
 }
 
+TEST(MarkdownReportTest, NamesTheInstallerAndHowItsEndWasSeenOncePerGroup) {
+  SuiteResult suite = ExampleSuite();
+  EXPECT_EQ(RenderMarkdown(suite).find("### Installers"), std::string::npos);
+  for (auto& r : suite.runs) {
+    r.installer = "photon-os-installer 2.7 (/RPMS/x86_64/photon-os-installer-2.7-1.ph5.x86_64.rpm)";
+    r.install_completion = "guest reset, cross-checked by /creating image was successful/ (marker at 12.5 s)";
+  }
+  std::string md = RenderMarkdown(suite);
+  size_t at = md.find("### Installers");
+  ASSERT_NE(at, std::string::npos) << md;
+  std::string line = ": photon-os-installer 2.7 (/RPMS/x86_64/photon-os-installer-2.7-1.ph5.x86_64.rpm); "
+                     "completion: guest reset, cross-checked by /creating image was successful/\n";
+  size_t first = md.find(line);
+  ASSERT_NE(first, std::string::npos) << md;
+  EXPECT_EQ(md.find("(marker at"), std::string::npos);  // per run, not per group
+}
+
 TEST(MarkdownReportTest, EscapesPipesAndHtmlInCells) {
   SuiteResult suite = ExampleSuite();
   suite.aggregates[0].scenario = "a|b";
