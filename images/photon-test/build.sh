@@ -90,13 +90,12 @@ hash_files() { (cd "$here/.." && LC_ALL=C sort -z | xargs -0 sha256sum) | sha256
 
 # --- the installed system (cached in .parts) -------------------------------------
 parts=$out/.parts
-parts_hash=$(cd "$here/.." && find photon-test/rootfs.sh photon-test/target reference/initramfs.sh \
-    reference/overlay/etc/bootgate/modules -type f -print0 | hash_files)
+parts_hash=$(cd "$here/.." && find photon-test/rootfs.sh photon-test/target -type f -print0 | hash_files)
 if [ "$force" = 1 ] || [ "$(cat "$parts/stamp" 2>/dev/null)" != "$parts_hash" ] ||
     [ ! -s "$parts/rootfs.tar.zst" ]; then
     echo "building the photon-test root file system (mmdebstrap from this host's apt sources)" >&2
     rm -f "$parts/stamp"
-    "$here/rootfs.sh" "$parts"
+    "$here/rootfs.sh" "$parts" || die "rootfs.sh failed"
     echo "$parts_hash" >"$parts/stamp"
 fi
 kver=$(cat "$parts/kver")
@@ -118,7 +117,11 @@ install -m 755 "$ref/overlay/usr/share/udhcpc/default.script" "$R/usr/share/udhc
 cp -a "$here/installer/." "$R/"
 rm -f "$R"/installer/mk-setup-grub-*.sh "$R/installer/user.cfg"
 chmod 755 "$R/init" "$R/bin/bootphotoninstaller" "$R/sbin/shutdown" "$R/usr/bin/photon-installer"
-cp -a "$parts/modules/lib/modules" "$R/lib/"
+# The reference image's drivers (virtio, SCSI, CD-ROM, isofs, VMware,
+# Hyper-V) and this image's own (modules: AHCI for q35's CD-ROM, ...).
+mkdir -p "$R/lib/modules/$kver"
+copy_modules "$kver" "$ref/overlay/etc/bootgate/modules" "$parts/modules"
+copy_modules "$kver" "$here/modules" "$parts/modules"
 # Root logs in with the login script as its shell (mk-install-iso.sh's
 # sed of /etc/passwd); the installer's own hostname is photon-installer.
 printf 'root:x:0:0:root:/root:/bin/bootphotoninstaller\n' >"$R/etc/passwd"
@@ -161,7 +164,7 @@ for v in $versions; do mv -f "$tmp/photon-test-$v.iso" "$out/"; done
 {
     echo "$iso_hash"
     echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-    echo "kernel=$kver"
+    echo "installer_kernel=$kver"
     cat "$parts/rootfs.info"
     for v in 2.3 2.7; do
         [ -f "$out/photon-test-$v.iso" ] && echo "iso_$v=$(stat -c %s "$out/photon-test-$v.iso")"

@@ -10,10 +10,11 @@
 #
 # Writes into PARTS_DIR:
 #   rootfs.tar.zst  the root file system (GNU tar, numeric owners, zstd)
-#   vmlinuz         its kernel (the installer ISO boots the same kernel)
-#   modules/        that kernel's modules the installer initrd needs
-#                   (images/reference/overlay/etc/bootgate/modules), depmod'ed
-#   kver            the kernel version
+#   vmlinuz         the installer's kernel: Debian's generic linux-image of
+#                   the same archive (the installed system has the cloud one)
+#   modules/        its modules (lib/modules/KVER), depmod'ed, for the
+#                   installer initrd to pick from
+#   kver            its version
 set -euo pipefail
 
 case ${BASH_SOURCE[0]} in */*) here=${BASH_SOURCE[0]%/*} ;; *) here=. ;; esac
@@ -47,10 +48,28 @@ mmdebstrap --mode=root --variant=minbase --format=directory \
     --dpkgopt='path-include=/usr/share/doc/*/copyright' --dpkgopt='path-exclude=/usr/share/locale/*' \
     --dpkgopt='path-exclude=/usr/share/info/*' \
     --include=systemd,systemd-sysv,udev,dbus,kmod,linux-image-cloud-amd64,initramfs-tools,openssh-server,iptables,docker.io,sudo,less,iproute2,procps \
+    --customize-hook='chroot "$1" sh -c "mkdir -p /var/tmp/ik && cd /var/tmp/ik && apt-get download -q \$(apt-cache depends linux-image-amd64 | sed -n \"s/^ *Depends: \\(linux-image-[0-9].*\\)/\\1/p\")"' \
     bookworm "$R" >"$parts/mmdebstrap.log" 2>&1 ||
     { tail -n 30 "$parts/mmdebstrap.log" >&2; die "mmdebstrap failed (log above)"; }
 kver=$(cd "$R/boot" && ls vmlinuz-* | sed -n 's/^vmlinuz-//p' | sort -V | tail -n 1)
 [ -n "$kver" ] && [ -f "$R/boot/initrd.img-$kver" ] || die "no kernel or initrd in the image's /boot"
+
+# The installer's kernel: Debian's generic one, downloaded (not installed)
+# in the chroot by the hook above. The cloud kernel has no AHCI, and on q35
+# the installer ISO is an AHCI CD-ROM; Photon's installer kernel has it.
+ideb=$(ls "$R"/var/tmp/ik/linux-image-*.deb 2>/dev/null | head -n 1 || true)
+[ -n "$ideb" ] || die "the generic kernel package was not downloaded (see $parts/mmdebstrap.log)"
+rm -rf "$parts/installer-kernel"
+mkdir -p "$parts/installer-kernel"
+# Its kernel and the module trees an installer may need (no graphics, sound,
+# media, wireless: most of the package's 400 MiB).
+dpkg-deb --fsys-tarfile "$ideb" | tar -x -C "$parts/installer-kernel" --wildcards \
+    --exclude='*/drivers/gpu' --exclude='*/drivers/media' --exclude='*/drivers/net/wireless' \
+    --exclude='*/drivers/infiniband' --exclude='*/sound' \
+    './boot/vmlinuz-*' './lib/modules/*/kernel/drivers' './lib/modules/*/kernel/fs' \
+    './lib/modules/*/kernel/lib' './lib/modules/*/kernel/crypto' './lib/modules/*/kernel/net' \
+    './lib/modules/*/modules.order' './lib/modules/*/modules.builtin*'
+rm -rf "$R/var/tmp/ik"
 
 # --- dressed as Photon -----------------------------------------------------------
 cp -a "$here/target/." "$R/"
@@ -95,14 +114,16 @@ chroot "$R" passwd -l root >/dev/null  # the installer's m_updaterootpassword se
 rm -rf "$R"/var/cache/apt/archives/*.deb "$R"/var/lib/apt/lists/* "$R"/tmp/* "$R"/var/log/*.log
 
 # --- outputs ---------------------------------------------------------------------
-cp "$R/boot/vmlinuz-$kver" "$parts/vmlinuz"
-echo "$kver" >"$parts/kver"
-(
-    R=$parts/modules
-    . "$here/../reference/initramfs.sh"
-    mkdir -p "$R/lib/modules/$kver"
-    copy_modules "$kver" "$here/../reference/overlay/etc/bootgate/modules" "$parts/.root"
-)
+K=$parts/installer-kernel
+ikver=$(cd "$K/boot" && ls vmlinuz-* | sed -n 's/^vmlinuz-//p' | head -n 1)
+[ -n "$ikver" ] || die "no kernel in $ideb"
+mv "$K/boot/vmlinuz-$ikver" "$parts/vmlinuz"
+rm -rf "$parts/modules"
+mkdir -p "$parts/modules/lib"
+mv "$K/lib/modules" "$parts/modules/lib/"
+rm -rf "$K"
+depmod -b "$parts/modules" "$ikver"
+echo "$ikver" >"$parts/kver"
 tar --numeric-owner --format=gnu -C "$R" -cf - . | zstd -q -T0 -6 -o "$parts/rootfs.tar.zst.new" -f
 mv -f "$parts/rootfs.tar.zst.new" "$parts/rootfs.tar.zst"
 echo "rootfs_kib=$(du -sk "$R" | cut -f1)" >"$parts/rootfs.info"
