@@ -18,6 +18,9 @@ PACKAGES=(
   cpio gzip lz4 dosfstools e2fsprogs fdisk openssh-sftp-server
   # the Debian 12 systemd image (images/debian/build.sh)
   mmdebstrap
+  # the Photon-compatible test ISOs (images/photon-test/build.sh): the
+  # installer's JSON parsing and its payload's compression
+  jq zstd
   # reports and tests
   gnuplot-nox prometheus prometheus-pushgateway chromium sqlite3 python3
   curl procps iproute2 python3-yaml strace tmux time
