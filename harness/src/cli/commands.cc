@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "backend/qemu/qemu_backend.h"
+#include "cli/backends.h"
+#include "cli/doctor.h"
 #include "history/compare.h"
 #include "history/history.h"
 #include "report/html_report.h"
@@ -27,8 +29,6 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/sanitize.h"
-#include "cli/backends.h"
-#include "cli/doctor.h"
 
 namespace bootgate {
 namespace {
@@ -82,19 +82,22 @@ void PrintSummary(const SuiteResult& suite, FILE* out) {
       if (judged.count(m) || m.rfind("phase_", 0) == 0 || m == "debug_port_s") continue;
       metrics += m + " " + Fmt(st.median) + "  ";
     }
-    std::fprintf(out, "%-28s %-10s %-5s %-6d %-12s %s\n", Safe(a.scenario).c_str(),
-                 Safe(a.profile).c_str(), Safe(a.accelerator).c_str(), n,
-                 Upper(a.verdict).c_str(), Safe(metrics).c_str());
+    std::fprintf(out, "%-28s %-10s %-5s %-6d %-12s %s\n",
+                 Safe(a.scenario).c_str(), Safe(a.profile).c_str(),
+                 Safe(a.accelerator).c_str(), n, Upper(a.verdict).c_str(),
+                 Safe(metrics).c_str());
     if (a.verdict != Verdict::kPass && !a.reason.empty())
       std::fprintf(out, "    reason: %s\n", Safe(a.reason).c_str());
-    for (const auto& w : a.warnings) std::fprintf(out, "    warning: %s\n", Safe(w).c_str());
+    for (const auto& w : a.warnings)
+      std::fprintf(out, "    warning: %s\n", Safe(w).c_str());
   }
   for (const auto& r : suite.runs) {
     if (r.verdict == Verdict::kPass || r.warmup) continue;
-    std::fprintf(out, "  %s/%s #%d%s: %s: %s\n", Safe(r.scenario).c_str(), Safe(r.profile).c_str(),
-                 r.iteration,
-                 r.attempt > 1 ? (" attempt " + std::to_string(r.attempt)).c_str() : "",
-                 Upper(r.verdict).c_str(), Safe(r.reason).c_str());
+    std::fprintf(
+        out, "  %s/%s #%d%s: %s: %s\n", Safe(r.scenario).c_str(),
+        Safe(r.profile).c_str(), r.iteration,
+        r.attempt > 1 ? (" attempt " + std::to_string(r.attempt)).c_str() : "",
+        Upper(r.verdict).c_str(), Safe(r.reason).c_str());
     if (!r.console_tail.empty()) {
       std::fprintf(out, "    last console lines:\n");
       size_t from = r.console_tail.size() > 8 ? r.console_tail.size() - 8 : 0;
@@ -175,7 +178,8 @@ int RunCommandMain(const RunCommandOptions& o) {
     }
   }
   if (!problems.empty()) {
-    for (const auto& p : problems) std::fprintf(stderr, "bootgate: error: %s\n", Safe(p).c_str());
+    for (const auto& p : problems)
+      std::fprintf(stderr, "bootgate: error: %s\n", Safe(p).c_str());
     return 2;
   }
 
@@ -241,12 +245,14 @@ int RunCommandMain(const RunCommandOptions& o) {
       prepare(s.install.media.recipe);
     } catch (const Interrupted& e) {
       std::fprintf(stderr,
-                   "bootgate: interrupted (%s) while an image recipe of %s ran; it and every "
+                   "bootgate: interrupted (%s) while an image recipe of %s "
+                   "ran; it and every "
                    "process it started were stopped\n",
                    Safe(e.what()).c_str(), s.file.c_str());
       return 2;
     } catch (const Error& e) {
-      std::fprintf(stderr, "bootgate: error: %s: the image recipe failed: %s\n", s.file.c_str(), Safe(e.what()).c_str());
+      std::fprintf(stderr, "bootgate: error: %s: the image recipe failed: %s\n",
+                   s.file.c_str(), Safe(e.what()).c_str());
       return 2;
     }
   }

@@ -129,7 +129,8 @@ int main(int argc, char** argv) {
     if (*clean) return CleanMain(clean_probe);
     if (*doctor) return DoctorMain(doctor_kernel);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "bootgate: error: %s\n", SanitizeForTerminal(e.what()).c_str());
+    std::fprintf(stderr, "bootgate: error: %s\n",
+                 SanitizeForTerminal(e.what()).c_str());
     return 2;
   }
   return 2;

@@ -2,7 +2,6 @@
 
 #include <cstdio>
 
-
 #include "util/redact.h"
 #include "util/sanitize.h"
 
@@ -52,11 +51,11 @@ Console::Console(ByteStream* stream, const Clock* clock, TimePoint t0,
   milestone_set_.emplace(Sources(milestone_patterns_), "milestones");
   milestone_seen_.assign(milestone_patterns_.size(), false);
   if (!options_.log_path.empty())
-    raw_log_ = std::make_unique<ConsoleLogWriter>(options_.log_path, options_.secrets,
-                                                  options_.log_bounds);
+    raw_log_ = std::make_unique<ConsoleLogWriter>(
+        options_.log_path, options_.secrets, options_.log_bounds);
   if (!options_.timed_log_path.empty())
-    timed_log_ = std::make_unique<ConsoleLogWriter>(options_.timed_log_path, options_.secrets,
-                                                    options_.log_bounds);
+    timed_log_ = std::make_unique<ConsoleLogWriter>(
+        options_.timed_log_path, options_.secrets, options_.log_bounds);
   stamped_ = std::make_unique<StampingByteStream>(stream_, clock_);
 }
 
@@ -78,11 +77,14 @@ void Console::Stop() {
   // never half-written; the .part files were redacted as they were written.
   {
     std::lock_guard lock(mu_);
-    if (!partial_.empty() && timed_log_) timed_log_->Write(Stamped(partial_t_s_, partial_));
+    if (!partial_.empty() && timed_log_)
+      timed_log_->Write(Stamped(partial_t_s_, partial_));
   }
-  auto finish = [](std::unique_ptr<ConsoleLogWriter>& log, const std::string& path) {
+  auto finish = [](std::unique_ptr<ConsoleLogWriter>& log,
+                   const std::string& path) {
     if (log && !log->Finish())
-      std::fprintf(stderr, "bootgate: could not write console log %s\n", path.c_str());
+      std::fprintf(stderr, "bootgate: could not write console log %s\n",
+                   path.c_str());
   };
   finish(raw_log_, options_.log_path);
   finish(timed_log_, options_.timed_log_path);
@@ -166,9 +168,9 @@ uint64_t Console::Cursor() const {
   return first_seq_ + lines_.size();
 }
 
-WaitOutcome Console::WaitFor(const PatternSet& patterns,
-                             uint64_t* cursor, TimePoint deadline,
-                             Duration silence, const CancelToken* cancel) {
+WaitOutcome Console::WaitFor(const PatternSet& patterns, uint64_t* cursor,
+                             TimePoint deadline, Duration silence,
+                             const CancelToken* cancel) {
   std::unique_lock lock(mu_);
   uint64_t seen_partial_version = ~0ull;
   while (true) {
@@ -177,8 +179,8 @@ WaitOutcome Console::WaitFor(const PatternSet& patterns,
       const ConsoleLine& line = lines_[*cursor - first_seq_];
       ++*cursor;
       if (auto i = patterns.FirstMatch(line.text)) {
-        return {WaitOutcome::kMatched, static_cast<int>(*i), patterns[*i].name, line.text,
-                line.t_s};
+        return {WaitOutcome::kMatched, static_cast<int>(*i), patterns[*i].name,
+                line.text, line.t_s};
       }
     }
     if (partial_version_ != seen_partial_version && !partial_.empty()) {
@@ -188,8 +190,8 @@ WaitOutcome Console::WaitFor(const PatternSet& patterns,
       // costs at most max_line_bytes per read, and anchors see the real line.
       if (auto i = patterns.FirstMatch(partial_)) {
         // The partial line will become a complete line later; skip it then.
-        return {WaitOutcome::kMatched, static_cast<int>(*i), patterns[*i].name, partial_,
-                partial_t_s_};
+        return {WaitOutcome::kMatched, static_cast<int>(*i), patterns[*i].name,
+                partial_, partial_t_s_};
       }
     }
     if (eof_) return {WaitOutcome::kEof, -1, "", "", Since(clock_->Now())};

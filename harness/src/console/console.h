@@ -71,7 +71,8 @@ struct ConsoleOptions {
   /// Raw bytes, secrets redacted as they are written; log_path + ".part"
   /// until Stop() (ConsoleLogWriter), bounded by log_bounds.
   std::string log_path;
-  std::string timed_log_path;  ///< "[  12.345] line" per sanitised line; the same
+  std::string
+      timed_log_path;  ///< "[  12.345] line" per sanitised line; the same
   LogBounds log_bounds;
   bool echo = false;           ///< print sanitised lines to stderr live
   std::string echo_prefix;

@@ -1,7 +1,5 @@
 #include "metrics/checks.h"
 
-#include "util/redact.h"
-
 #include <algorithm>
 #include <chrono>
 #include <optional>
@@ -9,6 +7,7 @@
 
 #include "metrics/text_util.h"
 #include "util/error.h"
+#include "util/redact.h"
 #include "util/regex.h"
 #include "util/sanitize.h"
 #include "util/utf8.h"
@@ -76,14 +75,17 @@ CheckResult EvaluateCheck(const CheckSpec& spec, const ExecResult& exec) {
   auto compile = [&](const std::string& pattern,
                      const char* field) -> std::optional<Regex> {
     if (pattern.empty()) return std::nullopt;
-    if (std::string why = RegexError(pattern, RegexLines::kLines); !why.empty()) {
+    if (std::string why = RegexError(pattern, RegexLines::kLines);
+        !why.empty()) {
       r.verdict = Verdict::kError;
-      r.reason = "invalid regex /" + pattern + "/ in expect." + field + ": " + why;
+      r.reason =
+          "invalid regex /" + pattern + "/ in expect." + field + ": " + why;
       return std::nullopt;
     }
     return Regex(pattern, field, RegexLines::kLines);
   };
-  std::optional<Regex> must = compile(spec.expect.stdout_matches, "stdout_matches");
+  std::optional<Regex> must =
+      compile(spec.expect.stdout_matches, "stdout_matches");
   if (r.verdict == Verdict::kError) return r;
   std::optional<Regex> must_not =
       compile(spec.expect.stdout_not_matches, "stdout_not_matches");
@@ -100,11 +102,12 @@ CheckResult EvaluateCheck(const CheckSpec& spec, const ExecResult& exec) {
   }
   std::string match;
   if (must && !SearchOutput(*must, exec.stdout_text, &match)) {
-    failures.push_back("stdout did not match /" + spec.expect.stdout_matches + "/");
+    failures.push_back("stdout did not match /" + spec.expect.stdout_matches +
+                       "/");
   }
   if (must_not && SearchOutput(*must_not, exec.stdout_text, &match)) {
-    failures.push_back("stdout matched /" + spec.expect.stdout_not_matches + "/ (" +
-                       Quoted(match) + "), which it must not");
+    failures.push_back("stdout matched /" + spec.expect.stdout_not_matches +
+                       "/ (" + Quoted(match) + "), which it must not");
   }
   if (failures.empty()) {
     r.verdict = Verdict::kPass;

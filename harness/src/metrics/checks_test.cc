@@ -114,12 +114,14 @@ TEST(EvaluateCheck, LargeOutputIsSearchedWhole) {
   // windows (which overlapped by half): the old search missed it.
   std::string inside = long_line;
   inside.replace(512 * 7 + 100, 1001, std::string(1000, 'x') + "y");
-  EXPECT_EQ(EvaluateCheck(Spec("x", 0, "x{1000}y"), Exec(0, inside)).verdict, Verdict::kPass);
+  EXPECT_EQ(EvaluateCheck(Spec("x", 0, "x{1000}y"), Exec(0, inside)).verdict,
+            Verdict::kPass);
   // A pattern across lines in output over the old 16 KiB whole-text limit.
   std::string multi(20 * 1024, 'a');
   multi += "\nfirst\nsecond\n";
-  EXPECT_EQ(EvaluateCheck(Spec("x", 0, "^first\nsecond$"), Exec(0, multi)).verdict,
-            Verdict::kPass);
+  EXPECT_EQ(
+      EvaluateCheck(Spec("x", 0, "^first\nsecond$"), Exec(0, multi)).verdict,
+      Verdict::kPass);
   // 1 MiB of output, many lines.
   std::string big;
   while (big.size() < (1 << 20)) big += "some ordinary log line here\n";
@@ -138,7 +140,8 @@ TEST(EvaluateCheck, PathologicalPatternOnLongOutputIsAnsweredCorrectly) {
   // Exponential for a backtracking matcher; linear for RE2 (the time is a
   // bench figure, harness/bench/console_bench).
   std::string xs(256 * 1024, 'x');
-  EXPECT_EQ(EvaluateCheck(Spec("x", 0, "(x+x+)+y"), Exec(0, xs)).verdict, Verdict::kFail);
+  EXPECT_EQ(EvaluateCheck(Spec("x", 0, "(x+x+)+y"), Exec(0, xs)).verdict,
+            Verdict::kFail);
   EXPECT_EQ(EvaluateCheck(Spec("x", 0, "(x+x+)+y"), Exec(0, xs + "y")).verdict,
             Verdict::kPass);
 }
@@ -272,7 +275,8 @@ TEST(RunChecksTest, ExpandsProfileFieldsRedactsSecretsAndKeepsGoingAfterAnError)
 // The reason quotes the stdout that matched a forbidden pattern.
 TEST(RunChecksTest, ReasonQuotingStdoutIsRedacted) {
   FakeCommandChannel ch("ssh");
-  ch.OnExact("cat /etc/motd", {0, "welcome, your password is hunter2\n", "", false, 0});
+  ch.OnExact("cat /etc/motd",
+             {0, "welcome, your password is hunter2\n", "", false, 0});
   CheckSpec motd;
   motd.name = "motd";
   motd.run = "cat /etc/motd";

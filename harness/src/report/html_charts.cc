@@ -365,7 +365,8 @@ std::string ScopeSvgIds(const std::string& svg, const std::string& prefix) {
   static const Regex kHref(R"(href=(['"])#)", "svg href");
   static const Regex kUrl(R"(url\(#)", "svg url");
   std::string literal;  // a rewrite string treats '\' as an escape
-  for (char c : prefix) literal += c == '\\' ? std::string("\\\\") : std::string(1, c);
+  for (char c : prefix)
+    literal += c == '\\' ? std::string("\\\\") : std::string(1, c);
   std::string out = kId.ReplaceAll(svg, "\\1id=\\2" + literal);
   out = kHref.ReplaceAll(out, "href=\\1#" + literal);
   return kUrl.ReplaceAll(out, "url(#" + literal);

@@ -16,8 +16,9 @@ void SerialShell::Login(Duration timeout) {
   TimePoint deadline = clock_->Now() + timeout;
   uint64_t cursor = console_->Cursor();
   console_->Write(user_ + "\n");
-  const PatternSet after_user({Pattern::Compile("password", R"([Pp]assword: ?$)"),
-                               Pattern::Compile("prompt", prompt_regex_)});
+  const PatternSet after_user(
+      {Pattern::Compile("password", R"([Pp]assword: ?$)"),
+       Pattern::Compile("prompt", prompt_regex_)});
   WaitOutcome w = console_->WaitFor(after_user, &cursor, deadline, Duration(0), cancel_);
   if (w.kind == WaitOutcome::kCancelled) cancel_->ThrowIfCancelled();
   if (w.kind != WaitOutcome::kMatched)
@@ -30,7 +31,9 @@ void SerialShell::Login(Duration timeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     console_->Write(password_ + "\n");
     const PatternSet after_pw(
-        {Pattern::Compile("incorrect", R"(Login incorrect|Authentication failure|Permission denied)"),
+        {Pattern::Compile(
+             "incorrect",
+             R"(Login incorrect|Authentication failure|Permission denied)"),
          Pattern::Compile("prompt", prompt_regex_)});
     w = console_->WaitFor(after_pw, &cursor, deadline, Duration(0), cancel_);
     if (w.kind == WaitOutcome::kCancelled) cancel_->ThrowIfCancelled();
@@ -59,7 +62,8 @@ ExecResult SerialShell::Exec(const std::string& command, Duration timeout,
   console_->Write("printf '@@BG%sB@@\\n' " + tag + "; sh -c " + ShellQuote(command) +
                   "; printf '@@BG%sE%s@@\\n' " + tag + " \"$?\"\n");
   const Pattern begin_line = Pattern::Compile("begin", "@@BG" + tag + "B@@$");
-  const Pattern end_line = Pattern::Compile("end", "@@BG" + tag + "E([0-9]+)@@$");
+  const Pattern end_line =
+      Pattern::Compile("end", "@@BG" + tag + "E([0-9]+)@@$");
   const PatternSet begin({begin_line});
   WaitOutcome w = console_->WaitFor(begin, &cursor, deadline, Duration(0), cancel_);
   if (w.kind == WaitOutcome::kCancelled) cancel_->ThrowIfCancelled();

@@ -67,8 +67,10 @@ double WaitForConsole(VmSession& vm, const ConsoleWait& wait, const RunServices&
   const bool has_target = !wait.target.source.empty();
   std::vector<Pattern> list;
   if (has_target) list.push_back(wait.target);
-  for (const auto& f : wait.fails) list.push_back(Pattern::Compile(f.name, f.regex));
-  const PatternSet patterns(std::move(list));  // all matched in one pass per line
+  for (const auto& f : wait.fails)
+    list.push_back(Pattern::Compile(f.name, f.regex));
+  const PatternSet patterns(
+      std::move(list));  // all matched in one pass per line
   const std::string& phase = wait.phase;
   const double timeout_s = wait.timeout_s, silence_s = wait.silence_s;
   const Clock& clock = *services.clock;

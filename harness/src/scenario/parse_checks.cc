@@ -25,7 +25,8 @@ void ParseExpect(Reader& r, const json& e, const std::string& path,
   if (!out->stdout_matches.empty())
     r.Regex(path + "/stdout_matches", out->stdout_matches, RegexLines::kLines);
   if (!out->stdout_not_matches.empty())
-    r.Regex(path + "/stdout_not_matches", out->stdout_not_matches, RegexLines::kLines);
+    r.Regex(path + "/stdout_not_matches", out->stdout_not_matches,
+            RegexLines::kLines);
 }
 
 }  // namespace

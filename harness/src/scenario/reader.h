@@ -162,10 +162,11 @@ class Reader {
              RegexLines lines = RegexLines::kText) {
     // {{profile.<field>}} placeholders are expanded per profile at run time
     // (metrics/checks.h ExpandProfilePlaceholders); validate the rest.
-    static const bootgate::Regex kPlaceholder(R"(\{\{profile\.[A-Za-z0-9_.-]+\}\})",
-                                              "placeholder");
+    static const bootgate::Regex kPlaceholder(
+        R"(\{\{profile\.[A-Za-z0-9_.-]+\}\})", "placeholder");
     std::string why = RegexError(kPlaceholder.ReplaceAll(re, "x"), lines);
-    if (!why.empty()) Issue(path, "invalid regular expression '" + re + "': " + why + ".");
+    if (!why.empty())
+      Issue(path, "invalid regular expression '" + re + "': " + why + ".");
   }
 
   void OneOf(const std::string& path, const std::string& value,

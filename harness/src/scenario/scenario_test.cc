@@ -1,12 +1,11 @@
 #include "scenario/scenario.h"
-#include "util/regex.h"
 
 #include <gtest/gtest.h>
-
 
 #include "scenario/profile.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/regex.h"
 
 namespace bootgate {
 namespace {
@@ -152,16 +151,21 @@ TEST(ScenarioTest, DefaultLoginPatternMatchesGettyPrompts) {
 // ECMAScript constructs RE2 lacks are refused at validate time, each with
 // file, JSON path and a message naming the construct.
 TEST(ScenarioTest, BackreferencesAndLookaroundAreRejectedWithTheirPath) {
-  auto issues = Issues(R"({"name": "x", "image": {"iso": "a"},
+  auto issues = Issues(R"json({"name": "x", "image": {"iso": "a"},
     "boot": {"login_pattern": "(\\w+) \\1 login:",
              "fail_patterns": [{"name": "p", "regex": "panic(?!: none)"}]},
     "checks": [{"name": "c", "run": "true",
-                "expect": {"stdout_matches": "(?<=x)y", "stdout_not_matches": "\\u00e9"}}]})");
-  EXPECT_TRUE(HasIssue(issues, "/boot/login_pattern", "backreferences")) << Dump(issues);
-  EXPECT_TRUE(HasIssue(issues, "/boot/fail_patterns/0", "lookahead and lookbehind")) << Dump(issues);
-  EXPECT_TRUE(HasIssue(issues, "/checks/0/expect/stdout_matches", "lookahead and lookbehind"))
+                "expect": {"stdout_matches": "(?<=x)y", "stdout_not_matches": "\\u00e9"}}]})json");
+  EXPECT_TRUE(HasIssue(issues, "/boot/login_pattern", "backreferences"))
       << Dump(issues);
-  EXPECT_TRUE(HasIssue(issues, "/checks/0/expect/stdout_not_matches", "\\x{00e9}"))
+  EXPECT_TRUE(
+      HasIssue(issues, "/boot/fail_patterns/0", "lookahead and lookbehind"))
+      << Dump(issues);
+  EXPECT_TRUE(HasIssue(issues, "/checks/0/expect/stdout_matches",
+                       "lookahead and lookbehind"))
+      << Dump(issues);
+  EXPECT_TRUE(
+      HasIssue(issues, "/checks/0/expect/stdout_not_matches", "\\x{00e9}"))
       << Dump(issues);
   for (const auto& i : issues) EXPECT_EQ(i.file, "/tmp/s.json");
 }

@@ -103,7 +103,8 @@ std::string FakeByteStream::written() const {
   return written_;
 }
 
-StampingByteStream::StampingByteStream(std::unique_ptr<ByteStream> inner, const Clock* clock,
+StampingByteStream::StampingByteStream(std::unique_ptr<ByteStream> inner,
+                                       const Clock* clock,
                                        size_t max_backlog_bytes)
     : StampingByteStream(inner.get(), clock, max_backlog_bytes) {
   owned_ = std::move(inner);
@@ -134,7 +135,8 @@ void StampingByteStream::Pump() {
   while (true) {
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stop_ || backlog_bytes_ < max_backlog_bytes_; });
+      cv_.wait(lock,
+               [&] { return stop_ || backlog_bytes_ < max_backlog_bytes_; });
       if (stop_) return;
     }
     size_t got = 0;

@@ -49,13 +49,15 @@ std::string Redact(std::string_view text,
 
 StreamRedactor::StreamRedactor(std::vector<std::string> secrets)
     : secrets_(std::move(secrets)) {
-  for (const auto& s : secrets_) hold_ = std::max(hold_, s.empty() ? 0 : s.size() - 1);
+  for (const auto& s : secrets_)
+    hold_ = std::max(hold_, s.empty() ? 0 : s.size() - 1);
 }
 
 std::string StreamRedactor::Take(size_t n) {
   std::string_view head = std::string_view(pending_).substr(0, n);
   std::vector<bool> covered;
-  std::string out = Cover(head, secrets_, &covered) ? Mask(head, covered) : std::string(head);
+  std::string out =
+      Cover(head, secrets_, &covered) ? Mask(head, covered) : std::string(head);
   pending_.erase(0, n);
   return out;
 }

@@ -37,7 +37,8 @@ TEST(Redact, SecretContainingTheMaskOrSpecialBytes) {
 // what Redact gives for the whole text, and no piece handed out ever holds
 // the secret.
 TEST(StreamRedactor, SecretSplitAtAnyPointIsMasked) {
-  const std::string text = "login: root\npassword: hunter2-xyz ok hunter2-xyzhunter2-xyz end";
+  const std::string text =
+      "login: root\npassword: hunter2-xyz ok hunter2-xyzhunter2-xyz end";
   const std::vector<std::string> secrets = {"hunter2-xyz", "root"};
   for (size_t a = 0; a <= text.size(); ++a) {
     for (size_t b = a; b <= text.size(); ++b) {
@@ -64,7 +65,7 @@ TEST(StreamRedactor, HoldsBackOnlyLongestSecretMinusOne) {
   EXPECT_EQ(r.Feed("0123456789"), "01234");
   EXPECT_EQ(r.held(), 5u);
   EXPECT_EQ(r.Feed("abc"), "567");
-  EXPECT_EQ(r.Feed("def!"), std::string(kRedactedMask));
+  EXPECT_EQ(r.Feed("def!"), "89" + std::string(kRedactedMask));
   EXPECT_EQ(r.Flush(), "!");
   StreamRedactor none({});
   EXPECT_EQ(none.Feed("all of it"), "all of it");

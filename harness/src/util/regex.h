@@ -27,6 +27,8 @@ std::string RegexError(std::string_view source,
 /// thread-safe).
 class Regex {
  public:
+  /// The empty pattern (matches everywhere).
+  Regex() : Regex("", "empty pattern") {}
   /// Throws Error(`what`, RegexError(...)) when `source` is invalid.
   Regex(std::string_view source, std::string_view what,
         RegexLines lines = RegexLines::kText);
