@@ -123,7 +123,11 @@ run_plain() {
   wait "$pid" || { echo "accuracy.sh: untraced bootgate run failed in $dir" >&2; exit 1; }
 }
 
-echo "accuracy.sh: $n boots x 2 (bootgate, raw) of $ref/reference.iso; results in $out" >&2
+if [ -n "$fault" ]; then
+  echo "accuracy.sh: $n traced boots of $ref/vmlinuz with bootgate.fault=$fault; results in $out" >&2
+else
+  echo "accuracy.sh: $n boots x 2 (bootgate, raw) of $ref/reference.iso; results in $out" >&2
+fi
 "$root/images/reference/build.sh" >/dev/null  # the image exists before timing starts
 for i in $(seq 1 "$n"); do
   # Iteration 1 is cold (fresh cache dir: KVM probe runs); the rest warm.
