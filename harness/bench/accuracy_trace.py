@@ -72,6 +72,11 @@ def main():
                         line_buf = ""
                     elif ch != "\r":
                         line_buf += ch
+                        # bootgate cuts a line at 4096 bytes and goes on with
+                        # a new one (console/line_splitter.h); so does this,
+                        # which also keeps a flood without newlines linear.
+                        if len(line_buf) > 4096:
+                            line_buf = ch
                 if login.search(line_buf):
                     prompt_t = t
             continue

@@ -1,12 +1,14 @@
 // Fuzzes what the console reader does with untrusted serial bytes, without
-// threads: LineSplitter (bounded lines) -> SanitizeForTerminal -> MatchesLine
-// against the built-in login, fail and milestone patterns, with the same
+// threads: LineSplitter (bounded lines) -> SanitizeForTerminal -> the
+// built-in login, fail and milestone patterns as one PatternSet (RE2::Set),
+// checked against each pattern alone, with the same
 // 4096-byte line bound the Console uses. Checks the invariants the rest of
 // bootgate relies on: lines are bounded and newline-free, no byte is lost or
 // invented, and sanitised text is printable UTF-8 without escape sequences.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,15 +22,15 @@ namespace {
 
 const size_t kMaxLineBytes = bootgate::ConsoleOptions{}.max_line_bytes;
 
-const std::vector<bootgate::Pattern>& Patterns() {
-  static const std::vector<bootgate::Pattern> patterns = [] {
+const bootgate::PatternSet& Patterns() {
+  static const bootgate::PatternSet patterns = [] {
     std::vector<bootgate::Pattern> p;
     p.push_back(bootgate::Pattern::Compile("login", bootgate::BootSpec{}.login_pattern));
     for (const auto& f : bootgate::DefaultFailPatterns())
       p.push_back(bootgate::Pattern::Compile(f.name, f.regex));
     for (const auto& m : bootgate::DefaultPhaseMarkers())
       p.push_back(bootgate::Pattern::Compile(m.phase, m.regex));
-    return p;
+    return bootgate::PatternSet(std::move(p));
   }();
   return patterns;
 }
@@ -56,26 +58,30 @@ void CheckSanitised(std::string_view s) {
   }
 }
 
-// A complete line: sanitised and matched whole, as Console::WaitFor does.
+// Sanitised and matched whole, as Console::WaitFor does (complete and
+// partial lines alike): the set's first match is the first pattern that
+// matches alone.
+void Match(std::string_view text) {
+  const bootgate::PatternSet& set = Patterns();
+  std::optional<size_t> first = set.FirstMatch(text);
+  std::optional<size_t> alone;
+  for (size_t i = 0; i < set.size() && !alone; ++i)
+    if (bootgate::MatchesLine(set[i], text)) alone = i;
+  if (first != alone) std::abort();
+}
+
 void Examine(std::string_view raw) {
   if (raw.size() > kMaxLineBytes) std::abort();
   std::string text = bootgate::SanitizeForTerminal(raw);
   CheckSanitised(text);
-  for (const auto& p : Patterns()) (void)bootgate::MatchesLine(p, text);
+  Match(text);
 }
 
-// The partial line after a read: only its new end is matched again, as
-// Console::WaitFor does. A match found there is a match of the whole line.
-void ExaminePartial(std::string_view raw, size_t* matched_bytes) {
+void ExaminePartial(std::string_view raw) {
   if (raw.size() >= kMaxLineBytes) std::abort();
   std::string text = bootgate::SanitizeForTerminal(raw);
   CheckSanitised(text);
-  size_t from = text.size() >= *matched_bytes && *matched_bytes > bootgate::kPartialRematchBytes
-                    ? *matched_bytes - bootgate::kPartialRematchBytes
-                    : 0;
-  *matched_bytes = text.size();
-  for (const auto& p : Patterns())
-    if (bootgate::MatchesFrom(p, text, from) && !bootgate::MatchesLine(p, text)) std::abort();
+  Match(text);
 }
 
 }  // namespace
@@ -90,11 +96,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   bootgate::LineSplitter splitter(kMaxLineBytes);
   size_t line_bytes = 0;
-  size_t partial_matched = 0;
   auto on_line = [&](std::string_view line) {
     if (line.find_first_of("\r\n") != std::string_view::npos) std::abort();
     line_bytes += line.size();
-    partial_matched = 0;
     Examine(line);
   };
   size_t unexamined = 0;
@@ -105,7 +109,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // matches are batched: examine after every read up to 64 bytes apart.
     unexamined += chunk;
     if (!splitter.partial().empty() && (unexamined >= 64 || off + chunk >= in.size())) {
-      ExaminePartial(splitter.partial(), &partial_matched);
+      ExaminePartial(splitter.partial());
       unexamined = 0;
     }
   }

@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "backend/qemu/qemu_backend.h"
+#include "cli/backends.h"
+#include "cli/doctor.h"
 #include "history/compare.h"
 #include "history/history.h"
 #include "report/html_report.h"
@@ -28,8 +30,6 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/sanitize.h"
-#include "cli/backends.h"
-#include "cli/doctor.h"
 
 namespace bootgate {
 namespace {
@@ -56,6 +56,11 @@ std::string Upper(Verdict v) {
   return s;
 }
 
+// Reasons, warnings and console lines quote the guest (a fail-pattern line,
+// libssh's error with the guest's banner, QEMU's stderr) and reports read
+// back by `merge` may hold anything: every such string is sanitised here.
+std::string Safe(std::string_view text) { return SanitizeForTerminal(text); }
+
 void PrintSummary(const SuiteResult& suite, FILE* out) {
   std::fprintf(out, "\n%-28s %-10s %-5s %-6s %-12s %s\n", "scenario", "profile", "accel",
                "runs", "verdict", "metrics (judged statistic vs budget)");
@@ -78,22 +83,27 @@ void PrintSummary(const SuiteResult& suite, FILE* out) {
       if (judged.count(m) || m.rfind("phase_", 0) == 0 || m == "debug_port_s") continue;
       metrics += m + " " + Fmt(st.median) + "  ";
     }
-    std::fprintf(out, "%-28s %-10s %-5s %-6d %-12s %s\n", a.scenario.c_str(), a.profile.c_str(),
-                 a.accelerator.c_str(), n, Upper(a.verdict).c_str(), metrics.c_str());
+    std::fprintf(out, "%-28s %-10s %-5s %-6d %-12s %s\n",
+                 Safe(a.scenario).c_str(), Safe(a.profile).c_str(),
+                 Safe(a.accelerator).c_str(), n, Upper(a.verdict).c_str(),
+                 Safe(metrics).c_str());
     if (a.verdict != Verdict::kPass && !a.reason.empty())
-      std::fprintf(out, "    reason: %s\n", a.reason.c_str());
-    for (const auto& w : a.warnings) std::fprintf(out, "    warning: %s\n", w.c_str());
+      std::fprintf(out, "    reason: %s\n", Safe(a.reason).c_str());
+    for (const auto& w : a.warnings)
+      std::fprintf(out, "    warning: %s\n", Safe(w).c_str());
   }
   for (const auto& r : suite.runs) {
     if (r.verdict == Verdict::kPass || r.warmup) continue;
-    std::fprintf(out, "  %s/%s #%d%s: %s: %s\n", r.scenario.c_str(), r.profile.c_str(), r.iteration,
-                 r.attempt > 1 ? (" attempt " + std::to_string(r.attempt)).c_str() : "",
-                 Upper(r.verdict).c_str(), r.reason.c_str());
+    std::fprintf(
+        out, "  %s/%s #%d%s: %s: %s\n", Safe(r.scenario).c_str(),
+        Safe(r.profile).c_str(), r.iteration,
+        r.attempt > 1 ? (" attempt " + std::to_string(r.attempt)).c_str() : "",
+        Upper(r.verdict).c_str(), Safe(r.reason).c_str());
     if (!r.console_tail.empty()) {
       std::fprintf(out, "    last console lines:\n");
       size_t from = r.console_tail.size() > 8 ? r.console_tail.size() - 8 : 0;
       for (size_t i = from; i < r.console_tail.size(); ++i)
-        std::fprintf(out, "    | %s\n", r.console_tail[i].c_str());
+        std::fprintf(out, "    | %s\n", Safe(r.console_tail[i]).c_str());
     }
   }
   std::fprintf(out, "\nverdict: %s\n", Upper(suite.verdict).c_str());
@@ -195,7 +205,8 @@ int RunCommandMain(const RunCommandOptions& o) {
     }
   }
   if (!problems.empty()) {
-    for (const auto& p : problems) std::fprintf(stderr, "bootgate: error: %s\n", p.c_str());
+    for (const auto& p : problems)
+      std::fprintf(stderr, "bootgate: error: %s\n", Safe(p).c_str());
     return 2;
   }
 
@@ -261,12 +272,14 @@ int RunCommandMain(const RunCommandOptions& o) {
       prepare(s.install.media.recipe);
     } catch (const Interrupted& e) {
       std::fprintf(stderr,
-                   "bootgate: interrupted (%s) while an image recipe of %s ran; it and every "
+                   "bootgate: interrupted (%s) while an image recipe of %s "
+                   "ran; it and every "
                    "process it started were stopped\n",
-                   e.what(), s.file.c_str());
+                   Safe(e.what()).c_str(), s.file.c_str());
       return 2;
     } catch (const Error& e) {
-      std::fprintf(stderr, "bootgate: error: %s: the image recipe failed: %s\n", s.file.c_str(), e.what());
+      std::fprintf(stderr, "bootgate: error: %s: the image recipe failed: %s\n",
+                   s.file.c_str(), Safe(e.what()).c_str());
       return 2;
     }
   }
@@ -336,7 +349,7 @@ int RunCommandMain(const RunCommandOptions& o) {
     try {
       PushToGateway(suite, o.pushgateway);
     } catch (const Error& e) {
-      std::fprintf(stderr, "bootgate: error: %s\n", e.what());
+      std::fprintf(stderr, "bootgate: error: %s\n", Safe(e.what()).c_str());
       rc = std::max(rc, 2);
     }
   }

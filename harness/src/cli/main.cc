@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "util/error.h"
+#include "util/sanitize.h"
 
 int main(int argc, char** argv) {
   using namespace bootgate;
@@ -131,7 +132,8 @@ int main(int argc, char** argv) {
     if (*clean) return CleanMain(clean_probe);
     if (*doctor) return DoctorMain(doctor_kernel);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "bootgate: error: %s\n", e.what());
+    std::fprintf(stderr, "bootgate: error: %s\n",
+                 SanitizeForTerminal(e.what()).c_str());
     return 2;
   }
   return 2;

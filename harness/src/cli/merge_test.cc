@@ -105,6 +105,31 @@ class MergeTest : public ::testing::Test {
   TempDir tmp_{fs::temp_directory_path(), "bootgate-merge-test-"};
 };
 
+// What the guest controls (a fail-pattern line quoted in the reason, the
+// console tail, a warning) reaches the terminal sanitised: no escape
+// sequence, no C1 control, no BEL, also from a report read back by merge.
+TEST_F(MergeTest, SummaryPrintsGuestTextSanitised) {
+  const std::vector<Scenario> plan = {Judged("alpha", 20)};
+  std::vector<RunResult> runs = JudgedRuns(plan[0], {50});
+  const std::string evil = "panic \x1b]0;pwned\x07\x1b[2J\xc2\x9b" "31m done";
+  runs[0].reason = "kernel-panic on the console: " + evil;
+  runs[0].console_tail = {"last line " + evil};
+  runs[0].warnings = {"libssh: banner " + evil};
+  std::string a = WriteShard(tmp_.path() / "shard-0", "20260101-000000-aaaa",
+                             "2026-01-01T00:00:05.000Z",
+                             "2026-01-01T00:02:00.000Z", runs, plan);
+  testing::internal::CaptureStdout();
+  int rc = MergeMain({a}, (tmp_.path() / "merged").string(), "");
+  std::string out = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(out.find("kernel-panic on the console: panic"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("last line panic"), std::string::npos) << out;
+  EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
+  EXPECT_EQ(out.find('\x07'), std::string::npos) << out;
+  EXPECT_EQ(out.find("\xc2\x9b"), std::string::npos) << out;
+}
+
 TEST_F(MergeTest, CombinesTwoShardsIntoOneJudgedReport) {
   // Shard 1: "alpha" (both iterations pass); shard 2: "beta" (one fails).
   const std::vector<Scenario> plan = {Judged("alpha", 20), Judged("beta", 20)};

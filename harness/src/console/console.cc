@@ -1,35 +1,42 @@
 #include "console/console.h"
 
 #include <cstdio>
-#include <filesystem>
 
-#include "util/fs.h"
-
-#include "util/error.h"
 #include "util/redact.h"
 #include "util/sanitize.h"
 
 namespace bootgate {
 
 Pattern Pattern::Compile(std::string name, const std::string& source) {
-  try {
-    return Pattern{std::move(name), source,
-                   std::regex(source, std::regex::ECMAScript |
-                                          std::regex::optimize)};
-  } catch (const std::regex_error& e) {
-    throw Error(name, "invalid regular expression '" + source + "': " + e.what());
-  }
+  Regex re(source, name);
+  return Pattern{std::move(name), source, std::move(re)};
 }
 
 bool MatchesLine(const Pattern& pattern, std::string_view line) {
-  return std::regex_search(line.begin(), line.end(), pattern.regex);
+  return pattern.regex.Search(line);
 }
 
-bool MatchesFrom(const Pattern& pattern, std::string_view line, size_t from) {
-  if (from == 0) return MatchesLine(pattern, line);
-  if (from > line.size()) return false;
-  return std::regex_search(line.begin() + static_cast<std::ptrdiff_t>(from), line.end(),
-                           pattern.regex, std::regex_constants::match_prev_avail);
+namespace {
+
+std::vector<std::string> Sources(const std::vector<Pattern>& patterns) {
+  std::vector<std::string> out;
+  for (const auto& p : patterns) out.push_back(p.source);
+  return out;
+}
+
+std::string Stamped(double t_s, std::string_view text) {
+  char stamp[32];
+  std::snprintf(stamp, sizeof stamp, "[%10.3f] ", t_s);
+  return stamp + std::string(text) + "\n";
+}
+
+}  // namespace
+
+PatternSet::PatternSet(std::vector<Pattern> patterns)
+    : patterns_(std::move(patterns)), set_(Sources(patterns_), "patterns") {}
+
+std::optional<size_t> PatternSet::FirstMatch(std::string_view line) const {
+  return set_.FirstMatch(line);
 }
 
 Console::Console(ByteStream* stream, const Clock* clock, TimePoint t0,
@@ -41,14 +48,15 @@ Console::Console(ByteStream* stream, const Clock* clock, TimePoint t0,
       splitter_(options_.max_line_bytes) {
   for (const auto& m : options_.milestones)
     milestone_patterns_.push_back(Pattern::Compile(m.phase, m.regex));
+  milestone_set_.emplace(Sources(milestone_patterns_), "milestones");
   milestone_seen_.assign(milestone_patterns_.size(), false);
-  if (!options_.log_path.empty()) {
-    raw_log_.open(options_.log_path + ".part", std::ios::binary | std::ios::trunc);
-    if (!raw_log_)
-      throw Error(options_.log_path, "cannot create the console log file");
-  }
+  if (!options_.log_path.empty())
+    raw_log_ = std::make_unique<ConsoleLogWriter>(
+        options_.log_path, options_.secrets, options_.log_bounds);
   if (!options_.timed_log_path.empty())
-    timed_log_.open(options_.timed_log_path + ".part", std::ios::trunc);
+    timed_log_ = std::make_unique<ConsoleLogWriter>(
+        options_.timed_log_path, options_.secrets, options_.log_bounds);
+  stamped_ = std::make_unique<StampingByteStream>(stream_, clock_);
 }
 
 Console::~Console() { Stop(); }
@@ -62,43 +70,22 @@ void Console::Stop() {
   }
   cv_.notify_all();
   if (reader_.joinable()) reader_.join();
+  if (stamped_) stamped_->StopReading();
   if (finalized_) return;
   finalized_ = true;
   // Logs are moved into place only once complete, so a log that exists is
-  // never half-written.
-  const std::vector<std::string>& secrets = options_.secrets;
-  auto finish = [&secrets](std::ofstream& f, const std::string& path) {
-    if (path.empty() || !f.is_open()) return;
-    f.flush();
-    bool ok = f.good();
-    f.close();
-    // A guest may echo a secret typed at it (a password sent while the tty
-    // still echoes); the kept log must not hold it.
-    if (ok && !secrets.empty()) {
-      try {
-        std::string text = ReadFile(path + ".part");
-        std::string redacted = Redact(text, secrets);
-        if (redacted != text) WriteFileAtomic(path + ".part", redacted);
-      } catch (const Error&) {
-        ok = false;
-      }
-    }
-    std::error_code ec;
-    if (ok) fs::rename(path + ".part", path, ec);
-    if (!ok || ec) {
-      fs::remove(path + ".part", ec);
-      std::fprintf(stderr, "bootgate: could not write console log %s\n",
-                   path.c_str());
-    }
-  };
+  // never half-written; the .part files were redacted as they were written.
   {
     std::lock_guard lock(mu_);
-    if (!partial_.empty() && timed_log_.is_open()) {
-      char stamp[32];
-      std::snprintf(stamp, sizeof stamp, "[%10.3f] ", partial_t_s_);
-      timed_log_ << stamp << partial_ << "\n";
-    }
+    if (!partial_.empty() && timed_log_)
+      timed_log_->Write(Stamped(partial_t_s_, partial_));
   }
+  auto finish = [](std::unique_ptr<ConsoleLogWriter>& log,
+                   const std::string& path) {
+    if (log && !log->Finish())
+      std::fprintf(stderr, "bootgate: could not write console log %s\n",
+                   path.c_str());
+  };
   finish(raw_log_, options_.log_path);
   finish(timed_log_, options_.timed_log_path);
 }
@@ -113,8 +100,8 @@ void Console::ReadLoop() {
       if (stop_) return;
     }
     size_t got = 0;
-    ReadStatus st = stream_->Read(buf.data(), buf.size(),
-                                  std::chrono::milliseconds(100), &got);
+    ReadStatus st = stamped_->Read(buf.data(), buf.size(),
+                                   std::chrono::milliseconds(100), &got);
     if (st == ReadStatus::kTimeout) continue;
     if (st == ReadStatus::kEof) {
       double t = Since(clock_->Now());
@@ -124,14 +111,10 @@ void Console::ReadLoop() {
       cv_.notify_all();
       return;
     }
-    // Stamp first: the receive time is the measurement (the stream's own
-    // stamp when it read the bytes before this thread did).
-    double t = Since(stream_->LastReadArrival().value_or(clock_->Now()));
+    // The stamp the pump took when the bytes arrived: the measurement.
+    double t = Since(stamped_->LastReadArrival().value_or(clock_->Now()));
     std::string_view chunk(buf.data(), got);
-    if (raw_log_.is_open()) {
-      raw_log_.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-      raw_log_.flush();
-    }
+    if (raw_log_) raw_log_->Write(chunk);
     splitter_.Feed(chunk, [&](std::string_view line) { OnLine(line, t); });
     std::string partial = SanitizeForTerminal(splitter_.partial());
     std::lock_guard lock(mu_);
@@ -159,18 +142,14 @@ void Console::OnLine(std::string_view raw, double t_s) {
   double stamp = t_s;
   if (!partial_.empty() && text == partial_ && partial_t_s_ > 0)
     stamp = partial_t_s_;
-  if (timed_log_.is_open()) {
-    // The same stamp milestones and matches get, so a recording replays
-    // to the same phases.
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "[%10.3f] ", stamp);
-    timed_log_ << buf << text << "\n";
-  }
+  // The same stamp milestones and matches get, so a recording replays to
+  // the same phases.
+  if (timed_log_) timed_log_->Write(Stamped(stamp, text));
   partial_.clear();
   partial_t_s_ = 0;
   ++partial_version_;
-  for (size_t i = 0; i < milestone_patterns_.size(); ++i) {
-    if (!milestone_seen_[i] && MatchesLine(milestone_patterns_[i], text)) {
+  for (size_t i : milestone_set_->AllMatches(text)) {
+    if (!milestone_seen_[i]) {
       milestone_seen_[i] = true;
       milestones_.push_back({milestone_patterns_[i].name, stamp, text.substr(0, 200)});
     }
@@ -189,41 +168,30 @@ uint64_t Console::Cursor() const {
   return first_seq_ + lines_.size();
 }
 
-WaitOutcome Console::WaitFor(const std::vector<Pattern>& patterns,
-                             uint64_t* cursor, TimePoint deadline,
-                             Duration silence, const CancelToken* cancel) {
+WaitOutcome Console::WaitFor(const PatternSet& patterns, uint64_t* cursor,
+                             TimePoint deadline, Duration silence,
+                             const CancelToken* cancel) {
   std::unique_lock lock(mu_);
   uint64_t seen_partial_version = ~0ull;
-  size_t partial_matched_bytes = 0;  // length of the partial line last matched
   while (true) {
     if (*cursor < first_seq_) *cursor = first_seq_;
     while (*cursor < first_seq_ + lines_.size()) {
       const ConsoleLine& line = lines_[*cursor - first_seq_];
       ++*cursor;
-      partial_matched_bytes = 0;  // a line ended: the partial is a new one
-      for (size_t i = 0; i < patterns.size(); ++i) {
-        if (MatchesLine(patterns[i], line.text)) {
-          return {WaitOutcome::kMatched, static_cast<int>(i), patterns[i].name,
-                  line.text, line.t_s};
-        }
+      if (auto i = patterns.FirstMatch(line.text)) {
+        return {WaitOutcome::kMatched, static_cast<int>(*i), patterns[*i].name,
+                line.text, line.t_s};
       }
     }
     if (partial_version_ != seen_partial_version && !partial_.empty()) {
       seen_partial_version = partial_version_;
-      // A partial line grows a few bytes at a time: re-matching all of it
-      // after each read would be quadratic in its length (a guest trickling
-      // a 4 KiB line), so only its new end is matched again.
-      size_t from = partial_.size() >= partial_matched_bytes &&
-                            partial_matched_bytes > kPartialRematchBytes
-                        ? partial_matched_bytes - kPartialRematchBytes
-                        : 0;
-      partial_matched_bytes = partial_.size();
-      for (size_t i = 0; i < patterns.size(); ++i) {
-        if (MatchesFrom(patterns[i], partial_, from)) {
-          // The partial line will become a complete line later; skip it then.
-          return {WaitOutcome::kMatched, static_cast<int>(i), patterns[i].name,
-                  partial_, partial_t_s_};
-        }
+      // The whole partial line, every time it changed: RE2 is linear and the
+      // line is bounded by max_line_bytes, so a guest trickling a long line
+      // costs at most max_line_bytes per read, and anchors see the real line.
+      if (auto i = patterns.FirstMatch(partial_)) {
+        // The partial line will become a complete line later; skip it then.
+        return {WaitOutcome::kMatched, static_cast<int>(*i), patterns[*i].name,
+                partial_, partial_t_s_};
       }
     }
     if (eof_) return {WaitOutcome::kEof, -1, "", "", Since(clock_->Now())};

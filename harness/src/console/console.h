@@ -1,28 +1,30 @@
 // Stage 3 of the pipeline: wait for login. The serial console of a booting
-// guest is read on its own thread, every line stamped with its host receive
-// time (the same monotonic clock as t0), kept in a bounded buffer, logged to
-// disk raw, and matched against the login prompt, fail patterns and boot
-// milestones. The serial shell (runner/serial_shell.h) logs in over it.
+// guest is read and stamped on one thread (each chunk with its host receive
+// time, on the same monotonic clock as t0), and split, sanitised, kept in a
+// bounded buffer, logged to disk (redacted, bounded) and matched against
+// boot milestones on another, so that no amount of output or matching
+// delays a stamp. WaitFor matches the login prompt and fail patterns (RE2,
+// all in one pass). The serial shell (runner/serial_shell.h) logs in over it.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <fstream>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "console/console_log.h"
 #include "console/line_splitter.h"
 #include "result/timeline.h"
 #include "scenario/scenario.h"
 #include "util/byte_stream.h"
 #include "util/cancel.h"
 #include "util/clock.h"
+#include "util/regex.h"
 
 namespace bootgate {
 
@@ -30,21 +32,28 @@ namespace bootgate {
 struct Pattern {
   std::string name;
   std::string source;
-  std::regex regex;
+  Regex regex;
+  /// Throws Error naming the pattern when `source` is not valid RE2.
   static Pattern Compile(std::string name, const std::string& source);
 };
 
 /// True if `pattern` matches somewhere in `line` (already sanitised).
 bool MatchesLine(const Pattern& pattern, std::string_view line);
 
-/// True if `pattern` matches in `line` at or after byte `from`, with the
-/// byte before `from` visible to anchors (^, \b), as in the whole line.
-/// Used to re-match a growing partial line at bounded cost.
-bool MatchesFrom(const Pattern& pattern, std::string_view line, size_t from);
+/// Patterns matched together, in one pass over each line (RE2::Set); when
+/// several match, the first in order wins.
+class PatternSet {
+ public:
+  explicit PatternSet(std::vector<Pattern> patterns);
+  /// Index of the first pattern matching somewhere in `line`.
+  std::optional<size_t> FirstMatch(std::string_view line) const;
+  const Pattern& operator[](size_t i) const { return patterns_[i]; }
+  size_t size() const { return patterns_.size(); }
 
-/// How far back from the previously matched end a growing partial line is
-/// re-matched: a match up to this long is found as soon as it is complete.
-inline constexpr size_t kPartialRematchBytes = 256;
+ private:
+  std::vector<Pattern> patterns_;
+  RegexSet set_;
+};
 
 /// What ended a wait.
 struct WaitOutcome {
@@ -59,12 +68,17 @@ struct ConsoleOptions {
   size_t max_line_bytes = 4096;
   size_t max_bytes_kept = 4 << 20;  ///< lines kept in memory (a tail beyond)
   std::vector<PhaseMarker> milestones;  ///< first match of each is recorded
-  std::string log_path;        ///< raw bytes (secrets redacted); written as log_path + ".part"
-  std::string timed_log_path;  ///< "[  12.345] line" per sanitised line
+  /// Raw bytes, secrets redacted as they are written; log_path + ".part"
+  /// until Stop() (ConsoleLogWriter), bounded by log_bounds.
+  std::string log_path;
+  std::string
+      timed_log_path;  ///< "[  12.345] line" per sanitised line; the same
+  LogBounds log_bounds;
   bool echo = false;           ///< print sanitised lines to stderr live
   std::string echo_prefix;
-  /// Secrets replaced by "********" in the live echo and in the finished
-  /// logs (a guest may echo what was typed at it).
+  /// Secrets replaced by "********" in the live echo and in both logs,
+  /// before any byte reaches the disk (a guest may echo what was typed at
+  /// it).
   std::vector<std::string> secrets;
 };
 
@@ -91,7 +105,9 @@ class Console {
   /// matches one of `patterns`, the stream ends, `deadline` passes, no byte
   /// arrives for `silence` (if > 0), or `cancel` fires. Advances `*cursor`
   /// past the matched line.
-  WaitOutcome WaitFor(const std::vector<Pattern>& patterns, uint64_t* cursor,
+  /// A growing partial line is matched whole each time it changes (it is
+  /// bounded by max_line_bytes, and RE2 is linear).
+  WaitOutcome WaitFor(const PatternSet& patterns, uint64_t* cursor,
                       TimePoint deadline, Duration silence,
                       const CancelToken* cancel);
 
@@ -114,9 +130,14 @@ class Console {
 
   ByteStream* stream_;
   const Clock* clock_;
+  // Reads and stamps stream_ on its own thread from construction on, so the
+  // reader below (splitting, sanitising, milestones, logs) never delays a
+  // stamp.
+  std::unique_ptr<StampingByteStream> stamped_;
   TimePoint t0_;
   ConsoleOptions options_;
   std::vector<Pattern> milestone_patterns_;
+  std::optional<RegexSet> milestone_set_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -134,8 +155,8 @@ class Console {
   uint64_t bytes_received_ = 0;
 
   LineSplitter splitter_;  // reader thread only
-  std::ofstream raw_log_;
-  std::ofstream timed_log_;
+  std::unique_ptr<ConsoleLogWriter> raw_log_;
+  std::unique_ptr<ConsoleLogWriter> timed_log_;
   std::thread reader_;
   bool finalized_ = false;
 };

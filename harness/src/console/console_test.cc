@@ -1,12 +1,18 @@
 #include "console/console.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <csignal>
 #include <cstdlib>
 #include <map>
 #include <thread>
 
+#include "console/console_log.h"
 #include "console/line_splitter.h"
 #include "console/phases.h"
 #include "console/printk_check.h"
@@ -66,8 +72,9 @@ TEST_F(ConsoleTest, MatchesLoginPromptOnAPartialLineWithItsArrivalTime) {
   clock_.Advance(std::chrono::milliseconds(1000));
   PushAndDrain(c, "\x1b[1mrefimg login: ");
   uint64_t cursor = 0;
-  auto w = c.WaitFor({Pattern::Compile("login", Scenario().boot.login_pattern)}, &cursor,
-                     clock_.Now() + std::chrono::hours(1), Duration(0), nullptr);
+  auto w = c.WaitFor(
+      PatternSet({Pattern::Compile("login", Scenario().boot.login_pattern)}),
+      &cursor, clock_.Now() + std::chrono::hours(1), Duration(0), nullptr);
   ASSERT_EQ(w.kind, WaitOutcome::kMatched);
   EXPECT_EQ(w.line, "refimg login: ");
   EXPECT_NEAR(w.t_s, 2.5, 1e-9);
@@ -80,7 +87,9 @@ TEST_F(ConsoleTest, FailPatternWinsWhenItComesFirst) {
   std::vector<Pattern> pats = {Pattern::Compile("login", Scenario().boot.login_pattern)};
   for (const auto& f : DefaultFailPatterns()) pats.push_back(Pattern::Compile(f.name, f.regex));
   uint64_t cursor = 0;
-  auto w = c.WaitFor(pats, &cursor, clock_.Now() + std::chrono::hours(1), Duration(0), nullptr);
+  auto w =
+      c.WaitFor(PatternSet(pats), &cursor, clock_.Now() + std::chrono::hours(1),
+                Duration(0), nullptr);
   ASSERT_EQ(w.kind, WaitOutcome::kMatched);
   EXPECT_EQ(w.pattern_name, "kernel-panic");
 }
@@ -91,16 +100,18 @@ TEST_F(ConsoleTest, EofAndTimeoutAndSilence) {
     c.Start();
     uint64_t cursor = 0;
     // Timeout: the deadline is already past.
-    auto w = c.WaitFor({Pattern::Compile("x", "never")}, &cursor, clock_.Now(), Duration(0), nullptr);
+    auto w = c.WaitFor(PatternSet({Pattern::Compile("x", "never")}), &cursor,
+                       clock_.Now(), Duration(0), nullptr);
     EXPECT_EQ(w.kind, WaitOutcome::kTimeout);
     // Silence: nothing for 10 s of fake time.
     clock_.Advance(std::chrono::seconds(10));
-    w = c.WaitFor({Pattern::Compile("x", "never")}, &cursor, clock_.Now() + std::chrono::hours(1),
-                  std::chrono::seconds(5), nullptr);
+    w = c.WaitFor(PatternSet({Pattern::Compile("x", "never")}), &cursor,
+                  clock_.Now() + std::chrono::hours(1), std::chrono::seconds(5),
+                  nullptr);
     EXPECT_EQ(w.kind, WaitOutcome::kSilence);
     stream_.Close();
-    w = c.WaitFor({Pattern::Compile("x", "never")}, &cursor, clock_.Now() + std::chrono::hours(1),
-                  Duration(0), nullptr);
+    w = c.WaitFor(PatternSet({Pattern::Compile("x", "never")}), &cursor,
+                  clock_.Now() + std::chrono::hours(1), Duration(0), nullptr);
     EXPECT_EQ(w.kind, WaitOutcome::kEof);
   }
 }
@@ -111,8 +122,9 @@ TEST_F(ConsoleTest, CancelEndsTheWait) {
   CancelToken cancel;
   cancel.Cancel(2);
   uint64_t cursor = 0;
-  auto w = c.WaitFor({Pattern::Compile("x", "never")}, &cursor, clock_.Now() + std::chrono::hours(1),
-                     Duration(0), &cancel);
+  auto w =
+      c.WaitFor(PatternSet({Pattern::Compile("x", "never")}), &cursor,
+                clock_.Now() + std::chrono::hours(1), Duration(0), &cancel);
   EXPECT_EQ(w.kind, WaitOutcome::kCancelled);
 }
 
@@ -125,8 +137,9 @@ TEST_F(ConsoleTest, MemoryStaysBoundedUnderAFlood) {
   for (int i = 0; i < 8; ++i) stream_.Push(noise);  // 8 MiB, no newline
   stream_.Push("\nrefimg login: ");
   uint64_t cursor = 0;
-  auto w = c.WaitFor({Pattern::Compile("login", Scenario().boot.login_pattern)}, &cursor,
-                     clock_.Now() + std::chrono::hours(1), Duration(0), nullptr);
+  auto w = c.WaitFor(
+      PatternSet({Pattern::Compile("login", Scenario().boot.login_pattern)}),
+      &cursor, clock_.Now() + std::chrono::hours(1), Duration(0), nullptr);
   ASSERT_EQ(w.kind, WaitOutcome::kMatched);
   size_t kept = 0;
   for (const auto& l : c.LinesSince(0)) kept += l.text.size();
@@ -146,8 +159,8 @@ TEST_F(ConsoleTest, RecordsMilestonesOncePerMarker) {
   clock_.Advance(std::chrono::seconds(3));
   PushAndDrain(c, "Run /init as init process\nbootgate: userspace ready\nrefimg login: ");
   uint64_t cursor = 0;
-  c.WaitFor({Pattern::Compile("login", "login: $")}, &cursor, clock_.Now() + std::chrono::hours(1),
-            Duration(0), nullptr);
+  c.WaitFor(PatternSet({Pattern::Compile("login", "login: $")}), &cursor,
+            clock_.Now() + std::chrono::hours(1), Duration(0), nullptr);
   auto m = c.milestones();
   ASSERT_EQ(m.size(), 4u);
   EXPECT_EQ(m[0].name, "bootloader");
@@ -409,6 +422,223 @@ TEST(RecordedConsoleTest, DirectKernelBootHasNoBootloaderPhase) {
   EXPECT_NEAR(c->offset_s, 9.1674, 1e-3);
   EXPECT_LT(std::fabs(c->skew_ms), 5);
   EXPECT_EQ(PrintkSkewWarning(*c), "");
+}
+
+// ---- logs on disk: redacted as written, bounded ----------------------------
+
+class ConsoleLogTest : public ConsoleTest {
+ protected:
+  void SetUp() override {
+    dir_ = std::make_unique<TempDir>(fs::temp_directory_path(), "bg-log-");
+  }
+  std::string Path(const std::string& name) const {
+    return (dir_->path() / name).string();
+  }
+  std::unique_ptr<TempDir> dir_;
+};
+
+TEST_F(ConsoleLogTest, SecretSplitAcrossChunksNeverReachesThePartFile) {
+  ConsoleOptions o;
+  o.log_path = Path("console.log");
+  o.timed_log_path = Path("console.timed.log");
+  o.secrets = {"hunter2-secret"};
+  Console c(&stream_, &clock_, clock_.Now(), o);
+  c.Start();
+  // The guest echoes the password, cut across reads.
+  PushAndDrain(c, "Password: hunt");
+  PushAndDrain(c, "er2-sec");
+  PushAndDrain(c, "ret\r\nrefimg login: ");
+  // While the run goes on, the .part files are all there is on disk.
+  for (const char* f : {"console.log.part", "console.timed.log.part"}) {
+    std::string part = ReadFile(Path(f));
+    EXPECT_EQ(part.find("hunter2"), std::string::npos) << f << ": " << part;
+    EXPECT_EQ(part.find("er2-sec"), std::string::npos) << f << ": " << part;
+  }
+  c.Stop();
+  std::string log = ReadFile(Path("console.log"));
+  EXPECT_EQ(log.find("hunter2"), std::string::npos);
+  EXPECT_NE(log.find("Password: ********\r\nrefimg login: "), std::string::npos)
+      << log;
+  EXPECT_NE(ReadFile(Path("console.timed.log")).find("Password: ********"),
+            std::string::npos);
+}
+
+// A run SIGKILLed mid-boot (a real kill of a real process): what it left on
+// disk holds no secret.
+TEST_F(ConsoleLogTest, KilledRunLeavesNoSecretOnDisk) {
+  const std::string log = Path("console.log");
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    FakeByteStream stream;
+    FakeClock clock;
+    ConsoleOptions o;
+    o.log_path = log;
+    o.timed_log_path = Path("console.timed.log");
+    o.secrets = {"s3cr3t-pw"};
+    Console c(&stream, &clock, clock.Now(), o);
+    c.Start();
+    stream.Push("login: root\r\nPassword: s3cr");
+    stream.Push("3t-pw\r\n# echo s3cr3t-pw\r\ns3cr3t-pw\r\n# ");
+    for (int i = 0; i < 2000 && c.bytes_received() < 60; ++i) usleep(1000);
+    raise(SIGKILL);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_FALSE(fs::exists(log));  // never renamed: the run did not finish
+  for (const auto& e : fs::directory_iterator(dir_->path())) {
+    std::string text = ReadFile(e.path());
+    EXPECT_EQ(text.find("s3cr3t"), std::string::npos)
+        << e.path() << ": " << text;
+    EXPECT_EQ(text.find("3t-pw"), std::string::npos)
+        << e.path() << ": " << text;
+  }
+  EXPECT_NE(ReadFile(log + ".part").find("# echo ********"), std::string::npos);
+}
+
+TEST_F(ConsoleLogTest, ConsoleLogKeepsHeadAndTailWithAMarker) {
+  ConsoleOptions o;
+  o.log_path = Path("console.log");
+  o.log_bounds = {4096, 4096};
+  Console c(&stream_, &clock_, clock_.Now(), o);
+  c.Start();
+  std::string head = "HEAD" + std::string(4092, 'h');
+  PushAndDrain(c, head);
+  size_t pushed = head.size();
+  std::string flood(1000, 'f');
+  for (int i = 0; i < 100; ++i) {
+    PushAndDrain(c, flood);
+    pushed += flood.size();
+    // Bounded all along, not only at the end.
+    EXPECT_LE(fs::file_size(Path("console.log.part")),
+              4096u + 200u + 2 * 4096u);
+  }
+  std::string tail = std::string(4092, 't') + "TAIL";
+  PushAndDrain(c, tail);
+  pushed += tail.size();
+  c.Stop();
+  std::string log = ReadFile(Path("console.log"));
+  EXPECT_EQ(log.substr(0, head.size()), head);
+  EXPECT_EQ(log.substr(log.size() - tail.size()), tail);
+  std::string marker = DroppedMarker(pushed - 4096 - 4096);
+  EXPECT_EQ(log, head + marker + tail);
+}
+
+TEST(ConsoleLogWriterTest, DefaultBoundIsEightMiBHeadAndTail) {
+  EXPECT_EQ(LogBounds{}.head_bytes, size_t{8} << 20);
+  EXPECT_EQ(LogBounds{}.tail_bytes, size_t{8} << 20);
+}
+
+// ---- RE2: partial lines matched whole, linear time
+// ----------------------------
+
+// The old matcher re-matched a growing partial line only in its last 256
+// bytes (within one wait): a prompt pattern that needs the whole line was
+// never found.
+TEST_F(ConsoleTest, GrowingPartialLineIsMatchedWhole) {
+  Console c(&stream_, &clock_, clock_.Now(), {});
+  c.Start();
+  PatternSet p({Pattern::Compile("banner", "^start x{300,}end: $")});
+  std::thread guest([&] {
+    // A guest trickling one long unfinished line while the wait runs.
+    PushAndDrain(c, "start ");
+    for (int i = 0; i < 20; ++i) {
+      PushAndDrain(c, std::string(20, 'x'));
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    PushAndDrain(c, "end: ");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    clock_.Advance(std::chrono::hours(2));  // ends a wait that missed it
+  });
+  uint64_t cursor = 0;
+  auto w = c.WaitFor(p, &cursor, clock_.Now() + std::chrono::hours(1),
+                     Duration(0), nullptr);
+  guest.join();
+  ASSERT_EQ(w.kind, WaitOutcome::kMatched);
+  EXPECT_EQ(w.line.size(), 6u + 400u + 5u);
+}
+
+// Inputs that take a backtracking matcher quadratic or exponential time are
+// answered correctly (the time is a bench figure: console_bench).
+TEST(PatternTest, PathologicalInputsAreMatchedCorrectly) {
+  Pattern login = Pattern::Compile("login", BootSpec().login_pattern);
+  std::string names(64 << 10, 'a');
+  EXPECT_FALSE(MatchesLine(login, names));
+  EXPECT_TRUE(MatchesLine(login, names + " login: "));
+  Pattern nested = Pattern::Compile("nested", "(x+x+)+y");
+  std::string xs(64 << 10, 'x');
+  EXPECT_FALSE(MatchesLine(nested, xs));
+  EXPECT_TRUE(MatchesLine(nested, xs + "y"));
+}
+
+TEST(PatternTest, SetGivesTheFirstPatternInOrder) {
+  PatternSet set({Pattern::Compile("a", "panic"),
+                  Pattern::Compile("b", "Kernel"),
+                  Pattern::Compile("c", "nothing")});
+  EXPECT_EQ(set.FirstMatch("Kernel panic"), 0u);
+  EXPECT_EQ(set.FirstMatch("Kernel oops"), 1u);
+  EXPECT_EQ(set.FirstMatch("quiet"), std::nullopt);
+  EXPECT_EQ(PatternSet({}).FirstMatch("x"), std::nullopt);
+}
+
+TEST(PatternTest, UnsupportedConstructsAreRejectedSayingSo) {
+  try {
+    Pattern::Compile("login", "(a)\\1");
+    FAIL() << "a backreference was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("backreferences"), std::string::npos)
+        << e.what();
+  }
+}
+
+// ---- stamps: never delayed by what the reader does with the bytes -----------
+
+// The reader is stuck writing its log (a FIFO nobody drains: a stand-in for
+// matching or a disk that falls behind) while the guest prints its prompt at
+// 2 s; the clock moves to 5 s before the reader gets to it. The prompt keeps
+// its arrival time.
+TEST_F(ConsoleTest, StampIsTakenOnArrivalWhileTheReaderIsBusy) {
+  TempDir dir(fs::temp_directory_path(), "bg-fifo-");
+  std::string log = (dir.path() / "console.log").string();
+  ASSERT_EQ(mkfifo((log + ".part").c_str(), 0600), 0);
+  int drain = open((log + ".part").c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(drain, 0);
+  ConsoleOptions o;
+  o.log_path = log;
+  {
+    Console c(&stream_, &clock_, clock_.Now(), o);
+    c.Start();
+    clock_.Advance(std::chrono::seconds(1));
+    stream_.Push(std::string(1 << 20, 'x') +
+                 "\n");  // fills the FIFO: the reader blocks
+    for (int i = 0; i < 200 && c.bytes_received() == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    clock_.Advance(std::chrono::seconds(1));
+    stream_.Push("refimg login: ");
+    for (int i = 0; i < 400 && !stream_.drained(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    clock_.Advance(std::chrono::seconds(3));
+    // Unblock the reader: drain the FIFO from here on.
+    std::atomic<bool> done{false};
+    std::thread drainer([&] {
+      char buf[1 << 16];
+      while (!done) {
+        if (read(drain, buf, sizeof buf) <= 0)
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    });
+    uint64_t cursor = 0;
+    auto w = c.WaitFor(
+        PatternSet({Pattern::Compile("login", BootSpec().login_pattern)}),
+        &cursor, clock_.Now() + std::chrono::hours(1), Duration(0), nullptr);
+    EXPECT_EQ(w.kind, WaitOutcome::kMatched);
+    EXPECT_NEAR(w.t_s, 2.0, 1e-9);
+    c.Stop();
+    done = true;
+    drainer.join();
+  }
+  close(drain);
 }
 
 }  // namespace

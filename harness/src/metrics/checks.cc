@@ -1,90 +1,28 @@
 #include "metrics/checks.h"
 
-#include "util/redact.h"
-
-#include <pthread.h>
-
 #include <algorithm>
 #include <chrono>
-#include <exception>
 #include <optional>
-#include <regex>
 #include <vector>
 
 #include "metrics/text_util.h"
 #include "util/error.h"
+#include "util/redact.h"
+#include "util/regex.h"
 #include "util/sanitize.h"
 #include "util/utf8.h"
 
 namespace bootgate {
 namespace {
 
-/// Runs `fn` on a thread with a large stack: libstdc++'s std::regex recurses
-/// once per character matched by a repetition.
-template <class Fn>
-void RunWithLargeStack(Fn& fn) {
-  struct Job {
-    Fn* fn;
-    std::exception_ptr error;
-  } job{&fn, nullptr};
-  auto trampoline = [](void* arg) -> void* {
-    Job* j = static_cast<Job*>(arg);
-    try {
-      (*j->fn)();
-    } catch (...) {
-      j->error = std::current_exception();
-    }
-    return nullptr;
-  };
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, size_t{64} << 20);
-  pthread_t thread;
-  int rc = pthread_create(&thread, &attr, trampoline, &job);
-  pthread_attr_destroy(&attr);
-  if (rc != 0) {
-    fn();  // no thread: search on this stack (inputs are bounded anyway)
-    return;
-  }
-  pthread_join(thread, nullptr);
-  if (job.error) std::rethrow_exception(job.error);
-}
-
-/// Searches `re` in `text` (see kRegexWholeTextBytes); on a match stores the
-/// matched text in `match`.
-bool SearchOutput(const std::regex& re, std::string_view text,
-                  std::string* match) {
-  bool found = false;
-  auto search = [&](std::string_view piece) {
-    std::match_results<std::string_view::const_iterator> m;
-    if (std::regex_search(piece.begin(), piece.end(), m, re)) {
-      *match = m.str();
-      return true;
-    }
-    return false;
-  };
-  auto work = [&] {
-    std::vector<std::string_view> lines = SplitLines(text);
-    size_t longest = 0;
-    for (std::string_view line : lines) {
-      longest = std::max(longest, line.size());
-    }
-    if (text.size() <= kRegexWholeTextBytes && longest <= kRegexWindowBytes) {
-      found = search(text);
-      return;
-    }
-    for (std::string_view line : lines) {
-      for (size_t pos = 0;; pos += kRegexWindowBytes / 2) {
-        if (search(line.substr(pos, kRegexWindowBytes))) {
-          found = true;
-          return;
-        }
-        if (pos + kRegexWindowBytes >= line.size()) break;
-      }
-    }
-  };
-  RunWithLargeStack(work);
-  return found;
+/// Searches `re` in the whole of `text` (RE2: linear time, no recursion,
+/// so any output up to kCheckOutputBytes is searched at once); on a match
+/// stores the matched text in `match`.
+bool SearchOutput(const Regex& re, std::string_view text, std::string* match) {
+  auto m = re.Find(text);
+  if (!m) return false;
+  *match = std::string((*m)[0]);
+  return true;
 }
 
 std::string Quoted(std::string_view text, size_t max_bytes = 80) {
@@ -134,23 +72,22 @@ CheckResult EvaluateCheck(const CheckSpec& spec, const ExecResult& exec) {
   r.duration_s = exec.duration_s;
   r.output_excerpt = OutputExcerpt(exec);
 
-  const auto flags = std::regex::ECMAScript | std::regex::multiline;
   auto compile = [&](const std::string& pattern,
-                     const char* field) -> std::optional<std::regex> {
+                     const char* field) -> std::optional<Regex> {
     if (pattern.empty()) return std::nullopt;
-    try {
-      return std::regex(pattern, flags);
-    } catch (const std::regex_error& e) {
+    if (std::string why = RegexError(pattern, RegexLines::kLines);
+        !why.empty()) {
       r.verdict = Verdict::kError;
-      r.reason = "invalid regex /" + pattern + "/ in expect." + field + ": " +
-                 e.what();
+      r.reason =
+          "invalid regex /" + pattern + "/ in expect." + field + ": " + why;
       return std::nullopt;
     }
+    return Regex(pattern, field, RegexLines::kLines);
   };
-  std::optional<std::regex> must = compile(spec.expect.stdout_matches,
-                                           "stdout_matches");
+  std::optional<Regex> must =
+      compile(spec.expect.stdout_matches, "stdout_matches");
   if (r.verdict == Verdict::kError) return r;
-  std::optional<std::regex> must_not =
+  std::optional<Regex> must_not =
       compile(spec.expect.stdout_not_matches, "stdout_not_matches");
   if (r.verdict == Verdict::kError) return r;
 
@@ -163,21 +100,14 @@ CheckResult EvaluateCheck(const CheckSpec& spec, const ExecResult& exec) {
             : "exit status " + std::to_string(exec.exit_status) +
                   ", expected " + std::to_string(*spec.expect.exit_status));
   }
-  try {
-    std::string match;
-    if (must && !SearchOutput(*must, exec.stdout_text, &match)) {
-      failures.push_back("stdout did not match /" +
-                         spec.expect.stdout_matches + "/");
-    }
-    if (must_not && SearchOutput(*must_not, exec.stdout_text, &match)) {
-      failures.push_back("stdout matched /" + spec.expect.stdout_not_matches +
-                         "/ (" + Quoted(match) + "), which it must not");
-    }
-  } catch (const std::regex_error& e) {
-    r.verdict = Verdict::kError;
-    r.reason = std::string("regex search failed (pattern too complex for "
-                           "this output?): ") + e.what();
-    return r;
+  std::string match;
+  if (must && !SearchOutput(*must, exec.stdout_text, &match)) {
+    failures.push_back("stdout did not match /" + spec.expect.stdout_matches +
+                       "/");
+  }
+  if (must_not && SearchOutput(*must_not, exec.stdout_text, &match)) {
+    failures.push_back("stdout matched /" + spec.expect.stdout_not_matches +
+                       "/ (" + Quoted(match) + "), which it must not");
   }
   if (failures.empty()) {
     r.verdict = Verdict::kPass;
@@ -271,7 +201,9 @@ std::vector<CheckResult> RunChecks(CommandChannel* channel, const std::vector<Ch
       c = {check.name, check.run, Verdict::kError, e.what(), -1, "", 0, ""};
     }
     c.channel = channel->name();
+    // The reason quotes stdout (and a channel error may quote the command).
     c.output_excerpt = Redact(c.output_excerpt, secrets);
+    c.reason = Redact(c.reason, secrets);
     results.push_back(c);
   }
   return results;

@@ -17,23 +17,15 @@
 
 namespace bootgate {
 
-/// std::regex (libstdc++) recurses per character and backtracks
-/// quadratically on long lines, so stdout is searched in bounded pieces: as a
-/// whole (patterns may span lines) when it is at most kRegexWholeTextBytes
-/// with no line over kRegexWindowBytes; otherwise line by line, and a longer
-/// line in windows of kRegexWindowBytes overlapping by half (a match longer
-/// than half a window inside such a line can be missed).
-inline constexpr size_t kRegexWholeTextBytes = 16 * 1024;
-inline constexpr size_t kRegexWindowBytes = 1024;
 /// The most output a check keeps (the channel's bound).
 inline constexpr size_t kCheckOutputBytes = 256 * 1024;
 /// The bound on a check's output excerpt.
 inline constexpr size_t kExcerptBytes = 2048;
 
 /// Judges `exec` against `spec.expect`: exit status (when expected), then
-/// stdout_matches / stdout_not_matches as ECMAScript regexes with multiline
-/// (^ and $ match at line ends), searched anywhere in stdout (in pieces, see
-/// above). The reason
+/// stdout_matches / stdout_not_matches as RE2 patterns with multiline
+/// (^ and $ match at line ends), searched in the whole of stdout (RE2 is
+/// linear: no size or line-length limit). The reason
 /// names every failed expectation ("exit status 1, expected 0; stdout did not
 /// match /dropbear/"). An invalid regex gives kError with a reason naming it.
 /// Fills name, command, exit_status, duration_s (from exec) and
@@ -60,7 +52,8 @@ CheckResult RunCheck(CommandChannel& channel, const CheckSpec& spec);
 
 /// Pipeline stage 7, check: every check over `channel` (null: none can run,
 /// each is an error saying so). {{profile.<field>}} in a check expects
-/// `profile_fields`' value; `secrets` are redacted from excerpts. `on_step`
+/// `profile_fields`' value; `secrets` are redacted from excerpts and
+/// reasons (a reason quotes stdout). `on_step`
 /// (may be empty) hears each check's name. Interrupted propagates.
 std::vector<CheckResult> RunChecks(CommandChannel* channel, const std::vector<CheckSpec>& checks,
                                    const std::map<std::string, std::string>& profile_fields,

@@ -103,19 +103,26 @@ TEST(EvaluateCheck, InvalidRegexIsAnErrorNamingIt) {
   EXPECT_THAT(n.reason, HasSubstr("stdout_not_matches"));
 }
 
-TEST(EvaluateCheck, LargeOutputIsSearchedSafely) {
-  // A 40 KiB line overflows an 8 MiB stack in a whole-text std::regex search
-  // for ".*dropbear"; it is searched in bounded windows instead.
+TEST(EvaluateCheck, LargeOutputIsSearchedWhole) {
+  // A 40 KiB line: std::regex needed a 64 MiB stack and bounded windows for
+  // ".*dropbear"; RE2 searches the whole output.
   std::string long_line(40 * 1024, 'a');
   CheckResult r = EvaluateCheck(Spec("x", 0, ".*dropbear"),
                                 Exec(0, long_line + "\nservice dropbear\n"));
   EXPECT_EQ(r.verdict, Verdict::kPass);
-  // A match inside the long line, across a window boundary.
+  // A 1001-byte match inside the long line, not aligned to the old 1 KiB
+  // windows (which overlapped by half): the old search missed it.
   std::string inside = long_line;
-  inside.replace(1020, 8, "dropbear");
-  EXPECT_EQ(EvaluateCheck(Spec("x", 0, "dropbear"), Exec(0, inside)).verdict,
+  inside.replace(512 * 7 + 100, 1001, std::string(1000, 'x') + "y");
+  EXPECT_EQ(EvaluateCheck(Spec("x", 0, "x{1000}y"), Exec(0, inside)).verdict,
             Verdict::kPass);
-  // 1 MiB of output, many lines: line mode, fast for plain patterns.
+  // A pattern across lines in output over the old 16 KiB whole-text limit.
+  std::string multi(20 * 1024, 'a');
+  multi += "\nfirst\nsecond\n";
+  EXPECT_EQ(
+      EvaluateCheck(Spec("x", 0, "^first\nsecond$"), Exec(0, multi)).verdict,
+      Verdict::kPass);
+  // 1 MiB of output, many lines.
   std::string big;
   while (big.size() < (1 << 20)) big += "some ordinary log line here\n";
   big += "service dropbear running\n";
@@ -127,6 +134,22 @@ TEST(EvaluateCheck, LargeOutputIsSearchedSafely) {
   EXPECT_LE(hit.output_excerpt.size(), kExcerptBytes);
   // The excerpt keeps the end of the output.
   EXPECT_THAT(hit.output_excerpt, HasSubstr("dropbear running"));
+}
+
+TEST(EvaluateCheck, PathologicalPatternOnLongOutputIsAnsweredCorrectly) {
+  // Exponential for a backtracking matcher; linear for RE2 (the time is a
+  // bench figure, harness/bench/console_bench).
+  std::string xs(256 * 1024, 'x');
+  EXPECT_EQ(EvaluateCheck(Spec("x", 0, "(x+x+)+y"), Exec(0, xs)).verdict,
+            Verdict::kFail);
+  EXPECT_EQ(EvaluateCheck(Spec("x", 0, "(x+x+)+y"), Exec(0, xs + "y")).verdict,
+            Verdict::kPass);
+}
+
+TEST(EvaluateCheck, BackreferenceIsAnErrorThatSaysSo) {
+  CheckResult r = EvaluateCheck(Spec("x", 0, "(a)\\1"), Exec(0, "aa"));
+  EXPECT_EQ(r.verdict, Verdict::kError);
+  EXPECT_THAT(r.reason, HasSubstr("backreferences"));
 }
 
 TEST(EvaluateCheck, TruncatedOutputIsMentioned) {
@@ -247,6 +270,22 @@ TEST(RunChecksTest, ExpandsProfileFieldsRedactsSecretsAndKeepsGoingAfterAnError)
   EXPECT_EQ(results[1].channel, "serial");
   EXPECT_EQ(results[2].output_excerpt.find("hunter2"), std::string::npos) << results[2].output_excerpt;
   EXPECT_EQ(steps, (std::vector<std::string>{"check dies", "check vendor", "check leaks"}));
+}
+
+// The reason quotes the stdout that matched a forbidden pattern.
+TEST(RunChecksTest, ReasonQuotingStdoutIsRedacted) {
+  FakeCommandChannel ch("ssh");
+  ch.OnExact("cat /etc/motd",
+             {0, "welcome, your password is hunter2\n", "", false, 0});
+  CheckSpec motd;
+  motd.name = "motd";
+  motd.run = "cat /etc/motd";
+  motd.expect.stdout_not_matches = "password is \\S+";
+  auto results = RunChecks(&ch, {motd}, {}, {"hunter2"}, nullptr);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].verdict, Verdict::kFail);
+  EXPECT_THAT(results[0].reason, HasSubstr("password is ********"));
+  EXPECT_THAT(results[0].reason, Not(HasSubstr("hunter2")));
 }
 
 }  // namespace

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <regex>
 #include <set>
 
 #include "report/html_report.h"
 #include "report/render_util.h"
 #include "util/error.h"
 #include "util/escape.h"
+#include "util/regex.h"
 
 namespace bootgate {
 namespace {
@@ -361,12 +361,15 @@ std::string StripXmlProlog(const std::string& svg) {
 }
 
 std::string ScopeSvgIds(const std::string& svg, const std::string& prefix) {
-  static const std::regex kId(R"((\s)id=(['"]))");
-  static const std::regex kHref(R"(href=(['"])#)");
-  static const std::regex kUrl(R"(url\(#)");
-  std::string out = std::regex_replace(svg, kId, "$1id=$2" + prefix);
-  out = std::regex_replace(out, kHref, "href=$1#" + prefix);
-  return std::regex_replace(out, kUrl, "url(#" + prefix);
+  static const Regex kId(R"((\s)id=(['"]))", "svg id");
+  static const Regex kHref(R"(href=(['"])#)", "svg href");
+  static const Regex kUrl(R"(url\(#)", "svg url");
+  std::string literal;  // a rewrite string treats '\' as an escape
+  for (char c : prefix)
+    literal += c == '\\' ? std::string("\\\\") : std::string(1, c);
+  std::string out = kId.ReplaceAll(svg, "\\1id=\\2" + literal);
+  out = kHref.ReplaceAll(out, "href=\\1#" + literal);
+  return kUrl.ReplaceAll(out, "url(#" + literal);
 }
 
 std::string RenderChartSvg(const ChartSpec& chart, const fs::path& work_dir,

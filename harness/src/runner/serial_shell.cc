@@ -1,6 +1,5 @@
 #include "runner/serial_shell.h"
 
-#include <regex>
 #include <thread>
 
 #include "util/error.h"
@@ -17,9 +16,9 @@ void SerialShell::Login(Duration timeout) {
   TimePoint deadline = clock_->Now() + timeout;
   uint64_t cursor = console_->Cursor();
   console_->Write(user_ + "\n");
-  std::vector<Pattern> after_user = {
-      Pattern::Compile("password", R"([Pp]assword: ?$)"),
-      Pattern::Compile("prompt", prompt_regex_)};
+  const PatternSet after_user(
+      {Pattern::Compile("password", R"([Pp]assword: ?$)"),
+       Pattern::Compile("prompt", prompt_regex_)});
   WaitOutcome w = console_->WaitFor(after_user, &cursor, deadline, Duration(0), cancel_);
   if (w.kind == WaitOutcome::kCancelled) cancel_->ThrowIfCancelled();
   if (w.kind != WaitOutcome::kMatched)
@@ -31,9 +30,11 @@ void SerialShell::Login(Duration timeout) {
     // either way).
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     console_->Write(password_ + "\n");
-    std::vector<Pattern> after_pw = {
-        Pattern::Compile("incorrect", R"(Login incorrect|Authentication failure|Permission denied)"),
-        Pattern::Compile("prompt", prompt_regex_)};
+    const PatternSet after_pw(
+        {Pattern::Compile(
+             "incorrect",
+             R"(Login incorrect|Authentication failure|Permission denied)"),
+         Pattern::Compile("prompt", prompt_regex_)});
     w = console_->WaitFor(after_pw, &cursor, deadline, Duration(0), cancel_);
     if (w.kind == WaitOutcome::kCancelled) cancel_->ThrowIfCancelled();
     if (w.kind != WaitOutcome::kMatched)
@@ -60,33 +61,34 @@ ExecResult SerialShell::Exec(const std::string& command, Duration timeout,
   // own shell so an `exit` in it cannot end the login session.
   console_->Write("printf '@@BG%sB@@\\n' " + tag + "; sh -c " + ShellQuote(command) +
                   "; printf '@@BG%sE%s@@\\n' " + tag + " \"$?\"\n");
-  std::vector<Pattern> begin = {Pattern::Compile("begin", "@@BG" + tag + "B@@$")};
+  const Pattern begin_line = Pattern::Compile("begin", "@@BG" + tag + "B@@$");
+  const Pattern end_line =
+      Pattern::Compile("end", "@@BG" + tag + "E([0-9]+)@@$");
+  const PatternSet begin({begin_line});
   WaitOutcome w = console_->WaitFor(begin, &cursor, deadline, Duration(0), cancel_);
   if (w.kind == WaitOutcome::kCancelled) cancel_->ThrowIfCancelled();
   if (w.kind != WaitOutcome::kMatched)
     throw Error("serial shell", "the guest did not start running '" + command + "'");
   uint64_t out_start = cursor;
-  std::vector<Pattern> end = {Pattern::Compile("end", "@@BG" + tag + "E([0-9]+)@@$")};
+  const PatternSet end({end_line});
   w = console_->WaitFor(end, &cursor, deadline, Duration(0), cancel_);
   if (w.kind == WaitOutcome::kCancelled) cancel_->ThrowIfCancelled();
   if (w.kind != WaitOutcome::kMatched)
     throw Error("serial shell", "'" + command + "' did not finish within " +
                                     std::to_string(static_cast<int>(ToSeconds(timeout))) + " s");
   ExecResult r;
-  std::smatch m;
-  std::regex_search(w.line, m, std::regex("E([0-9]+)@@"));
-  r.exit_status = std::stoi(m[1]);
+  auto m = end_line.regex.Find(w.line);
+  r.exit_status = m ? std::stoi(std::string((*m)[1])) : -1;
   // The begin marker may have matched while its line was still partial; the
   // output starts after the line that holds it.
   std::vector<ConsoleLine> lines = console_->LinesSince(out_start);
-  std::regex begin_line("@@BG" + tag + "B@@$"), end_line("@@BG" + tag + "E[0-9]+@@$");
   size_t first = 0;
   for (size_t i = 0; i < lines.size(); ++i) {
-    if (std::regex_search(lines[i].text, end_line)) break;
-    if (std::regex_search(lines[i].text, begin_line)) first = i + 1;
+    if (MatchesLine(end_line, lines[i].text)) break;
+    if (MatchesLine(begin_line, lines[i].text)) first = i + 1;
   }
   for (size_t i = first; i < lines.size(); ++i) {
-    if (std::regex_search(lines[i].text, end_line)) break;
+    if (MatchesLine(end_line, lines[i].text)) break;
     if (r.stdout_text.size() + lines[i].text.size() + 1 > max_output_bytes) {
       r.truncated = true;
       break;

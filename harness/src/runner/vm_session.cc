@@ -65,9 +65,12 @@ VmPhaseInfo BootIntoSession(VmSession& vm, const BootRequest& req, const std::st
 double WaitForConsole(VmSession& vm, const ConsoleWait& wait, const RunServices& services) {
   // An empty target would match every line: then only the VM's end counts.
   const bool has_target = !wait.target.source.empty();
-  std::vector<Pattern> patterns;
-  if (has_target) patterns.push_back(wait.target);
-  for (const auto& f : wait.fails) patterns.push_back(Pattern::Compile(f.name, f.regex));
+  std::vector<Pattern> list;
+  if (has_target) list.push_back(wait.target);
+  for (const auto& f : wait.fails)
+    list.push_back(Pattern::Compile(f.name, f.regex));
+  const PatternSet patterns(
+      std::move(list));  // all matched in one pass per line
   const std::string& phase = wait.phase;
   const double timeout_s = wait.timeout_s, silence_s = wait.silence_s;
   const Clock& clock = *services.clock;

@@ -23,9 +23,10 @@ void ParseExpect(Reader& r, const json& e, const std::string& path,
   r.String(e, path, "stdout_matches", &out->stdout_matches);
   r.String(e, path, "stdout_not_matches", &out->stdout_not_matches);
   if (!out->stdout_matches.empty())
-    r.Regex(path + "/stdout_matches", out->stdout_matches);
+    r.Regex(path + "/stdout_matches", out->stdout_matches, RegexLines::kLines);
   if (!out->stdout_not_matches.empty())
-    r.Regex(path + "/stdout_not_matches", out->stdout_not_matches);
+    r.Regex(path + "/stdout_not_matches", out->stdout_not_matches,
+            RegexLines::kLines);
 }
 
 }  // namespace

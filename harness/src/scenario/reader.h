@@ -9,12 +9,12 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <regex>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "scenario/scenario.h"
+#include "util/regex.h"
 
 namespace bootgate::scenario_internal {
 
@@ -156,17 +156,17 @@ class Reader {
     }
   }
 
-  void Regex(const std::string& path, const std::string& re) {
-    try {
-      // {{profile.<field>}} placeholders are expanded per profile at run time
-      // (metrics/checks.h ExpandProfilePlaceholders); validate the rest.
-      std::regex r(
-          std::regex_replace(
-              re, std::regex(R"(\{\{profile\.[A-Za-z0-9_.-]+\}\})"), "x"),
-          std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      Issue(path, "invalid regular expression '" + re + "': " + e.what() + ".");
-    }
+  // Records an issue unless `re` is a valid RE2 pattern; the message names
+  // constructs RE2 lacks (backreferences, lookaround) as such.
+  void Regex(const std::string& path, const std::string& re,
+             RegexLines lines = RegexLines::kText) {
+    // {{profile.<field>}} placeholders are expanded per profile at run time
+    // (metrics/checks.h ExpandProfilePlaceholders); validate the rest.
+    static const bootgate::Regex kPlaceholder(
+        R"(\{\{profile\.[A-Za-z0-9_.-]+\}\})", "placeholder");
+    std::string why = RegexError(kPlaceholder.ReplaceAll(re, "x"), lines);
+    if (!why.empty())
+      Issue(path, "invalid regular expression '" + re + "': " + why + ".");
   }
 
   void OneOf(const std::string& path, const std::string& value,

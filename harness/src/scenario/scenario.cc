@@ -2,11 +2,11 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "scenario/reader.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/regex.h"
 
 namespace bootgate {
 
@@ -135,7 +135,7 @@ std::optional<Scenario> ParseScenario(const std::string& text,
   }
   r.String(j, "", "name", &s.name, true);
   if (!s.name.empty() &&
-      !std::regex_match(s.name, std::regex(R"([A-Za-z0-9][A-Za-z0-9._-]{0,63})"))) {
+      !Regex(R"(^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$)", "name").Search(s.name)) {
     r.Issue("/name", "name '" + s.name + "' must be 1-64 characters of "
                      "letters, digits, '.', '_' or '-' (it names files and "
                      "metrics).");

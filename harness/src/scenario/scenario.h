@@ -34,7 +34,7 @@ struct ImageSpec {
 /// A console pattern that ends a run as a failure, with a classification.
 struct FailPattern {
   std::string name;   ///< "kernel-panic", "emergency-shell", ...
-  std::string regex;  ///< ECMAScript regex, matched per console line
+  std::string regex;  ///< RE2 pattern, searched in each console line
 };
 
 /// A configurable boot-phase marker (issue: boot phases).
@@ -44,9 +44,10 @@ struct PhaseMarker {
 };
 
 struct BootSpec {
-  // The leading boundary keeps std::regex linear on long runs of name
-  // characters (without it a 4 KiB run costs ~1 s per match attempt).
-  std::string login_pattern = R"((^|[^A-Za-z0-9._-])[A-Za-z0-9._-]+ login: ?$)";
+  // A host name, " login:", at the end of the (partial) line: not "Last
+  // login: Mon Nov 30 ..." (RE2 is linear, so a long run of name characters
+  // costs nothing special).
+  std::string login_pattern = R"([A-Za-z0-9._-]+ login: ?$)";
   std::vector<FailPattern> fail_patterns;  ///< defaults + the scenario's own
   double timeout_s = 120;
   double silence_s = 0;  ///< console-silence watchdog; 0 = off

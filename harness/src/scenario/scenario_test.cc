@@ -2,11 +2,10 @@
 
 #include <gtest/gtest.h>
 
-#include <regex>
-
 #include "scenario/profile.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/regex.h"
 
 namespace bootgate {
 namespace {
@@ -143,10 +142,32 @@ TEST(ScenarioTest, EveryIssueIsReportedNotJustTheFirst) {
 }
 
 TEST(ScenarioTest, DefaultLoginPatternMatchesGettyPrompts) {
-  std::regex re(Scenario().boot.login_pattern);
-  EXPECT_TRUE(std::regex_search("refimg login: ", re));
-  EXPECT_TRUE(std::regex_search("photon-machine login:", re));
-  EXPECT_FALSE(std::regex_search("Last login: Mon Nov 30", re));
+  Regex re(Scenario().boot.login_pattern, "login");
+  EXPECT_TRUE(re.Search("refimg login: "));
+  EXPECT_TRUE(re.Search("photon-machine login:"));
+  EXPECT_FALSE(re.Search("Last login: Mon Nov 30"));
+}
+
+// ECMAScript constructs RE2 lacks are refused at validate time, each with
+// file, JSON path and a message naming the construct.
+TEST(ScenarioTest, BackreferencesAndLookaroundAreRejectedWithTheirPath) {
+  auto issues = Issues(R"json({"name": "x", "image": {"iso": "a"},
+    "boot": {"login_pattern": "(\\w+) \\1 login:",
+             "fail_patterns": [{"name": "p", "regex": "panic(?!: none)"}]},
+    "checks": [{"name": "c", "run": "true",
+                "expect": {"stdout_matches": "(?<=x)y", "stdout_not_matches": "\\u00e9"}}]})json");
+  EXPECT_TRUE(HasIssue(issues, "/boot/login_pattern", "backreferences"))
+      << Dump(issues);
+  EXPECT_TRUE(
+      HasIssue(issues, "/boot/fail_patterns/0", "lookahead and lookbehind"))
+      << Dump(issues);
+  EXPECT_TRUE(HasIssue(issues, "/checks/0/expect/stdout_matches",
+                       "lookahead and lookbehind"))
+      << Dump(issues);
+  EXPECT_TRUE(
+      HasIssue(issues, "/checks/0/expect/stdout_not_matches", "\\x{00e9}"))
+      << Dump(issues);
+  for (const auto& i : issues) EXPECT_EQ(i.file, "/tmp/s.json");
 }
 
 TEST(ScenarioTest, LoadScenarioErrorListsEveryProblem) {

@@ -32,7 +32,7 @@ void FakeCommandChannel::OnRegex(const std::string& pattern,
   Script s;
   s.exact = false;
   s.key = pattern;
-  s.re = std::regex(pattern, std::regex::ECMAScript);
+  s.re.emplace(pattern, "FakeCommandChannel pattern");
   s.result = std::move(result);
   Add(std::move(s));
 }
@@ -51,7 +51,7 @@ void FakeCommandChannel::FailRegex(const std::string& pattern,
   Script s;
   s.exact = false;
   s.key = pattern;
-  s.re = std::regex(pattern, std::regex::ECMAScript);
+  s.re.emplace(pattern, "FakeCommandChannel pattern");
   s.fail = true;
   s.error_message = std::move(error_message);
   Add(std::move(s));
@@ -70,7 +70,7 @@ ExecResult FakeCommandChannel::Exec(const std::string& command,
   }
   if (!found) {
     for (const Script& s : scripts_) {
-      if (!s.exact && std::regex_search(command, s.re)) {
+      if (!s.exact && s.re->Search(command)) {
         found = &s;
         break;
       }

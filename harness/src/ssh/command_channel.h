@@ -5,12 +5,13 @@
 #pragma once
 
 #include <cstddef>
-#include <regex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "util/clock.h"
+#include "util/regex.h"
 
 namespace bootgate {
 
@@ -42,7 +43,7 @@ std::string ShellQuote(std::string_view text);
 
 /// A scripted CommandChannel for unit tests. Each Exec is recorded, then
 /// answered by the first exact-match script for the command, else by the first
-/// regex script (std::regex_search) in the order added. A script either
+/// regex script (RE2, searched) in the order added. A script either
 /// returns its ExecResult (stdout/stderr bounded to max_output_bytes like a
 /// real channel) or throws Error with its message. An unscripted command
 /// throws Error naming it.
@@ -59,7 +60,7 @@ class FakeCommandChannel : public CommandChannel {
 
   /// Answers `command` (exact) with `result`.
   void OnExact(const std::string& command, ExecResult result);
-  /// Answers commands matching `pattern` (ECMAScript, search) with `result`.
+  /// Answers commands matching `pattern` (RE2, search) with `result`.
   void OnRegex(const std::string& pattern, ExecResult result);
   /// Makes `command` (exact) throw Error(error_message).
   void FailExact(const std::string& command, std::string error_message);
@@ -76,7 +77,7 @@ class FakeCommandChannel : public CommandChannel {
   struct Script {
     bool exact = true;
     std::string key;
-    std::regex re;
+    std::optional<Regex> re;
     ExecResult result;
     bool fail = false;
     std::string error_message;

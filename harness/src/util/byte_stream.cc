@@ -93,13 +93,26 @@ void FakeByteStream::Write(std::string_view data) {
   written_.append(data);
 }
 
+bool FakeByteStream::drained() const {
+  std::lock_guard lock(mu_);
+  return chunks_.empty();
+}
+
 std::string FakeByteStream::written() const {
   std::lock_guard lock(mu_);
   return written_;
 }
 
-StampingByteStream::StampingByteStream(std::unique_ptr<ByteStream> inner, const Clock* clock)
-    : inner_(std::move(inner)), clock_(clock) {
+StampingByteStream::StampingByteStream(std::unique_ptr<ByteStream> inner,
+                                       const Clock* clock,
+                                       size_t max_backlog_bytes)
+    : StampingByteStream(inner.get(), clock, max_backlog_bytes) {
+  owned_ = std::move(inner);
+}
+
+StampingByteStream::StampingByteStream(ByteStream* inner, const Clock* clock,
+                                       size_t max_backlog_bytes)
+    : inner_(inner), clock_(clock), max_backlog_bytes_(max_backlog_bytes) {
   reader_ = std::thread([this] { Pump(); });
 }
 
@@ -110,6 +123,7 @@ void StampingByteStream::StopReading() {
     std::lock_guard lock(mu_);
     stop_ = true;
   }
+  cv_.notify_all();
   if (reader_.joinable()) reader_.join();
   std::lock_guard lock(mu_);
   eof_ = true;  // nothing more will come
@@ -120,14 +134,16 @@ void StampingByteStream::Pump() {
   std::vector<char> buf(1 << 16);
   while (true) {
     {
-      std::lock_guard lock(mu_);
+      std::unique_lock lock(mu_);
+      cv_.wait(lock,
+               [&] { return stop_ || backlog_bytes_ < max_backlog_bytes_; });
       if (stop_) return;
     }
     size_t got = 0;
     ReadStatus st = inner_->Read(buf.data(), buf.size(), std::chrono::milliseconds(50), &got);
     if (st == ReadStatus::kTimeout) continue;
     // Stamp first: the arrival time is the measurement.
-    TimePoint at = clock_->Now();
+    TimePoint at = inner_->LastReadArrival().value_or(clock_->Now());
     std::lock_guard lock(mu_);
     if (st == ReadStatus::kEof) {
       eof_ = true;
@@ -135,6 +151,7 @@ void StampingByteStream::Pump() {
       return;
     }
     chunks_.emplace_back(std::string(buf.data(), got), at);
+    backlog_bytes_ += got;
     cv_.notify_all();
   }
 }
@@ -153,6 +170,8 @@ ReadStatus StampingByteStream::Read(char* buf, size_t size, Duration timeout, si
     chunks_.pop_front();
   else
     bytes.erase(0, n);
+  backlog_bytes_ -= n;
+  cv_.notify_all();  // the pump may wait for room
   return ReadStatus::kData;
 }
 

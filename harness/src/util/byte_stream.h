@@ -37,11 +37,20 @@ class ByteStream {
 /// Reads `inner` on its own thread from construction on and stamps every
 /// chunk with its arrival time on `clock`, so that bytes a VM prints before
 /// anyone reads its console (during the QMP handshake, before the Console
-/// starts) keep their true time. Read returns one chunk (or its rest) at a
-/// time; LastReadArrival gives its stamp. Writes go straight to `inner`.
+/// starts), or while its reader is busy matching, keep their true time. A
+/// chunk `inner` already stamped (an inner StampingByteStream) keeps that
+/// stamp. Read returns one chunk (or its rest) at a time; LastReadArrival
+/// gives its stamp. Writes go straight to `inner`. At most
+/// `max_backlog_bytes` wait unread: beyond that the pump stops reading
+/// (the guest's output waits in the pipe) rather than grow without bound.
 class StampingByteStream : public ByteStream {
  public:
-  StampingByteStream(std::unique_ptr<ByteStream> inner, const Clock* clock);
+  static constexpr size_t kDefaultMaxBacklogBytes = size_t{64} << 20;
+  StampingByteStream(std::unique_ptr<ByteStream> inner, const Clock* clock,
+                     size_t max_backlog_bytes = kDefaultMaxBacklogBytes);
+  /// Borrows `inner`, which must outlive this object (or StopReading()).
+  StampingByteStream(ByteStream* inner, const Clock* clock,
+                     size_t max_backlog_bytes = kDefaultMaxBacklogBytes);
   ~StampingByteStream() override;
   StampingByteStream(const StampingByteStream&) = delete;
   StampingByteStream& operator=(const StampingByteStream&) = delete;
@@ -54,11 +63,14 @@ class StampingByteStream : public ByteStream {
 
  private:
   void Pump();
-  std::unique_ptr<ByteStream> inner_;
+  std::unique_ptr<ByteStream> owned_;
+  ByteStream* inner_;
   const Clock* clock_;
+  size_t max_backlog_bytes_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::pair<std::string, TimePoint>> chunks_;  // guarded by mu_
+  size_t backlog_bytes_ = 0;
   bool eof_ = false;
   bool stop_ = false;
   std::optional<TimePoint> last_arrival_;
@@ -90,6 +102,8 @@ class FakeByteStream : public ByteStream {
                   size_t* got) override;
   void Write(std::string_view data) override;
   std::string written() const;
+  /// True once every pushed byte has been read.
+  bool drained() const;
 
  private:
   mutable std::mutex mu_;

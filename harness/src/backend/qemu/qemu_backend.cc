@@ -6,13 +6,13 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <regex>
 #include <thread>
 
 #include "backend/qemu/qmp.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/redact.h"
+#include "util/regex.h"
 
 namespace bootgate {
 namespace {
@@ -216,9 +216,9 @@ class QemuGuest : public Guest {
 }  // namespace
 
 std::string ParseQemuVersion(const std::string& out) {
-  std::smatch m;
-  if (std::regex_search(out, m, std::regex(R"(version (\d+\.\d+\.\d+))"))) return m[1];
-  return "";
+  static const Regex kVersion(R"(version (\d+\.\d+\.\d+))", "QEMU version");
+  auto m = kVersion.Find(out);
+  return m ? std::string((*m)[1]) : "";
 }
 
 QemuBackend::QemuBackend(ProcessLauncher* launcher, const Clock* clock,
