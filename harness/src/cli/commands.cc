@@ -131,9 +131,12 @@ void AnnounceLeftovers(const std::vector<Leftover>& left) {
 
 int RunCommandMain(const RunCommandOptions& o) {
   SystemClock clock;
-  PosixProcessLauncher launcher;
+  // Every child process group and libvirt domain of this run, for a second
+  // Ctrl-C to kill before it forces the exit. Outlives everything it holds.
+  ResourceRegistry live;
+  PosixProcessLauncher launcher(&live);
   CancelToken cancel;
-  SignalRouter signals(&cancel);
+  SignalRouter signals(&cancel, &live);
 
   // Load and validate everything before any VM starts.
   std::vector<Scenario> scenarios;
@@ -208,7 +211,8 @@ int RunCommandMain(const RunCommandOptions& o) {
   AccelResolver accel(KvmProber(&launcher, QemuBinary(), DefaultCacheDir(),
                                 FindProbeKernel(o.probe_kernel)),
                       ProbeHost::Current);
-  std::unique_ptr<Backend> backend = MakeBackend(backend_name, connect, &launcher, &clock, &accel);
+  std::unique_ptr<Backend> backend =
+      MakeBackend(backend_name, connect, &launcher, &clock, &accel, &live);
 
   // Images are prepared before the first VM, so no run's timing or the
   // harness overhead includes building one.

@@ -272,8 +272,9 @@ std::string LibvirtConnection::HypervisorVersion() const {
 
 // ---- LibvirtDomain ----
 
-LibvirtDomain::LibvirtDomain(std::shared_ptr<LibvirtConnection> conn, const std::string& name,
-                             const std::string& xml, const Clock* clock)
+LibvirtDomain::LibvirtDomain(std::shared_ptr<LibvirtConnection> conn,
+                             const std::string& name, const std::string& xml,
+                             const Clock* clock, ResourceRegistry* registry)
     : conn_(std::move(conn)), name_(name), clock_(clock) {
   log_ = std::make_shared<DomainEventLog>();
   log_->clock = clock_;
@@ -305,10 +306,13 @@ LibvirtDomain::LibvirtDomain(std::shared_ptr<LibvirtConnection> conn, const std:
     conn_->Unsubscribe(name_, log_);
     throw Error(name_, "libvirt could not create the domain: " + err);
   }
+  if (registry)
+    reg_ = registry->Add("libvirt domain " + name_, [this] { Destroy(); });
 }
 
 LibvirtDomain::~LibvirtDomain() {
   Destroy();
+  reg_ = {};  // after Destroy: a forced exit's Destroy may run until then
   conn_->Unsubscribe(name_, log_);
 }
 
@@ -402,14 +406,16 @@ namespace {
 class LibvirtGuest : public Guest {
  public:
   LibvirtGuest(std::shared_ptr<LibvirtConnection> conn, const Clock* clock,
-               const BootRequest& req, const LibvirtOptions& options)
+               const BootRequest& req, const LibvirtOptions& options,
+               ResourceRegistry* registry)
       : conn_(conn) {
     DomainPlan plan = BuildDomain(req, options);
     applied_ = plan.applied;
     warnings_ = plan.warnings;
     description_ = {Redact(plan.xml, req.secrets)};
     version_ = conn->HypervisorVersion();
-    domain_ = std::make_unique<LibvirtDomain>(conn, req.name, plan.xml, clock);
+    domain_ = std::make_unique<LibvirtDomain>(conn, req.name, plan.xml, clock,
+                                              registry);
     // The domain is paused: connect the console first so that no byte of
     // the boot is lost, then let it run. t0 is the domain's creation (see
     // LibvirtDomain::Resume).
@@ -459,9 +465,10 @@ class LibvirtGuest : public Guest {
 
 // ---- LibvirtBackend ----
 
-LibvirtBackend::LibvirtBackend(std::string uri, ProcessLauncher* launcher, const Clock* clock,
-                               AccelResolver* accel)
-    : launcher_(launcher), clock_(clock), accel_(accel) {
+LibvirtBackend::LibvirtBackend(std::string uri, ProcessLauncher* launcher,
+                               const Clock* clock, AccelResolver* accel,
+                               ResourceRegistry* registry)
+    : launcher_(launcher), clock_(clock), accel_(accel), registry_(registry) {
   if (uri.empty()) uri = "qemu:///system";
   conn_ = std::make_shared<LibvirtConnection>(uri);
 }
@@ -483,7 +490,7 @@ std::unique_ptr<Guest> LibvirtBackend::Boot(const BootRequest& request) {
     opt.console = "tcp";
     opt.console_port = PickPort();
   }
-  return std::make_unique<LibvirtGuest>(conn_, clock_, request, opt);
+  return std::make_unique<LibvirtGuest>(conn_, clock_, request, opt, registry_);
 }
 
 std::pair<std::string, std::string> LibvirtBackend::ResolveAccel(const std::string& requested) {
