@@ -249,8 +249,10 @@ int RunCommandMain(const RunCommandOptions& o) {
 
   LibsshConnector ssh;
   TerminalProgress progress(stderr, o.quiet);
+  LoopbackPortPicker ports;
   RunContext ctx;
-  ctx.services = {backend.get(), &launcher, &clock, &cancel, &ssh, &progress, &recipes};
+  ctx.services = {backend.get(), &launcher, &clock,   &cancel,
+                  &ssh,          &progress, &recipes, &ports};
   ctx.options.profiles = profiles;
   ctx.options.state_dir = state_dir;
   ctx.options.report_dir = report_dir;

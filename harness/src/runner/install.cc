@@ -70,7 +70,7 @@ void Install(const RunRequest& run, const RunSetup& setup, const RunServices& se
   out->target_disk = base.run_dir + "/target.qcow2";
   CreateBlankDisk(*services.launcher, out->target_disk, in.disk_size_mib);
   // The installer needs the network for HTTP delivery even without SSH.
-  if (req.ssh_host_port == 0) req.ssh_host_port = PickFreeLoopbackPort();
+  if (req.ssh_host_port == 0) req.ssh_host_port = PickPort(services);
 
   // Unattended configuration, rendered from the scenario and the run's key.
   std::unique_ptr<ConfigServer> server;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "util/error.h"
+#include "util/ports.h"
 
 namespace bootgate {
 namespace {
@@ -106,23 +107,6 @@ bool Undefine(virDomainPtr dom) {
   virErrorPtr e = virGetLastError();
   if (e && e->code == VIR_ERR_INVALID_ARG) return virDomainUndefine(dom) == 0;
   return false;
-}
-
-// A port that is free here; for a remote host it is only a guess that libvirt
-// verifies when it binds.
-int PickPort() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  int port = 0;
-  if (fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-    port = ntohs(a.sin_port);
-  if (fd >= 0) close(fd);
-  if (port == 0) throw Error("console", ErrnoMessage("cannot pick a free TCP port", errno));
-  return port;
 }
 
 std::string EventName(int event) {
@@ -488,9 +472,20 @@ std::unique_ptr<Guest> LibvirtBackend::Boot(const BootRequest& request) {
       opt.dac_label = "+" + std::to_string(getuid()) + ":+" + std::to_string(getgid());
   } else {
     opt.console = "tcp";
-    opt.console_port = PickPort();
+    // Free here; for a remote host only a guess that libvirt verifies when
+    // it binds.
+    opt.console_port = PickFreeLoopbackPort();
   }
-  return std::make_unique<LibvirtGuest>(conn_, clock_, request, opt, registry_);
+  try {
+    return std::make_unique<LibvirtGuest>(conn_, clock_, request, opt,
+                                          registry_);
+  } catch (const PortInUse&) {
+    throw;
+  } catch (const Error& e) {
+    // libvirt quotes QEMU's stderr when the domain cannot start.
+    if (IsHostForwardBindFailure(e.what())) throw PortInUse(e.what());
+    throw;
+  }
 }
 
 std::pair<std::string, std::string> LibvirtBackend::ResolveAccel(const std::string& requested) {
