@@ -90,7 +90,7 @@ BootgateRun RunBootgate(RunOptions o) {
   }
   close(out[1]);
   close(err[1]);
-  bool signalled = o.signal == 0;
+  int to_send = o.signal == 0 ? 0 : o.repeat;
   pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
   int open_fds = 2;
   char buf[8192];
@@ -100,12 +100,16 @@ BootgateRun RunBootgate(RunOptions o) {
       kill(pid, SIGKILL);
       break;
     }
-    if (!signalled) {
-      bool fire = o.trigger.empty() ? elapsed >= o.signal_after_s
-                                    : result.stderr_text.find(o.trigger) != std::string::npos;
+    if (to_send > 0) {
+      bool fire = !result.signal_at_s.empty()
+                      ? elapsed >= result.signal_at_s.back() + o.repeat_every_s
+                  : o.trigger.empty()
+                      ? elapsed >= o.signal_after_s
+                      : result.stderr_text.find(o.trigger) != std::string::npos;
       if (fire) {
         kill(pid, o.signal);
-        signalled = true;
+        result.signal_at_s.push_back(elapsed);
+        --to_send;
       }
     }
     if (poll(fds, 2, 50) <= 0) continue;
@@ -126,6 +130,7 @@ BootgateRun RunBootgate(RunOptions o) {
   int status = 0;
   waitpid(pid, &status, 0);
   result.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.exited = WIFEXITED(status);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   std::string report = result.report_dir + "/report.json";
   if (!result.report_dir.empty() && fs::exists(report))

@@ -27,6 +27,11 @@ struct BootgateRun {
   std::string stdout_text;
   std::string stderr_text;
   double wall_s = 0;
+  /// True if bootgate exited (with exit_code); false if a signal killed it
+  /// (exit_code is then 128 + the signal).
+  bool exited = false;
+  /// When each signal was sent, seconds after the start.
+  std::vector<double> signal_at_s;
   nlohmann::json report;  ///< report.json, if written
   std::string report_dir;
 };
@@ -40,6 +45,9 @@ struct RunOptions {
   int signal = 0;
   std::string trigger;
   double signal_after_s = 0;
+  /// How many times to send it, `repeat_every_s` apart (a second Ctrl-C).
+  int repeat = 1;
+  double repeat_every_s = 0.05;
 };
 
 /// Runs bootgate to completion (or kills it at the timeout) and reads the

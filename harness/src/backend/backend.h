@@ -14,6 +14,7 @@
 #include "scenario/scenario.h"
 #include "util/byte_stream.h"
 #include "util/clock.h"
+#include "util/error.h"
 
 namespace bootgate {
 
@@ -111,6 +112,20 @@ class Backend {
     (void)evidence;
   }
 };
+
+/// Thrown by Backend::Boot when the SSH forward's host port was taken by the
+/// time the hypervisor bound it (by a parallel run or any other program):
+/// the bind that matters is the hypervisor's, so the caller retries with
+/// another port.
+class PortInUse : public Error {
+ public:
+  using Error::Error;
+};
+
+/// True if a hypervisor's error text says its user-mode network could not
+/// bind the host side of a port forward (QEMU: "Could not set up host
+/// forwarding rule 'tcp:127.0.0.1:P-:22'", also quoted by libvirt).
+bool IsHostForwardBindFailure(const std::string& hypervisor_error);
 
 /// The profile fields as strings, for "requested vs applied" in reports.
 std::map<std::string, std::string> ProfileFields(const Profile& p);

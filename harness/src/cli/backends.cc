@@ -96,8 +96,8 @@ std::string QemuBinary() {
 std::unique_ptr<Backend> MakeBackend(const std::string& name,
                                      const std::string& connect,
                                      ProcessLauncher* launcher,
-                                     const Clock* clock,
-                                     AccelResolver* accel) {
+                                     const Clock* clock, AccelResolver* accel,
+                                     ResourceRegistry* registry) {
   if (name == "qemu") {
     QemuHost host;
     host.qemu_binary = QemuBinary();
@@ -107,9 +107,10 @@ std::unique_ptr<Backend> MakeBackend(const std::string& name,
 #ifdef BOOTGATE_WITH_LIBVIRT
     return std::unique_ptr<Backend>(
         LoadLibvirtPlugin().make(connect.empty() ? kDefaultLibvirtUri : connect,
-                                 launcher, clock, accel));
+                                 launcher, clock, accel, registry));
 #else
     (void)connect;
+    (void)registry;
     throw Error("backend",
                 "the libvirt backend is not built into this bootgate "
                 "(libvirt development files were missing at build time)");

@@ -13,9 +13,13 @@ namespace bootgate {
 /// The libvirt URI used when neither the scenario nor --connect gives one.
 inline constexpr const char* kDefaultLibvirtUri = "qemu:///system";
 
-std::unique_ptr<Backend> MakeBackend(const std::string& name, const std::string& connect,
-                                     ProcessLauncher* launcher, const Clock* clock,
-                                     AccelResolver* accel);
+/// `registry` (may be null) gets every libvirt domain while it exists (QEMU
+/// processes are registered by their launcher).
+std::unique_ptr<Backend> MakeBackend(const std::string& name,
+                                     const std::string& connect,
+                                     ProcessLauncher* launcher,
+                                     const Clock* clock, AccelResolver* accel,
+                                     ResourceRegistry* registry = nullptr);
 /// The QEMU binary: $BOOTGATE_QEMU, else qemu-system-x86_64 from PATH.
 std::string QemuBinary();
 /// Destroys a libvirt domain left by a dead bootgate (leftover clean-up):

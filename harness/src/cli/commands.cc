@@ -169,9 +169,12 @@ int DryRunMain(const std::vector<Scenario>& scenarios, const SuiteOptions& so,
 
 int RunCommandMain(const RunCommandOptions& o) {
   SystemClock clock;
-  PosixProcessLauncher launcher;
+  // Every child process group and libvirt domain of this run, for a second
+  // Ctrl-C to kill before it forces the exit. Outlives everything it holds.
+  ResourceRegistry live;
+  PosixProcessLauncher launcher(&live);
   CancelToken cancel;
-  SignalRouter signals(&cancel);
+  SignalRouter signals(&cancel, &live);
 
   // Load and validate everything before any VM starts.
   std::vector<Scenario> scenarios;
@@ -247,7 +250,8 @@ int RunCommandMain(const RunCommandOptions& o) {
   AccelResolver accel(KvmProber(&launcher, QemuBinary(), DefaultCacheDir(),
                                 FindProbeKernel(o.probe_kernel)),
                       ProbeHost::Current);
-  std::unique_ptr<Backend> backend = MakeBackend(backend_name, connect, &launcher, &clock, &accel);
+  std::unique_ptr<Backend> backend =
+      MakeBackend(backend_name, connect, &launcher, &clock, &accel, &live);
 
   // Images are prepared before the first VM, so no run's timing or the
   // harness overhead includes building one.
@@ -286,8 +290,10 @@ int RunCommandMain(const RunCommandOptions& o) {
 
   LibsshConnector ssh;
   TerminalProgress progress(stderr, o.quiet);
+  LoopbackPortPicker ports;
   RunContext ctx;
-  ctx.services = {backend.get(), &launcher, &clock, &cancel, &ssh, &progress, &recipes};
+  ctx.services = {backend.get(), &launcher, &clock,   &cancel,
+                  &ssh,          &progress, &recipes, &ports};
   ctx.options.profiles = profiles;
   ctx.options.state_dir = state_dir;
   ctx.options.report_dir = report_dir;

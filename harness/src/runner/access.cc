@@ -14,7 +14,7 @@ EarlySsh::EarlySsh(const BootedSystem& booted, const RunRequest& run, const RunS
   TimePoint t0 = booted.vm.guest->started_at();
   double ready_timeout = s.access.ready_timeout_s > 0 ? s.access.ready_timeout_s : s.boot.timeout_s;
   SshTarget target;
-  target.port = setup.base.ssh_host_port;
+  target.port = booted.vm.ssh_host_port;
   target.user = s.access.user;
   target.key = &*setup.key;
   target.password = s.access.password;

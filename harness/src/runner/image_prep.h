@@ -70,7 +70,4 @@ void MakeNoCloudSeed(ProcessLauncher& launcher, const SeedContent& content,
 void ExtractFromIso(ProcessLauncher& launcher, const std::string& iso,
                     const std::string& iso_path, const std::string& out);
 
-/// A free TCP port on 127.0.0.1 (bound then released).
-int PickFreeLoopbackPort();
-
 }  // namespace bootgate

@@ -135,7 +135,7 @@ PreparedInstall PrepareInstall(const RunRequest& run, const RunSetup& setup,
   out->target_disk = base.run_dir + "/target.qcow2";
   CreateBlankDisk(*services.launcher, out->target_disk, in.disk_size_mib);
   // The installer needs the network for HTTP delivery even without SSH.
-  if (req.ssh_host_port == 0) req.ssh_host_port = PickFreeLoopbackPort();
+  if (req.ssh_host_port == 0) req.ssh_host_port = PickPort(services);
 
   // Unattended configuration, rendered from the scenario and the run's key.
   std::map<std::string, std::string> subst;

@@ -15,6 +15,7 @@
 #include "ssh/ssh_client.h"
 #include "util/cancel.h"
 #include "util/clock.h"
+#include "util/ports.h"
 #include "util/process.h"
 
 namespace bootgate {
@@ -28,7 +29,12 @@ struct RunServices {
   SshConnector* ssh = nullptr;
   Progress* progress = nullptr;     ///< may be null
   RecipeRunner* recipes = nullptr;  ///< image recipes, once per suite; may be null
+  PortPicker* ports =
+      nullptr;  ///< SSH-forward ports; null: LoopbackPortPicker's
 };
+
+/// A port for an SSH forward from `services.ports` (or the kernel's choice).
+int PickPort(const RunServices& services);
 
 /// The user's choices for every run of one invocation.
 struct RunOptions {

@@ -10,6 +10,10 @@
 
 namespace bootgate {
 
+int PickPort(const RunServices& services) {
+  return services.ports ? services.ports->Pick() : PickFreeLoopbackPort();
+}
+
 std::string RunRequest::Label() const {
   return scenario->name + "/" + profile + "#" + std::to_string(iteration);
 }
@@ -70,7 +74,7 @@ RunSetup SetUpRun(const RunRequest& run, const AccelChoice& accel,
   if (setup.wants_ssh) {
     setup.key = s.access.key_file.empty() ? SshKeyPair::GenerateEd25519()
                                           : SshKeyPair::LoadPrivateKey(s.access.key_file);
-    req.ssh_host_port = PickFreeLoopbackPort();
+    req.ssh_host_port = PickPort(services);
     req.guest_ssh_port = s.access.guest_port;
     setup.public_key = setup.key->PublicKeyLine("bootgate-" + setup.vm_name);
   }

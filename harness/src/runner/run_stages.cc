@@ -142,6 +142,11 @@ RunResult AssembleRunResult(const RunRequest& run, const RunServices& services,
     r.profile_applied = st.booted->profile_applied;
     Append(&r.warnings, st.booted->warnings);
     r.vm_phases.push_back(st.booted->phase);
+    if (st.booted->vm.ssh_host_port) r.ssh_port = st.booted->vm.ssh_host_port;
+    for (int taken : st.booted->vm.ports_taken)
+      r.warnings.push_back(
+          "SSH forward port " + std::to_string(taken) +
+          " was taken when QEMU bound it; the VM was started again on another");
     auto ended = st.booted->vm.guest->Ended();
     r.vm_phases.back().exit = ended ? *ended : "destroyed by bootgate";
   }

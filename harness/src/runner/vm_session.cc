@@ -49,7 +49,22 @@ VmPhaseInfo BootIntoSession(VmSession& vm, const BootRequest& req, const std::st
                             const std::string& out_dir, const std::string& run_subdir,
                             const std::string& log_name, ConsoleOptions copts,
                             const RunServices& services) {
-  vm.guest = services.backend->Boot(req);
+  BootRequest attempt = req;
+  for (int tries = 1;; ++tries) {
+    try {
+      vm.guest = services.backend->Boot(attempt);
+      break;
+    } catch (const PortInUse& e) {
+      if (tries >= kPortAttempts)
+        throw Error(req.name,
+                    std::string(e.what()) + " (" +
+                        std::to_string(kPortAttempts) +
+                        " ports were tried, each taken before QEMU bound it)");
+      vm.ports_taken.push_back(attempt.ssh_host_port);
+      attempt.ssh_host_port = PickPort(services);
+    }
+  }
+  vm.ssh_host_port = attempt.ssh_host_port;
   vm.accel = req.accel;
   VmPhaseInfo info{phase, run_subdir + "/" + log_name + ".log", vm.guest->Describe(), "",
                    WallTimeUnixAt(*services.clock, vm.guest->started_at())};

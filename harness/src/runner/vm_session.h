@@ -29,15 +29,26 @@ struct VmSession {
   std::unique_ptr<Guest> guest;
   std::unique_ptr<Console> console;
   std::string accel;  ///< what the guest runs under: "kvm" | "tcg"
+  /// The host port of the guest's SSH forward as the hypervisor bound it
+  /// (after retries); 0 without a forward.
+  int ssh_host_port = 0;
+  /// Ports that were taken when the hypervisor tried them, for the report.
+  std::vector<int> ports_taken;
   ~VmSession() {
     if (console) console->Stop();
     if (guest) guest->Destroy();
   }
 };
 
+/// How often a VM start is tried with a fresh SSH-forward port when the
+/// hypervisor finds the port taken.
+inline constexpr int kPortAttempts = 8;
+
 /// Boots `req` into `vm` and starts reading its console into
 /// `<out_dir>/<log_name>.log` (and `.timed.log`); returns the phase record
-/// for the report (`run_subdir/<log_name>.log`, argv, t0).
+/// for the report (`run_subdir/<log_name>.log`, argv, t0). If the SSH
+/// forward's port is taken when the hypervisor binds it, boots again with a
+/// port from `services.ports` (up to kPortAttempts starts in all).
 VmPhaseInfo BootIntoSession(VmSession& vm, const BootRequest& req, const std::string& phase,
                             const std::string& out_dir, const std::string& run_subdir,
                             const std::string& log_name, ConsoleOptions copts,

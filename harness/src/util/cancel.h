@@ -1,11 +1,14 @@
 // Cancellation: SIGINT, SIGTERM and SIGHUP become a CancelToken that every
-// wait loop polls, so the stack unwinds and RAII owners stop their VMs.
+// wait loop polls, so the stack unwinds and RAII owners stop their VMs; a
+// second signal forces the exit after killing every live resource.
 #pragma once
 
 #include <atomic>
 #include <string>
+#include <thread>
 
 #include "util/clock.h"
+#include "util/resource_registry.h"
 
 namespace bootgate {
 
@@ -27,15 +30,36 @@ class CancelToken {
 /// (`cancel` may be null).
 void SleepCancellable(Duration d, const Clock& clock, const CancelToken* cancel);
 
-/// Routes SIGINT, SIGTERM and SIGHUP to `token` while alive; restores the
-/// previous handlers on destruction. Ignores SIGPIPE (a dropped SSH peer must
-/// be an error, not a crash). Only one may exist at a time.
+/// Routes SIGINT, SIGTERM and SIGHUP to `token` while alive, through a
+/// self-pipe read by a watcher thread it owns; restores the previous
+/// handlers on destruction. Ignores SIGPIPE (a dropped SSH peer must be an
+/// error, not a crash). Only one may exist at a time.
+///
+/// The first signal cancels `token`: the stack unwinds through the RAII
+/// owners, and the report says "interrupted". A second one within
+/// `force_window` of the last (the clean path hangs, or the user means it)
+/// forces the exit: every resource in `registry` is killed synchronously
+/// (process groups, libvirt domains), a line on stderr says so, and the
+/// process exits at once with 128 + the signal (130 for SIGINT, 143 for
+/// SIGTERM), without a report.
 class SignalRouter {
  public:
-  explicit SignalRouter(CancelToken* token);
+  explicit SignalRouter(CancelToken* token,
+                        ResourceRegistry* registry = nullptr,
+                        Duration force_window = std::chrono::seconds(5));
   ~SignalRouter();
   SignalRouter(const SignalRouter&) = delete;
   SignalRouter& operator=(const SignalRouter&) = delete;
+
+ private:
+  void Watch();
+  [[noreturn]] void ForceExit(int sig);
+
+  CancelToken* token_;
+  ResourceRegistry* registry_;
+  Duration force_window_;
+  int pipe_[2] = {-1, -1};
+  std::thread watcher_;
 };
 
 }  // namespace bootgate

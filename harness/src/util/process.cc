@@ -37,17 +37,16 @@ void CloseFd(int& fd) {
 
 class PosixChild : public ChildProcess {
  public:
-  PosixChild(pid_t pid, int in, int out, int err)
-      : pid_(pid), in_(in), out_(out), err_(err) {}
+  PosixChild(pid_t pid, int in, int out, int err,
+             ResourceRegistry::Registration reg)
+      : pid_(pid), in_(in), out_(out), err_(err), reg_(std::move(reg)) {}
   // Every child leads its own process group (setpgid before exec), so a
   // signal to -pid_ reaches what it started too (mmdebstrap's apt, a
   // recipe's background jobs): nothing is orphaned.
   ~PosixChild() override {
     if (!status_) {
       kill(-pid_, SIGKILL);
-      int ws = 0;
-      while (waitpid(pid_, &ws, 0) < 0 && errno == EINTR) {
-      }
+      Reap(true);
     }
     CloseFd(in_);
     CloseFd(out_);
@@ -59,10 +58,7 @@ class PosixChild : public ChildProcess {
   int stderr_fd() const override { return err_; }
 
   std::optional<ExitStatus> TryWait() override {
-    if (status_) return status_;
-    int ws = 0;
-    pid_t r = waitpid(pid_, &ws, WNOHANG);
-    if (r == pid_) status_ = FromWaitStatus(ws);
+    if (!status_) Reap(false);
     return status_;
   }
 
@@ -87,21 +83,39 @@ class PosixChild : public ChildProcess {
       kill(-pid_, SIGTERM);
       if (!WaitFor(grace)) {
         kill(-pid_, SIGKILL);
-        int ws = 0;
-        while (waitpid(pid_, &ws, 0) < 0 && errno == EINTR) {
-        }
-        status_ = FromWaitStatus(ws);
+        Reap(true);
       }
     }
-    // The leader is gone; whatever it left in its group goes too.
-    kill(-pid_, SIGKILL);
     return *status_;
+  }
+
+ private:
+  // Reaps the child once it has ended (waiting for that if `block`). While
+  // the ended child is not yet reaped its pid, and so its process group id,
+  // cannot be reused: that is when whatever it left in its group is killed
+  // and it leaves the registry, so that no later signal can reach a stranger.
+  void Reap(bool block) {
+    siginfo_t si{};
+    int flags = WEXITED | WNOWAIT | (block ? 0 : WNOHANG);
+    int r;
+    while ((r = waitid(P_PID, pid_, &si, flags)) < 0 && errno == EINTR) {
+    }
+    if (r == 0 && si.si_pid == 0) return;  // still running
+    if (r == 0) kill(-pid_, SIGKILL);
+    reg_ = {};
+    int ws = 0;
+    pid_t got;
+    while ((got = waitpid(pid_, &ws, 0)) < 0 && errno == EINTR) {
+    }
+    // ECHILD: a forced exit's kill action reaped it on another thread.
+    status_ = got == pid_ ? FromWaitStatus(ws) : ExitStatus{false, 0, SIGKILL};
   }
 
  private:
   pid_t pid_;
   int in_, out_, err_;
   std::optional<ExitStatus> status_;
+  ResourceRegistry::Registration reg_;
 };
 
 }  // namespace
@@ -207,6 +221,12 @@ std::unique_ptr<ChildProcess> PosixProcessLauncher::Spawn(
     _exit(127);
   }
   close(exec_err[1]);
+  // Registered before anything can fail: from here the child is owned.
+  ResourceRegistry::Registration reg;
+  if (registry_)
+    reg = registry_->Add(
+        "process group " + std::to_string(pid) + " (" + options.argv[0] + ")",
+        [pid] { KillProcessGroupNow(pid, std::chrono::seconds(2)); });
   int code = 0;
   ssize_t n;
   while ((n = read(exec_err[0], &code, sizeof code)) < 0 && errno == EINTR) {
@@ -216,6 +236,7 @@ std::unique_ptr<ChildProcess> PosixProcessLauncher::Spawn(
   if (out[1] >= 0) close(out[1]);
   if (err[1] >= 0) close(err[1]);
   if (n > 0) {
+    reg = {};  // before the reap frees its pid
     int ws;
     waitpid(pid, &ws, 0);
     CloseFd(in[1]);
@@ -223,7 +244,8 @@ std::unique_ptr<ChildProcess> PosixProcessLauncher::Spawn(
     CloseFd(err[0]);
     throw Error(exe, ErrnoMessage("cannot execute", code));
   }
-  return std::make_unique<PosixChild>(pid, in[1], out[0], err[0]);
+  return std::make_unique<PosixChild>(pid, in[1], out[0], err[0],
+                                      std::move(reg));
 }
 
 CommandOutput RunCommand(ProcessLauncher& launcher,

@@ -12,6 +12,7 @@
 
 #include "util/cancel.h"
 #include "util/clock.h"
+#include "util/resource_registry.h"
 
 namespace bootgate {
 
@@ -72,10 +73,18 @@ class ProcessLauncher {
   virtual std::unique_ptr<ChildProcess> Spawn(const SpawnOptions& options) = 0;
 };
 
-/// fork + execvp, with close-on-exec hygiene and PR_SET_PDEATHSIG.
+/// fork + execvp, with close-on-exec hygiene and PR_SET_PDEATHSIG. Each
+/// child leads its own process group, which is in `registry` (when given)
+/// from the fork until the child is reaped, so a forced exit kills it and
+/// everything it started.
 class PosixProcessLauncher : public ProcessLauncher {
  public:
+  explicit PosixProcessLauncher(ResourceRegistry* registry = nullptr)
+      : registry_(registry) {}
   std::unique_ptr<ChildProcess> Spawn(const SpawnOptions& options) override;
+
+ private:
+  ResourceRegistry* registry_;
 };
 
 /// Result of RunCommand.

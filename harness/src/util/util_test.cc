@@ -97,6 +97,78 @@ TEST(ProcessTest, CancellationStopsARunningCommandAndItsChildren) {
   EXPECT_TRUE(GoneWithin(marker, std::chrono::seconds(3)));
 }
 
+// Newest first: a VM dies before the workspace it runs in is removed.
+TEST(ResourceRegistryTest, ForceKillAllKillsNewestFirstAndOnlyWhatIsLive) {
+  ResourceRegistry live;
+  std::vector<std::string> order;
+  auto a = live.Add("a", [&] { order.push_back("a"); });
+  auto b = live.Add("b", [&] { order.push_back("b"); });
+  {
+    auto gone = live.Add("gone", [&] { order.push_back("gone"); });
+  }
+  auto c = live.Add("c", [&] { order.push_back("c"); });
+  EXPECT_EQ(live.size(), 3u);
+  EXPECT_EQ(live.ForceKillAll(), (std::vector<std::string>{"c", "b", "a"}));
+  EXPECT_EQ(order, (std::vector<std::string>{"c", "b", "a"}));
+  // Registered while the exit is forced: killed at once, never kept.
+  auto late = live.Add("late", [&] { order.push_back("late"); });
+  EXPECT_EQ(order.back(), "late");
+  EXPECT_EQ(live.size(), 0u);
+}
+
+// A launcher with a registry keeps each child's process group there exactly
+// while the child is unreaped.
+TEST(ResourceRegistryTest, ALaunchedChildIsRegisteredUntilReaped) {
+  ResourceRegistry live;
+  PosixProcessLauncher launcher(&live);
+  auto child = launcher.Spawn(SpawnOptions::Of({"sleep", "30"}));
+  EXPECT_EQ(live.size(), 1u);
+  child->Terminate(std::chrono::seconds(1));
+  EXPECT_EQ(live.size(), 0u);
+  auto quick = launcher.Spawn(SpawnOptions::Of({"true"}));
+  ASSERT_TRUE(quick->WaitFor(std::chrono::seconds(5)));
+  EXPECT_EQ(live.size(), 0u);
+}
+
+// The whole of Ctrl-C twice, in a child process: the first SIGINT cancels;
+// one outside the window only re-arms it; one within it kills every
+// registered process group (a tree that ignores SIGTERM, as a recipe stuck
+// in I/O would) and exits 130 at once, without unwinding. Before, every
+// signal after the first did nothing and the clean path ran on.
+TEST(SignalRouterDeathTest, ASecondSignalKillsEveryProcessGroupAndExits) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  std::string marker = "300." + std::to_string(getpid()) + "3";
+  EXPECT_EXIT(
+      {
+        ResourceRegistry live;
+        PosixProcessLauncher launcher(&live);
+        CancelToken cancel;
+        SignalRouter router(&cancel, &live, std::chrono::milliseconds(400));
+        auto tree = launcher.Spawn(
+            SpawnOptions::Of({"sh", "-c",
+                              "trap '' TERM; sleep " + marker + " & sleep " +
+                                  marker + "; wait"}));
+        while (ProcessesWith(marker).size() < 2)
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        kill(getpid(), SIGINT);
+        while (!cancel.cancelled())
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        std::this_thread::sleep_for(std::chrono::milliseconds(800));
+        kill(getpid(), SIGINT);  // outside the window: no forced exit
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (tree->TryWait()) std::exit(3);
+        kill(getpid(), SIGINT);  // within the window of the last one
+        std::this_thread::sleep_for(std::chrono::seconds(20));
+        std::exit(4);
+      },
+      ::testing::ExitedWithCode(130),
+      "SIGINT: stopping cleanly.*\n.*SIGINT: stopping cleanly.*\n.*SIGINT "
+      "again: forced exit "
+      "after killing process group [0-9]+ \\(sh\\)");
+  EXPECT_TRUE(GoneWithin(marker, std::chrono::seconds(3)))
+      << ProcessesWith(marker).size() << " processes of the tree were left";
+}
+
 TEST(ProcessTest, MissingProgramIsAClearError) {
   PosixProcessLauncher launcher;
   try {

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "util/error.h"
+#include "util/ports.h"
 
 namespace bootgate {
 namespace {
@@ -106,23 +107,6 @@ bool Undefine(virDomainPtr dom) {
   virErrorPtr e = virGetLastError();
   if (e && e->code == VIR_ERR_INVALID_ARG) return virDomainUndefine(dom) == 0;
   return false;
-}
-
-// A port that is free here; for a remote host it is only a guess that libvirt
-// verifies when it binds.
-int PickPort() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  int port = 0;
-  if (fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-    port = ntohs(a.sin_port);
-  if (fd >= 0) close(fd);
-  if (port == 0) throw Error("console", ErrnoMessage("cannot pick a free TCP port", errno));
-  return port;
 }
 
 std::string EventName(int event) {
@@ -272,8 +256,9 @@ std::string LibvirtConnection::HypervisorVersion() const {
 
 // ---- LibvirtDomain ----
 
-LibvirtDomain::LibvirtDomain(std::shared_ptr<LibvirtConnection> conn, const std::string& name,
-                             const std::string& xml, const Clock* clock)
+LibvirtDomain::LibvirtDomain(std::shared_ptr<LibvirtConnection> conn,
+                             const std::string& name, const std::string& xml,
+                             const Clock* clock, ResourceRegistry* registry)
     : conn_(std::move(conn)), name_(name), clock_(clock) {
   log_ = std::make_shared<DomainEventLog>();
   log_->clock = clock_;
@@ -305,10 +290,13 @@ LibvirtDomain::LibvirtDomain(std::shared_ptr<LibvirtConnection> conn, const std:
     conn_->Unsubscribe(name_, log_);
     throw Error(name_, "libvirt could not create the domain: " + err);
   }
+  if (registry)
+    reg_ = registry->Add("libvirt domain " + name_, [this] { Destroy(); });
 }
 
 LibvirtDomain::~LibvirtDomain() {
   Destroy();
+  reg_ = {};  // after Destroy: a forced exit's Destroy may run until then
   conn_->Unsubscribe(name_, log_);
 }
 
@@ -402,14 +390,16 @@ namespace {
 class LibvirtGuest : public Guest {
  public:
   LibvirtGuest(std::shared_ptr<LibvirtConnection> conn, const Clock* clock,
-               const BootRequest& req, const LibvirtOptions& options)
+               const BootRequest& req, const LibvirtOptions& options,
+               ResourceRegistry* registry)
       : conn_(conn) {
     DomainPlan plan = BuildDomain(req, options);
     applied_ = plan.applied;
     warnings_ = plan.warnings;
     description_ = {Redact(plan.xml, req.secrets)};
     version_ = conn->HypervisorVersion();
-    domain_ = std::make_unique<LibvirtDomain>(conn, req.name, plan.xml, clock);
+    domain_ = std::make_unique<LibvirtDomain>(conn, req.name, plan.xml, clock,
+                                              registry);
     // The domain is paused: connect the console first so that no byte of
     // the boot is lost, then let it run. t0 is the domain's creation (see
     // LibvirtDomain::Resume).
@@ -459,9 +449,10 @@ class LibvirtGuest : public Guest {
 
 // ---- LibvirtBackend ----
 
-LibvirtBackend::LibvirtBackend(std::string uri, ProcessLauncher* launcher, const Clock* clock,
-                               AccelResolver* accel)
-    : launcher_(launcher), clock_(clock), accel_(accel) {
+LibvirtBackend::LibvirtBackend(std::string uri, ProcessLauncher* launcher,
+                               const Clock* clock, AccelResolver* accel,
+                               ResourceRegistry* registry)
+    : launcher_(launcher), clock_(clock), accel_(accel), registry_(registry) {
   if (uri.empty()) uri = "qemu:///system";
   conn_ = std::make_shared<LibvirtConnection>(uri);
 }
@@ -481,13 +472,24 @@ LibvirtOptions LibvirtBackend::OptionsFor(const BootRequest& request) const {
       opt.dac_label = "+" + std::to_string(getuid()) + ":+" + std::to_string(getgid());
   } else {
     opt.console = "tcp";
-    opt.console_port = PickPort();
+    // Free here; for a remote host only a guess that libvirt verifies when
+    // it binds.
+    opt.console_port = PickFreeLoopbackPort();
   }
   return opt;
 }
 
 std::unique_ptr<Guest> LibvirtBackend::Boot(const BootRequest& request) {
-  return std::make_unique<LibvirtGuest>(conn_, clock_, request, OptionsFor(request));
+  try {
+    return std::make_unique<LibvirtGuest>(conn_, clock_, request, OptionsFor(request),
+                                          registry_);
+  } catch (const PortInUse&) {
+    throw;
+  } catch (const Error& e) {
+    // libvirt quotes QEMU's stderr when the domain cannot start.
+    if (IsHostForwardBindFailure(e.what())) throw PortInUse(e.what());
+    throw;
+  }
 }
 
 BootPreview LibvirtBackend::Preview(const BootRequest& request) const {

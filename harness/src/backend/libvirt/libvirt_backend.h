@@ -58,9 +58,11 @@ class LibvirtConnection {
 /// recorded with their receive time.
 class LibvirtDomain {
  public:
-  /// Creates the domain paused; throws Error with libvirt's message.
-  LibvirtDomain(std::shared_ptr<LibvirtConnection> conn, const std::string& name,
-                const std::string& xml, const Clock* clock);
+  /// Creates the domain paused; throws Error with libvirt's message. While
+  /// it exists it is in `registry` (may be null), so a forced exit destroys it.
+  LibvirtDomain(std::shared_ptr<LibvirtConnection> conn,
+                const std::string& name, const std::string& xml,
+                const Clock* clock, ResourceRegistry* registry = nullptr);
   ~LibvirtDomain();
   LibvirtDomain(const LibvirtDomain&) = delete;
   LibvirtDomain& operator=(const LibvirtDomain&) = delete;
@@ -89,6 +91,7 @@ class LibvirtDomain {
   virDomainPtr dom_ = nullptr;  // guarded by mu_; null once destroyed
   TimePoint t0_{};
   TimePoint last_poll_{};
+  ResourceRegistry::Registration reg_;
 };
 
 /// Destroys the domain called `name` on `conn` if it exists, and undefines it
@@ -99,9 +102,10 @@ bool DestroyDomainIfExists(LibvirtConnection& conn, const std::string& name);
 class LibvirtBackend : public Backend {
  public:
   /// Connects to `uri` (default qemu:///system when empty). `accel` decides
-  /// KVM for local URIs (a remote host cannot be probed from here).
+  /// KVM for local URIs (a remote host cannot be probed from here). Every
+  /// domain is in `registry` (may be null) while it exists.
   LibvirtBackend(std::string uri, ProcessLauncher* launcher, const Clock* clock,
-                 AccelResolver* accel);
+                 AccelResolver* accel, ResourceRegistry* registry = nullptr);
   std::string name() const override { return "libvirt"; }
   std::string connect_uri() const override;
   std::unique_ptr<Guest> Boot(const BootRequest& request) override;
@@ -115,6 +119,7 @@ class LibvirtBackend : public Backend {
   ProcessLauncher* launcher_;
   const Clock* clock_;
   AccelResolver* accel_;
+  ResourceRegistry* registry_;
 };
 
 }  // namespace bootgate

@@ -90,6 +90,33 @@ TEST_F(LibvirtDomainTest, DestructorDestroysTheDomain) {
   EXPECT_FALSE(Exists(*conn_, "bootgate-life-2"));
 }
 
+// A second Ctrl-C kills every registered resource from the signal watcher's
+// thread while the owner still holds its LibvirtDomain: the domain is gone at
+// once, and the owner's later clean-up is a no-op. The registration ends with
+// the domain.
+TEST_F(LibvirtDomainTest, AForcedExitDestroysTheDomainItsOwnerStillHolds) {
+  ResourceRegistry live;
+  {
+    LibvirtDomain d(conn_, "bootgate-forced", Xml("bootgate-forced"), &clock_,
+                    &live);
+    d.Resume();
+    ASSERT_EQ(live.size(), 1u);
+    std::vector<std::string> killed;
+    std::thread watcher([&] { killed = live.ForceKillAll(); });
+    watcher.join();
+    ASSERT_EQ(killed.size(), 1u);
+    EXPECT_EQ(killed[0], "libvirt domain bootgate-forced");
+    EXPECT_FALSE(Exists(*conn_, "bootgate-forced"));
+    ASSERT_TRUE(d.Ended());
+  }
+  EXPECT_EQ(live.size(), 0u);
+  LibvirtDomain plain(conn_, "bootgate-unforced", Xml("bootgate-unforced"),
+                      &clock_, &live);
+  EXPECT_EQ(live.size(), 0u)
+      << "registered after the forced exit began: killed at once";
+  EXPECT_FALSE(Exists(*conn_, "bootgate-unforced"));
+}
+
 TEST_F(LibvirtDomainTest, GuestShutdownEndsTheRun) {
   LibvirtDomain d(conn_, "bootgate-life-3", Xml("bootgate-life-3"), &clock_);
   d.Resume();

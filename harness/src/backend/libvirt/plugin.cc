@@ -6,8 +6,9 @@ long BootgateLibvirtPluginAbi() { return ExpectedLibvirtPluginAbi(); }
 
 bootgate::Backend* BootgateLibvirtMakeBackend(
     const std::string& uri, bootgate::ProcessLauncher* launcher,
-    const bootgate::Clock* clock, bootgate::AccelResolver* accel) {
-  return new bootgate::LibvirtBackend(uri, launcher, clock, accel);
+    const bootgate::Clock* clock, bootgate::AccelResolver* accel,
+    bootgate::ResourceRegistry* registry) {
+  return new bootgate::LibvirtBackend(uri, launcher, clock, accel, registry);
 }
 
 void BootgateLibvirtDestroyLeftoverDomain(const std::string& uri,

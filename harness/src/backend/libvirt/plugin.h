@@ -14,7 +14,7 @@
 
 /// Bumped whenever a type crossing this boundary changes; the loader refuses
 /// a plugin built with another value (a stale build next to a new binary).
-inline constexpr int kLibvirtPluginAbi = 3;
+inline constexpr int kLibvirtPluginAbi = 4;
 
 extern "C" {
 /// kLibvirtPluginAbi as the plugin was built, plus the sizes of the structs
@@ -23,7 +23,8 @@ long BootgateLibvirtPluginAbi();
 /// A new LibvirtBackend; the caller owns it. Throws bootgate::Error.
 bootgate::Backend* BootgateLibvirtMakeBackend(
     const std::string& uri, bootgate::ProcessLauncher* launcher,
-    const bootgate::Clock* clock, bootgate::AccelResolver* accel);
+    const bootgate::Clock* clock, bootgate::AccelResolver* accel,
+    bootgate::ResourceRegistry* registry);
 /// DestroyDomainIfExists on a fresh connection to `uri`. Throws Error.
 void BootgateLibvirtDestroyLeftoverDomain(const std::string& uri,
                                           const std::string& domain);

@@ -51,6 +51,9 @@ class QemuGuest : public Guest {
       }
     }
     stderr_path_ = req.run_dir + "/qemu.stderr";
+    // A retried start (its port was taken) must not quote the last one.
+    std::error_code no_file;
+    fs::remove(stderr_path_, no_file);
     SpawnOptions opts;
     opts.argv = cmd.argv;
     opts.pipe_stdin = true;
@@ -83,10 +86,12 @@ class QemuGuest : public Guest {
       auto status = child_->WaitFor(std::chrono::milliseconds(500));
       std::string err = StderrText();
       Destroy();
-      throw Error(req.name, "QEMU did not start" +
-                                (status ? " (" + status->Describe() + ")" : "") +
-                                (err.empty() ? std::string(": ") + e.what()
-                                             : ": " + err));
+      std::string why =
+          "QEMU did not start" +
+          (status ? " (" + status->Describe() + ")" : "") +
+          (err.empty() ? std::string(": ") + e.what() : ": " + err);
+      if (IsHostForwardBindFailure(err)) throw PortInUse(req.name, why);
+      throw Error(req.name, why);
     }
     version_ = qmp_->version();
   }

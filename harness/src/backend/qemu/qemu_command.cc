@@ -22,6 +22,11 @@ struct BusPlan {
 
 }  // namespace
 
+bool IsHostForwardBindFailure(const std::string& hypervisor_error) {
+  return hypervisor_error.find("Could not set up host forwarding rule") !=
+         std::string::npos;
+}
+
 std::map<std::string, std::string> ProfileFields(const Profile& p) {
   std::map<std::string, std::string> f;
   f["machine"] = p.machine;

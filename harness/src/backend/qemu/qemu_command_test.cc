@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "util/fs.h"
 #include "util/process.h"
 
 namespace bootgate {
@@ -113,6 +114,31 @@ TEST(QemuCommandTest, ShippedProfilesApplyEverythingOrWarn) {
     EXPECT_EQ(tcg.applied["nic_model"], p.nic_model);
     EXPECT_EQ(tcg.applied["firmware"], p.firmware);
   }
+}
+
+}  // namespace
+}  // namespace bootgate
+
+namespace bootgate {
+namespace {
+
+// QEMU 7.2's own words when the SSH forward's port was taken before it bound
+// it (captured: a listening socket held on the port), and texts that are not
+// that failure.
+TEST(QemuCommandTest, HostForwardBindFailureIsRecognisedInQemusStderr) {
+  const char* src = getenv("BOOTGATE_SOURCE_DIR");
+  std::string captured =
+      ReadFile(std::string(src ? src : ".") +
+               "/harness/src/backend/qemu/testdata/hostfwd_port_taken.stderr");
+  EXPECT_TRUE(IsHostForwardBindFailure(captured));
+  EXPECT_TRUE(IsHostForwardBindFailure(
+      "libvirt could not create the domain: internal error: "
+      "process exited while connecting to monitor: " +
+      captured));
+  EXPECT_FALSE(
+      IsHostForwardBindFailure("qemu-system-x86_64: -drive file=/x.qcow2: "
+                               "Could not open '/x.qcow2': No such file"));
+  EXPECT_FALSE(IsHostForwardBindFailure(""));
 }
 
 }  // namespace
