@@ -160,6 +160,11 @@ std::optional<DiskExplanation> ExplainDisk(const std::map<std::string, std::stri
   } else {
     notes->push_back("disk: no package manager (dpkg-query, rpm) in the guest");
   }
+  if (packages.empty() && !d.package_manager.empty()) {
+    // busybox has an `rpm` applet that lists nothing (and knows no --qf).
+    notes->push_back("disk: " + d.package_manager + " listed no packages");
+    d.package_manager.clear();
+  }
   d.package_count = static_cast<int>(packages.size());
   for (const SizedItem& p : packages) d.packages_mib += p.mib;
   Cut(&packages, top_n);

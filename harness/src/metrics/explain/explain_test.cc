@@ -190,6 +190,14 @@ TEST(ExplainRam, ReferenceSectionsAndNoSystemd) {
   EXPECT_TRUE(disk->packages.empty());
   EXPECT_EQ(disk->package_manager, "");
   EXPECT_THAT(disk_notes.back(), HasSubstr("no package manager"));
+  // busybox's rpm applet: a package manager that lists nothing is none.
+  disk_notes.clear();
+  disk = ExplainDisk(SplitExplainSections("@@bootgate:du@@\n" + Data("reference_du.txt") +
+                                          "@@bootgate:rpm@@\nrpm: unrecognized option '--qf'\n"),
+                     "/", 10, &disk_notes);
+  ASSERT_TRUE(disk);
+  EXPECT_EQ(disk->package_manager, "");
+  EXPECT_THAT(disk_notes.back(), HasSubstr("rpm listed no packages"));
 }
 
 TEST(KernelStamps, ReferenceConsole) {
