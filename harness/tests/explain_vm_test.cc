@@ -19,28 +19,35 @@ class ExplainVmTest : public VmTest {};
 
 nlohmann::json Scenario(const std::string& append) {
   const std::string ref = ReferenceDir();
-  return {{"name", "reference-explain"},
-          {"image", {{"kernel", ref + "/vmlinuz"}, {"initrd", ref + "/initrd.img"},
-                     {"append", "console=ttyS0,115200 printk.time=1" + append}}},
-          {"vm", {{"memory_mib", 512}}},
-          {"boot", {{"login_pattern", "refimg login: ?$"}, {"timeout_s", 120}}},
-          {"access", {{"method", "ssh"}, {"user", "root"}, {"seed", "kernel-arg"}}},
-          {"sample", {{"settle_s", 2}, {"count", 1}}},
-          {"explain", {{"top_n", 5}}},
-          {"budgets", {{"ram_mib", 60}}}};
+  return {
+      {"name", "reference-explain"},
+      {"image",
+       {{"kernel", ref + "/vmlinuz"},
+        {"initrd", ref + "/initrd.img"},
+        {"append", "console=ttyS0,115200 printk.time=1" + append}}},
+      {"vm", {{"memory_mib", 512}}},
+      {"boot", {{"login_pattern", "refimg login: ?$"}, {"timeout_s", 120}}},
+      {"access", {{"method", "ssh"}, {"user", "root"}, {"seed", "kernel-arg"}}},
+      {"sample", {{"settle_s", 2}, {"count", 1}}},
+      {"explain", {{"top_n", 5}}},
+      {"budgets", {{"ram_mib", 60}}}};
 }
 
-TEST_F(ExplainVmTest, ReferenceDegradesGracefullyAndComparePointsAtThePlantedHog) {
+TEST_F(ExplainVmTest,
+       ReferenceDegradesGracefullyAndComparePointsAtThePlantedHog) {
   const std::string dir = TestTempDir("explain");
   const std::string db = dir + "/history.db";
   BootgateRun runs[2];
   for (int i = 0; i < 2; ++i) {
-    const std::string scn = dir + "/reference-explain-" + std::to_string(i) + ".json";
+    const std::string scn =
+        dir + "/reference-explain-" + std::to_string(i) + ".json";
     std::ofstream(scn) << Scenario(i == 0 ? "" : " bootgate.fault=hog").dump(2);
-    RunOptions o = Opts({"run", scn, "--history", db, "--build-id", i == 0 ? "1.0" : "1.1",
-                         "--report-dir", dir + "/r" + std::to_string(i)});
+    RunOptions o =
+        Opts({"run", scn, "--history", db, "--build-id", i == 0 ? "1.0" : "1.1",
+              "--report-dir", dir + "/r" + std::to_string(i)});
     runs[i] = RunBootgate(o);
-    ASSERT_TRUE(runs[i].report.is_object()) << runs[i].stdout_text << runs[i].stderr_text;
+    ASSERT_TRUE(runs[i].report.is_object())
+        << runs[i].stdout_text << runs[i].stderr_text;
   }
   EXPECT_EQ(runs[0].exit_code, 0) << runs[0].stdout_text << runs[0].stderr_text;
   const auto& ex = runs[0].report["runs"][0]["explain"];
@@ -51,7 +58,8 @@ TEST_F(ExplainVmTest, ReferenceDegradesGracefullyAndComparePointsAtThePlantedHog
   EXPECT_FALSE(ex["boot"].contains("units"));
   EXPECT_FALSE(ex["boot"].contains("critical_chain"));
   EXPECT_GT(double(ex["boot"]["init_start_kernel_s"]), 0.0);
-  EXPECT_GT(double(ex["boot"]["login_prompt_kernel_s"]), double(ex["boot"]["init_start_kernel_s"]));
+  EXPECT_GT(double(ex["boot"]["login_prompt_kernel_s"]),
+            double(ex["boot"]["init_start_kernel_s"]));
   // RAM: processes by PSS and the kernel's parts, adding up within tolerance.
   const auto& ram = ex["ram"];
   EXPECT_EQ(ram["measure"], "pss");
@@ -62,7 +70,8 @@ TEST_F(ExplainVmTest, ReferenceDegradesGracefullyAndComparePointsAtThePlantedHog
   // Disk: directories, but no package manager: no packages key at all.
   EXPECT_FALSE(ex["disk"]["paths"].empty());
   EXPECT_FALSE(ex["disk"].contains("packages"));
-  EXPECT_FALSE(ex["disk"].contains("package_manager")) << "busybox's rpm applet lists nothing";
+  EXPECT_FALSE(ex["disk"].contains("package_manager"))
+      << "busybox's rpm applet lists nothing";
 
   // The hog run: 30 MiB more used, over the 60 MiB budget; the JUnit
   // failure and the Markdown name the hog.
@@ -74,15 +83,17 @@ TEST_F(ExplainVmTest, ReferenceDegradesGracefullyAndComparePointsAtThePlantedHog
   EXPECT_EQ(runs[1].exit_code, 1) << runs[1].stdout_text;
   std::ifstream junit(runs[1].report_dir + "/junit.xml");
   std::string xml((std::istreambuf_iterator<char>(junit)), {});
-  EXPECT_NE(xml.find("largest processes (pss): bootgate-hog 30"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("largest processes (pss): bootgate-hog 30"),
+            std::string::npos)
+      << xml;
   std::ifstream md(runs[1].report_dir + "/summary.md");
   std::string summary((std::istreambuf_iterator<char>(md)), {});
   EXPECT_NE(summary.find("bootgate-hog"), std::string::npos) << summary;
 
   // compare: ram_mib regressed, and the top RAM mover is the planted hog.
   RunOptions c;
-  c.args = {"compare", "--db", db, "--baseline", "build=1.0", "--candidate", "build=1.1",
-            "--format", "json"};
+  c.args = {"compare",     "--db",      db,         "--baseline", "build=1.0",
+            "--candidate", "build=1.1", "--format", "json"};
   BootgateRun cmp = RunBootgate(c);
   const auto j = nlohmann::json::parse(cmp.stdout_text, nullptr, false);
   ASSERT_TRUE(j.is_object()) << cmp.stdout_text << cmp.stderr_text;
@@ -97,7 +108,9 @@ TEST_F(ExplainVmTest, ReferenceDegradesGracefullyAndComparePointsAtThePlantedHog
   RunOptions t = c;
   t.args.resize(t.args.size() - 2);
   BootgateRun table = RunBootgate(t);
-  EXPECT_NE(table.stdout_text.find("ram_mib: process bootgate-hog appeared: +30"), std::string::npos)
+  EXPECT_NE(
+      table.stdout_text.find("ram_mib: process bootgate-hog appeared: +30"),
+      std::string::npos)
       << table.stdout_text;
 }
 

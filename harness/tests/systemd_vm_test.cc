@@ -77,9 +77,12 @@ TEST_F(SystemdVmTest, Debian12BootsWithAndWithoutCloudInitSeed) {
     ASSERT_TRUE(ex["boot"].contains("units")) << ex.dump(1);
     EXPECT_GE(ex["boot"]["units"].size(), 5u);
     EXPECT_LE(ex["boot"]["units"].size(), 10u) << "top_n";
-    EXPECT_GE(double(ex["boot"]["units"][0]["s"]), double(ex["boot"]["units"][1]["s"]));
+    EXPECT_GE(double(ex["boot"]["units"][0]["s"]),
+              double(ex["boot"]["units"][1]["s"]));
     ASSERT_TRUE(ex["boot"].contains("critical_chain")) << ex.dump(1);
-    EXPECT_NE(std::string(ex["boot"]["critical_chain"][0]["unit"]).find(".target"), std::string::npos);
+    EXPECT_NE(
+        std::string(ex["boot"]["critical_chain"][0]["unit"]).find(".target"),
+        std::string::npos);
     EXPECT_GT(double(ex["boot"]["init_start_kernel_s"]), 0.0);
     const auto& ram = ex["ram"];
     EXPECT_EQ(ram["measure"], "pss");
@@ -87,8 +90,8 @@ TEST_F(SystemdVmTest, Debian12BootsWithAndWithoutCloudInitSeed) {
     std::set<std::string> procs;
     for (const auto& p : ram["processes"]) procs.insert(p["name"]);
     EXPECT_TRUE(procs.count("systemd")) << ram["processes"].dump(1);
-    for (const char* k : {"slab", "sunreclaim", "kernel_stack", "page_tables", "percpu", "shmem",
-                          "page_cache", "reserve"})
+    for (const char* k : {"slab", "sunreclaim", "kernel_stack", "page_tables",
+                          "percpu", "shmem", "page_cache", "reserve"})
       EXPECT_TRUE(ram["kernel"].contains(k)) << k;
     EXPECT_TRUE(bool(ram["within_tolerance"])) << ram.dump(1);
     EXPECT_EQ(ex["disk"]["package_manager"], "dpkg");

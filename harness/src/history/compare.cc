@@ -230,7 +230,8 @@ std::string FormatCompareTable(const std::vector<CompareReport>& reports) {
       if (!m.note.empty()) notes.push_back(fmt::format("{} {} {}: {}", r.scenario, r.profile, m.metric, m.note));
     }
     for (const ExplainMover& m : r.movers)
-      movers.push_back(fmt::format("{} {} {}: {}", r.scenario, r.profile, m.metric, FormatMover(m)));
+      movers.push_back(fmt::format("{} {} {}: {}", r.scenario, r.profile,
+                                   m.metric, FormatMover(m)));
   }
   std::vector<size_t> width(rows.front().size(), 0);
   for (const auto& row : rows) {
@@ -251,7 +252,8 @@ std::string FormatCompareTable(const std::vector<CompareReport>& reports) {
     for (const auto& n : notes) out += "- " + n + "\n";
   }
   if (!movers.empty()) {
-    out += "\nwhat moved in the guest (top movers per metric, largest first):\n";
+    out +=
+        "\nwhat moved in the guest (top movers per metric, largest first):\n";
     for (const auto& m : movers) out += "- " + m + "\n";
   }
   return out;

@@ -14,9 +14,10 @@ struct KindInfo {
   const char* metric;
   const char* unit;
 };
-constexpr KindInfo kKinds[] = {{"unit", "boot_s", "s"},       {"systemd", "boot_s", "s"},
-                               {"process", "ram_mib", "MiB"}, {"kernel", "ram_mib", "MiB"},
-                               {"path", "disk_mib", "MiB"},   {"package", "disk_mib", "MiB"}};
+constexpr KindInfo kKinds[] = {
+    {"unit", "boot_s", "s"},       {"systemd", "boot_s", "s"},
+    {"process", "ram_mib", "MiB"}, {"kernel", "ram_mib", "MiB"},
+    {"path", "disk_mib", "MiB"},   {"package", "disk_mib", "MiB"}};
 
 double Median(std::vector<double> v) {
   if (v.empty()) return 0;
@@ -32,8 +33,8 @@ struct SideItems {
   std::map<std::string, std::vector<double>> values;
 };
 
-SideItems Items(const std::vector<const ExplainRowsOfRun*>& side, const char* kind,
-                const std::set<std::string>& names) {
+SideItems Items(const std::vector<const ExplainRowsOfRun*>& side,
+                const char* kind, const std::set<std::string>& names) {
   SideItems out;
   for (const ExplainRowsOfRun* run : side) {
     auto it = run->find(kind);
@@ -47,7 +48,8 @@ SideItems Items(const std::vector<const ExplainRowsOfRun*>& side, const char* ki
   return out;
 }
 
-std::set<std::string> Names(const std::vector<const ExplainRowsOfRun*>& side, const char* kind) {
+std::set<std::string> Names(const std::vector<const ExplainRowsOfRun*>& side,
+                            const char* kind) {
   std::set<std::string> names;
   for (const ExplainRowsOfRun* run : side)
     if (auto it = run->find(kind); it != run->end())
@@ -57,10 +59,11 @@ std::set<std::string> Names(const std::vector<const ExplainRowsOfRun*>& side, co
 
 }  // namespace
 
-std::vector<ExplainMover> CompareExplanations(const std::vector<const ExplainRowsOfRun*>& baseline,
-                                              const std::vector<const ExplainRowsOfRun*>& candidate,
-                                              double alpha, double min_effect_pct, int top_n,
-                                              double min_delta_s, double min_delta_mib) {
+std::vector<ExplainMover> CompareExplanations(
+    const std::vector<const ExplainRowsOfRun*>& baseline,
+    const std::vector<const ExplainRowsOfRun*>& candidate, double alpha,
+    double min_effect_pct, int top_n, double min_delta_s,
+    double min_delta_mib) {
   std::map<std::string, std::vector<ExplainMover>> by_metric;
   for (const KindInfo& k : kKinds) {
     const std::set<std::string> in_base = Names(baseline, k.kind);
@@ -69,8 +72,10 @@ std::vector<ExplainMover> CompareExplanations(const std::vector<const ExplainRow
     names.insert(in_cand.begin(), in_cand.end());
     const SideItems b = Items(baseline, k.kind, names);
     const SideItems c = Items(candidate, k.kind, names);
-    if (b.runs == 0 || c.runs == 0) continue;  // a side without it: nothing to say
-    const double min_delta = std::string(k.unit) == "s" ? min_delta_s : min_delta_mib;
+    if (b.runs == 0 || c.runs == 0)
+      continue;  // a side without it: nothing to say
+    const double min_delta =
+        std::string(k.unit) == "s" ? min_delta_s : min_delta_mib;
     for (const std::string& name : names) {
       ExplainMover m{k.metric, k.kind, name, k.unit, "", 0, 0, 0, {}};
       const std::vector<double>& bv = b.values.at(name);
@@ -79,7 +84,8 @@ std::vector<ExplainMover> CompareExplanations(const std::vector<const ExplainRow
       m.candidate = Median(cv);
       m.delta = m.candidate - m.baseline;
       if (std::fabs(m.delta) < min_delta) continue;
-      m.test = CompareMetric(k.kind + std::string(":") + name, bv, cv, alpha, min_effect_pct);
+      m.test = CompareMetric(k.kind + std::string(":") + name, bv, cv, alpha,
+                             min_effect_pct);
       if (!in_base.count(name)) {
         m.change = "appeared";
       } else if (!in_cand.count(name)) {
@@ -96,20 +102,23 @@ std::vector<ExplainMover> CompareExplanations(const std::vector<const ExplainRow
   }
   std::vector<ExplainMover> out;
   for (auto& [metric, movers] : by_metric) {
-    std::stable_sort(movers.begin(), movers.end(), [](const ExplainMover& a, const ExplainMover& b) {
-      const bool ga = a.delta > 0, gb = b.delta > 0;
-      if (ga != gb) return ga;
-      return std::fabs(a.delta) > std::fabs(b.delta);
-    });
-    if (movers.size() > static_cast<size_t>(top_n)) movers.resize(static_cast<size_t>(top_n));
+    std::stable_sort(movers.begin(), movers.end(),
+                     [](const ExplainMover& a, const ExplainMover& b) {
+                       const bool ga = a.delta > 0, gb = b.delta > 0;
+                       if (ga != gb) return ga;
+                       return std::fabs(a.delta) > std::fabs(b.delta);
+                     });
+    if (movers.size() > static_cast<size_t>(top_n))
+      movers.resize(static_cast<size_t>(top_n));
     out.insert(out.end(), movers.begin(), movers.end());
   }
   return out;
 }
 
 std::string FormatMover(const ExplainMover& m) {
-  std::string how = fmt::format("{} {} {}: {:+.3g} {} ({:.3g} -> {:.3g}", m.kind, m.name, m.change,
-                                m.delta, m.unit, m.baseline, m.candidate);
+  std::string how =
+      fmt::format("{} {} {}: {:+.3g} {} ({:.3g} -> {:.3g}", m.kind, m.name,
+                  m.change, m.delta, m.unit, m.baseline, m.candidate);
   if (m.test.u_tested) how += fmt::format(", p {:.3g}", m.test.p_value);
   return how + ")";
 }

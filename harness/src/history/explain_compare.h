@@ -22,13 +22,13 @@ struct ExplainMover {
   std::string metric;  ///< the metric it explains: boot_s, ram_mib, disk_mib
   std::string kind;    ///< unit, systemd, process, kernel, path, package
   std::string name;
-  std::string unit;    ///< "s" | "MiB"
+  std::string unit;  ///< "s" | "MiB"
   /// "appeared" (in no baseline run), "disappeared" (in no candidate run),
   /// "grew" (a regression by CompareMetric's rule), "shrank" (an improvement).
   std::string change;
-  double baseline = 0;   ///< median over the side's runs (0 where absent)
+  double baseline = 0;  ///< median over the side's runs (0 where absent)
   double candidate = 0;
-  double delta = 0;      ///< candidate - baseline, in `unit`
+  double delta = 0;       ///< candidate - baseline, in `unit`
   MetricComparison test;  ///< the comparison behind `change`
 };
 
@@ -36,11 +36,11 @@ struct ExplainMover {
 /// largest growth first (appeared, grew), then the largest shrinkage. Only
 /// runs that have an item's kind count for it; in such a run an absent item
 /// is 0. Items below `min_delta_s` / `min_delta_mib` are not listed.
-std::vector<ExplainMover> CompareExplanations(const std::vector<const ExplainRowsOfRun*>& baseline,
-                                              const std::vector<const ExplainRowsOfRun*>& candidate,
-                                              double alpha = 0.01, double min_effect_pct = 5.0,
-                                              int top_n = 5, double min_delta_s = 0.1,
-                                              double min_delta_mib = 0.5);
+std::vector<ExplainMover> CompareExplanations(
+    const std::vector<const ExplainRowsOfRun*>& baseline,
+    const std::vector<const ExplainRowsOfRun*>& candidate, double alpha = 0.01,
+    double min_effect_pct = 5.0, int top_n = 5, double min_delta_s = 0.1,
+    double min_delta_mib = 0.5);
 
 /// "process bootgate-hog appeared: +30.0 MiB (0 -> 30.0)" or "unit
 /// foo.service grew: +2.01 s (0.52 -> 2.53, p 0.004)".

@@ -14,7 +14,8 @@ ExplainRowsOfRun GuestRun(double hog_mib, double sshd_mib, double unit_s) {
   return r;
 }
 
-std::vector<const ExplainRowsOfRun*> Ptrs(const std::vector<ExplainRowsOfRun>& v) {
+std::vector<const ExplainRowsOfRun*> Ptrs(
+    const std::vector<ExplainRowsOfRun>& v) {
   std::vector<const ExplainRowsOfRun*> out;
   for (const auto& r : v) out.push_back(&r);
   return out;
@@ -33,7 +34,8 @@ TEST(CompareExplanations, NamesAnAppearedProcessAsTheTopRamMover) {
   ASSERT_GE(movers.size(), 2u);
   EXPECT_EQ(movers[1].name, "sshd");
   EXPECT_EQ(movers[1].change, "grew");
-  for (const auto& m : movers) EXPECT_NE(m.name, "ssh.service") << "did not move";
+  for (const auto& m : movers)
+    EXPECT_NE(m.name, "ssh.service") << "did not move";
 }
 
 TEST(CompareExplanations, UsesTheUTestWithEnoughRuns) {
@@ -59,7 +61,8 @@ TEST(CompareExplanations, DisappearedAndShrankComeAfterGrowth) {
   EXPECT_EQ(movers[0].name, "sshd");
   EXPECT_EQ(movers[1].name, "bootgate-hog");
   EXPECT_EQ(movers[1].change, "disappeared");
-  EXPECT_EQ(FormatMover(movers[1]), "process bootgate-hog disappeared: -30 MiB (30 -> 0)");
+  EXPECT_EQ(FormatMover(movers[1]),
+            "process bootgate-hog disappeared: -30 MiB (30 -> 0)");
 }
 
 TEST(CompareExplanations, SaysNothingWhenASideHasNoExplanation) {

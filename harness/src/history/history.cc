@@ -270,7 +270,8 @@ std::vector<HistoryRun> LoadRuns(sqlite3* db, const std::string& path, const std
 
 }  // namespace
 
-std::map<std::string, std::map<std::string, double>> ExplainRows(const RunResult& run) {
+std::map<std::string, std::map<std::string, double>> ExplainRows(
+    const RunResult& run) {
   std::map<std::string, std::map<std::string, double>> rows;
   if (!run.explain) return rows;
   const Explanation& ex = *run.explain;
@@ -278,22 +279,29 @@ std::map<std::string, std::map<std::string, double>> ExplainRows(const RunResult
   if (ex.boot) {
     for (const auto& [phase, s] : ex.boot->phases_s) rows["systemd"][phase] = s;
     for (const UnitTime& u : ex.boot->units) rows["unit"][u.unit] = u.s;
-    for (const ChainLink& c : ex.boot->critical_chain) rows["chain"][c.unit] = c.at_s;
-    if (ex.boot->init_start_kernel_s) rows["summary"]["init_start_kernel_s"] = *ex.boot->init_start_kernel_s;
+    for (const ChainLink& c : ex.boot->critical_chain)
+      rows["chain"][c.unit] = c.at_s;
+    if (ex.boot->init_start_kernel_s)
+      rows["summary"]["init_start_kernel_s"] = *ex.boot->init_start_kernel_s;
     if (ex.boot->login_prompt_kernel_s)
-      rows["summary"]["login_prompt_kernel_s"] = *ex.boot->login_prompt_kernel_s;
+      rows["summary"]["login_prompt_kernel_s"] =
+          *ex.boot->login_prompt_kernel_s;
   }
   if (ex.ram) {
     // Processes by name: several of one name (sshd, getty) are one item.
-    for (const ProcessMemory& p : ex.ram->processes) rows["process"][p.name] += p.pss_mib;
-    for (const auto& [part, mib] : ex.ram->kernel_mib) rows["kernel"][part] = mib;
+    for (const ProcessMemory& p : ex.ram->processes)
+      rows["process"][p.name] += p.pss_mib;
+    for (const auto& [part, mib] : ex.ram->kernel_mib)
+      rows["kernel"][part] = mib;
     rows["summary"]["processes_mib"] = ex.ram->processes_mib;
     rows["summary"]["unexplained_mib"] = ex.ram->unexplained_mib;
   }
   if (ex.disk) {
     for (const SizedItem& p : ex.disk->paths) rows["path"][p.name] = p.mib;
-    for (const SizedItem& p : ex.disk->packages) rows["package"][p.name] = p.mib;
-    if (!ex.disk->package_manager.empty()) rows["summary"]["packages_mib"] = ex.disk->packages_mib;
+    for (const SizedItem& p : ex.disk->packages)
+      rows["package"][p.name] = p.mib;
+    if (!ex.disk->package_manager.empty())
+      rows["summary"]["packages_mib"] = ex.disk->packages_mib;
   }
   return rows;
 }
@@ -447,7 +455,8 @@ void History::Open(int busy_timeout_ms) {
     ExecSql(db_, path_, "BEGIN IMMEDIATE");
     try {
       if (PragmaInt(db_, path_, "user_version") == from)
-        ExecSql(db_, path_, sql + "; PRAGMA user_version=" + std::to_string(from + 1));
+        ExecSql(db_, path_,
+                sql + "; PRAGMA user_version=" + std::to_string(from + 1));
       ExecSql(db_, path_, "COMMIT");
     } catch (...) {
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -457,9 +466,10 @@ void History::Open(int busy_timeout_ms) {
   // Schema 2 records the VM's size, so that compare can refuse to mix
   // sizes; runs recorded before it have 0 (unknown).
   if (version == 1)
-    upgrade(1,
-            "ALTER TABLE runs ADD COLUMN vm_cpus INTEGER NOT NULL DEFAULT 0; "
-            "ALTER TABLE runs ADD COLUMN vm_memory_mib INTEGER NOT NULL DEFAULT 0");
+    upgrade(
+        1,
+        "ALTER TABLE runs ADD COLUMN vm_cpus INTEGER NOT NULL DEFAULT 0; "
+        "ALTER TABLE runs ADD COLUMN vm_memory_mib INTEGER NOT NULL DEFAULT 0");
   // Schema 3 keeps each run's explanation; older runs have none.
   if (version >= 1 && version <= 2) upgrade(2, kExplainTable);
   if (version == 0) {
@@ -507,8 +517,9 @@ void History::Record(const SuiteResult& suite) {
     Stmt metric_insert(db_, path_,
                        "INSERT INTO metrics(run_id, metric, value, budget_limit, budget_verdict) "
                        "VALUES (?, ?, ?, ?, ?)");
-    Stmt explain_insert(db_, path_,
-                        "INSERT INTO explain(run_id, kind, name, value) VALUES (?, ?, ?, ?)");
+    Stmt explain_insert(
+        db_, path_,
+        "INSERT INTO explain(run_id, kind, name, value) VALUES (?, ?, ?, ?)");
     Stmt check_insert(db_, path_,
                       "INSERT INTO checks(run_id, name, verdict, duration_s) VALUES (?, ?, ?, ?)");
     for (const RunResult& run : suite.runs) {

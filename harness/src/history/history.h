@@ -106,7 +106,8 @@ RunResult RunFromHistory(const HistoryRun& h);
 
 /// The history rows of a run's explanation (HistoryRun::explain's shape);
 /// empty without one. Pure.
-std::map<std::string, std::map<std::string, double>> ExplainRows(const RunResult& run);
+std::map<std::string, std::map<std::string, double>> ExplainRows(
+    const RunResult& run);
 
 /// `history --format json`: an array with one object per run, every
 /// HistoryRun field by name ("suite_id", "scenario", ..., "metrics",

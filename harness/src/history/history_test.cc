@@ -333,11 +333,13 @@ TEST(HistoryMigrationTest, SchemaOneGainsVmSizesAndKeepsItsRuns) {
   // Turn it back into what schema 1 wrote: no VM size columns.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "ALTER TABLE runs DROP COLUMN vm_cpus; ALTER TABLE runs DROP COLUMN "
-                         "vm_memory_mib; DROP TABLE explain; PRAGMA user_version=1",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK)
+  ASSERT_EQ(
+      sqlite3_exec(
+          db,
+          "ALTER TABLE runs DROP COLUMN vm_cpus; ALTER TABLE runs DROP COLUMN "
+          "vm_memory_mib; DROP TABLE explain; PRAGMA user_version=1",
+          nullptr, nullptr, nullptr),
+      SQLITE_OK)
       << sqlite3_errmsg(db);
   sqlite3_close(db);
   History h(path);
@@ -363,7 +365,8 @@ TEST(HistoryMigrationTest, SchemaTwoGainsExplanationsAndKeepsItsRuns) {
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE explain; PRAGMA user_version=2", nullptr, nullptr, nullptr),
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE explain; PRAGMA user_version=2",
+                         nullptr, nullptr, nullptr),
             SQLITE_OK)
       << sqlite3_errmsg(db);
   sqlite3_close(db);
@@ -393,7 +396,8 @@ TEST(HistoryMigrationTest, SchemaTwoGainsExplanationsAndKeepsItsRuns) {
   EXPECT_DOUBLE_EQ(runs[1].explain.at("kernel").at("sunreclaim"), 20);
   EXPECT_DOUBLE_EQ(runs[1].explain.at("package").at("systemd"), 24.5);
   EXPECT_DOUBLE_EQ(runs[1].explain.at("summary").at("cost_s"), 1.5);
-  EXPECT_EQ(CountRows(path, "explain"), 7) << "unit, process, kernel, package, 3 summary rows";
+  EXPECT_EQ(CountRows(path, "explain"), 7)
+      << "unit, process, kernel, package, 3 summary rows";
 }
 
 }  // namespace

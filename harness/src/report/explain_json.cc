@@ -15,7 +15,8 @@ void PutList(json* j, const char* key, const json& list) {
 class Fields {
  public:
   Fields(const json& j, std::string path) : j_(j), path_(std::move(path)) {
-    if (!j_.is_object()) throw Error("report JSON " + path_, "expected an object");
+    if (!j_.is_object())
+      throw Error("report JSON " + path_, "expected an object");
   }
   template <typename T>
   void Get(const char* key, T* out) const {
@@ -39,7 +40,8 @@ class Fields {
   void Each(const char* key, Fn fn) const {
     auto it = j_.find(key);
     if (it == j_.end() || it->is_null()) return;
-    if (!it->is_array()) throw Error("report JSON " + path_ + "/" + key, "expected an array");
+    if (!it->is_array())
+      throw Error("report JSON " + path_ + "/" + key, "expected an array");
     for (size_t i = 0; i < it->size(); ++i)
       fn(Fields((*it)[i], path_ + "/" + key + "/" + std::to_string(i)));
   }
@@ -64,7 +66,8 @@ json ExplanationToJson(const Explanation& e) {
     if (!b->phases_s.empty()) boot["phases_s"] = b->phases_s;
     if (!b->target.empty()) boot["target"] = b->target;
     json units = json::array(), chain = json::array();
-    for (const UnitTime& u : b->units) units.push_back({{"unit", u.unit}, {"s", u.s}});
+    for (const UnitTime& u : b->units)
+      units.push_back({{"unit", u.unit}, {"s", u.s}});
     for (const ChainLink& c : b->critical_chain) {
       json link = {{"unit", c.unit}, {"at_s", c.at_s}};
       if (c.took_s) link["took_s"] = *c.took_s;
@@ -72,8 +75,10 @@ json ExplanationToJson(const Explanation& e) {
     }
     PutList(&boot, "units", units);
     PutList(&boot, "critical_chain", chain);
-    if (b->init_start_kernel_s) boot["init_start_kernel_s"] = *b->init_start_kernel_s;
-    if (b->login_prompt_kernel_s) boot["login_prompt_kernel_s"] = *b->login_prompt_kernel_s;
+    if (b->init_start_kernel_s)
+      boot["init_start_kernel_s"] = *b->init_start_kernel_s;
+    if (b->login_prompt_kernel_s)
+      boot["login_prompt_kernel_s"] = *b->login_prompt_kernel_s;
     j["boot"] = std::move(boot);
   }
   if (const RamExplanation* r = e.ram ? &*e.ram : nullptr) {
@@ -98,8 +103,10 @@ json ExplanationToJson(const Explanation& e) {
   }
   if (const DiskExplanation* d = e.disk ? &*e.disk : nullptr) {
     json paths = json::array(), packages = json::array();
-    for (const SizedItem& p : d->paths) paths.push_back({{"path", p.name}, {"mib", p.mib}});
-    for (const SizedItem& p : d->packages) packages.push_back({{"name", p.name}, {"mib", p.mib}});
+    for (const SizedItem& p : d->paths)
+      paths.push_back({{"path", p.name}, {"mib", p.mib}});
+    for (const SizedItem& p : d->packages)
+      packages.push_back({{"name", p.name}, {"mib", p.mib}});
     json disk = {{"mount", d->mount}, {"du_total_mib", d->du_total_mib}};
     PutList(&disk, "paths", paths);
     if (!d->package_manager.empty()) {

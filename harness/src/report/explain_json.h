@@ -23,6 +23,7 @@ nlohmann::json ExplanationToJson(const Explanation& explain);
 
 /// Inverse of ExplanationToJson. Throws Error naming `path` and the field
 /// for a wrong type.
-Explanation ExplanationFromJson(const nlohmann::json& j, const std::string& path);
+Explanation ExplanationFromJson(const nlohmann::json& j,
+                                const std::string& path);
 
 }  // namespace bootgate

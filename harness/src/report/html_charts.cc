@@ -350,8 +350,9 @@ struct Bar {
   std::string color;
 };
 
-ChartSpec BarsChart(const std::string& id, const std::string& title, const std::string& xlabel,
-                    const std::vector<Bar>& bars, const std::string& data_dir) {
+ChartSpec BarsChart(const std::string& id, const std::string& title,
+                    const std::string& xlabel, const std::vector<Bar>& bars,
+                    const std::string& data_dir) {
   ChartSpec c;
   c.id = id;
   c.section = "explain";
@@ -381,9 +382,10 @@ ChartSpec BarsChart(const std::string& id, const std::string& title, const std::
   for (size_t i = 0; i < colors.size(); ++i) {
     std::string name = fmt::format("{}-{}.dat", id, i);
     c.data_files.push_back({name, data[colors[i]]});
-    clauses.push_back(fmt::format(
-        "{} using (($2+$3)/2):1:2:3:($1-0.32):($1+0.32) with boxxyerror lc rgb '{}' notitle",
-        Q(data_dir + "/" + name), colors[i]));
+    clauses.push_back(
+        fmt::format("{} using (($2+$3)/2):1:2:3:($1-0.32):($1+0.32) with "
+                    "boxxyerror lc rgb '{}' notitle",
+                    Q(data_dir + "/" + name), colors[i]));
   }
   s += fmt::format("plot {}\n", fmt::join(clauses, ", \\\n  "));
   c.script = s;
@@ -403,31 +405,39 @@ std::vector<ChartSpec> ExplainCharts(const std::vector<RunGroup>& groups,
     if (ex.boot && !ex.boot->critical_chain.empty()) {
       std::vector<Bar> bars;
       // Printed target first; drawn in time order, top to bottom.
-      for (auto it = ex.boot->critical_chain.rbegin(); it != ex.boot->critical_chain.rend(); ++it) {
+      for (auto it = ex.boot->critical_chain.rbegin();
+           it != ex.boot->critical_chain.rend(); ++it) {
         const double took = it->took_s.value_or(0);
-        bars.push_back({it->unit, std::max(0.0, it->at_s - took), std::max(it->at_s, 1e-3),
+        bars.push_back({it->unit, std::max(0.0, it->at_s - took),
+                        std::max(it->at_s, 1e-3),
                         it->took_s ? "#1e88e5" : "#90a4ae"});
       }
-      charts.push_back(BarsChart(id + "-chain", who + ": critical chain (systemd-analyze)",
-                                 "seconds after userspace started (grey: reached, no start time)",
-                                 bars, data_dir));
+      charts.push_back(BarsChart(
+          id + "-chain", who + ": critical chain (systemd-analyze)",
+          "seconds after userspace started (grey: reached, no start time)",
+          bars, data_dir));
     }
     if (ex.ram) {
       std::vector<Bar> bars;
       for (const ProcessMemory& p : ex.ram->processes)
-        bars.push_back({fmt::format("{} ({})", p.name, p.pid), 0, p.pss_mib, "#8e24aa"});
+        bars.push_back(
+            {fmt::format("{} ({})", p.name, p.pid), 0, p.pss_mib, "#8e24aa"});
       for (const auto& [part, mib] : ex.ram->kernel_mib)
         bars.push_back({"kernel: " + part, 0, mib, "#00897b"});
-      bars.push_back({"unexplained", 0, std::max(0.0, ex.ram->unexplained_mib), "#f4511e"});
+      bars.push_back({"unexplained", 0, std::max(0.0, ex.ram->unexplained_mib),
+                      "#f4511e"});
       charts.push_back(BarsChart(
           id + "-ram",
-          fmt::format("{}: RAM, {} MiB used (processes by {}, kernel parts, unexplained)", who,
-                      Num(std::round(ex.ram->used_mib * 10) / 10), ex.ram->measure),
+          fmt::format("{}: RAM, {} MiB used (processes by {}, kernel parts, "
+                      "unexplained)",
+                      who, Num(std::round(ex.ram->used_mib * 10) / 10),
+                      ex.ram->measure),
           "MiB", bars, data_dir));
     }
     if (ex.disk && (!ex.disk->paths.empty() || !ex.disk->packages.empty())) {
       std::vector<Bar> bars;
-      for (const SizedItem& p : ex.disk->paths) bars.push_back({p.name, 0, p.mib, "#3949ab"});
+      for (const SizedItem& p : ex.disk->paths)
+        bars.push_back({p.name, 0, p.mib, "#3949ab"});
       for (const SizedItem& p : ex.disk->packages)
         bars.push_back({"package: " + p.name, 0, p.mib, "#6d4c41"});
       charts.push_back(BarsChart(id + "-disk",
@@ -453,7 +463,8 @@ std::vector<ChartSpec> BuildCharts(const SuiteResult& suite,
     charts.push_back(*timeline);
   for (ChartSpec& c : TrendCharts(trends, data_dir))
     charts.push_back(std::move(c));
-  for (ChartSpec& c : ExplainCharts(groups, data_dir)) charts.push_back(std::move(c));
+  for (ChartSpec& c : ExplainCharts(groups, data_dir))
+    charts.push_back(std::move(c));
   return charts;
 }
 

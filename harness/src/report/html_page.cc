@@ -249,8 +249,10 @@ std::string RenderHtml(const SuiteResult& suite,
   if (std::any_of(charts.begin(), charts.end(),
                   [](const ChartSpec& c) { return c.section == "explain"; })) {
     o += "<section id=\"explain\">\n<h2>What the guest says</h2>\n"
-         "<p class=\"caption\">Collected after the samples, in the same run: the critical "
-         "chain of the default target, the RAM breakdown and the disk's largest directories "
+         "<p class=\"caption\">Collected after the samples, in the same run: "
+         "the critical "
+         "chain of the default target, the RAM breakdown and the disk's "
+         "largest directories "
          "and packages.</p>\n" +
          ChartsDiv(charts, "explain", options) + "</section>\n";
   }

@@ -73,10 +73,12 @@ TEST(HtmlReportTest, OneBudgetChartPerMetricPlusTimelineAndTrends) {
 // disk breakdowns; a suite without explanations has none (the goldens).
 TEST(HtmlReportTest, ExplainedRunGetsChainRamAndDiskCharts) {
   SuiteResult suite = ExampleSuite();
-  for (const ChartSpec& c : BuildCharts(suite, {}, "DATA")) EXPECT_NE(c.section, "explain");
+  for (const ChartSpec& c : BuildCharts(suite, {}, "DATA"))
+    EXPECT_NE(c.section, "explain");
   Explanation ex;
   ex.boot = BootExplanation{};
-  ex.boot->critical_chain = {{"graphical.target", 21, std::nullopt}, {"ssh.service", 19, 1.5}};
+  ex.boot->critical_chain = {{"graphical.target", 21, std::nullopt},
+                             {"ssh.service", 19, 1.5}};
   ex.ram = RamExplanation{};
   ex.ram->processes = {{"bootgate-hog", 200, 30, 30}};
   ex.ram->kernel_mib = {{"sunreclaim", 6.5}};
@@ -92,8 +94,10 @@ TEST(HtmlReportTest, ExplainedRunGetsChainRamAndDiskCharts) {
   ASSERT_TRUE(by_id.count("explain-1-chain")) << by_id.size();
   ASSERT_TRUE(by_id.count("explain-1-ram"));
   ASSERT_TRUE(by_id.count("explain-1-disk"));
-  EXPECT_NE(by_id["explain-1-ram"]->script.find("'bootgate-hog (200)'"), std::string::npos);
-  EXPECT_NE(by_id["explain-1-disk"]->script.find("'package: systemd'"), std::string::npos);
+  EXPECT_NE(by_id["explain-1-ram"]->script.find("'bootgate-hog (200)'"),
+            std::string::npos);
+  EXPECT_NE(by_id["explain-1-disk"]->script.find("'package: systemd'"),
+            std::string::npos);
   // ssh.service: from 17.5 s to 19 s after userspace started.
   bool span = false;
   for (const auto& [name, data] : by_id["explain-1-chain"]->data_files)

@@ -256,7 +256,8 @@ RunResult ReadRun(const Reader& r) {
   r.Get("started_at", run.started_at);
   r.Get("wall_s", run.wall_s);
   r.Get("run_dir", run.run_dir);
-  if (const json* e = r.Find("explain")) run.explain = ExplanationFromJson(*e, r.Path("explain"));
+  if (const json* e = r.Find("explain"))
+    run.explain = ExplanationFromJson(*e, r.Path("explain"));
   return run;
 }
 

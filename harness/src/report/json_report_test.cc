@@ -58,7 +58,8 @@ TEST(JsonReportTest, ExplanationRoundTripsAndOmitsWhatTheGuestLacks) {
   ex.boot->phases_s = {{"kernel", 3.5}, {"userspace", 20}};
   ex.boot->target = "graphical.target";
   ex.boot->units = {{"cloud-init.service", 12.5}};
-  ex.boot->critical_chain = {{"graphical.target", 21, std::nullopt}, {"ssh.service", 19, 1.5}};
+  ex.boot->critical_chain = {{"graphical.target", 21, std::nullopt},
+                             {"ssh.service", 19, 1.5}};
   ex.boot->init_start_kernel_s = 4.03;
   ex.ram = RamExplanation{};
   ex.ram->processes = {{"systemd", 1, 9.5, 7.25}};
@@ -90,7 +91,9 @@ TEST(JsonReportTest, ExplanationRoundTripsAndOmitsWhatTheGuestLacks) {
     SuiteFromJson(bad);
     FAIL() << "accepted a pid that is a string";
   } catch (const Error& err) {
-    EXPECT_NE(std::string(err.what()).find("/runs/1/explain/ram/processes/0/pid"), std::string::npos)
+    EXPECT_NE(
+        std::string(err.what()).find("/runs/1/explain/ram/processes/0/pid"),
+        std::string::npos)
         << err.what();
   }
 }

@@ -12,11 +12,11 @@
 namespace bootgate {
 namespace {
 
+using report_internal::ExplainedRun;
+using report_internal::ExplainSummary;
 using report_internal::FormatMetric;
 using report_internal::FormatNumber;
 using report_internal::RunGroup;
-using report_internal::ExplainedRun;
-using report_internal::ExplainSummary;
 
 struct Outcome {
   enum Kind { kPassed, kFailure, kError, kSkipped } kind = kPassed;
@@ -61,7 +61,8 @@ std::string RunDetails(const RunResult& r) {
 }
 
 // `explained`: what the guest says about the metric (ExplainSummary), or "".
-Outcome BudgetOutcome(const BudgetResult& b, const std::string& explained = "") {
+Outcome BudgetOutcome(const BudgetResult& b,
+                      const std::string& explained = "") {
   Outcome o;
   std::string summary = fmt::format(
       "{} {} = {}, budget {}, margin {} ({}%)", b.metric, b.statistic,
@@ -86,7 +87,8 @@ Outcome BudgetOutcome(const BudgetResult& b, const std::string& explained = "") 
       o = {Outcome::kError, "could-not-measure", summary, body};
       break;
     case Verdict::kFail:
-      o = {Outcome::kFailure, "budget", "budget exceeded: " + summary + why, body};
+      o = {Outcome::kFailure, "budget", "budget exceeded: " + summary + why,
+           body};
       break;
   }
   return o;
@@ -258,8 +260,10 @@ std::string RenderJUnit(const SuiteResult& suite) {
     if (g.aggregate != nullptr) {
       const RunResult* explained = ExplainedRun(g);
       for (const BudgetResult& b : g.aggregate->budgets) {
-        s.cases.push_back({BudgetName(b), classname, 0,
-                           BudgetOutcome(b, explained ? ExplainSummary(*explained, b.metric) : "")});
+        s.cases.push_back(
+            {BudgetName(b), classname, 0,
+             BudgetOutcome(
+                 b, explained ? ExplainSummary(*explained, b.metric) : "")});
       }
     } else {
       for (const RunResult* r : counted) {

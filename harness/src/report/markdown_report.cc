@@ -130,8 +130,8 @@ std::string RenderMarkdown(const SuiteResult& suite, const MarkdownOptions& opti
     for (const char* metric : {"boot_s", "ram_mib", "disk_mib"}) {
       std::string line = report_internal::ExplainSummary(*r, metric);
       if (!line.empty())
-        explained += fmt::format("- {} / {} {}: {}\n", Cell(g.scenario), Cell(g.profile), metric,
-                                 Cell(line));
+        explained += fmt::format("- {} / {} {}: {}\n", Cell(g.scenario),
+                                 Cell(g.profile), metric, Cell(line));
     }
   }
   if (!explained.empty()) out += "\n### What the guest says\n\n" + explained;

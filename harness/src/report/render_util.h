@@ -74,7 +74,8 @@ std::string UpperVerdict(Verdict v);
 /// ...; kernel: sunreclaim 20 MiB, ...; unexplained 3.1 MiB of 163 MiB";
 /// disk_mib -> "largest directories: ...; largest packages: ...". "" when
 /// the run has no explanation for it.
-std::string ExplainSummary(const RunResult& run, const std::string& metric, int top_n = 3);
+std::string ExplainSummary(const RunResult& run, const std::string& metric,
+                           int top_n = 3);
 
 /// The last counted run of `group` that has an explanation, or nullptr.
 const RunResult* ExplainedRun(const RunGroup& group);

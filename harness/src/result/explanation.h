@@ -30,8 +30,8 @@ struct BootExplanation {
   /// `systemd-analyze time` parts in seconds: "firmware", "loader",
   /// "kernel", "initrd", "userspace", "total" (those the guest prints).
   std::map<std::string, double> phases_s;
-  std::string target;  ///< the default target the chain leads to
-  std::vector<UnitTime> units;            ///< slowest first, top N
+  std::string target;           ///< the default target the chain leads to
+  std::vector<UnitTime> units;  ///< slowest first, top N
   std::vector<ChainLink> critical_chain;  ///< target first, as printed
   /// From printk stamps (any kernel that prints them): kernel time of
   /// "Run /init" (init start) and of the login prompt (host time mapped onto
@@ -50,10 +50,10 @@ struct ProcessMemory {
 };
 
 struct RamExplanation {
-  std::string measure = "pss";  ///< "pss" | "rss" (no smaps_rollup)
-  std::vector<ProcessMemory> processes;  ///< largest first, top N
-  int process_count = 0;                 ///< user processes seen
-  double processes_mib = 0;              ///< sum over all of them
+  std::string measure = "pss";             ///< "pss" | "rss" (no smaps_rollup)
+  std::vector<ProcessMemory> processes;    ///< largest first, top N
+  int process_count = 0;                   ///< user processes seen
+  double processes_mib = 0;                ///< sum over all of them
   double processes_unreclaimable_mib = 0;  ///< sum of unreclaimable_mib
   /// /proc/meminfo kernel parts in MiB (kernel_memory.h): slab,
   /// sreclaimable, sunreclaim, kernel_stack, page_tables, shmem, percpu,

@@ -36,7 +36,8 @@ RunResult RunScenario(const RunRequest& run, const RunServices& svc, const RunOp
       }
       if (channel && s.explain.enabled) {
         step("explain");
-        st.explain = CollectExplanation(*channel, s.explain, s.sample.disk_mount, *svc.clock);
+        st.explain = CollectExplanation(*channel, s.explain,
+                                        s.sample.disk_mount, *svc.clock);
       }
       st.checks = RunChecks(channel, s.checks, st.setup->profile_fields,
                             ScenarioSecrets(s), step);

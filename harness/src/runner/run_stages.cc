@@ -83,12 +83,15 @@ void RecordConsole(const Console& console, RunResult* r) {
 // The guest's attribution, with the kernel's own clock at init start and at
 // the login prompt where the console carries printk stamps (any kernel, also
 // without systemd).
-void RecordExplanation(const Explanation& ex, const Console* console, RunResult* r) {
+void RecordExplanation(const Explanation& ex, const Console* console,
+                       RunResult* r) {
   r->explain = ex;
   if (!console || !r->metrics.count("boot_s")) return;
   std::optional<double> offset;
-  if (auto it = r->details.find("printk_offset_s"); it != r->details.end()) offset = it->second;
-  KernelBootStamps k = ExtractKernelBootStamps(console->LinesSince(0), r->metrics["boot_s"], offset);
+  if (auto it = r->details.find("printk_offset_s"); it != r->details.end())
+    offset = it->second;
+  KernelBootStamps k = ExtractKernelBootStamps(console->LinesSince(0),
+                                               r->metrics["boot_s"], offset);
   if (!k.init_start_kernel_s && !k.login_prompt_kernel_s) return;
   if (!r->explain->boot) r->explain->boot.emplace();
   r->explain->boot->init_start_kernel_s = k.init_start_kernel_s;
@@ -178,7 +181,8 @@ RunResult AssembleRunResult(const RunRequest& run, const RunServices& services,
   Judge(st.stop, &r);
   if (st.booted && st.booted->vm.console) RecordConsole(*st.booted->vm.console, &r);
   if (st.explain)
-    RecordExplanation(*st.explain, st.booted ? st.booted->vm.console.get() : nullptr, &r);
+    RecordExplanation(*st.explain,
+                      st.booted ? st.booted->vm.console.get() : nullptr, &r);
 
   std::vector<std::string> secrets = ScenarioSecrets(s);
   for (auto& line : r.console_tail) line = Redact(line, secrets);

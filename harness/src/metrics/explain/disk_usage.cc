@@ -8,8 +8,9 @@ namespace bootgate {
 namespace {
 
 void SortLargestFirst(std::vector<SizedItem>* items) {
-  std::stable_sort(items->begin(), items->end(),
-                   [](const SizedItem& a, const SizedItem& b) { return a.mib > b.mib; });
+  std::stable_sort(
+      items->begin(), items->end(),
+      [](const SizedItem& a, const SizedItem& b) { return a.mib > b.mib; });
 }
 
 // "name size" lines, size in `unit_bytes`.
@@ -19,7 +20,8 @@ std::vector<SizedItem> ParseNameSize(std::string_view text, double unit_bytes) {
     std::vector<std::string_view> words = SplitWords(line);
     double size = 0;
     if (words.size() != 2 || !ParseNonNegative(words[1], &size)) continue;
-    items.push_back({std::string(words[0]), size * unit_bytes / (1024.0 * 1024.0)});
+    items.push_back(
+        {std::string(words[0]), size * unit_bytes / (1024.0 * 1024.0)});
   }
   SortLargestFirst(&items);
   return items;
@@ -48,8 +50,12 @@ std::vector<SizedItem> ParseDuKib(std::string_view text, std::string_view mount,
   return items;
 }
 
-std::vector<SizedItem> ParseDpkgSizes(std::string_view text) { return ParseNameSize(text, 1024); }
+std::vector<SizedItem> ParseDpkgSizes(std::string_view text) {
+  return ParseNameSize(text, 1024);
+}
 
-std::vector<SizedItem> ParseRpmSizes(std::string_view text) { return ParseNameSize(text, 1); }
+std::vector<SizedItem> ParseRpmSizes(std::string_view text) {
+  return ParseNameSize(text, 1);
+}
 
 }  // namespace bootgate

@@ -4,8 +4,9 @@
 
 namespace bootgate {
 
-KernelBootStamps ExtractKernelBootStamps(const std::vector<ConsoleLine>& lines, double boot_s,
-                                         std::optional<double> printk_offset_s) {
+KernelBootStamps ExtractKernelBootStamps(
+    const std::vector<ConsoleLine>& lines, double boot_s,
+    std::optional<double> printk_offset_s) {
   KernelBootStamps k;
   for (const ConsoleLine& l : lines) {
     if (l.t_s > boot_s) break;

@@ -13,7 +13,8 @@ namespace bootgate {
 
 /// Parses `grep -H '' /proc/[0-9]*/comm` (names), `grep -H '^Pss'
 /// /proc/[0-9]*/smaps_rollup` (Pss, and Pss_Anon + Pss_Shmem for
-/// unreclaimable_mib where the kernel prints them) and `grep -H '^VmRSS:' /proc/[0-9]*/status`
+/// unreclaimable_mib where the kernel prints them) and `grep -H '^VmRSS:'
+/// /proc/[0-9]*/status`
 /// ("/proc/PID/FILE:Key:   N kB" lines). A process's figure is its PSS, or
 /// its RSS where it has no smaps_rollup (Linux < 4.14); processes with
 /// neither (kernel threads) and `exclude_pid` (the collecting shell) are
@@ -21,7 +22,8 @@ namespace bootgate {
 /// "rss", or "pss+rss" when both were needed.
 std::vector<ProcessMemory> ParseProcessMemory(std::string_view comm_text,
                                               std::string_view pss_text,
-                                              std::string_view rss_text, int exclude_pid,
+                                              std::string_view rss_text,
+                                              int exclude_pid,
                                               std::string* measure);
 
 }  // namespace bootgate

@@ -60,7 +60,8 @@ SystemdTime ParseSystemdAnalyzeTime(std::string_view text) {
       while (ok && !rest.empty()) {
         size_t plus = rest.find(" + ");
         std::string_view part = rest.substr(0, plus);
-        rest = plus == std::string_view::npos ? std::string_view{} : rest.substr(plus + 3);
+        rest = plus == std::string_view::npos ? std::string_view{}
+                                              : rest.substr(plus + 3);
         size_t open = part.rfind(" (");
         if (open == std::string_view::npos || part.back() != ')') {
           ok = false;
@@ -75,9 +76,11 @@ SystemdTime ParseSystemdAnalyzeTime(std::string_view text) {
         parts[name] = *span;
       }
       if (ok) t.phases_s = std::move(parts);
-    } else if (size_t r = line.find(kReached); r != std::string_view::npos && r > 0) {
+    } else if (size_t r = line.find(kReached);
+               r != std::string_view::npos && r > 0) {
       std::string_view target = line.substr(0, r);
-      if (target.find_first_of(" \t") == std::string_view::npos) t.target = std::string(target);
+      if (target.find_first_of(" \t") == std::string_view::npos)
+        t.target = std::string(target);
     }
   }
   if (t.phases_s.empty()) t.target.clear();
@@ -105,10 +108,13 @@ std::vector<ChainLink> ParseCriticalChain(std::string_view text) {
     // their ASCII forms ("`-", "|-", "|").
     size_t pos = 0;
     while (pos < line.size()) {
-      if (line.compare(pos, 3, "\xe2\x94\x94") == 0 || line.compare(pos, 3, "\xe2\x94\x80") == 0 ||
-          line.compare(pos, 3, "\xe2\x94\x9c") == 0 || line.compare(pos, 3, "\xe2\x94\x82") == 0) {
+      if (line.compare(pos, 3, "\xe2\x94\x94") == 0 ||
+          line.compare(pos, 3, "\xe2\x94\x80") == 0 ||
+          line.compare(pos, 3, "\xe2\x94\x9c") == 0 ||
+          line.compare(pos, 3, "\xe2\x94\x82") == 0) {
         pos += 3;
-      } else if (line[pos] == ' ' || line[pos] == '`' || line[pos] == '-' || line[pos] == '|') {
+      } else if (line[pos] == ' ' || line[pos] == '`' || line[pos] == '-' ||
+                 line[pos] == '|') {
         ++pos;
       } else {
         break;
