@@ -9,7 +9,7 @@
 # out-of-memory; the input that triggered it is left in the work dir.
 #
 # Usage: ci/fuzz.sh [seconds-per-target] [target...]
-#   default 60 s; targets: scenario console regex meminfo df report (all)
+#   default 60 s; targets: scenario console regex meminfo df report explain (all)
 # Env: BOOTGATE_FUZZ_BUILD (build dir, default build-fuzz)
 set -euo pipefail
 
@@ -18,11 +18,11 @@ shift || true
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BOOTGATE_FUZZ_BUILD:-$root/build-fuzz}
 targets=("$@")
-((${#targets[@]})) || targets=(scenario console regex meminfo df report)
+((${#targets[@]})) || targets=(scenario console regex meminfo df report explain)
 
 # Longest input per target: big enough to cross the bounds the product
 # enforces (the console's 4096-byte lines), small enough to stay fast.
-declare -A max_len=([scenario]=8192 [console]=16384 [regex]=65536 [meminfo]=4096 [df]=4096 [report]=65536)
+declare -A max_len=([scenario]=8192 [console]=16384 [regex]=65536 [meminfo]=4096 [df]=4096 [report]=65536 [explain]=16384)
 
 command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ is needed (ci/install-deps.sh installs it)" >&2; exit 2; }
 cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \

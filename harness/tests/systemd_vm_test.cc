@@ -67,6 +67,46 @@ TEST_F(SystemdVmTest, Debian12BootsWithAndWithoutCloudInitSeed) {
               100.0);  // a real rootfs, not busybox
     for (const auto& c : run["checks"])
       EXPECT_EQ(c["verdict"], "pass") << c.dump(1);
+    // The guest's own explanation, collected after the samples: units and
+    // the critical chain of the default target, processes by PSS, kernel
+    // memory adding up to ram_mib within tolerance, dpkg packages.
+    const auto& ex = run["explain"];
+    ASSERT_TRUE(ex.is_object()) << run.dump(1);
+    std::printf("%s explain: %s\n", name, ex.dump().c_str());
+    EXPECT_GT(double(ex["cost_s"]), 0.0);
+    ASSERT_TRUE(ex["boot"].contains("units")) << ex.dump(1);
+    EXPECT_GE(ex["boot"]["units"].size(), 5u);
+    EXPECT_LE(ex["boot"]["units"].size(), 10u) << "top_n";
+    EXPECT_GE(double(ex["boot"]["units"][0]["s"]),
+              double(ex["boot"]["units"][1]["s"]));
+    ASSERT_TRUE(ex["boot"].contains("critical_chain")) << ex.dump(1);
+    EXPECT_NE(
+        std::string(ex["boot"]["critical_chain"][0]["unit"]).find(".target"),
+        std::string::npos);
+    EXPECT_GT(double(ex["boot"]["init_start_kernel_s"]), 0.0);
+    const auto& ram = ex["ram"];
+    EXPECT_EQ(ram["measure"], "pss");
+    EXPECT_GE(ram["processes"].size(), 5u);
+    std::set<std::string> procs;
+    for (const auto& p : ram["processes"]) procs.insert(p["name"]);
+    EXPECT_TRUE(procs.count("systemd")) << ram["processes"].dump(1);
+    for (const char* k : {"slab", "sunreclaim", "kernel_stack", "page_tables",
+                          "percpu", "shmem", "page_cache", "reserve"})
+      EXPECT_TRUE(ram["kernel"].contains(k)) << k;
+    // The parts and the remainder add up to what was used; whether the
+    // remainder is within tolerance is reported, not asserted here: after
+    // cloud-init has exited, 47-49 MiB of 197 MiB were unexplained in one
+    // run (3.5 % with cloud-init still running in another; see README).
+    EXPECT_NEAR(double(ram["explained_mib"]) + double(ram["unexplained_mib"]),
+                double(ram["used_mib"]), 1e-6);
+    EXPECT_GT(double(ram["tolerance_mib"]), 0.0);
+    std::printf("%s ram: used %.1f MiB, unexplained %.1f MiB (tolerance %.1f)\n", name,
+                double(ram["used_mib"]), double(ram["unexplained_mib"]),
+                double(ram["tolerance_mib"]));
+    EXPECT_EQ(ex["disk"]["package_manager"], "dpkg");
+    EXPECT_GT(int(ex["disk"]["package_count"]), 100);
+    EXPECT_FALSE(ex["disk"]["packages"].empty());
+    EXPECT_FALSE(ex["disk"]["paths"].empty());
   }
   // Without a password, only the seed's key can have let bootgate in; the
   // guest's cloud-init says it read that seed.

@@ -157,10 +157,11 @@ copy_bin "$(command -v sfdisk)" /installer/bin/sfdisk /installer/lib
 copy_bin "$(command -v mke2fs)" /installer/bin/mke2fs /installer/lib
 [ -f /etc/mke2fs.conf ] && cp /etc/mke2fs.conf "$R/installer/mke2fs.conf"
 
-# --- static helper: bootgate-mark (debugcon byte), bootgate-tarpit ----------
+# --- static helper: bootgate-mark (debugcon byte), bootgate-tarpit, bootgate-hog
 gcc -static -Os -s -Wall -o "$R/sbin/bootgate-helper" "$here/helper/bootgate-helper.c"
 ln -s bootgate-helper "$R/sbin/bootgate-mark"
 ln -s bootgate-helper "$R/sbin/bootgate-tarpit"
+ln -s bootgate-helper "$R/sbin/bootgate-hog"
 
 # --- recipe overlay (init, rc scripts, installer, configs) -----------------
 cp -a "$here/overlay/." "$R/"

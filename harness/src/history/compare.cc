@@ -22,6 +22,7 @@ struct Side {
   std::set<std::string> accelerators;
   std::set<std::string> backends;
   std::set<std::string> vm_sizes;  // "1 vCPU, 512 MiB"
+  std::vector<ExplainRowsOfRun> explains;  // of the runs that have one
 };
 
 using Groups = std::map<std::pair<std::string, std::string>, Side>;
@@ -49,6 +50,7 @@ Groups Collect(const History& history, const Selector& selector,
     for (const auto& [metric, v] : r.metrics) {
       if (Selected(o, metric)) side.values[metric].push_back(v);
     }
+    if (!r.explain.empty()) side.explains.push_back(r.explain);
   }
   return groups;
 }
@@ -182,6 +184,10 @@ CompareResult Compare(const History& history, const Selector& baseline,
           m, bv != b.values.end() ? bv->second : kNone,
           cv != c.values.end() ? cv->second : kNone, alpha, min_effect_pct));
     }
+    std::vector<const ExplainRowsOfRun*> be, ce;
+    for (const auto& e : b.explains) be.push_back(&e);
+    for (const auto& e : c.explains) ce.push_back(&e);
+    report.movers = CompareExplanations(be, ce, alpha, min_effect_pct);
     result.reports.push_back(std::move(report));
   }
   std::vector<MetricComparison*> family;
@@ -205,7 +211,7 @@ int CompareExitCode(const CompareResult& result) {
 std::string FormatCompareTable(const std::vector<CompareReport>& reports) {
   std::vector<std::vector<std::string>> rows = {
       {"scenario", "profile", "metric", "baseline (n)", "candidate (n)", "delta", "p", "result"}};
-  std::vector<std::string> notes;
+  std::vector<std::string> notes, movers;
   for (const CompareReport& r : reports) {
     if (!r.note.empty()) notes.push_back(fmt::format("{} {}: {}", r.scenario, r.profile, r.note));
     for (const MetricComparison& m : r.metrics) {
@@ -223,6 +229,9 @@ std::string FormatCompareTable(const std::vector<CompareReport>& reports) {
            ToString(m.change)});
       if (!m.note.empty()) notes.push_back(fmt::format("{} {} {}: {}", r.scenario, r.profile, m.metric, m.note));
     }
+    for (const ExplainMover& m : r.movers)
+      movers.push_back(fmt::format("{} {} {}: {}", r.scenario, r.profile,
+                                   m.metric, FormatMover(m)));
   }
   std::vector<size_t> width(rows.front().size(), 0);
   for (const auto& row : rows) {
@@ -241,6 +250,11 @@ std::string FormatCompareTable(const std::vector<CompareReport>& reports) {
   if (!notes.empty()) {
     out += "\n";
     for (const auto& n : notes) out += "- " + n + "\n";
+  }
+  if (!movers.empty()) {
+    out +=
+        "\nwhat moved in the guest (top movers per metric, largest first):\n";
+    for (const auto& m : movers) out += "- " + m + "\n";
   }
   return out;
 }
@@ -282,11 +296,25 @@ std::string RenderCompareJson(const CompareResult& result) {
                          {"n_candidate", m.n_candidate},
                          {"note", m.note}});
     }
+    nlohmann::json movers = nlohmann::json::array();
+    for (const ExplainMover& m : r.movers) {
+      movers.push_back({{"metric", m.metric},
+                        {"kind", m.kind},
+                        {"name", m.name},
+                        {"change", m.change},
+                        {"unit", m.unit},
+                        {"baseline", m.baseline},
+                        {"candidate", m.candidate},
+                        {"delta", m.delta},
+                        {"p_value", m.test.p_value},
+                        {"u_tested", m.test.u_tested}});
+    }
     groups.push_back({{"scenario", r.scenario},
                       {"profile", r.profile},
                       {"note", r.note},
                       {"regression", r.regression},
-                      {"metrics", metrics}});
+                      {"metrics", metrics},
+                      {"movers", movers}});
   }
   const nlohmann::json j = {{"result", !result.refusal.empty() ? "refused"
                                        : result.regression     ? "regression"

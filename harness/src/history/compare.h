@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "budget/budget.h"
+#include "history/explain_compare.h"
 #include "history/history.h"
 
 namespace bootgate {
@@ -17,6 +18,9 @@ namespace bootgate {
 struct CompareReport {
   std::string scenario, profile;
   std::vector<MetricComparison> metrics;  ///< sorted by metric name
+  /// What moved inside the guest (history/explain_compare.h), per explained
+  /// metric the top movers; empty when either side has no explanations.
+  std::vector<ExplainMover> movers;
   bool regression = false;  ///< any metric is a regression
   std::string note;         ///< e.g. accelerators differ between the sides
 };
@@ -52,7 +56,8 @@ struct CompareResult {
 /// with one profile on each side is compared across them (profile
 /// "a vs b"). Every selected metric seen on either side is compared with
 /// CompareMetric; all U tests together are Holm-corrected (HolmCorrect).
-/// VM sizes are not in the history, so they cannot be checked.
+/// Each group's explanations are compared with CompareExplanations (not in
+/// the Holm family: they explain, they do not decide).
 CompareResult Compare(const History& history, const Selector& baseline,
                       const Selector& candidate,
                       const CompareOptions& options = {});
@@ -73,7 +78,9 @@ std::string FormatCompareTable(const CompareResult& result);
 /// "mismatches": [...], "baseline_runs", "candidate_runs", "groups": [{
 /// "scenario", "profile", "note", "regression", "metrics": [{"metric",
 /// "change", "baseline_median", "candidate_median", "delta_pct", "p_value",
-/// "p_adjusted", "n_baseline", "n_candidate", "note"}]}]}, pretty-printed.
+/// "p_adjusted", "n_baseline", "n_candidate", "note"}], "movers": [{"metric",
+/// "kind", "name", "change", "unit", "baseline", "candidate", "delta",
+/// "p_value", "u_tested"}]}]}, pretty-printed.
 std::string RenderCompareJson(const CompareResult& result);
 
 }  // namespace bootgate

@@ -72,6 +72,17 @@ CREATE TABLE checks(
 CREATE INDEX checks_run ON checks(run_id);
 )sql";
 
+// Schema 3 adds the explanation table (a new database gets it after
+// kSchema, an old one by the upgrade).
+constexpr const char* kExplainTable = R"sql(
+CREATE TABLE explain(
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  value REAL NOT NULL,
+  PRIMARY KEY (run_id, kind, name)) WITHOUT ROWID;
+)sql";
+
 constexpr const char* kCounted = "r.verdict NOT IN ('error', 'interrupted', 'skipped')";
 
 using Param = std::variant<std::string, int64_t, double>;
@@ -242,6 +253,7 @@ std::vector<HistoryRun> LoadRuns(sqlite3* db, const std::string& path, const std
     }
   }
   Stmt m(db, path, "SELECT metric, value, budget_limit FROM metrics WHERE run_id = ?");
+  Stmt e(db, path, "SELECT kind, name, value FROM explain WHERE run_id = ?");
   for (HistoryRun& h : runs) {
     m.Reset();
     m.Bind(1, h.id);
@@ -249,9 +261,52 @@ std::vector<HistoryRun> LoadRuns(sqlite3* db, const std::string& path, const std
       h.metrics[m.Text(0)] = m.Double(1);
       if (!m.IsNull(2)) h.limits[m.Text(0)] = m.Double(2);
     }
+    e.Reset();
+    e.Bind(1, h.id);
+    while (e.Step()) h.explain[e.Text(0)][e.Text(1)] = e.Double(2);
   }
   return runs;
 }
+
+}  // namespace
+
+std::map<std::string, std::map<std::string, double>> ExplainRows(
+    const RunResult& run) {
+  std::map<std::string, std::map<std::string, double>> rows;
+  if (!run.explain) return rows;
+  const Explanation& ex = *run.explain;
+  rows["summary"]["cost_s"] = ex.cost_s;
+  if (ex.boot) {
+    for (const auto& [phase, s] : ex.boot->phases_s) rows["systemd"][phase] = s;
+    for (const UnitTime& u : ex.boot->units) rows["unit"][u.unit] = u.s;
+    for (const ChainLink& c : ex.boot->critical_chain)
+      rows["chain"][c.unit] = c.at_s;
+    if (ex.boot->init_start_kernel_s)
+      rows["summary"]["init_start_kernel_s"] = *ex.boot->init_start_kernel_s;
+    if (ex.boot->login_prompt_kernel_s)
+      rows["summary"]["login_prompt_kernel_s"] =
+          *ex.boot->login_prompt_kernel_s;
+  }
+  if (ex.ram) {
+    // Processes by name: several of one name (sshd, getty) are one item.
+    for (const ProcessMemory& p : ex.ram->processes)
+      rows["process"][p.name] += p.pss_mib;
+    for (const auto& [part, mib] : ex.ram->kernel_mib)
+      rows["kernel"][part] = mib;
+    rows["summary"]["processes_mib"] = ex.ram->processes_mib;
+    rows["summary"]["unexplained_mib"] = ex.ram->unexplained_mib;
+  }
+  if (ex.disk) {
+    for (const SizedItem& p : ex.disk->paths) rows["path"][p.name] = p.mib;
+    for (const SizedItem& p : ex.disk->packages)
+      rows["package"][p.name] = p.mib;
+    if (!ex.disk->package_manager.empty())
+      rows["summary"]["packages_mib"] = ex.disk->packages_mib;
+  }
+  return rows;
+}
+
+namespace {
 
 std::string LabelsJson(const std::map<std::string, std::string>& labels) {
   nlohmann::json j = nlohmann::json::object();
@@ -394,23 +449,29 @@ void History::Open(int busy_timeout_ms) {
   }
   ExecSql(db_, path_, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;");
 
-  if (version == 1) {
-    // Schema 2 records the VM's size, so that compare can refuse to mix
-    // sizes; runs recorded before it have 0 (unknown).
+  // Upgrades in place, one step at a time, each in its own transaction; a
+  // process that finds the step done by another skips it.
+  auto upgrade = [&](int64_t from, const std::string& sql) {
     ExecSql(db_, path_, "BEGIN IMMEDIATE");
     try {
-      if (PragmaInt(db_, path_, "user_version") == 1) {
+      if (PragmaInt(db_, path_, "user_version") == from)
         ExecSql(db_, path_,
-                "ALTER TABLE runs ADD COLUMN vm_cpus INTEGER NOT NULL DEFAULT 0; "
-                "ALTER TABLE runs ADD COLUMN vm_memory_mib INTEGER NOT NULL DEFAULT 0; "
-                "PRAGMA user_version=2");
-      }
+                sql + "; PRAGMA user_version=" + std::to_string(from + 1));
       ExecSql(db_, path_, "COMMIT");
     } catch (...) {
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
       throw;
     }
-  }
+  };
+  // Schema 2 records the VM's size, so that compare can refuse to mix
+  // sizes; runs recorded before it have 0 (unknown).
+  if (version == 1)
+    upgrade(
+        1,
+        "ALTER TABLE runs ADD COLUMN vm_cpus INTEGER NOT NULL DEFAULT 0; "
+        "ALTER TABLE runs ADD COLUMN vm_memory_mib INTEGER NOT NULL DEFAULT 0");
+  // Schema 3 keeps each run's explanation; older runs have none.
+  if (version >= 1 && version <= 2) upgrade(2, kExplainTable);
   if (version == 0) {
     // Create the schema once, even when several processes open a new file.
     ExecSql(db_, path_, "BEGIN IMMEDIATE");
@@ -419,6 +480,7 @@ void History::Open(int busy_timeout_ms) {
         Stmt s(db_, path_, "SELECT count(*) FROM sqlite_master");
         if (s.Step() && s.Int(0) > 0) throw not_ours();
         ExecSql(db_, path_, kSchema);
+        ExecSql(db_, path_, kExplainTable);
         ExecSql(db_, path_, "PRAGMA application_id=" + std::to_string(kApplicationId) +
                                 "; PRAGMA user_version=" + std::to_string(kHistorySchemaVersion));
       }
@@ -455,6 +517,9 @@ void History::Record(const SuiteResult& suite) {
     Stmt metric_insert(db_, path_,
                        "INSERT INTO metrics(run_id, metric, value, budget_limit, budget_verdict) "
                        "VALUES (?, ?, ?, ?, ?)");
+    Stmt explain_insert(
+        db_, path_,
+        "INSERT INTO explain(run_id, kind, name, value) VALUES (?, ?, ?, ?)");
     Stmt check_insert(db_, path_,
                       "INSERT INTO checks(run_id, name, verdict, duration_s) VALUES (?, ?, ?, ?)");
     for (const RunResult& run : suite.runs) {
@@ -478,6 +543,12 @@ void History::Record(const SuiteResult& suite) {
         }
         metric_insert.Step();
       }
+      for (const auto& [kind, items] : ExplainRows(run))
+        for (const auto& [name, value] : items) {
+          explain_insert.Reset();
+          explain_insert.BindAll({run_id, kind, name, value});
+          explain_insert.Step();
+        }
       for (const CheckResult& c : run.checks) {
         check_insert.Reset();
         check_insert.BindAll({run_id, c.name, ToString(c.verdict), c.duration_s});
@@ -603,6 +674,7 @@ std::string RenderHistoryJson(const std::vector<HistoryRun>& runs) {
                                                  : nlohmann::json(r.metrics)},
                    {"limits", r.limits.empty() ? nlohmann::json::object()
                                                : nlohmann::json(r.limits)}});
+    if (!r.explain.empty()) out.back()["explain"] = r.explain;
   }
   return out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
          "\n";

@@ -28,6 +28,13 @@ struct HistoryRun {
   std::map<std::string, std::string> labels;  ///< the suite's labels
   std::map<std::string, double> metrics;
   std::map<std::string, double> limits;       ///< per-run budget limits, if judged
+  /// The run's explanation (schema 3), kind -> name -> value: "unit" (s,
+  /// systemd-analyze blame), "chain" (s, when the unit became active),
+  /// "systemd" (s, systemd-analyze time parts), "process" (MiB, PSS summed
+  /// over the processes of one name), "kernel" (MiB), "path" and "package"
+  /// (MiB), "summary" (processes_mib, unexplained_mib, packages_mib,
+  /// cost_s...). Empty when none was collected.
+  std::map<std::string, std::map<std::string, double>> explain;
 };
 
 /// Which runs to read. Empty fields match everything; all fields combine (AND).
@@ -97,12 +104,17 @@ class History {
 /// a pass). Throws Error for an unknown verdict.
 RunResult RunFromHistory(const HistoryRun& h);
 
+/// The history rows of a run's explanation (HistoryRun::explain's shape);
+/// empty without one. Pure.
+std::map<std::string, std::map<std::string, double>> ExplainRows(
+    const RunResult& run);
+
 /// `history --format json`: an array with one object per run, every
 /// HistoryRun field by name ("suite_id", "scenario", ..., "metrics",
-/// "limits", "labels"), pretty-printed.
+/// "limits", "labels", "explain" when collected), pretty-printed.
 std::string RenderHistoryJson(const std::vector<HistoryRun>& runs);
 
 /// Schema version written to PRAGMA user_version.
-inline constexpr int kHistorySchemaVersion = 2;
+inline constexpr int kHistorySchemaVersion = 3;
 
 }  // namespace bootgate

@@ -333,11 +333,13 @@ TEST(HistoryMigrationTest, SchemaOneGainsVmSizesAndKeepsItsRuns) {
   // Turn it back into what schema 1 wrote: no VM size columns.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "ALTER TABLE runs DROP COLUMN vm_cpus; ALTER TABLE runs DROP COLUMN "
-                         "vm_memory_mib; PRAGMA user_version=1",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK)
+  ASSERT_EQ(
+      sqlite3_exec(
+          db,
+          "ALTER TABLE runs DROP COLUMN vm_cpus; ALTER TABLE runs DROP COLUMN "
+          "vm_memory_mib; DROP TABLE explain; PRAGMA user_version=1",
+          nullptr, nullptr, nullptr),
+      SQLITE_OK)
       << sqlite3_errmsg(db);
   sqlite3_close(db);
   History h(path);
@@ -350,6 +352,52 @@ TEST(HistoryMigrationTest, SchemaOneGainsVmSizesAndKeepsItsRuns) {
   int known = 0;
   for (const auto& r : runs) known += r.vm_cpus == 1 && r.vm_memory_mib == 512;
   EXPECT_EQ(known, 1);
+}
+
+// A history written by schema 2 (no explanations) is upgraded in place to 3:
+// its runs read back without an explanation; new runs keep theirs, per run.
+TEST(HistoryMigrationTest, SchemaTwoGainsExplanationsAndKeepsItsRuns) {
+  TempDir dir(fs::temp_directory_path(), "bootgate-hist-v2-");
+  std::string path = (dir.path() / "history.db").string();
+  {
+    History h(path);
+    h.Record(MakeSuite("s1", "2024-05-01T10:00:00Z", "b1", {RunSpec{}}));
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE explain; PRAGMA user_version=2",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+
+  History h(path);
+  auto runs = h.QueryRuns(Selector{});
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_TRUE(runs[0].explain.empty());
+  SuiteResult s2 = MakeSuite("s2", "2024-05-02T10:00:00Z", "b2", {RunSpec{}});
+  Explanation ex;
+  ex.cost_s = 1.5;
+  ex.boot = BootExplanation{};
+  ex.boot->units = {{"ssh.service", 1.25}};
+  ex.ram = RamExplanation{};
+  // Two processes of one name are one item in the history.
+  ex.ram->processes = {{"sshd", 10, 3.0, 3.0}, {"sshd", 11, 2.0, 2.0}};
+  ex.ram->kernel_mib = {{"sunreclaim", 20}};
+  ex.disk = DiskExplanation{};
+  ex.disk->packages = {{"systemd", 24.5}};
+  s2.runs[0].explain = ex;
+  h.Record(s2);
+  runs = h.QueryRuns(Selector{});
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_TRUE(runs[0].explain.empty());
+  EXPECT_DOUBLE_EQ(runs[1].explain.at("unit").at("ssh.service"), 1.25);
+  EXPECT_DOUBLE_EQ(runs[1].explain.at("process").at("sshd"), 5.0);
+  EXPECT_DOUBLE_EQ(runs[1].explain.at("kernel").at("sunreclaim"), 20);
+  EXPECT_DOUBLE_EQ(runs[1].explain.at("package").at("systemd"), 24.5);
+  EXPECT_DOUBLE_EQ(runs[1].explain.at("summary").at("cost_s"), 1.5);
+  EXPECT_EQ(CountRows(path, "explain"), 7)
+      << "unit, process, kernel, package, 3 summary rows";
 }
 
 }  // namespace

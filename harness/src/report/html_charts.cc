@@ -337,6 +337,118 @@ std::vector<ChartSpec> TrendCharts(const std::vector<TrendSeries>& trends,
   return charts;
 }
 
+// What the guest said about its figures, for the last explained run of each
+// group (at most kMaxExplainedGroups): the critical chain as a unit timeline,
+// the RAM breakdown (top processes, kernel parts, unexplained) and the disk
+// breakdown (top directories and packages), each as horizontal bars.
+constexpr size_t kMaxExplainedGroups = 4;
+
+// Horizontal bars from `from` to `to` per labelled row, top row first.
+struct Bar {
+  std::string label;
+  double from = 0, to = 0;
+  std::string color;
+};
+
+ChartSpec BarsChart(const std::string& id, const std::string& title,
+                    const std::string& xlabel, const std::vector<Bar>& bars,
+                    const std::string& data_dir) {
+  ChartSpec c;
+  c.id = id;
+  c.section = "explain";
+  c.title = title;
+  std::map<std::string, std::string> data;  // color -> rows
+  std::vector<std::string> colors, ytics;
+  size_t longest = 0;
+  double end = 0;
+  for (size_t y = 0; y < bars.size(); ++y) {
+    const Bar& b = bars[y];
+    if (!data.count(b.color)) colors.push_back(b.color);
+    data[b.color] += fmt::format("{} {} {}\n", y, Num(b.from), Num(b.to));
+    ytics.push_back(fmt::format("{} {}", Q(b.label), y));
+    longest = std::max(longest, b.label.size());
+    end = std::max(end, b.to);
+  }
+  std::string s = Header(1150, 90 + 24 * static_cast<int>(bars.size()));
+  s += "set style fill solid 0.9 noborder\n";
+  s += fmt::format("set yrange [{}:-0.6]\n", Num(bars.size() - 0.4));
+  s += fmt::format("set xrange [0:{}]\n", Num(end > 0 ? end * 1.04 : 1));
+  s += fmt::format("set ytics ({})\n", fmt::join(ytics, ", "));
+  s += "set grid xtics lc rgb '#e3e7ea'\n";
+  s += fmt::format("set xlabel {} textcolor rgb '#37474f'\n", Q(xlabel));
+  s += fmt::format("set lmargin {}\n", std::min<size_t>(60, longest + 2));
+  s += "unset key\n";
+  std::vector<std::string> clauses;
+  for (size_t i = 0; i < colors.size(); ++i) {
+    std::string name = fmt::format("{}-{}.dat", id, i);
+    c.data_files.push_back({name, data[colors[i]]});
+    clauses.push_back(
+        fmt::format("{} using (($2+$3)/2):1:2:3:($1-0.32):($1+0.32) with "
+                    "boxxyerror lc rgb '{}' notitle",
+                    Q(data_dir + "/" + name), colors[i]));
+  }
+  s += fmt::format("plot {}\n", fmt::join(clauses, ", \\\n  "));
+  c.script = s;
+  return c;
+}
+
+std::vector<ChartSpec> ExplainCharts(const std::vector<RunGroup>& groups,
+                                     const std::string& data_dir) {
+  std::vector<ChartSpec> charts;
+  size_t n = 0;
+  for (const RunGroup& g : groups) {
+    const RunResult* r = report_internal::ExplainedRun(g);
+    if (!r || n == kMaxExplainedGroups) continue;
+    const Explanation& ex = *r->explain;
+    const std::string who = g.scenario + " / " + g.profile;
+    const std::string id = fmt::format("explain-{}", ++n);
+    if (ex.boot && !ex.boot->critical_chain.empty()) {
+      std::vector<Bar> bars;
+      // Printed target first; drawn in time order, top to bottom.
+      for (auto it = ex.boot->critical_chain.rbegin();
+           it != ex.boot->critical_chain.rend(); ++it) {
+        const double took = it->took_s.value_or(0);
+        bars.push_back({it->unit, std::max(0.0, it->at_s - took),
+                        std::max(it->at_s, 1e-3),
+                        it->took_s ? "#1e88e5" : "#90a4ae"});
+      }
+      charts.push_back(BarsChart(
+          id + "-chain", who + ": critical chain (systemd-analyze)",
+          "seconds after userspace started (grey: reached, no start time)",
+          bars, data_dir));
+    }
+    if (ex.ram) {
+      std::vector<Bar> bars;
+      for (const ProcessMemory& p : ex.ram->processes)
+        bars.push_back(
+            {fmt::format("{} ({})", p.name, p.pid), 0, p.pss_mib, "#8e24aa"});
+      for (const auto& [part, mib] : ex.ram->kernel_mib)
+        bars.push_back({"kernel: " + part, 0, mib, "#00897b"});
+      bars.push_back({"unexplained", 0, std::max(0.0, ex.ram->unexplained_mib),
+                      "#f4511e"});
+      charts.push_back(BarsChart(
+          id + "-ram",
+          fmt::format("{}: RAM, {} MiB used (processes by {}, kernel parts, "
+                      "unexplained)",
+                      who, Num(std::round(ex.ram->used_mib * 10) / 10),
+                      ex.ram->measure),
+          "MiB", bars, data_dir));
+    }
+    if (ex.disk && (!ex.disk->paths.empty() || !ex.disk->packages.empty())) {
+      std::vector<Bar> bars;
+      for (const SizedItem& p : ex.disk->paths)
+        bars.push_back({p.name, 0, p.mib, "#3949ab"});
+      for (const SizedItem& p : ex.disk->packages)
+        bars.push_back({"package: " + p.name, 0, p.mib, "#6d4c41"});
+      charts.push_back(BarsChart(id + "-disk",
+                                 who + ": disk of " + ex.disk->mount +
+                                     " (largest directories, largest packages)",
+                                 "MiB", bars, data_dir));
+    }
+  }
+  return charts;
+}
+
 }  // namespace
 
 std::vector<ChartSpec> BuildCharts(const SuiteResult& suite,
@@ -350,6 +462,8 @@ std::vector<ChartSpec> BuildCharts(const SuiteResult& suite,
   if (auto timeline = TimelineChart(suite, data_dir))
     charts.push_back(*timeline);
   for (ChartSpec& c : TrendCharts(trends, data_dir))
+    charts.push_back(std::move(c));
+  for (ChartSpec& c : ExplainCharts(groups, data_dir))
     charts.push_back(std::move(c));
   return charts;
 }

@@ -1,6 +1,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+
 #include "report/html_internal.h"
 #include "report/html_report.h"
 #include "report/render_util.h"
@@ -244,6 +246,16 @@ std::string RenderHtml(const SuiteResult& suite,
        ChartsDiv(charts, "timeline", options,
                  "No phases or milestones recorded.") +
        "</section>\n";
+  if (std::any_of(charts.begin(), charts.end(),
+                  [](const ChartSpec& c) { return c.section == "explain"; })) {
+    o += "<section id=\"explain\">\n<h2>What the guest says</h2>\n"
+         "<p class=\"caption\">Collected after the samples, in the same run: "
+         "the critical "
+         "chain of the default target, the RAM breakdown and the disk's "
+         "largest directories "
+         "and packages.</p>\n" +
+         ChartsDiv(charts, "explain", options) + "</section>\n";
+  }
   o += html_internal::ChecksSection(groups);
   o += html_internal::FailuresSection(suite, options);
   o += html_internal::WarningsSection(groups);

@@ -31,7 +31,7 @@ struct TrendSeries {
 /// files as "<data_dir>/<name>".
 struct ChartSpec {
   std::string id;       ///< "budget-boot_s", "timeline", "trend-1"; unique
-  std::string section;  ///< "budgets" | "timeline" | "trends"
+  std::string section;  ///< "budgets" | "timeline" | "trends" | "explain"
   std::string title;
   std::string script;
   std::vector<std::pair<std::string, std::string>> data_files;  ///< name, text
@@ -41,7 +41,9 @@ struct ChartSpec {
 /// profile as bars, iterations as dots, the budget as a dashed line), one
 /// boot timeline (phases as coloured bars, milestones as marks, one row per
 /// counted run, at most 24 rows), and one per scenario x metric of `trends`
-/// (a line per profile, the budget dashed). Pure; deterministic.
+/// (a line per profile, the budget dashed), and per explained group (at most
+/// 4) its critical chain as a unit timeline and its RAM and disk breakdowns
+/// as bars. Pure; deterministic.
 std::vector<ChartSpec> BuildCharts(const SuiteResult& suite,
                                    const std::vector<TrendSeries>& trends,
                                    const std::string& data_dir);

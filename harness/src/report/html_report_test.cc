@@ -69,6 +69,42 @@ TEST(HtmlReportTest, OneBudgetChartPerMetricPlusTimelineAndTrends) {
             "1766966400 9.5\n1767052800 9.9\n1767139200 10.4\n");
 }
 
+// An explained run adds its unit timeline (critical chain) and its RAM and
+// disk breakdowns; a suite without explanations has none (the goldens).
+TEST(HtmlReportTest, ExplainedRunGetsChainRamAndDiskCharts) {
+  SuiteResult suite = ExampleSuite();
+  for (const ChartSpec& c : BuildCharts(suite, {}, "DATA"))
+    EXPECT_NE(c.section, "explain");
+  Explanation ex;
+  ex.boot = BootExplanation{};
+  ex.boot->critical_chain = {{"graphical.target", 21, std::nullopt},
+                             {"ssh.service", 19, 1.5}};
+  ex.ram = RamExplanation{};
+  ex.ram->processes = {{"bootgate-hog", 200, 30, 30}};
+  ex.ram->kernel_mib = {{"sunreclaim", 6.5}};
+  ex.ram->unexplained_mib = 4.8;
+  ex.disk = DiskExplanation{};
+  ex.disk->mount = "/";
+  ex.disk->packages = {{"systemd", 24.5}};
+  for (RunResult& r : suite.runs) r.explain = ex;
+  std::map<std::string, const ChartSpec*> by_id;
+  auto charts = BuildCharts(suite, {}, "DATA");
+  for (const ChartSpec& c : charts)
+    if (c.section == "explain") by_id[c.id] = &c;
+  ASSERT_TRUE(by_id.count("explain-1-chain")) << by_id.size();
+  ASSERT_TRUE(by_id.count("explain-1-ram"));
+  ASSERT_TRUE(by_id.count("explain-1-disk"));
+  EXPECT_NE(by_id["explain-1-ram"]->script.find("'bootgate-hog (200)'"),
+            std::string::npos);
+  EXPECT_NE(by_id["explain-1-disk"]->script.find("'package: systemd'"),
+            std::string::npos);
+  // ssh.service: from 17.5 s to 19 s after userspace started.
+  bool span = false;
+  for (const auto& [name, data] : by_id["explain-1-chain"]->data_files)
+    span |= data.find("17.5 19") != std::string::npos;
+  EXPECT_TRUE(span);
+}
+
 TEST(HtmlReportTest, StripAndScopeSvg) {
   std::string svg =
       "<?xml version=\"1.0\" encoding=\"utf-8\"  standalone=\"no\"?>\n"

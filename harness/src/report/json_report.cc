@@ -3,6 +3,7 @@
 #include <map>
 #include <vector>
 
+#include "report/explain_json.h"
 #include "util/error.h"
 
 namespace bootgate {
@@ -257,6 +258,8 @@ RunResult ReadRun(const Reader& r) {
   r.Get("started_at", run.started_at);
   r.Get("wall_s", run.wall_s);
   r.Get("run_dir", run.run_dir);
+  if (const json* e = r.Find("explain"))
+    run.explain = ExplanationFromJson(*e, r.Path("explain"));
   return run;
 }
 
@@ -371,6 +374,7 @@ nlohmann::json ToJson(const RunResult& run) {
                           "profile_applied"}) {
     if (j[key].is_null()) j[key] = json::object();
   }
+  if (run.explain) j["explain"] = ExplanationToJson(*run.explain);
   return j;
 }
 

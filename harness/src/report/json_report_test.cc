@@ -47,6 +47,57 @@ TEST(JsonReportTest, RoundTripKeepsEveryField) {
                    suite.aggregates[0].stats.at("boot_s").stdev);
 }
 
+// explain: every field survives report.json (merge, history import), and
+// what the guest did not offer is absent, not an empty list.
+TEST(JsonReportTest, ExplanationRoundTripsAndOmitsWhatTheGuestLacks) {
+  SuiteResult suite = ExampleSuite();
+  Explanation ex;
+  ex.cost_s = 2.25;
+  ex.notes = {"disk: no package manager (dpkg-query, rpm) in the guest"};
+  ex.boot = BootExplanation{};
+  ex.boot->phases_s = {{"kernel", 3.5}, {"userspace", 20}};
+  ex.boot->target = "graphical.target";
+  ex.boot->units = {{"cloud-init.service", 12.5}};
+  ex.boot->critical_chain = {{"graphical.target", 21, std::nullopt},
+                             {"ssh.service", 19, 1.5}};
+  ex.boot->init_start_kernel_s = 4.03;
+  ex.ram = RamExplanation{};
+  ex.ram->processes = {{"systemd", 1, 9.5, 7.25}};
+  ex.ram->process_count = 40;
+  ex.ram->kernel_mib = {{"sunreclaim", 20}};
+  ex.ram->used_mib = 163;
+  ex.ram->within_tolerance = true;
+  ex.disk = DiskExplanation{};
+  ex.disk->mount = "/";
+  ex.disk->paths = {{"/usr/lib", 200}};
+  suite.runs[1].explain = ex;
+  const nlohmann::json j = ToJson(suite);
+  const auto& e = j["runs"][1]["explain"];
+  EXPECT_EQ(e["boot"]["units"][0]["unit"], "cloud-init.service");
+  EXPECT_FALSE(e["boot"]["critical_chain"][0].contains("took_s"));
+  EXPECT_EQ(e["ram"]["processes"][0]["pss_mib"], 9.5);
+  EXPECT_FALSE(e["disk"].contains("packages")) << "absent, not empty";
+  EXPECT_FALSE(e["disk"].contains("package_manager"));
+  EXPECT_FALSE(e["boot"].contains("login_prompt_kernel_s"));
+  EXPECT_FALSE(j["runs"][0].contains("explain")) << "not collected: absent";
+  SuiteResult back = SuiteFromJson(j);
+  EXPECT_EQ(ToJson(back), j);
+  ASSERT_TRUE(back.runs[1].explain);
+  EXPECT_EQ(back.runs[1].explain->boot->critical_chain[1].took_s, 1.5);
+  EXPECT_FALSE(back.runs[0].explain);
+  nlohmann::json bad = j;
+  bad["runs"][1]["explain"]["ram"]["processes"][0]["pid"] = "one";
+  try {
+    SuiteFromJson(bad);
+    FAIL() << "accepted a pid that is a string";
+  } catch (const Error& err) {
+    EXPECT_NE(
+        std::string(err.what()).find("/runs/1/explain/ram/processes/0/pid"),
+        std::string::npos)
+        << err.what();
+  }
+}
+
 TEST(JsonReportTest, RunObjectHasEveryRunResultField) {
   nlohmann::json run = ToJson(ExampleSuite().runs[1]);
   for (const char* key :

@@ -12,6 +12,8 @@
 namespace bootgate {
 namespace {
 
+using report_internal::ExplainedRun;
+using report_internal::ExplainSummary;
 using report_internal::FormatMetric;
 using report_internal::FormatNumber;
 using report_internal::RunGroup;
@@ -58,7 +60,9 @@ std::string RunDetails(const RunResult& r) {
   return body;
 }
 
-Outcome BudgetOutcome(const BudgetResult& b) {
+// `explained`: what the guest says about the metric (ExplainSummary), or "".
+Outcome BudgetOutcome(const BudgetResult& b,
+                      const std::string& explained = "") {
   Outcome o;
   std::string summary = fmt::format(
       "{} {} = {}, budget {}, margin {} ({}%)", b.metric, b.statistic,
@@ -66,6 +70,8 @@ Outcome BudgetOutcome(const BudgetResult& b) {
       FormatNumber(b.margin, 3), FormatNumber(b.margin_pct, 1));
   std::string body = summary + "\n";
   if (!b.note.empty()) body += "note: " + b.note + "\n";
+  if (!explained.empty()) body += "explained: " + explained + "\n";
+  const std::string why = explained.empty() ? "" : "; " + explained;
   switch (b.verdict) {
     case Verdict::kPass: break;
     case Verdict::kInconclusive:
@@ -81,7 +87,8 @@ Outcome BudgetOutcome(const BudgetResult& b) {
       o = {Outcome::kError, "could-not-measure", summary, body};
       break;
     case Verdict::kFail:
-      o = {Outcome::kFailure, "budget", "budget exceeded: " + summary, body};
+      o = {Outcome::kFailure, "budget", "budget exceeded: " + summary + why,
+           body};
       break;
   }
   return o;
@@ -251,15 +258,20 @@ std::string RenderJUnit(const SuiteResult& suite) {
       s.time_s += r->wall_s;
     }
     if (g.aggregate != nullptr) {
+      const RunResult* explained = ExplainedRun(g);
       for (const BudgetResult& b : g.aggregate->budgets) {
-        s.cases.push_back({BudgetName(b), classname, 0, BudgetOutcome(b)});
+        s.cases.push_back(
+            {BudgetName(b), classname, 0,
+             BudgetOutcome(
+                 b, explained ? ExplainSummary(*explained, b.metric) : "")});
       }
     } else {
       for (const RunResult* r : counted) {
         std::string suffix =
             several ? fmt::format(" [iteration {}]", r->iteration) : "";
         for (const BudgetResult& b : r->budgets) {
-          s.cases.push_back({BudgetName(b) + suffix, classname, 0, BudgetOutcome(b)});
+          s.cases.push_back({BudgetName(b) + suffix, classname, 0,
+                             BudgetOutcome(b, ExplainSummary(*r, b.metric))});
         }
       }
     }

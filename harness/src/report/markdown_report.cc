@@ -121,6 +121,21 @@ std::string RenderMarkdown(const SuiteResult& suite, const MarkdownOptions& opti
     }
   }
 
+  // What the guests say about their figures (the last explained run of
+  // each group): the top movers of every metric a reader may ask about.
+  std::string explained;
+  for (const RunGroup& g : groups) {
+    const RunResult* r = report_internal::ExplainedRun(g);
+    if (!r) continue;
+    for (const char* metric : {"boot_s", "ram_mib", "disk_mib"}) {
+      std::string line = report_internal::ExplainSummary(*r, metric);
+      if (!line.empty())
+        explained += fmt::format("- {} / {} {}: {}\n", Cell(g.scenario),
+                                 Cell(g.profile), metric, Cell(line));
+    }
+  }
+  if (!explained.empty()) out += "\n### What the guest says\n\n" + explained;
+
   // Failed checks.
   std::string checks;
   for (const RunResult& r : suite.runs) {

@@ -191,4 +191,75 @@ std::string UpperVerdict(Verdict v) {
   return s;
 }
 
+std::string ExplainSummary(const RunResult& run, const std::string& metric,
+                           int top_n) {
+  if (!run.explain) return "";
+  const Explanation& ex = *run.explain;
+  auto list = [&](const std::string& title, const auto& items, auto name,
+                  auto value, const char* unit) {
+    std::string out;
+    int n = 0;
+    for (const auto& item : items) {
+      if (n++ == top_n) break;
+      out += (out.empty() ? title + ": " : std::string(", ")) + name(item) +
+             " " + FormatNumber(value(item), 2) + " " + unit;
+    }
+    return out;
+  };
+  std::vector<std::string> parts;
+  auto add = [&](std::string part) {
+    if (!part.empty()) parts.push_back(std::move(part));
+  };
+  if (metric == "boot_s" && ex.boot) {
+    add(list(
+        "slowest units", ex.boot->units,
+        [](const UnitTime& u) { return u.unit; },
+        [](const UnitTime& u) { return u.s; }, "s"));
+    std::string chain;
+    for (const ChainLink& c : ex.boot->critical_chain) {
+      if (!c.took_s) continue;
+      chain += (chain.empty() ? "critical chain: " : ", ") + c.unit + " +" +
+               FormatNumber(*c.took_s, 2) + " s";
+    }
+    add(chain);
+  } else if (metric == "ram_mib" && ex.ram) {
+    add(list(
+        "largest processes (" + ex.ram->measure + ")", ex.ram->processes,
+        [](const ProcessMemory& p) { return p.name; },
+        [](const ProcessMemory& p) { return p.pss_mib; }, "MiB"));
+    std::vector<std::pair<std::string, double>> kernel(
+        ex.ram->kernel_mib.begin(), ex.ram->kernel_mib.end());
+    std::erase_if(kernel, [](const auto& k) {
+      return k.first == "slab" || k.first == "page_cache";
+    });
+    std::sort(kernel.begin(), kernel.end(),
+              [](const auto& a, const auto& b) { return a.second > b.second; });
+    add(list(
+        "kernel", kernel, [](const auto& k) { return k.first; },
+        [](const auto& k) { return k.second; }, "MiB"));
+    add("unexplained " + FormatNumber(ex.ram->unexplained_mib, 1) + " MiB of " +
+        FormatNumber(ex.ram->used_mib, 1) + " MiB" +
+        (ex.ram->within_tolerance ? "" : " (beyond the tolerance)"));
+  } else if (metric == "disk_mib" && ex.disk) {
+    add(list(
+        "largest directories", ex.disk->paths,
+        [](const SizedItem& p) { return p.name; },
+        [](const SizedItem& p) { return p.mib; }, "MiB"));
+    add(list(
+        "largest packages", ex.disk->packages,
+        [](const SizedItem& p) { return p.name; },
+        [](const SizedItem& p) { return p.mib; }, "MiB"));
+  }
+  std::string out;
+  for (const std::string& p : parts) out += (out.empty() ? "" : "; ") + p;
+  return out;
+}
+
+const RunResult* ExplainedRun(const RunGroup& group) {
+  const RunResult* found = nullptr;
+  for (const RunResult* r : group.Counted())
+    if (r->explain) found = r;
+  return found;
+}
+
 }  // namespace bootgate::report_internal

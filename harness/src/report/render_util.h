@@ -68,4 +68,16 @@ double JudgedStatistic(const Stats& stats, const std::string& judge);
 /// "pass" -> "PASS".
 std::string UpperVerdict(Verdict v);
 
+/// What the guest says about `metric` in `run` (its explanation), in one
+/// line of at most `top_n` items per list: boot_s -> "slowest units: a.service
+/// 12.3 s, ...; critical chain: ..."; ram_mib -> "largest processes (PSS):
+/// ...; kernel: sunreclaim 20 MiB, ...; unexplained 3.1 MiB of 163 MiB";
+/// disk_mib -> "largest directories: ...; largest packages: ...". "" when
+/// the run has no explanation for it.
+std::string ExplainSummary(const RunResult& run, const std::string& metric,
+                           int top_n = 3);
+
+/// The last counted run of `group` that has an explanation, or nullptr.
+const RunResult* ExplainedRun(const RunGroup& group);
+
 }  // namespace bootgate::report_internal

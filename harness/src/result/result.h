@@ -7,6 +7,7 @@
 
 #include "result/budget_result.h"
 #include "result/check_result.h"
+#include "result/explanation.h"
 #include "result/run_result.h"
 #include "result/stats.h"
 #include "result/suite_result.h"

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "result/budget_result.h"
 #include "result/check_result.h"
+#include "result/explanation.h"
 #include "result/timeline.h"
 #include "result/verdict.h"
 
@@ -49,6 +51,9 @@ struct RunResult {
   std::map<std::string, std::vector<double>> samples;  ///< ram_mib -> [..]
   std::vector<BudgetResult> budgets;
   std::vector<CheckResult> checks;
+  /// The guest's own attribution of boot, RAM and disk (absent: not
+  /// collected, e.g. turned off, no access channel or no samples).
+  std::optional<Explanation> explain;
   std::vector<PhaseResult> phases;
   std::vector<Milestone> milestones;
   std::vector<VmPhaseInfo> vm_phases;

@@ -1,6 +1,7 @@
 #include "runner/run_scenario.h"
 
 #include "metrics/checks.h"
+#include "metrics/explain/collect.h"
 #include "runner/image_prep.h"
 #include "runner/run_stages.h"
 
@@ -32,6 +33,11 @@ RunResult RunScenario(const RunRequest& run, const RunServices& svc, const RunOp
         st.samples = SampleGuest(*channel, s.sample, *svc.clock, svc.cancel, step);
         if (!st.booted->system_disk.empty())
           st.host_disk = MeasureHostDisk(*svc.launcher, st.booted->system_disk);
+      }
+      if (channel && s.explain.enabled) {
+        step("explain");
+        st.explain = CollectExplanation(*channel, s.explain,
+                                        s.sample.disk_mount, *svc.clock);
       }
       st.checks = RunChecks(channel, s.checks, st.setup->profile_fields,
                             ScenarioSecrets(s), step);

@@ -5,6 +5,7 @@
 #include "budget/budget.h"
 #include "console/phases.h"
 #include "console/printk_check.h"
+#include "metrics/explain/kernel_stamps.h"
 #include "util/error.h"
 #include "util/redact.h"
 
@@ -77,6 +78,24 @@ void RecordConsole(const Console& console, RunResult* r) {
     std::string warning = PrintkSkewWarning(*pk);
     if (!warning.empty()) r->warnings.push_back(warning);
   }
+}
+
+// The guest's attribution, with the kernel's own clock at init start and at
+// the login prompt where the console carries printk stamps (any kernel, also
+// without systemd).
+void RecordExplanation(const Explanation& ex, const Console* console,
+                       RunResult* r) {
+  r->explain = ex;
+  if (!console || !r->metrics.count("boot_s")) return;
+  std::optional<double> offset;
+  if (auto it = r->details.find("printk_offset_s"); it != r->details.end())
+    offset = it->second;
+  KernelBootStamps k = ExtractKernelBootStamps(console->LinesSince(0),
+                                               r->metrics["boot_s"], offset);
+  if (!k.init_start_kernel_s && !k.login_prompt_kernel_s) return;
+  if (!r->explain->boot) r->explain->boot.emplace();
+  r->explain->boot->init_start_kernel_s = k.init_start_kernel_s;
+  r->explain->boot->login_prompt_kernel_s = k.login_prompt_kernel_s;
 }
 
 // The run's verdict: one pure function decides (budget/budget.h JudgeRun);
@@ -168,11 +187,16 @@ RunResult AssembleRunResult(const RunRequest& run, const RunServices& services,
   r.budgets = EvaluateBudgets(s.budgets, r.metrics, run.profile, r.accelerator);
   Judge(st.stop, &r);
   if (st.booted && st.booted->vm.console) RecordConsole(*st.booted->vm.console, &r);
+  if (st.explain)
+    RecordExplanation(*st.explain,
+                      st.booted ? st.booted->vm.console.get() : nullptr, &r);
 
   std::vector<std::string> secrets = ScenarioSecrets(s);
   for (auto& line : r.console_tail) line = Redact(line, secrets);
   for (auto& m : r.milestones) m.line = Redact(m.line, secrets);
   r.reason = Redact(r.reason, secrets);
+  if (r.explain)
+    for (auto& note : r.explain->notes) note = Redact(note, secrets);
   return r;
 }
 

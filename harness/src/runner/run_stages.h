@@ -31,6 +31,8 @@ struct RunStages {
   std::optional<AccessOutcome> access;
   std::optional<SampleSeries> samples;
   std::optional<HostDiskUsage> host_disk;  ///< the system disk and its backing chain
+  /// The guest's attribution of boot, RAM and disk, taken after the samples.
+  std::optional<Explanation> explain;
   std::vector<CheckResult> checks;
   /// How the run ended early, if it did (a fail pattern, silence, an error).
   std::optional<Stop> stop;

@@ -218,6 +218,7 @@ void ParseAccess(Reader& r, const json& a, const std::string& base,
                  bool check_files, AccessSpec* out);
 /// `sample` is `false`/`true` or an object; sets `*enabled` for the former.
 void ParseSample(Reader& r, const json& sm, bool* enabled, SampleSpec* out);
+void ParseExplain(Reader& r, const json& ex, ExplainSpec* out);
 void ParseChecks(Reader& r, const json& c, std::vector<CheckSpec>* out);
 /// Per-profile budgets may only name `profiles`.
 void ParseBudgets(Reader& r, const json& b,

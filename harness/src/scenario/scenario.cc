@@ -129,7 +129,7 @@ std::optional<Scenario> ParseScenario(const std::string& text,
   std::string base = fs::path(s.file).parent_path().string();
   if (!r.Object(j, "", {"$schema", "name", "description", "image", "profile",
                         "profiles", "backend", "connect", "vm", "boot",
-                        "access", "sample", "checks", "budgets", "install",
+                        "access", "sample", "explain", "checks", "budgets", "install",
                         "iterations", "warmup", "exclusive", "labels"})) {
     return std::nullopt;
   }
@@ -166,6 +166,7 @@ std::optional<Scenario> ParseScenario(const std::string& text,
 
   if (j.contains("sample"))
     ParseSample(r, j["sample"], &s.sample_enabled, &s.sample);
+  if (j.contains("explain")) ParseExplain(r, j["explain"], &s.explain);
 
   if (j.contains("checks")) {
     ParseChecks(r, j["checks"], &s.checks);

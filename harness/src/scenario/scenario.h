@@ -141,6 +141,13 @@ struct InstallSpec {
   double silence_s = 0;
 };
 
+/// `explain`: the guest's own attribution of boot, RAM and disk, collected
+/// after the samples (metrics/explain/collect.h).
+struct ExplainSpec {
+  bool enabled = true;
+  int top_n = 10;  ///< longest list kept per item kind (units, processes...)
+};
+
 struct Scenario {
   std::string file;  ///< absolute path of the scenario file
   std::string name;
@@ -155,6 +162,7 @@ struct Scenario {
   bool access_given = false;  ///< scenario has an `access` or `checks`
   SampleSpec sample;
   bool sample_enabled = true;
+  ExplainSpec explain;
   std::vector<CheckSpec> checks;
   Budgets budgets;
   InstallSpec install;

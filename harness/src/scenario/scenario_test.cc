@@ -65,6 +65,29 @@ TEST(ScenarioTest, ParsesAFullScenarioWithComments) {
   EXPECT_EQ(s->labels.at("team"), "os");
 }
 
+TEST(ScenarioTest, ExplainIsOnByDefaultAndValidated) {
+  std::vector<ValidationIssue> issues;
+  auto s = ParseScenario(R"({"name": "x", "image": {"iso": "a.iso"}})",
+                         "/tmp/s.json", &issues, false);
+  ASSERT_TRUE(s) << Dump(issues);
+  EXPECT_TRUE(s->explain.enabled);
+  EXPECT_EQ(s->explain.top_n, 10);
+  s = ParseScenario(
+      R"({"name": "x", "image": {"iso": "a.iso"}, "explain": false})",
+      "/tmp/s.json", &issues, false);
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(s->explain.enabled);
+  s = ParseScenario(
+      R"({"name": "x", "image": {"iso": "a.iso"}, "explain": {"enabled": true, "top_n": 3}})",
+      "/tmp/s.json", &issues, false);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->explain.top_n, 3);
+  auto bad = Issues(
+      R"({"name": "x", "image": {"iso": "a.iso"}, "explain": {"top_n": 0, "topn": 3}})");
+  EXPECT_TRUE(HasIssue(bad, "/explain/top_n", "")) << Dump(bad);
+  EXPECT_TRUE(HasIssue(bad, "/explain/topn", "")) << Dump(bad);
+}
+
 TEST(ScenarioTest, MalformedJsonNamesLineAndColumn) {
   auto issues = Issues("{\n  \"name\": \"x\",\n  \"image\": {\"iso\": \"a\"\n}");
   ASSERT_EQ(issues.size(), 1u);

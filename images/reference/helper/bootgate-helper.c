@@ -5,8 +5,12 @@
  *                                 (default 0x402, QEMU isa-debugcon)
  *   bootgate-tarpit [PORT]        listen on TCP PORT (default 22), accept every
  *                                 connection and never send a byte (daemonizes)
+ *   bootgate-hog [MIB]            hold MIB (default 30) MiB of written memory
+ *                                 and sleep forever (daemonizes): a planted
+ *                                 RAM regression for bootgate compare's tests
  *
- * The applet is chosen by argv[0] (or by the first argument: "mark"/"tarpit").
+ * The applet is chosen by argv[0] (or by the first argument: "mark"/"tarpit"/
+ * "hog").
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -75,13 +79,30 @@ static int do_tarpit(int argc, char **argv) {
     }
 }
 
+static int do_hog(int argc, char **argv) {
+    long mib = parse_num(argc > 1 ? argv[1] : NULL, 30);
+    if (mib < 1 || mib > 4096) { fprintf(stderr, "bootgate-hog: MiB out of range\n"); return 2; }
+    pid_t pid = fork();
+    if (pid < 0) { perror("bootgate-hog: fork"); return 1; }
+    if (pid > 0) return 0;
+    setsid();
+    size_t n = (size_t)mib << 20;
+    char *p = malloc(n);
+    if (!p) { perror("bootgate-hog: malloc"); return 1; }
+    /* Written, not just reserved: every page is resident (and counted in PSS). */
+    for (size_t i = 0; i < n; i += 4096) p[i] = (char)(i >> 12 | 1);
+    for (;;) pause();
+}
+
 int main(int argc, char **argv) {
     const char *name = strrchr(argv[0], '/');
     name = name ? name + 1 : argv[0];
     if (strcmp(name, "bootgate-mark") == 0) return do_mark(argc, argv);
     if (strcmp(name, "bootgate-tarpit") == 0) return do_tarpit(argc, argv);
+    if (strcmp(name, "bootgate-hog") == 0) return do_hog(argc, argv);
     if (argc > 1 && strcmp(argv[1], "mark") == 0) return do_mark(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "tarpit") == 0) return do_tarpit(argc - 1, argv + 1);
-    fprintf(stderr, "usage: bootgate-mark [PORT [BYTE]] | bootgate-tarpit [PORT]\n");
+    if (argc > 1 && strcmp(argv[1], "hog") == 0) return do_hog(argc - 1, argv + 1);
+    fprintf(stderr, "usage: bootgate-mark [PORT [BYTE]] | bootgate-tarpit [PORT] | bootgate-hog [MIB]\n");
     return 2;
 }
