@@ -19,21 +19,6 @@ namespace bootgate::testing {
 namespace {
 namespace fs = std::filesystem;
 
-// Processes whose command line contains `marker` (zombies have none).
-std::vector<int> ProcessesWith(const std::string& marker) {
-  std::vector<int> pids;
-  for (const auto& e : fs::directory_iterator("/proc")) {
-    std::string name = e.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(e.path() / "cmdline");
-    std::string cmd((std::istreambuf_iterator<char>(in)), {});
-    for (char& c : cmd)
-      if (c == '\0') c = ' ';
-    if (cmd.find(marker) != std::string::npos) pids.push_back(std::stoi(name));
-  }
-  return pids;
-}
-
 class SignalsTest : public ::testing::TestWithParam<int> {
  protected:
   void SetUp() override {
@@ -62,7 +47,7 @@ class SignalsTest : public ::testing::TestWithParam<int> {
     scenario_ = WriteScenario("sigrecipe", s);
   }
   void TearDown() override {
-    for (int pid : ProcessesWith(marker_)) kill(pid, SIGKILL);
+    for (int pid : ProcessesMatching(marker_)) kill(pid, SIGKILL);
   }
   RunOptions Opts(int repeat) const {
     RunOptions o;
@@ -90,9 +75,9 @@ TEST_P(SignalsTest, OnceStopsTheRecipeCleanly) {
       << r.stderr_text;
   // The group got its SIGKILL before bootgate exited; a loaded kernel may
   // take a moment to finish tearing a killed process down.
-  for (int i = 0; i < 40 && !ProcessesWith(marker_).empty(); ++i)
+  for (int i = 0; i < 40 && !ProcessesMatching(marker_).empty(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_TRUE(ProcessesWith(marker_).empty())
+  EXPECT_TRUE(ProcessesMatching(marker_).empty())
       << "the recipe's children outlived bootgate";
 }
 
@@ -109,7 +94,7 @@ TEST_P(SignalsTest, TwiceKillsTheRecipeTreeAndExitsAtOnce) {
   // The clean path needs 2 s here (SIGTERM is ignored, then SIGKILL).
   EXPECT_LT(r.wall_s - r.signal_at_s[1], 1.5) << r.stderr_text;
   // Checked at once: the tree was killed before bootgate exited.
-  EXPECT_TRUE(ProcessesWith(marker_).empty())
+  EXPECT_TRUE(ProcessesMatching(marker_).empty())
       << "the recipe's children outlived bootgate";
 }
 

@@ -145,7 +145,7 @@ const nlohmann::json* RunNamed(const nlohmann::json& report, const std::string& 
   return nullptr;
 }
 
-std::vector<int> QemuProcessesMatching(const std::string& needle) {
+std::vector<int> ProcessesMatching(const std::string& needle) {
   std::vector<int> pids;
   for (const auto& e : fs::directory_iterator("/proc")) {
     std::string name = e.path().filename().string();
@@ -155,9 +155,16 @@ std::vector<int> QemuProcessesMatching(const std::string& needle) {
       if (c == '\0') c = ' ';
     std::string stat = Slurp(e.path().string() + "/stat");
     if (stat.find(") Z ") != std::string::npos) continue;  // zombie: already dead
-    if (cmdline.rfind("qemu-system", 0) == 0 && cmdline.find(needle) != std::string::npos)
-      pids.push_back(std::stoi(name));
+    if (cmdline.find(needle) != std::string::npos) pids.push_back(std::stoi(name));
   }
+  return pids;
+}
+
+std::vector<int> QemuProcessesMatching(const std::string& needle) {
+  std::vector<int> pids;
+  for (int pid : ProcessesMatching(needle))
+    if (Slurp("/proc/" + std::to_string(pid) + "/cmdline").rfind("qemu-system", 0) == 0)
+      pids.push_back(pid);
   return pids;
 }
 

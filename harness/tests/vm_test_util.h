@@ -60,6 +60,8 @@ std::string WriteScenario(const std::string& name, const nlohmann::json& scenari
 /// The run of scenario `name` in a report.json, or nullptr.
 const nlohmann::json* RunNamed(const nlohmann::json& report, const std::string& name);
 
+/// Pids of live (not zombie) processes whose command line contains `needle`.
+std::vector<int> ProcessesMatching(const std::string& needle);
 /// Pids of qemu-system processes whose command line contains `needle`.
 std::vector<int> QemuProcessesMatching(const std::string& needle);
 /// Entries left in a state dir (workspaces).
