@@ -24,6 +24,9 @@ PACKAGES=(
   # reports and tests
   gnuplot-nox prometheus prometheus-pushgateway chromium sqlite3 python3
   curl procps iproute2 python3-yaml strace tmux time
+  # the CI pipelines run here (ci/tools: gitlab-ci-local copies the tree
+  # with git and rsync; the npm tools run on Node.js)
+  git rsync nodejs
 )
 
 missing=()
@@ -45,4 +48,10 @@ if ((${#missing[@]})); then
   fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm: bundled with some Node.js builds (then there is no Debian npm package
+# to add, and adding it would conflict), a package of its own in Debian's.
+if ! command -v npm >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
 fi

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash ci/install-deps.sh
+bash ci/install-ci-tools.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE="${BOOTGATE_BUILD_TYPE:-Release}" >/dev/null
 cmake --build build -j"$(nproc)"
 images/reference/build.sh
