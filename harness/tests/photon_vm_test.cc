@@ -1,8 +1,9 @@
 // The shipped Photon OS scenarios, unchanged but for their media, against
 // the Photon-compatible test image (images/photon-test): each installer
-// version installs, reboots, boots to its serial login, is sampled, checked
-// and passes; and each of the four faults the scenarios guard against,
-// reintroduced, fails with its own failure class well before any timeout.
+// version, and the VMware variant (pvscsi disk, vmxnet3 NIC), installs,
+// reboots, boots to its serial login, is sampled, checked and passes; and
+// each of the four faults the scenarios guard against, reintroduced, fails
+// with its own failure class well before any timeout.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -84,24 +85,44 @@ void ExpectPassedEndToEnd(const nlohmann::json& run, const std::string& installe
   for (const auto& b : run["budgets"]) EXPECT_EQ(b["verdict"], "pass") << b.dump();
 }
 
-TEST_F(PhotonVmTest, BothInstallerVersionsInstallBootAndPassUnchanged) {
-  auto r = RunBootgate(Opts({"run", Scenario("photon-5-testimage-2.3"), Scenario("photon-5-testimage-2.7")}));
+// The three shipped test-image scenarios in one bootgate call, one VM at a
+// time (each VM has both cores; the budgets are for that): 2.3 and 2.7 on
+// the qemu-kvm profile (q35, virtio disk and NIC), and the VMware variant
+// (2.7 on pc with a pvscsi disk as /dev/sda and a vmxnet3 NIC, linux-esx
+// asked for). The VMware run is the only one whose installer and installed
+// system find their disk through sd_mod and their NIC through vmxnet3.
+TEST_F(PhotonVmTest,
+       BothInstallerVersionsAndTheVmwareVariantInstallBootAndPassUnchanged) {
+  RunOptions o = Opts({"run", Scenario("photon-5-testimage-2.3"),
+                       Scenario("photon-5-testimage-2.7"),
+                       Scenario("photon-5-testimage-vmware")});
+  // Three full runs one after another: up to 7 min each on a loaded host.
+  o.timeout_s = 1800;
+  auto r = RunBootgate(o);
   EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
   ASSERT_TRUE(r.report.is_object()) << r.stderr_text;
   ExpectPassedEndToEnd(Run(r, "photon-5-testimage-2.3"), "photon-os-installer 2.3 ", "guest reset");
   EXPECT_EQ(Run(r, "photon-5-testimage-2.3")["install_completion"], "guest reset");
-  ExpectPassedEndToEnd(Run(r, "photon-5-testimage-2.7"), "photon-os-installer 2.7 ",
-                       "guest reset, cross-checked by /creating image was successful/ (marker at ");
+  const std::string marker =
+      "guest reset, cross-checked by /creating image was successful/";
+  ExpectPassedEndToEnd(Run(r, "photon-5-testimage-2.7"),
+                       "photon-os-installer 2.7 ", marker);
+  const auto& vmware = Run(r, "photon-5-testimage-vmware");
+  ExpectPassedEndToEnd(vmware, "photon-os-installer 2.7 ", marker);
+  EXPECT_EQ(vmware["profile"], "vmware");
+  EXPECT_EQ(vmware["profile_applied"]["disk_bus"], "pvscsi")
+      << vmware["profile_applied"].dump();
+  EXPECT_EQ(vmware["profile_applied"]["nic_model"], "vmxnet3")
+      << vmware["profile_applied"].dump();
   for (const auto& run : r.report["runs"])
-    std::printf("%s: install_s %.1f boot_s %.1f ram_mib %.1f disk_mib %.1f image_mib %.1f\n",
-                std::string(run["scenario"]).c_str(), double(run["metrics"]["install_s"]),
-                double(run["metrics"]["boot_s"]), double(run["metrics"]["ram_mib"]),
-                double(run["metrics"]["disk_mib"]), double(run["metrics"]["image_mib"]));
+    std::printf(
+        "%s: install_s %.1f boot_s %.1f ram_mib %.1f disk_mib %.1f image_mib "
+        "%.1f wall_s %.1f\n",
+        std::string(run["scenario"]).c_str(),
+        double(run["metrics"]["install_s"]), double(run["metrics"]["boot_s"]),
+        double(run["metrics"]["ram_mib"]), double(run["metrics"]["disk_mib"]),
+        double(run["metrics"]["image_mib"]), double(run["wall_s"]));
 }
-
-// scenarios/photon-5-testimage-vmware.json is not run here yet: on the
-// vmware profile the test image's installer initrd does not bring up the
-// pvscsi disk as /dev/sda (issue 15 note).
 
 // Each fix of the shipped scenario and template undone, one at a time.
 TEST_F(PhotonVmTest, EachOfTheFourFaultsFailsWithItsClassBeforeItsTimeout) {

@@ -62,12 +62,21 @@ ideb=$(ls "$R"/var/tmp/ik/linux-image-*.deb 2>/dev/null | head -n 1 || true)
 rm -rf "$parts/installer-kernel"
 mkdir -p "$parts/installer-kernel"
 # Its kernel and the module trees an installer may need (no graphics, sound,
-# media, wireless: most of the package's 400 MiB).
+# media, wireless: most of the package's 400 MiB). block/ and arch/ are
+# needed although no list names a module there: sd_mod depends on
+# block/t10-pi.ko, and the crypto drivers the CRC libraries ask for at init
+# (crct10dif-pclmul, crc32c-intel) live in arch/x86/crypto. depmod leaves a
+# dependency that is not in the tree out of modules.dep without a word, so
+# without block/ the installer's sd_mod failed to load ("sd_mod: Unknown
+# symbol t10_pi_type1_crc (err -2)", below loglevel=3) and a pvscsi or
+# virtio-scsi disk never became /dev/sda; copy_modules now checks each
+# module's own depends: list (images/reference/initramfs.sh).
 dpkg-deb --fsys-tarfile "$ideb" | tar -x -C "$parts/installer-kernel" --wildcards \
     --exclude='*/drivers/gpu' --exclude='*/drivers/media' --exclude='*/drivers/net/wireless' \
     --exclude='*/drivers/infiniband' --exclude='*/sound' \
     './boot/vmlinuz-*' './lib/modules/*/kernel/drivers' './lib/modules/*/kernel/fs' \
     './lib/modules/*/kernel/lib' './lib/modules/*/kernel/crypto' './lib/modules/*/kernel/net' \
+    './lib/modules/*/kernel/block' './lib/modules/*/kernel/arch' \
     './lib/modules/*/modules.order' './lib/modules/*/modules.builtin*'
 rm -rf "$R/var/tmp/ik"
 

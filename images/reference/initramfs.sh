@@ -72,4 +72,20 @@ copy_modules() { # $1 = kernel version, $2 = list file, [$3 = source root]
         [ -f "$base/lib/modules/$kver/$f" ] && cp "$base/lib/modules/$kver/$f" "$R/lib/modules/$kver/"
     done
     depmod -b "$R" "$kver"
+    check_module_deps "$kver"
+}
+# --show-depends follows modules.dep, which depmod writes from the modules it
+# finds: a dependency missing from the source tree is left out silently and
+# the module then fails to load at boot ("Unknown symbol", below the quiet
+# loglevel). Each module's own depends: field (written when the kernel was
+# built) is authoritative: every name in it must be in the image.
+check_module_deps() { # $1 = kernel version
+    local dir=$R/lib/modules/$1 have ko d missing=
+    have=" $(find "$dir" -name '*.ko*' | sed 's|.*/||; s/\.ko.*//; s/-/_/g' | tr '\n' ' ') "
+    for ko in $(find "$dir" -name '*.ko*'); do
+        for d in $(modinfo -F depends "$ko" | tr ',' ' '); do
+            case $have in *" ${d//-/_} "*) ;; *) missing+=" ${ko##*/} needs $d;" ;; esac
+        done
+    done
+    [ -z "$missing" ] || { echo "error: modules missing from the image's source tree:$missing" >&2; return 1; }
 }
