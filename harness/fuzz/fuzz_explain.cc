@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "metrics/explain/collect.h"
+#include "metrics/explain/kernel_memory.h"
 #include "metrics/explain/systemd_analyze.h"
 
 namespace {
@@ -29,6 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (auto r = bootgate::ExplainRam(sections, 10, &notes)) {
     Finite(r->unexplained_mib);
+    if (auto it = r->kernel_mib.find("pcp_free"); it != r->kernel_mib.end())
+      Finite(it->second);
     if (r->processes.size() > 10) std::abort();
   }
   if (auto d = bootgate::ExplainDisk(sections, "/", 10, &notes)) {
@@ -39,5 +42,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   bootgate::ParseSystemdAnalyzeTime(text);
   bootgate::ParseSystemdBlame(text);
   bootgate::ParseCriticalChain(text);
+  if (auto pcp = bootgate::ParsePerCpuFreeMib(text)) Finite(*pcp);
   return 0;
 }

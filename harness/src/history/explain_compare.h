@@ -32,8 +32,11 @@ struct ExplainMover {
   MetricComparison test;  ///< the comparison behind `change`
 };
 
-/// The items that moved, for each explained metric the `top_n` with the
-/// largest growth first (appeared, grew), then the largest shrinkage. Only
+/// The items that moved, for each explained metric the `top_n`: growth
+/// (appeared, grew) before shrinkage; within each, the changes the runs
+/// establish (appeared or disappeared, or U-tested) before those judged by
+/// the effect size alone (too few runs for the U test), then the largest
+/// |delta| first. Only
 /// runs that have an item's kind count for it; in such a run an absent item
 /// is 0. Items below `min_delta_s` / `min_delta_mib` are not listed.
 std::vector<ExplainMover> CompareExplanations(

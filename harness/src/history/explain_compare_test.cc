@@ -53,6 +53,28 @@ TEST(CompareExplanations, UsesTheUTestWithEnoughRuns) {
   EXPECT_NEAR(movers[0].delta, 2.0, 1e-9);
 }
 
+// One boot each side on a loaded TCG host: every long unit moves by more
+// than the 5 % effect size (cloud-init.service 43 s here, 91 s in the next
+// boot), while the planted unit is in no baseline run. The unit that
+// appeared is the finding; the untested growth comes after it.
+TEST(CompareExplanations, AnAppearedUnitOutranksLargerUntestedGrowth) {
+  ExplainRowsOfRun base, cand;
+  base["unit"] = {{"cloud-init.service", 43.163}, {"ssh.service", 6.06}};
+  cand["unit"] = {{"cloud-init.service", 91.329},
+                  {"ssh.service", 18.74},
+                  {"bootgate-slow-boot.service", 2.564}};
+  std::vector<ExplainRowsOfRun> b = {base}, c = {cand};
+  auto movers = CompareExplanations(Ptrs(b), Ptrs(c));
+  ASSERT_EQ(movers.size(), 3u);
+  EXPECT_EQ(movers[0].name, "bootgate-slow-boot.service");
+  EXPECT_EQ(movers[0].change, "appeared");
+  EXPECT_DOUBLE_EQ(movers[0].delta, 2.564);
+  EXPECT_EQ(movers[1].name, "cloud-init.service");
+  EXPECT_EQ(movers[1].change, "grew");
+  EXPECT_FALSE(movers[1].test.u_tested);
+  EXPECT_EQ(movers[2].name, "ssh.service");
+}
+
 TEST(CompareExplanations, DisappearedAndShrankComeAfterGrowth) {
   std::vector<ExplainRowsOfRun> base = {GuestRun(30, 5, 1)};
   std::vector<ExplainRowsOfRun> cand = {GuestRun(0, 9, 1)};

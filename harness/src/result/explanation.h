@@ -59,13 +59,16 @@ struct RamExplanation {
   /// sreclaimable, sunreclaim, kernel_stack, page_tables, shmem, percpu,
   /// vmalloc_used, page_cache (Cached + Buffers), and the derived
   /// shmem_unmapped (Shmem no process maps: tmpfs files) and reserve (what
-  /// MemAvailable withholds of the reclaimable caches: watermarks).
+  /// MemAvailable withholds: the zones' reserve and low watermarks); and
+  /// from /proc/zoneinfo pcp_free (free pages on the per-CPU lists, which
+  /// MemFree leaves out).
   std::map<std::string, double> kernel_mib;
   /// MemTotal - MemAvailable when the processes were read (same definition
   /// as ram_mib), what the parts explain, and the remainder.
   double used_mib = 0;
   /// processes_unreclaimable_mib + shmem_unmapped + sunreclaim +
-  /// kernel_stack + page_tables + percpu + vmalloc_used + reserve.
+  /// kernel_stack + page_tables + percpu + vmalloc_used + reserve +
+  /// pcp_free.
   double explained_mib = 0;
   double unexplained_mib = 0;
   double tolerance_mib = 0;

@@ -42,18 +42,23 @@ std::string BootExplainScript(int wait_s) {
   // still run after the prompt): wait for it, bounded. LC_ALL=C: spans and
   // tree in one form (the UTF-8 tree is parsed too).
   const std::string t = std::to_string(wait_s);
-  return "export LC_ALL=C; command -v systemd-analyze >/dev/null 2>&1 || exit 0; "
+  return "export LC_ALL=C; command -v systemd-analyze >/dev/null 2>&1 || exit "
+         "0; "
          "if command -v timeout >/dev/null 2>&1; then timeout " +
-         t + " systemctl is-system-running --wait >/dev/null 2>&1; fi; " + Section("time") +
-         "; systemd-analyze time 2>&1; " + Section("blame") +
+         t + " systemctl is-system-running --wait >/dev/null 2>&1; fi; " +
+         Section("time") + "; systemd-analyze time 2>&1; " + Section("blame") +
          "; systemd-analyze blame --no-pager 2>/dev/null; " + Section("chain") +
          "; systemd-analyze critical-chain --no-pager 2>/dev/null; exit 0";
 }
 
 std::string RamExplainScript() {
   // One grep per figure over every process: three commands in all.
-  return Section("self") + "; echo $$; " + Section("meminfo") +
-         "; cat /proc/meminfo; " + Section("comm") +
+  // zoneinfo right after meminfo: its per-CPU free pages belong to the same
+  // moment's MemFree (the kernel moves pages between them all the time).
+  return Section("self") + "; echo $$; " + Section("pagesize") +
+         "; getconf PAGESIZE 2>/dev/null; " + Section("meminfo") +
+         "; cat /proc/meminfo; " + Section("zoneinfo") +
+         "; cat /proc/zoneinfo 2>/dev/null; " + Section("comm") +
          "; grep -H '' /proc/[0-9]*/comm 2>/dev/null; " + Section("pss") +
          "; grep -H '^Pss' /proc/[0-9]*/smaps_rollup 2>/dev/null; " +
          Section("rss") +
@@ -145,6 +150,16 @@ std::optional<RamExplanation> ExplainRam(
     return std::nullopt;
   }
   ram.kernel_mib = ParseKernelMemory(meminfo);
+  double page_bytes = 0;
+  if (!ParseNonNegative(Trim(Get(sections, "pagesize")), &page_bytes) ||
+      page_bytes < 1024 || page_bytes > (1 << 24))
+    page_bytes = 4096;  // no getconf (busybox without it): x86's pages
+  if (auto pcp = ParsePerCpuFreeMib(Get(sections, "zoneinfo"), page_bytes))
+    ram.kernel_mib["pcp_free"] = *pcp;
+  else
+    notes->push_back(
+        "ram: no /proc/zoneinfo pagesets (free pages on the per-CPU lists "
+        "not attributed)");
   int self = 0;
   std::string_view self_text = Trim(Get(sections, "self"));
   std::from_chars(self_text.data(), self_text.data() + self_text.size(), self);

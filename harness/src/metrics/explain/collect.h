@@ -24,7 +24,8 @@ namespace bootgate {
 /// after waiting at most `wait_s` for the boot to finish (`systemctl
 /// is-system-running --wait`): before that systemd-analyze answers nothing.
 std::string BootExplainScript(int wait_s);
-/// ram: "self" (the shell's pid), "meminfo", "comm", "pss", "rss".
+/// ram: "self" (the shell's pid), "pagesize", "meminfo", "zoneinfo",
+/// "comm", "pss", "rss".
 std::string RamExplainScript();
 /// disk: "du" (`du -x -k -d 2` of `mount`, at most `du_timeout_s` where the
 /// guest has `timeout`), then "dpkg" or "rpm" when either exists.

@@ -62,6 +62,54 @@ TEST(SystemdAnalyzeTime, BootNotFinishedGivesNothing) {
   EXPECT_TRUE(t.target.empty());
 }
 
+// testdata/debian_analyze_*.txt, debian_critical_chain*.txt: the Debian 12
+// image under this host's TCG, as collect.cc runs them (LC_ALL=C, --no-pager).
+TEST(SystemdAnalyzeTime, DebianKernelAndUserspaceNoInitrd) {
+  SystemdTime t = ParseSystemdAnalyzeTime(Data("debian_analyze_time.txt"));
+  // initramfs-tools reports no initrd phase to systemd: the kernel figure
+  // runs up to the switch to the real root.
+  EXPECT_DOUBLE_EQ(t.phases_s.at("kernel"), 14.828);
+  EXPECT_DOUBLE_EQ(t.phases_s.at("userspace"), 2 * 60 + 26.977);
+  EXPECT_DOUBLE_EQ(t.phases_s.at("total"), 2 * 60 + 41.805);
+  EXPECT_EQ(t.phases_s.count("initrd"), 0u);
+  EXPECT_EQ(t.phases_s.size(), 3u);
+  EXPECT_EQ(t.target, "graphical.target");
+}
+
+TEST(SystemdBlame, DebianEveryUnitSlowestFirst) {
+  auto units = ParseSystemdBlame(Data("debian_analyze_blame.txt"));
+  ASSERT_EQ(units.size(), 43u) << "one per line, none dropped";
+  EXPECT_EQ(units[0].unit, "cloud-init.service");
+  EXPECT_DOUBLE_EQ(units[0].s, 43.163);
+  EXPECT_EQ(units[2].unit, "dev-vda1.device");
+  EXPECT_EQ(units.back().unit, "systemd-update-utmp-runlevel.service");
+  EXPECT_DOUBLE_EQ(units.back().s, 0.729);  // "  729ms"
+  for (size_t i = 1; i < units.size(); ++i)
+    EXPECT_GE(units[i - 1].s, units[i].s) << units[i].unit;
+}
+
+TEST(CriticalChain, DebianAsciiAndUtf8TreesWithTheRootSlice) {
+  for (const char* file :
+       {"debian_critical_chain.txt", "debian_critical_chain_utf8.txt"}) {
+    SCOPED_TRACE(file);
+    auto chain = ParseCriticalChain(Data(file));
+    ASSERT_EQ(chain.size(), 17u) << "the two header lines skipped";
+    EXPECT_EQ(chain[0].unit, "graphical.target");
+    EXPECT_DOUBLE_EQ(chain[0].at_s, 2 * 60 + 5.890);
+    EXPECT_FALSE(chain[0].took_s) << "a target takes no time";
+    EXPECT_EQ(chain[2].unit, "ssh.service");
+    EXPECT_DOUBLE_EQ(chain[2].at_s, 60 + 43.654);
+    EXPECT_DOUBLE_EQ(*chain[2].took_s, 6.060);
+    EXPECT_EQ(chain[7].unit, "cloud-init.service");
+    EXPECT_DOUBLE_EQ(chain[7].at_s, 59.772);
+    EXPECT_DOUBLE_EQ(*chain[7].took_s, 43.163);
+    EXPECT_DOUBLE_EQ(*chain[8].took_s, 0.850);  // "+850ms"
+    // "`--.slice" / "\u2514\u2500-.slice": the branch, then the root slice.
+    EXPECT_EQ(chain.back().unit, "-.slice");
+    EXPECT_DOUBLE_EQ(chain.back().at_s, 7.252);
+  }
+}
+
 TEST(ProcessMemory, PssWithTheAnonShmemSplitOfLinux61) {
   std::string measure;
   auto procs = ParseProcessMemory(Data("host_comm.txt"),
@@ -153,8 +201,78 @@ TEST(KernelMemory, AResidualBeyondToleranceIsSaid) {
   EXPECT_DOUBLE_EQ(ram.explained_mib, 110)
       << "page cache is available: not summed";
   EXPECT_DOUBLE_EQ(ram.unexplained_mib, 90);
-  EXPECT_DOUBLE_EQ(ram.tolerance_mib, 20);
+  EXPECT_DOUBLE_EQ(ram.tolerance_mib, 10) << "5 % of used";
   EXPECT_FALSE(ram.within_tolerance);
+}
+
+TEST(KernelMemory, ReserveUsesKReclaimableLikeSiMemAvailable) {
+  // MemAvailable = MemFree - reserve + cache - retained + reclaimable -
+  // retained, with reclaimable = KReclaimable (slab and other reclaimable
+  // kernel memory, here 4 MiB more than SReclaimable).
+  auto k = ParseKernelMemory(
+      "MemTotal: 1048576 kB\nMemFree: 512000 kB\nMemAvailable: 600000 kB\n"
+      "Active(file): 40960 kB\nInactive(file): 40960 kB\n"
+      "KReclaimable: 20480 kB\nSReclaimable: 16384 kB\n");
+  EXPECT_DOUBLE_EQ(k.at("reserve"),
+                   (40960 + 40960 + 20480 - (600000 - 512000)) / 1024.0);
+}
+
+TEST(KernelMemory, PerCpuFreePagesFromDebianZoneinfo) {
+  // testdata/debian_zoneinfo.txt: DMA's cpu 0 holds 0 pages, DMA32's 13679
+  // (its "high:" is 13857, the zone's low watermark: one CPU).
+  auto pcp = ParsePerCpuFreeMib(Data("debian_zoneinfo.txt"));
+  ASSERT_TRUE(pcp);
+  EXPECT_DOUBLE_EQ(*pcp, 13679 * 4096 / (1024.0 * 1024.0));
+  EXPECT_DOUBLE_EQ(*ParsePerCpuFreeMib(Data("debian_zoneinfo.txt"), 65536),
+                   13679 / 16.0);
+  EXPECT_FALSE(ParsePerCpuFreeMib(""));
+  EXPECT_FALSE(ParsePerCpuFreeMib("Node 0, zone DMA\n  pages free 3808\n"));
+}
+
+// The Debian 12 image after the boot finished (cloud-init exited), the RAM
+// script's sections as one guest shell printed them (testdata/README.md):
+// 208.4 MiB used, of which 53.4 MiB are free pages on the CPU's list. Before
+// pcp_free was attributed 57.2 MiB (27 %) were left unexplained.
+std::string DebianRamOutput(bool with_zoneinfo) {
+  return "@@bootgate:self@@\n421\n@@bootgate:pagesize@@\n4096\n"
+         "@@bootgate:meminfo@@\n" +
+         Data("debian_meminfo.txt") +
+         (with_zoneinfo
+              ? "@@bootgate:zoneinfo@@\n" + Data("debian_zoneinfo.txt")
+              : std::string()) +
+         "@@bootgate:comm@@\n" + Data("debian_proc_comm.txt") +
+         "@@bootgate:pss@@\n" + Data("debian_proc_pss.txt") +
+         "@@bootgate:rss@@\n" + Data("debian_proc_rss.txt");
+}
+
+TEST(ExplainRam, DebianAddsUpWithinToleranceWithThePerCpuFreePages) {
+  std::vector<std::string> notes;
+  auto ram =
+      ExplainRam(SplitExplainSections(DebianRamOutput(true)), 10, &notes);
+  ASSERT_TRUE(ram);
+  EXPECT_NEAR(ram->used_mib, (995600 - 782188) / 1024.0, 1e-9);
+  EXPECT_EQ(ram->measure, "pss");
+  EXPECT_EQ(ram->processes[0].name, "systemd");
+  EXPECT_NEAR(ram->processes_unreclaimable_mib, 12.9, 0.05)
+      << "Pss_Anon + Pss_Shmem of every process, not only the top 10";
+  EXPECT_NEAR(ram->kernel_mib.at("pcp_free"), 53.43, 0.01);
+  EXPECT_NEAR(ram->kernel_mib.at("reserve"), 114.72, 0.01);
+  EXPECT_NEAR(ram->explained_mib + ram->unexplained_mib, ram->used_mib, 1e-9);
+  EXPECT_TRUE(ram->within_tolerance)
+      << "unexplained " << ram->unexplained_mib << " of " << ram->used_mib;
+  EXPECT_GT(ram->unexplained_mib, 0) << "memory in no counter remains";
+  EXPECT_LT(ram->unexplained_mib, 5.0);
+  EXPECT_TRUE(notes.empty()) << notes[0];
+
+  // Without zoneinfo (a guest that hides it) the same moment is beyond the
+  // tolerance, and a note says what was not attributed.
+  notes.clear();
+  ram = ExplainRam(SplitExplainSections(DebianRamOutput(false)), 10, &notes);
+  ASSERT_TRUE(ram);
+  EXPECT_FALSE(ram->within_tolerance);
+  EXPECT_NEAR(ram->unexplained_mib, 53.43 + 3.8, 1.0);
+  ASSERT_FALSE(notes.empty());
+  EXPECT_THAT(notes[0], HasSubstr("per-CPU"));
 }
 
 TEST(DiskUsage, ReferenceImageDu) {
@@ -196,6 +314,7 @@ TEST(ExplainRam, ReferenceSectionsAndNoSystemd) {
   EXPECT_EQ(ram->processes.size(), 3u) << "cut to top_n";
   EXPECT_EQ(ram->process_count, 5);
   EXPECT_TRUE(ram->within_tolerance);
+  EXPECT_THAT(notes.back(), HasSubstr("no /proc/zoneinfo pagesets"));
   EXPECT_FALSE(ExplainBoot(SplitExplainSections(""), 10, &notes));
   EXPECT_THAT(notes.back(), HasSubstr("no systemd-analyze"));
   std::vector<std::string> disk_notes;
@@ -224,14 +343,18 @@ TEST(CollectExplanation, AFailedAreaLosesOnlyItself) {
   ExecResult boot;
   boot.exit_status = 0;
   boot.stdout_text =
-      "@@bootgate:time@@\nStartup finished in 3.0s (kernel) + 20.5s (userspace) = 23.5s\n"
-      "@@bootgate:blame@@\n     12.5s cloud-init.service\n  1.093s ssh.service\n"
-      "@@bootgate:chain@@\ngraphical.target @20.5s\n`-ssh.service @19.4s +1.093s\n";
+      "@@bootgate:time@@\nStartup finished in 3.0s (kernel) + 20.5s "
+      "(userspace) = 23.5s\n"
+      "@@bootgate:blame@@\n     12.5s cloud-init.service\n  1.093s "
+      "ssh.service\n"
+      "@@bootgate:chain@@\ngraphical.target @20.5s\n`-ssh.service @19.4s "
+      "+1.093s\n";
   ch.OnRegex("systemd-analyze", boot);
   ExecResult ram;
   ram.exit_status = 0;
-  ram.stdout_text = "@@bootgate:self@@\n999\n@@bootgate:meminfo@@\n" + Data("reference_meminfo.txt") +
-                    "@@bootgate:comm@@\n" + Data("reference_proc_comm.txt") + "@@bootgate:pss@@\n" +
+  ram.stdout_text = "@@bootgate:self@@\n999\n@@bootgate:meminfo@@\n" +
+                    Data("reference_meminfo.txt") + "@@bootgate:comm@@\n" +
+                    Data("reference_proc_comm.txt") + "@@bootgate:pss@@\n" +
                     Data("reference_proc_pss.txt");
   ch.OnRegex("smaps_rollup", ram);
   ch.FailRegex("du -x", "command timed out after 60 s: du");

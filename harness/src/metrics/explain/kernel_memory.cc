@@ -32,7 +32,7 @@ std::map<std::string, double> ParseKernelMemory(std::string_view meminfo_text) {
     if (words.empty() || !ParseNonNegative(words[0], &kib)) continue;
     for (std::string_view k :
          {"Shmem", "Mapped", "Active(file)", "Inactive(file)", "SReclaimable",
-          "MemAvailable", "MemFree"})
+          "KReclaimable", "MemAvailable", "MemFree"})
       if (key == k) raw.emplace(k, kib / 1024.0);
     for (const auto& [field, name] : kFields) {
       if (key != field || seen[field]) continue;  // first occurrence wins
@@ -49,11 +49,35 @@ std::map<std::string, double> ParseKernelMemory(std::string_view meminfo_text) {
     out["shmem_unmapped"] = std::max(0.0, raw["Shmem"] - raw["Mapped"]);
   if (has({"Active(file)", "Inactive(file)", "SReclaimable", "MemAvailable",
            "MemFree"})) {
-    out["reserve"] = std::max(0.0, raw["Active(file)"] + raw["Inactive(file)"] +
-                                       raw["SReclaimable"] -
-                                       (raw["MemAvailable"] - raw["MemFree"]));
+    // si_mem_available's "reclaimable" is KReclaimable (reclaimable slab and
+    // other reclaimable kernel memory) where the kernel prints it (>= 4.20).
+    const double reclaimable =
+        raw.count("KReclaimable") ? raw["KReclaimable"] : raw["SReclaimable"];
+    out["reserve"] =
+        std::max(0.0, raw["Active(file)"] + raw["Inactive(file)"] +
+                          reclaimable - (raw["MemAvailable"] - raw["MemFree"]));
   }
   return out;
+}
+
+std::optional<double> ParsePerCpuFreeMib(std::string_view zoneinfo_text,
+                                         double page_bytes) {
+  bool seen = false;
+  double pages = 0;
+  for (std::string_view line : SplitLines(zoneinfo_text)) {
+    std::vector<std::string_view> words = SplitWords(line);
+    if (words.size() == 1 && words[0] == "pagesets") seen = true;
+    double n = 0;
+    // "count:" appears only in the pagesets (the zone's free count is
+    // "pages free").
+    if (words.size() == 2 && words[0] == "count:" &&
+        ParseNonNegative(words[1], &n))
+      pages += n;
+  }
+  const double mib = pages * page_bytes / (1024.0 * 1024.0);
+  // An untrusted guest may print counts no machine has ("1e308").
+  if (!seen || !std::isfinite(mib)) return std::nullopt;
+  return mib;
 }
 
 void AttributeRam(RamExplanation* ram, double tolerance_pct,
@@ -61,7 +85,7 @@ void AttributeRam(RamExplanation* ram, double tolerance_pct,
   double kernel = 0;
   for (const char* part :
        {"shmem_unmapped", "sunreclaim", "kernel_stack", "page_tables", "percpu",
-        "vmalloc_used", "reserve"}) {
+        "vmalloc_used", "reserve", "pcp_free"}) {
     if (auto it = ram->kernel_mib.find(part); it != ram->kernel_mib.end())
       kernel += it->second;
   }

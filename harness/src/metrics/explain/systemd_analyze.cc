@@ -104,17 +104,23 @@ std::vector<UnitTime> ParseSystemdBlame(std::string_view text) {
 std::vector<ChainLink> ParseCriticalChain(std::string_view text) {
   std::vector<ChainLink> chain;
   for (std::string_view line : SplitLines(text)) {
-    // Strip the tree: spaces, box-drawing glyphs (UTF-8 "└─", "├─", "│") or
-    // their ASCII forms ("`-", "|-", "|").
+    // Strip the tree: spaces, "|" and the branch glyphs, UTF-8 ("\u2514\u2500",
+    // "\u251c\u2500", "\u2502") or ASCII ("`-", "|-", "|"). A branch is
+    // taken as a pair: the root slice is "-.slice", so "`--.slice" is "`-"
+    // then the unit, not a run of dashes.
     size_t pos = 0;
     while (pos < line.size()) {
-      if (line.compare(pos, 3, "\xe2\x94\x94") == 0 ||
-          line.compare(pos, 3, "\xe2\x94\x80") == 0 ||
-          line.compare(pos, 3, "\xe2\x94\x9c") == 0 ||
-          line.compare(pos, 3, "\xe2\x94\x82") == 0) {
+      if (line.compare(pos, 6, "\xe2\x94\x94\xe2\x94\x80") == 0 ||
+          line.compare(pos, 6, "\xe2\x94\x9c\xe2\x94\x80") == 0) {
+        pos += 6;
+        break;  // the unit follows a branch
+      } else if (line.compare(pos, 3, "\xe2\x94\x82") == 0) {
         pos += 3;
-      } else if (line[pos] == ' ' || line[pos] == '`' || line[pos] == '-' ||
-                 line[pos] == '|') {
+      } else if (line.compare(pos, 2, "`-") == 0 ||
+                 line.compare(pos, 2, "|-") == 0) {
+        pos += 2;
+        break;
+      } else if (line[pos] == ' ' || line[pos] == '|') {
         ++pos;
       } else {
         break;
