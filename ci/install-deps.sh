@@ -24,6 +24,9 @@ PACKAGES=(
   # reports and tests
   gnuplot-nox prometheus prometheus-pushgateway chromium sqlite3 python3
   curl procps iproute2 python3-yaml strace tmux time
+  # packaging (issue #18): the man page from --help, the completion's
+  # helpers, CPack's DEB generator (dpkg-shlibdeps) and the package test
+  help2man bash-completion dpkg-dev fakeroot file
 )
 
 missing=()
