@@ -27,6 +27,9 @@ PACKAGES=(
   # the CI pipelines run here (ci/tools: gitlab-ci-local copies the tree
   # with git and rsync; the npm tools run on Node.js)
   git rsync nodejs
+  # packaging (issue #18): the man page from --help, the completion's
+  # helpers, CPack's DEB generator (dpkg-shlibdeps) and the package test
+  help2man bash-completion dpkg-dev fakeroot file
 )
 
 missing=()

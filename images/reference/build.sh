@@ -6,7 +6,10 @@
 #
 # Usage: images/reference/build.sh [--out DIR] [--force] [--kernel KVER]
 #
-# Outputs in DIR (default images/.cache/reference):
+# Outputs in DIR (default $BOOTGATE_IMAGE_CACHE/reference, which bootgate
+# sets for the recipes it runs; else images/.cache/reference in a checkout,
+# else ${XDG_CACHE_HOME:-~/.cache}/bootgate/images/reference, e.g. when
+# installed read-only under /usr/share/bootgate):
 #   reference.iso  hybrid BIOS+UEFI ISO (kernel /isolinux/vmlinuz, initramfs
 #                  /isolinux/initrd.img, GRUB menu on the serial console)
 #   vmlinuz        the same kernel, for direct -kernel boots
@@ -18,7 +21,14 @@ set -euo pipefail
 # run that names this recipe pays for what runs before it.
 case ${BASH_SOURCE[0]} in */*) here=${BASH_SOURCE[0]%/*} ;; *) here=. ;; esac
 cd "$here" && here=$PWD && cd "$OLDPWD"
-out="$here/../.cache/reference"
+# The same rule as bootgate's DefaultImageCacheDir (harness/src/util/paths.h).
+if [ -n "${BOOTGATE_IMAGE_CACHE:-}" ]; then
+    out=$BOOTGATE_IMAGE_CACHE/reference
+elif [ -f "$here/../../CMakeLists.txt" ]; then
+    out="$here/../.cache/reference"
+else
+    out=${BOOTGATE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/bootgate}/images/reference
+fi
 force=0
 kver=${BOOTGATE_KVER:-}
 

@@ -13,6 +13,7 @@
 #include "backend/qemu/qemu_backend.h"
 #include "cli/backends.h"
 #include "cli/doctor.h"
+#include "cli/style.h"
 #include "history/compare.h"
 #include "history/history.h"
 #include "report/html_report.h"
@@ -29,6 +30,7 @@
 #include "util/cancel.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/paths.h"
 #include "util/sanitize.h"
 
 namespace bootgate {
@@ -61,7 +63,20 @@ std::string Upper(Verdict v) {
 // back by `merge` may hold anything: every such string is sanitised here.
 std::string Safe(std::string_view text) { return SanitizeForTerminal(text); }
 
-void PrintSummary(const SuiteResult& suite, FILE* out) {
+/// The table, failures and verdict line; only the verdict line when `quiet`.
+/// Verdict words are coloured when `color`.
+void PrintSummary(const SuiteResult& suite, FILE* out, bool quiet = false,
+                  bool color = false) {
+  auto verdict_word = [&](Verdict v, int width) {
+    std::string word = Upper(v);
+    std::string padded = word;
+    if (static_cast<int>(padded.size()) < width) padded.resize(width, ' ');
+    return Paint(word, padded, color);
+  };
+  if (quiet) {
+    std::fprintf(out, "verdict: %s\n", verdict_word(suite.verdict, 0).c_str());
+    return;
+  }
   std::fprintf(out, "\n%-28s %-10s %-5s %-6s %-12s %s\n", "scenario", "profile", "accel",
                "runs", "verdict", "metrics (judged statistic vs budget)");
   for (const auto& a : suite.aggregates) {
@@ -83,10 +98,9 @@ void PrintSummary(const SuiteResult& suite, FILE* out) {
       if (judged.count(m) || m.rfind("phase_", 0) == 0 || m == "debug_port_s") continue;
       metrics += m + " " + Fmt(st.median) + "  ";
     }
-    std::fprintf(out, "%-28s %-10s %-5s %-6d %-12s %s\n",
-                 Safe(a.scenario).c_str(), Safe(a.profile).c_str(),
-                 Safe(a.accelerator).c_str(), n, Upper(a.verdict).c_str(),
-                 Safe(metrics).c_str());
+    std::fprintf(out, "%-28s %-10s %-5s %-6d %s %s\n", Safe(a.scenario).c_str(),
+                 Safe(a.profile).c_str(), Safe(a.accelerator).c_str(), n,
+                 verdict_word(a.verdict, 12).c_str(), Safe(metrics).c_str());
     if (a.verdict != Verdict::kPass && !a.reason.empty())
       std::fprintf(out, "    reason: %s\n", Safe(a.reason).c_str());
     for (const auto& w : a.warnings)
@@ -98,7 +112,7 @@ void PrintSummary(const SuiteResult& suite, FILE* out) {
         out, "  %s/%s #%d%s: %s: %s\n", Safe(r.scenario).c_str(),
         Safe(r.profile).c_str(), r.iteration,
         r.attempt > 1 ? (" attempt " + std::to_string(r.attempt)).c_str() : "",
-        Upper(r.verdict).c_str(), Safe(r.reason).c_str());
+        verdict_word(r.verdict, 0).c_str(), Safe(r.reason).c_str());
     if (!r.console_tail.empty()) {
       std::fprintf(out, "    last console lines:\n");
       size_t from = r.console_tail.size() > 8 ? r.console_tail.size() - 8 : 0;
@@ -106,7 +120,7 @@ void PrintSummary(const SuiteResult& suite, FILE* out) {
         std::fprintf(out, "    | %s\n", Safe(r.console_tail[i]).c_str());
     }
   }
-  std::fprintf(out, "\nverdict: %s\n", Upper(suite.verdict).c_str());
+  std::fprintf(out, "\nverdict: %s\n", verdict_word(suite.verdict, 0).c_str());
 }
 
 std::vector<TrendSeries> Trends(History* history, const SuiteResult& suite) {
@@ -176,12 +190,19 @@ int RunCommandMain(const RunCommandOptions& o) {
   CancelToken cancel;
   SignalRouter signals(&cancel, &live);
 
+  // Recipes (images/reference/build.sh) build into the cache the scenarios
+  // name as ${BOOTGATE_IMAGE_CACHE}: one answer for both, from here.
+  setenv("BOOTGATE_IMAGE_CACHE", DefaultImageCacheDir().c_str(), 0);
+  if (!(o.timeout_scale > 0))
+    throw Error("--timeout-scale", "must be a number above 0");
+
   // Load and validate everything before any VM starts.
   std::vector<Scenario> scenarios;
   std::vector<std::string> problems;
   for (const auto& f : o.scenarios) {
     try {
       scenarios.push_back(LoadScenario(f));
+      ScaleTimeouts(&scenarios.back(), o.timeout_scale);
     } catch (const Error& e) {
       problems.push_back(e.what());
     }
@@ -236,7 +257,8 @@ int RunCommandMain(const RunCommandOptions& o) {
       throw Error("--shard", "'" + o.shard + "' is not K/N with 1 <= K <= N");
   }
   so.run_id = NewRunId(clock);
-  std::string report_dir = o.report_dir.empty() ? "reports/" + so.run_id : o.report_dir;
+  std::string report_dir =
+      o.report_dir.empty() ? o.reports_root + "/" + so.run_id : o.report_dir;
   fs::create_directories(report_dir);
 
   std::unique_ptr<History> history;
@@ -289,7 +311,7 @@ int RunCommandMain(const RunCommandOptions& o) {
   }
 
   LibsshConnector ssh;
-  TerminalProgress progress(stderr, o.quiet);
+  TerminalProgress progress(stderr, o.quiet, isatty(STDERR_FILENO) != 0);
   LoopbackPortPicker ports;
   RunContext ctx;
   ctx.services = {backend.get(), &launcher, &clock,   &cancel,
@@ -303,8 +325,12 @@ int RunCommandMain(const RunCommandOptions& o) {
 
   if (o.dry_run) return DryRunMain(scenarios, so, ctx);
 
-  std::fprintf(stderr, "bootgate: run %s: %zu scenario(s), reports in %s\n", so.run_id.c_str(),
-               scenarios.size(), report_dir.c_str());
+  if (!o.quiet)
+    std::fprintf(stderr, "bootgate: run %s: %zu scenario(s), reports in %s%s\n",
+                 so.run_id.c_str(), scenarios.size(), report_dir.c_str(),
+                 o.timeout_scale != 1.0
+                     ? (", timeouts x" + Fmt(o.timeout_scale)).c_str()
+                     : "");
   // The accelerator is decided once, before the first VM, and said.
   bool wants_kvm = o.accel == "kvm" || o.accel == "auto";
   for (const auto& s : scenarios) wants_kvm = wants_kvm || (o.accel.empty() && s.vm.accel != "tcg");
@@ -317,7 +343,8 @@ int RunCommandMain(const RunCommandOptions& o) {
     }
   }
   SuiteResult suite = RunSuite(scenarios, so, ctx);
-  suite.bootgate_version = "0.1.0";
+  suite.bootgate_version = BootgateVersion();
+  suite.timeout_scale = o.timeout_scale;
   for (auto& r : suite.runs) {
     try {
       if (!r.image.empty() && fs::is_regular_file(r.image)) r.image_sha256 = Sha256File(r.image);
@@ -359,11 +386,14 @@ int RunCommandMain(const RunCommandOptions& o) {
       rc = std::max(rc, 2);
     }
   }
-  PrintSummary(suite, stdout);
-  if (reports_written)
+  PrintSummary(suite, stdout, o.quiet, UseColorFor(stdout, o.no_color));
+  if (o.quiet) {
+    // The error above already said why.
+  } else if (reports_written) {
     std::printf("report: %s/report.json\n", report_dir.c_str());
-  else
+  } else {
     std::printf("report: not written (see the error above)\n");
+  }
   std::fflush(stdout);
   return rc;
 }
@@ -540,20 +570,27 @@ int CleanMain(bool probe) {
   return 0;
 }
 
-int DoctorMain(const std::string& probe_kernel) {
+int DoctorMain(const std::string& probe_kernel, bool no_color) {
   PosixProcessLauncher launcher;
   DoctorOptions o;
   o.qemu_binary = QemuBinary();
   o.state_dir = DefaultStateDir();
   o.cache_dir = DefaultCacheDir();
+  o.image_cache_dir = DefaultImageCacheDir();
   fs::path profiles = DefaultProfileDir("");
   std::error_code ec;
   if (fs::is_directory(profiles, ec)) o.source_dir = profiles.parent_path().parent_path().string();
-  o.report_dir = o.source_dir.empty() ? "reports" : o.source_dir + "/reports";
+  // The directory `bootgate run` writes to by default: reports/ of the
+  // checkout for the quick start, the XDG state dir when installed.
+  std::string reports = DefaultReportsRoot();
+  o.report_dir = reports == "reports" && !o.source_dir.empty()
+                     ? o.source_dir + "/reports"
+                     : reports;
   KvmProber prober(&launcher, o.qemu_binary, o.cache_dir, FindProbeKernel(probe_kernel));
   std::fprintf(stderr, "bootgate doctor: looking at this host (the KVM probe takes a few seconds)...\n");
   auto lines = CollectDoctorFacts(launcher, prober, o);
-  std::fputs(RenderDoctor(lines).c_str(), stdout);
+  std::fputs(RenderDoctor(lines, UseColorFor(stdout, no_color)).c_str(),
+             stdout);
   return DoctorExitCode(lines);
 }
 

@@ -29,7 +29,14 @@ struct RunCommandOptions {
   std::string pushgateway;
   bool keep = false;
   bool console = false;
+  /// Only the verdict line and errors.
   bool quiet = false;
+  /// No ANSI colour even on a terminal (NO_COLOR does the same).
+  bool no_color = false;
+  /// Every timeout of every scenario is multiplied by this (> 0).
+  double timeout_scale = 1.0;
+  /// Where report dirs go when report_dir is empty (DefaultReportsRoot()).
+  std::string reports_root = "reports";
   bool no_html = false;
   /// Prepare every run's first iteration and write install.config and
   /// qemu.argv into its report folder; start no VM.
@@ -61,6 +68,7 @@ int MergeMain(const std::vector<std::string>& reports, const std::string& out_di
 /// Removes leftovers; `probe` also forgets the cached KVM verdict.
 int CleanMain(bool probe);
 /// `bootgate doctor`: 0 when the reference scenario can run here, else 2.
-int DoctorMain(const std::string& probe_kernel);
+/// `no_color`: --no-color (NO_COLOR and a non-terminal also turn it off).
+int DoctorMain(const std::string& probe_kernel, bool no_color = false);
 
 }  // namespace bootgate

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "backend/qemu/qemu_backend.h"
+#include "cli/style.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -220,7 +221,10 @@ std::vector<DoctorLine> CollectDoctorFacts(ProcessLauncher& launcher,
 
   // The reference image, built or buildable.
   if (!o.source_dir.empty()) {
-    std::string iso = o.source_dir + "/images/.cache/reference/reference.iso";
+    std::string cache = o.image_cache_dir.empty()
+                            ? o.source_dir + "/images/.cache"
+                            : o.image_cache_dir;
+    std::string iso = cache + "/reference/reference.iso";
     if (access(iso.c_str(), R_OK) == 0) {
       lines.push_back({State::kOk, "reference image", iso, "", true});
     } else {
@@ -282,14 +286,16 @@ int DoctorExitCode(const std::vector<DoctorLine>& lines) {
   return 0;
 }
 
-std::string RenderDoctor(const std::vector<DoctorLine>& lines) {
+std::string RenderDoctor(const std::vector<DoctorLine>& lines, bool color) {
   std::string out;
   for (const auto& l : lines) {
     const char* tag = l.state == State::kOk        ? "OK"
                       : l.state == State::kMissing ? "MISSING"
                       : l.state == State::kBroken  ? "BROKEN"
                                                    : "INFO";
-    out += fmt::format("{:<8} {:<16} {}\n", tag, l.what, l.detail);
+    out += fmt::format("{} {:<16} {}\n",
+                       Paint(tag, fmt::format("{:<8}", tag), color), l.what,
+                       l.detail);
     if (!l.fix.empty() && l.state != State::kOk)
       out += fmt::format("{:<8} {:<16} fix: {}{}\n", "", "", l.fix,
                          l.needed_for_reference

@@ -27,6 +27,8 @@ struct DoctorOptions {
   std::string report_dir = "reports";
   std::string cache_dir;
   std::string source_dir;  ///< where scenarios/ and images/ are ("" = none)
+  /// Where the reference image is built ("" = source_dir/images/.cache).
+  std::string image_cache_dir;
   std::string libvirt_uri = "qemu:///system";
 };
 
@@ -40,6 +42,8 @@ std::vector<DoctorLine> CollectDoctorFacts(ProcessLauncher& launcher,
 int DoctorExitCode(const std::vector<DoctorLine>& lines);
 
 /// The report a user reads: one line per fact, fixes indented below.
-std::string RenderDoctor(const std::vector<DoctorLine>& lines);
+/// `color`: the state tags in colour (style.h's Paint).
+std::string RenderDoctor(const std::vector<DoctorLine>& lines,
+                         bool color = false);
 
 }  // namespace bootgate

@@ -4,19 +4,38 @@
 
 #include "cli/commands.h"
 #include "util/error.h"
+#include "util/paths.h"
 #include "util/sanitize.h"
 
 int main(int argc, char** argv) {
   using namespace bootgate;
   CLI::App app{"bootgate: image boot benchmark and conformance gate"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "bootgate 0.1.0");
+  app.set_version_flag("--version",
+                       std::string("bootgate ") + BootgateVersion());
+  app.footer(
+      "Exit codes: 0 pass, 1 the image failed a check or budget, 2 could not "
+      "measure (bad input, host problem). `bootgate COMMAND --help` tells a "
+      "command's options.");
+  // Reports and history: reports/ here in a checkout (the quick start),
+  // $XDG_STATE_HOME/bootgate/reports when installed.
+  const std::string reports_root = DefaultReportsRoot();
+  const char* kReportsWhere =
+      "reports/ in a checkout, $XDG_STATE_HOME/bootgate/reports (default "
+      "~/.local/state/bootgate/reports) when installed";
 
   RunCommandOptions run;
+  run.history = reports_root + "/history.db";
+  run.reports_root = reports_root;
   auto* run_cmd = app.add_subcommand("run", "Boot scenarios, measure them and judge them against their budgets");
   run_cmd->add_option("scenarios", run.scenarios, "Scenario files (JSON)")->required()->check(CLI::ExistingFile);
-  run_cmd->add_option("--report-dir", run.report_dir, "Where reports go (default reports/<run-id>)");
-  run_cmd->add_option("--history", run.history, "History database (\"\" to disable)");
+  run_cmd->add_option(
+      "--report-dir", run.report_dir,
+      std::string("Where reports go (default <reports>/<run-id>; <reports>: ") +
+          kReportsWhere + ")");
+  run_cmd->add_option(
+      "--history", run.history,
+      "History database (default <reports>/history.db; \"\" to disable)");
   run_cmd->add_option("--iterations,-n", run.iterations, "Counted runs per scenario x profile")->check(CLI::Range(1, 1000));
   run_cmd->add_option("--warmup", run.warmup, "Warm-up runs (not counted)")->check(CLI::Range(0, 100));
   run_cmd->add_option("--retries", run.retries, "Re-run a run that could not measure (never a failed budget)")->check(CLI::Range(0, 10));
@@ -36,7 +55,19 @@ int main(int argc, char** argv) {
                     "install.config and qemu.argv into its report folder; start no VM");
   run_cmd->add_flag("--keep", run.keep, "Keep the VM's scratch files (overlay, seed, installed disk)");
   run_cmd->add_flag("--console", run.console, "Show the guest's serial console live (sanitised)");
-  run_cmd->add_flag("--quiet,-q", run.quiet, "No live progress");
+  run_cmd
+      ->add_option(
+          "--timeout-scale", run.timeout_scale,
+          "Multiply every timeout of the scenarios (boot, silence, install, "
+          "SSH readiness, checks) by F > 0, e.g. 3 on a TCG host; recorded in "
+          "report.json")
+      ->check(CLI::PositiveNumber);
+  run_cmd->add_flag(
+      "--quiet,-q", run.quiet,
+      "Print only the verdict line and errors (no progress, no table)");
+  run_cmd->add_flag(
+      "--no-color", run.no_color,
+      "No colour on a terminal (also when NO_COLOR is set and not empty)");
   run_cmd->add_flag("--no-html", run.no_html, "Skip the HTML report (no gnuplot needed)");
 
   std::vector<std::string> validate_files;
@@ -47,7 +78,7 @@ int main(int argc, char** argv) {
   auto* profiles = app.add_subcommand("profiles", "List hardware profiles");
   profiles->add_option("--dir", profile_dir, "Profile directory");
 
-  std::string db = "reports/history.db";
+  std::string db = reports_root + "/history.db";
   std::string selector;
   int limit = 50;
   std::string history_format = "text";
@@ -97,7 +128,7 @@ int main(int argc, char** argv) {
   serve->add_option("--port", port, "Port on 127.0.0.1 (shorthand for --bind)");
 
   std::vector<std::string> merge_reports;
-  std::string merge_out = "reports/merged";
+  std::string merge_out = reports_root + "/merged";
   std::string merge_history;
   auto* merge = app.add_subcommand("merge", "Combine shard reports into one report, JUnit and history import");
   merge->add_option("reports", merge_reports, "report.json files of the shards")->required()->check(CLI::ExistingFile);
@@ -111,6 +142,10 @@ int main(int argc, char** argv) {
   std::string doctor_kernel;
   auto* doctor = app.add_subcommand("doctor", "Tell what this host can do and why (exit 0: the reference scenario can run)");
   doctor->add_option("--probe-kernel", doctor_kernel, "Linux kernel the KVM probe boots")->check(CLI::ExistingFile);
+  bool doctor_no_color = false;
+  doctor->add_flag(
+      "--no-color", doctor_no_color,
+      "No colour on a terminal (also when NO_COLOR is set and not empty)");
 
   try {
     app.parse(argc, argv);
@@ -130,7 +165,7 @@ int main(int argc, char** argv) {
     if (*serve) return ServeMain(db, port > 0 ? "127.0.0.1:" + std::to_string(port) : bind);
     if (*merge) return MergeMain(merge_reports, merge_out, merge_history);
     if (*clean) return CleanMain(clean_probe);
-    if (*doctor) return DoctorMain(doctor_kernel);
+    if (*doctor) return DoctorMain(doctor_kernel, doctor_no_color);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bootgate: error: %s\n",
                  SanitizeForTerminal(e.what()).c_str());

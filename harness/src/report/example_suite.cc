@@ -128,6 +128,7 @@ SuiteResult ExampleSuite() {
   suite.finished_at = "2026-01-01T00:14:30.500Z";
   suite.host = "ci-runner-3";
   suite.bootgate_version = "0.1.0";
+  suite.timeout_scale = 1.5;
   suite.build_id = "photon-5.0-build-1234";
   suite.labels = {{"branch", "main"}, {"commit", "abc1234"}};
   suite.report_dir = "reports/20260101T000000Z-7f3a";

@@ -410,6 +410,7 @@ nlohmann::json ToJson(const SuiteResult& suite) {
           {"finished_at", suite.finished_at},
           {"host", suite.host},
           {"bootgate_version", suite.bootgate_version},
+          {"timeout_scale", suite.timeout_scale},
           {"build_id", suite.build_id},
           {"labels", labels},
           {"verdict", ToString(suite.verdict)},
@@ -442,6 +443,7 @@ SuiteResult SuiteFromJson(const nlohmann::json& j) {
   r.Get("finished_at", suite.finished_at);
   r.Get("host", suite.host);
   r.Get("bootgate_version", suite.bootgate_version);
+  r.Get("timeout_scale", suite.timeout_scale);  // older reports lack it: 1
   r.Get("build_id", suite.build_id);
   r.Get("labels", suite.labels);
   r.Get("verdict", suite.verdict);

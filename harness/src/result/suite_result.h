@@ -35,6 +35,8 @@ struct SuiteResult {
   std::string finished_at;
   std::string host;
   std::string bootgate_version;
+  /// --timeout-scale: every scenario timeout was multiplied by this.
+  double timeout_scale = 1.0;
   std::string build_id;
   std::map<std::string, std::string> labels;
   Verdict verdict = Verdict::kPass;

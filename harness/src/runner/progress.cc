@@ -1,13 +1,11 @@
 #include "runner/progress.h"
 
-#include <unistd.h>
-
 #include "util/sanitize.h"
 
 namespace bootgate {
 
-TerminalProgress::TerminalProgress(FILE* out, bool quiet)
-    : out_(out), tty_(isatty(fileno(out)) != 0), quiet_(quiet) {}
+TerminalProgress::TerminalProgress(FILE* out, bool quiet, bool tty)
+    : out_(out), tty_(tty), quiet_(quiet) {}
 
 void TerminalProgress::Clear() {
   for (int i = 0; i < drawn_lines_; ++i) std::fputs("\x1b[1A\x1b[2K", out_);
@@ -47,6 +45,7 @@ void TerminalProgress::Update(const std::string& label, const std::string& phase
 }
 
 void TerminalProgress::Note(const std::string& label, const std::string& text) {
+  if (quiet_) return;  // --quiet: the verdict line and errors only
   std::lock_guard lock(mu_);
   if (tty_) Clear();
   std::fprintf(out_, "  %s: %s\n", label.c_str(), SanitizeForTerminal(text).c_str());

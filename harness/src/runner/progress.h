@@ -23,10 +23,13 @@ class Progress {
   virtual void Done(const std::string& label) = 0;
 };
 
-/// Writes to a FILE (stderr). On a terminal, a live multi-line view.
+/// Writes to a FILE (stderr). On a terminal (`tty`), a live multi-line view
+/// redrawn in place; otherwise one plain line per phase change and per note,
+/// never an escape sequence. `quiet`: nothing at all.
 class TerminalProgress : public Progress {
  public:
-  explicit TerminalProgress(FILE* out, bool quiet = false);
+  /// `tty`: whether `out` is a terminal (isatty of its descriptor).
+  TerminalProgress(FILE* out, bool quiet, bool tty);
   void Update(const std::string& label, const std::string& phase, double elapsed_s,
               std::optional<double> budget_s) override;
   void Note(const std::string& label, const std::string& text) override;

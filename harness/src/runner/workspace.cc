@@ -14,20 +14,6 @@
 
 namespace bootgate {
 
-std::string DefaultStateDir() {
-  if (const char* s = getenv("BOOTGATE_STATE_DIR"); s && *s) return s;
-  if (const char* x = getenv("XDG_RUNTIME_DIR"); x && *x)
-    return std::string(x) + "/bootgate";
-  return "/tmp/bootgate-" + std::to_string(getuid());
-}
-
-std::string DefaultCacheDir() {
-  if (const char* s = getenv("BOOTGATE_CACHE_DIR"); s && *s) return s;
-  if (const char* x = getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/bootgate";
-  if (const char* h = getenv("HOME"); h && *h) return std::string(h) + "/.cache/bootgate";
-  return DefaultStateDir() + "-cache";
-}
-
 Workspace::Workspace(const std::string& state_dir, const std::string& name) {
   std::error_code ec;
   // The state dir may be /tmp/bootgate-<uid>, a name another local user can

@@ -9,16 +9,9 @@
 #include <vector>
 
 #include "util/fs.h"
+#include "util/paths.h"  // DefaultStateDir, DefaultCacheDir
 
 namespace bootgate {
-
-/// The state dir: $BOOTGATE_STATE_DIR, else $XDG_RUNTIME_DIR/bootgate, else
-/// /tmp/bootgate-<uid>.
-std::string DefaultStateDir();
-
-/// Cached host facts (the KVM probe): $BOOTGATE_CACHE_DIR, else
-/// $XDG_CACHE_HOME/bootgate, else ~/.cache/bootgate.
-std::string DefaultCacheDir();
 
 class Workspace {
  public:

@@ -8,6 +8,7 @@
 
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/paths.h"
 
 namespace bootgate {
 
@@ -99,17 +100,11 @@ std::string DefaultProfileDir(const std::string& scenario_file) {
     fs::path sib = fs::path(scenario_file).parent_path() / "profiles";
     if (fs::is_directory(sib, ec)) return sib.string();
   }
-  char exe[4096];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n > 0) {
-    exe[n] = 0;
-    for (fs::path d = fs::path(exe).parent_path(); !d.empty() && d != d.root_path();
-         d = d.parent_path()) {
-      fs::path c = d / "scenarios" / "profiles";
-      if (fs::is_directory(c, ec)) return c.string();
-      c = d / "share" / "bootgate" / "profiles";
-      if (fs::is_directory(c, ec)) return c.string();
-    }
+  // The data dir of this binary: its checkout, or the installed
+  // share/bootgate (same layout: scenarios/profiles).
+  if (DataDir d = CurrentDataDir(); !d.path.empty()) {
+    fs::path c = fs::path(d.path) / "scenarios" / "profiles";
+    if (fs::is_directory(c, ec)) return c.string();
   }
   fs::path cwd = fs::current_path() / "scenarios" / "profiles";
   if (fs::is_directory(cwd, ec)) return cwd.string();

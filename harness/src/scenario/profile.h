@@ -29,8 +29,10 @@ struct Profile {
 std::map<std::string, Profile> LoadProfiles(const std::string& dir);
 /// Parses one profile file's JSON text.
 Profile ParseProfile(const std::string& text, const std::string& file);
-/// The profile directory: $BOOTGATE_PROFILES, else <exe>/../scenarios/profiles
-/// or the source tree's scenarios/profiles.
+/// The profile directory: $BOOTGATE_PROFILES, else the scenario's sibling
+/// profiles/, else scenarios/profiles of the data dir (CurrentDataDir(): the
+/// checkout or the installed share/bootgate), of the current directory, or
+/// of the source tree this binary was built from.
 std::string DefaultProfileDir(const std::string& scenario_file);
 
 }  // namespace bootgate

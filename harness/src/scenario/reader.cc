@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "util/fs.h"
+#include "util/paths.h"
 
 namespace bootgate::scenario_internal {
 
@@ -38,8 +39,12 @@ std::string Reader::Fmt(double v) {
   return s.str();
 }
 
-std::string Resolve(const std::string& base_dir, const std::string& p) {
-  if (p.empty()) return p;
+std::string Resolve(const std::string& base_dir, const std::string& p_in) {
+  if (p_in.empty()) return p_in;
+  // Only a path naming the cache pays for finding it (/proc/self/exe).
+  std::string p = p_in.find("${") == std::string::npos
+                      ? p_in
+                      : ExpandImageCache(p_in, DefaultImageCacheDir());
   fs::path path(p);
   if (path.is_absolute()) return path.lexically_normal().string();
   return (fs::path(base_dir) / path).lexically_normal().string();

@@ -193,7 +193,8 @@ std::optional<json> ParseJsonText(Reader& r, const std::string& text);
 /// why not (issues in the base file name the base file).
 std::optional<json> ApplyExtends(Reader& r, json doc, const std::string& file,
                                  std::vector<ValidationIssue>* issues, int depth = 0);
-/// `p` resolved against `base_dir` (unchanged if absolute or empty).
+/// `p` with ${BOOTGATE_IMAGE_CACHE} expanded (util/paths.h), resolved
+/// against `base_dir` (unchanged if then absolute or empty).
 std::string Resolve(const std::string& base_dir, const std::string& p);
 /// True if this user may read `path`.
 bool FileReadable(const std::string& path);

@@ -188,6 +188,17 @@ std::optional<Scenario> ParseScenario(const std::string& text,
   return s;
 }
 
+void ScaleTimeouts(Scenario* s, double factor) {
+  if (!(factor > 0))
+    throw Error("--timeout-scale",
+                "must be a number above 0, not " + std::to_string(factor));
+  for (double* t : {&s->boot.timeout_s, &s->boot.silence_s,
+                    &s->install.timeout_s, &s->install.silence_s,
+                    &s->access.connect_timeout_s, &s->access.ready_timeout_s})
+    *t *= factor;
+  for (auto& c : s->checks) c.timeout_s *= factor;
+}
+
 Scenario LoadScenario(const std::string& path) {
   std::string text;
   try {

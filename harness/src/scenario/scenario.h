@@ -192,6 +192,13 @@ std::optional<Scenario> ParseScenario(const std::string& text,
 /// Reads and parses a scenario file; throws Error listing every issue.
 Scenario LoadScenario(const std::string& path);
 
+/// Multiplies every timeout of `s` by `factor` (> 0; throws Error
+/// otherwise): boot timeout and silence watchdog, install timeout and
+/// silence, the access's connect and readiness timeouts and each check's, so
+/// a slow (TCG) host needs no edited scenario. A 0 that means "off" or "the
+/// default" stays 0.
+void ScaleTimeouts(Scenario* s, double factor);
+
 /// The built-in fail patterns (kernel panic, VFS root mount failure,
 /// emergency shell, soft lockup, RCU stall, OOM killer).
 std::vector<FailPattern> DefaultFailPatterns();

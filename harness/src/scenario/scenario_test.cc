@@ -298,5 +298,48 @@ TEST(PhotonScenarioTest, ShippedScenariosGiveOneConsoleAndLetTheIsoDecide) {
   }
 }
 
+// --timeout-scale: every timeout, and nothing else, grows by the factor.
+TEST(ScaleTimeoutsTest, MultipliesEveryTimeoutAndKeepsZeroesOff) {
+  std::vector<ValidationIssue> issues;
+  auto s = ParseScenario(R"({
+    "name": "slow",
+    "image": {"iso": "a.iso"},
+    "boot": {"timeout_s": 100, "silence_s": 30},
+    "access": {"method": "ssh", "connect_timeout_s": 4},
+    "checks": [{"name": "c", "run": "true", "timeout_s": 10}]
+  })",
+                         "/tmp/slow.json", &issues, /*check_files=*/false);
+  ASSERT_TRUE(s) << Dump(issues);
+  ScaleTimeouts(&*s, 2.5);
+  EXPECT_DOUBLE_EQ(s->boot.timeout_s, 250);
+  EXPECT_DOUBLE_EQ(s->boot.silence_s, 75);
+  EXPECT_DOUBLE_EQ(s->access.connect_timeout_s, 10);
+  EXPECT_DOUBLE_EQ(s->access.ready_timeout_s, 0);  // "= boot timeout" stays
+  EXPECT_DOUBLE_EQ(s->install.timeout_s, 1500);
+  EXPECT_DOUBLE_EQ(s->install.silence_s, 0);  // off stays off
+  EXPECT_DOUBLE_EQ(s->checks.at(0).timeout_s, 25);
+  EXPECT_DOUBLE_EQ(s->sample.interval_s, 1);  // not a timeout
+  EXPECT_THROW(ScaleTimeouts(&*s, 0), Error);
+  EXPECT_THROW(ScaleTimeouts(&*s, -1), Error);
+}
+
+// The reference scenario names its image in the image cache, which a
+// checkout keeps in images/.cache and an installed bootgate in ~/.cache.
+TEST(ScenarioTest, ImageCacheVariableExpandsInPaths) {
+  setenv("BOOTGATE_IMAGE_CACHE", "/var/tmp/bg-images", 1);
+  std::vector<ValidationIssue> issues;
+  auto s = ParseScenario(R"({
+    "name": "ref",
+    "image": {"iso": "${BOOTGATE_IMAGE_CACHE}/reference/reference.iso",
+              "recipe": "../images/reference/build.sh"}
+  })",
+                         "/opt/x/scenarios/ref.json", &issues,
+                         /*check_files=*/false);
+  unsetenv("BOOTGATE_IMAGE_CACHE");
+  ASSERT_TRUE(s) << Dump(issues);
+  EXPECT_EQ(s->image.iso, "/var/tmp/bg-images/reference/reference.iso");
+  EXPECT_EQ(s->image.recipe, "/opt/x/images/reference/build.sh");
+}
+
 }  // namespace
 }  // namespace bootgate
