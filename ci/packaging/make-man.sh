@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Writes bootgate's man page from its own --help texts with help2man: the
 # top-level --help for NAME/SYNOPSIS/DESCRIPTION/OPTIONS, each command's
-# --help as its own COMMANDS subsection, and packaging/man-extra.h2m
+# --help as its own COMMANDS subsection, and ci/packaging/man-extra.h2m
 # (ENVIRONMENT, FILES, EXAMPLES).
 #
-# Usage: packaging/make-man.sh BOOTGATE_BINARY OUTPUT.1
+# Usage: ci/packaging/make-man.sh BOOTGATE_BINARY OUTPUT.1
 set -euo pipefail
 bin=$1
 out=$2

@@ -23,7 +23,7 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/dashboards DESTINATION ${BOOTGATE_SHARE}
 # Documentation where Debian keeps it.
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs)
-install(FILES ${PROJECT_SOURCE_DIR}/packaging/bootgate.bash
+install(FILES ${PROJECT_SOURCE_DIR}/ci/packaging/bootgate.bash
   DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME bootgate)
 
 # The man page, generated from the built binary's --help texts.
@@ -31,10 +31,10 @@ find_program(HELP2MAN help2man)
 if(HELP2MAN)
   set(man ${PROJECT_BINARY_DIR}/bootgate.1)
   add_custom_command(OUTPUT ${man}.gz
-    COMMAND ${PROJECT_SOURCE_DIR}/packaging/make-man.sh $<TARGET_FILE:bootgate> ${man}
+    COMMAND ${PROJECT_SOURCE_DIR}/ci/packaging/make-man.sh $<TARGET_FILE:bootgate> ${man}
     COMMAND gzip -9nf ${man}
-    DEPENDS bootgate ${PROJECT_SOURCE_DIR}/packaging/make-man.sh
-      ${PROJECT_SOURCE_DIR}/packaging/man-extra.h2m
+    DEPENDS bootgate ${PROJECT_SOURCE_DIR}/ci/packaging/make-man.sh
+      ${PROJECT_SOURCE_DIR}/ci/packaging/man-extra.h2m
     COMMENT "Generating the bootgate(1) man page with help2man"
     VERBATIM)
   add_custom_target(man ALL DEPENDS ${man}.gz)
