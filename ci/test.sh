@@ -24,9 +24,10 @@ if [ "$fuzz_s" -gt 0 ]; then bash ci/fuzz.sh "$fuzz_s"; fi
 # reader, worker pool, libvirt event loop, SSH attempts, signal watcher,
 # history writers) under ThreadSanitizer (build-tsan): separate build dirs,
 # only the targets those tests need (-DBOOTGATE_SANITIZE, see
-# CMakeLists.txt). Times are in README ("Sanitizers");
-# BOOTGATE_SANITIZERS=0 skips them.
-if [ "${BOOTGATE_SANITIZERS:-1}" != 0 ]; then
+# CMakeLists.txt). Opt-in (BOOTGATE_SANITIZERS=1) until a whole sanitized
+# run has been seen green and timed on the 2-core CI machine (issue 16,
+# point 10; README "Sanitizers" says what has been seen so far).
+if [ "${BOOTGATE_SANITIZERS:-0}" != 0 ]; then
   bash ci/sanitize.sh address,undefined build-asan
   bash ci/sanitize.sh thread build-tsan \
     console_test runner_test stages_test libvirt_domain_test ssh_retry_test util_test \
