@@ -110,6 +110,18 @@ TEST(CriticalChain, DebianAsciiAndUtf8TreesWithTheRootSlice) {
   }
 }
 
+// The planted regression's disk (harness/tests/debian_slow_boot.sh): the
+// 2 s unit sits between cloud-init.service and sysinit.target.
+TEST(CriticalChain, DebianSlowBootHasThePlantedUnit) {
+  auto chain = ParseCriticalChain(Data("debian_slow_critical_chain.txt"));
+  ASSERT_EQ(chain.size(), 18u);
+  EXPECT_EQ(chain[6].unit, "sysinit.target");
+  EXPECT_EQ(chain[7].unit, "bootgate-slow-boot.service");
+  EXPECT_DOUBLE_EQ(chain[7].at_s, 3 * 60 + 1.973);
+  EXPECT_DOUBLE_EQ(*chain[7].took_s, 2.188);
+  EXPECT_EQ(chain[8].unit, "cloud-init.service");
+}
+
 TEST(ProcessMemory, PssWithTheAnonShmemSplitOfLinux61) {
   std::string measure;
   auto procs = ParseProcessMemory(Data("host_comm.txt"),
