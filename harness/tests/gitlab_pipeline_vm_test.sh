@@ -44,7 +44,10 @@ JSON
 
 # --- the pipeline ----------------------------------------------------------
 # Release, as ci/setup.sh builds: the build job then reuses ccache's objects.
-gcl_args=(--cwd "$proj" --file ci/gitlab/.gitlab-ci.yml
+# gitlab-ci-local takes the project from the current directory (its --cwd
+# must be relative).
+cd "$proj"
+gcl_args=(--file ci/gitlab/.gitlab-ci.yml
   --force-shell-executor --shell-isolation --no-artifacts-to-source
   --concurrency 2 --timestamps
   --variable "BOOTGATE_CMAKE_ARGS=-DCMAKE_BUILD_TYPE=Release -DBOOTGATE_BENCH=OFF")
