@@ -134,7 +134,10 @@ TEST_F(AccelVmTest,
        {"boot",
         {{"login_pattern", "refimg login: ?$"},
          {"timeout_s", 120},
-         {"silence_s", 10}}},
+         // Long enough for the TCG rerun's silent kernel load on a loaded
+         // CI host (CI once saw more than 10 s between GRUB's menu and the
+         // kernel's first line); KVM's stall shows as silence just as well.
+         {"silence_s", 30}}},
        {"access", {{"method", "none"}}},
        {"budgets", {{"boot_s", {{"kvm", 5}, {"tcg", 60}}}}}});
   auto r = RunBootgate(WithCache({"run", scn, "--no-html", "--history", ""}));

@@ -81,6 +81,10 @@ class Guest {
   /// libvirt domain name, or "" (QEMU backend); recorded for leftover
   /// clean-up.
   virtual std::string domain_name() const { return ""; }
+  /// A shell command whose stdin/stdout reach the guest's SSH forward when
+  /// the forward is on another host (a remote libvirt host: an `ssh -W`
+  /// through that host), or "" when the forward is on this host's loopback.
+  virtual std::string ssh_proxy_command() const { return ""; }
 };
 
 /// What a backend would start for a BootRequest, for --dry-run.
@@ -95,6 +99,9 @@ class Backend {
   virtual std::string name() const = 0;  ///< "qemu" | "libvirt"
   /// URI for the report (no credentials), empty for qemu.
   virtual std::string connect_uri() const { return ""; }
+  /// URI a later `bootgate clean` reconnects with to destroy a dead run's
+  /// VM: connect_uri() with the user kept (ssh needs it), never a password.
+  virtual std::string cleanup_uri() const { return connect_uri(); }
   /// Starts the VM; throws Error (could not measure) if it cannot.
   virtual std::unique_ptr<Guest> Boot(const BootRequest& request) = 0;
   /// What Boot(request) would start, without starting anything: QEMU's

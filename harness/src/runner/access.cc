@@ -15,6 +15,7 @@ EarlySsh::EarlySsh(const BootedSystem& booted, const RunRequest& run, const RunS
   double ready_timeout = s.access.ready_timeout_s > 0 ? s.access.ready_timeout_s : s.boot.timeout_s;
   SshTarget target;
   target.port = booted.vm.ssh_host_port;
+  target.proxy_command = booted.vm.guest->ssh_proxy_command();
   target.user = s.access.user;
   target.key = &*setup.key;
   target.password = s.access.password;

@@ -75,8 +75,7 @@ std::unique_ptr<BootedSystem> BootSystem(const RunRequest& run, const RunSetup& 
   copts.echo = options.echo_console;
   copts.echo_prefix = "  | ";
   booted->phase = BootIntoSession(vm, req, "boot", setup.out_dir, run.run_subdir, "console", copts,
-                                  services);
-  setup.workspace->RecordOwner(vm.guest->pid(), vm.guest->domain_name(), services.backend->connect_uri());
+                                  services, setup.workspace.get());
   booted->hypervisor_version = vm.guest->HypervisorVersion();
   booted->profile_applied = vm.guest->ProfileApplied();
   booted->warnings = vm.guest->Warnings();

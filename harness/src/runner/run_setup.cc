@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <random>
 
 #include "util/error.h"
 #include "util/fs.h"
@@ -47,8 +48,11 @@ RunSetup SetUpRun(const RunRequest& run, const AccelChoice& accel,
   setup.profile_fields = ProfileFields(prof->second);
   setup.out_dir = options.report_dir + "/" + run.run_subdir;
   fs::create_directories(setup.out_dir);
+  // Random, not rand(): unseeded, every bootgate process drew the same
+  // suffix, so two hosts' runs with the same pid collided on a shared
+  // (remote) libvirt host.
   char suffix[16];
-  std::snprintf(suffix, sizeof suffix, "%06x", static_cast<unsigned>(rand()) & 0xffffff);
+  std::snprintf(suffix, sizeof suffix, "%06x", std::random_device{}() & 0xffffffu);
   setup.vm_name = "bootgate-" + s.name.substr(0, 32) + "-" + std::to_string(getpid()) + "-" + suffix;
   setup.workspace = std::make_unique<Workspace>(options.state_dir, setup.vm_name);
   if (options.keep) setup.workspace->Keep();

@@ -48,10 +48,15 @@ void ThrowIfKvmStuck(VmSession& vm, const std::string& what) {
 VmPhaseInfo BootIntoSession(VmSession& vm, const BootRequest& req, const std::string& phase,
                             const std::string& out_dir, const std::string& run_subdir,
                             const std::string& log_name, ConsoleOptions copts,
-                            const RunServices& services) {
+                            const RunServices& services, Workspace* workspace) {
   BootRequest attempt = req;
   for (int tries = 1;; ++tries) {
     try {
+      // Before the start: a bootgate killed while libvirt creates the
+      // domain (or uploads its disks to a remote pool) leaves it recorded.
+      if (workspace)
+        workspace->RecordOwner(0, services.backend->name() == "libvirt" ? attempt.name : "",
+                               services.backend->cleanup_uri());
       vm.guest = services.backend->Boot(attempt);
       break;
     } catch (const PortInUse& e) {
@@ -66,6 +71,9 @@ VmPhaseInfo BootIntoSession(VmSession& vm, const BootRequest& req, const std::st
   }
   vm.ssh_host_port = attempt.ssh_host_port;
   vm.accel = req.accel;
+  if (workspace)
+    workspace->RecordOwner(vm.guest->pid(), vm.guest->domain_name(),
+                           services.backend->cleanup_uri());
   VmPhaseInfo info{phase, run_subdir + "/" + log_name + ".log", vm.guest->Describe(), "",
                    WallTimeUnixAt(*services.clock, vm.guest->started_at())};
   copts.log_path = out_dir + "/" + log_name + ".log";

@@ -14,6 +14,7 @@
 #include "result/run_result.h"
 #include "result/verdict.h"
 #include "runner/run_context.h"
+#include "runner/workspace.h"
 
 namespace bootgate {
 
@@ -48,11 +49,14 @@ inline constexpr int kPortAttempts = 8;
 /// `<out_dir>/<log_name>.log` (and `.timed.log`); returns the phase record
 /// for the report (`run_subdir/<log_name>.log`, argv, t0). If the SSH
 /// forward's port is taken when the hypervisor binds it, boots again with a
-/// port from `services.ports` (up to kPortAttempts starts in all).
+/// port from `services.ports` (up to kPortAttempts starts in all). With a
+/// `workspace`, what a later `bootgate clean` must destroy if this bootgate
+/// dies is recorded in it before each start (the libvirt domain's name,
+/// which is known before it exists) and after it (the VM's process id).
 VmPhaseInfo BootIntoSession(VmSession& vm, const BootRequest& req, const std::string& phase,
                             const std::string& out_dir, const std::string& run_subdir,
                             const std::string& log_name, ConsoleOptions copts,
-                            const RunServices& services);
+                            const RunServices& services, Workspace* workspace = nullptr);
 
 /// What to wait for on a console, and for how long.
 struct ConsoleWait {

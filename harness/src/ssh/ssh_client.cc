@@ -295,7 +295,7 @@ void SshKeyPair::WritePrivateKey(const std::string& path) const {
 std::string SshTarget::Describe() const {
   bool v6 = host.find(':') != std::string::npos;
   return user + "@" + (v6 ? "[" + host + "]" : host) + ":" +
-         std::to_string(port);
+         std::to_string(port) + (proxy_command.empty() ? "" : " (tunnelled)");
 }
 
 // ----------------------------------------------------------- LibsshConnector
@@ -325,6 +325,8 @@ std::unique_ptr<SshSession> LibsshConnector::Connect(const SshTarget& target,
   unsigned int port = static_cast<unsigned int>(target.port);
   SetOption(s, SSH_OPTIONS_PORT, &port, "PORT");
   SetOption(s, SSH_OPTIONS_USER, target.user.c_str(), "USER");
+  if (!target.proxy_command.empty())
+    SetOption(s, SSH_OPTIONS_PROXYCOMMAND, target.proxy_command.c_str(), "PROXYCOMMAND");
   // Also bounds libssh's own waits, should any run in blocking mode.
   long timeout_s = std::max<long>(
       1, static_cast<long>(std::ceil(ToSeconds(attempt_timeout))));

@@ -67,6 +67,10 @@ struct SshTarget {
   std::string user = "root";
   const SshKeyPair* key = nullptr;  ///< used when set
   std::string password;             ///< secret; used when non-empty
+  /// When set, the connection is this command's stdin/stdout (run by
+  /// /bin/sh; libssh's ProxyCommand) instead of a TCP connection to
+  /// host:port, e.g. an `ssh -W` through a remote hypervisor host.
+  std::string proxy_command;
   /// "root@127.0.0.1:2222", for messages (never shows the password).
   std::string Describe() const;
 };

@@ -123,7 +123,7 @@ DomainPlan BuildDomain(const BootRequest& req, const LibvirtOptions& opt) {
   line(2, "<type arch='x86_64' machine='" + Esc(machine) + "'>hvm</type>");
   applied["machine"] = machine;
   if (p.firmware == "uefi") {
-    plan.nvram_path = req.run_dir + "/OVMF_VARS.fd";
+    plan.nvram_path = opt.nvram_path.empty() ? req.run_dir + "/OVMF_VARS.fd" : opt.nvram_path;
     line(2, "<loader readonly='yes' type='pflash'>" + Esc(opt.ovmf_code) + "</loader>");
     line(2, "<nvram template='" + Esc(opt.ovmf_vars_template) + "'>" + Esc(plan.nvram_path) +
                 "</nvram>");
@@ -257,17 +257,21 @@ DomainPlan BuildDomain(const BootRequest& req, const LibvirtOptions& opt) {
   if (!scsi_model.empty()) line(2, "<controller type='scsi' index='0' model='" + scsi_model + "'/>");
   applied["disk_bus"] = bus;
   line(2, "<controller type='usb' model='none'/>");
-  if (opt.console == "tcp") {
-    line(2, "<serial type='tcp'>");
-    line(3, "<source mode='bind' host='" + Esc(opt.console_host) + "' service='" +
-                std::to_string(opt.console_port) + "'/>");
-    line(3, "<protocol type='raw'/>");
+  if (opt.console == "pty") {
+    // A pty on the hypervisor host, read through the libvirt connection
+    // (virDomainOpenConsole): nothing listens anywhere, local or remote.
+    line(2, "<serial type='pty'>");
+    line(3, "<target port='0'/>");
+    line(2, "</serial>");
+    line(2, "<console type='pty'>");
+    line(3, "<target type='serial' port='0'/>");
+    line(2, "</console>");
   } else {
     line(2, "<serial type='unix'>");
     line(3, "<source mode='bind' path='" + Esc(opt.console_path) + "'/>");
+    line(3, "<target port='0'/>");
+    line(2, "</serial>");
   }
-  line(3, "<target port='0'/>");
-  line(2, "</serial>");
   line(2, "<memballoon model='none'/>");
   line(1, "</devices>");
 
@@ -326,6 +330,19 @@ std::string StripUriCredentials(const std::string& uri) {
   return uri.substr(0, auth_start) + uri.substr(at + 1);
 }
 
+std::string StripUriPassword(const std::string& uri) {
+  auto scheme_end = uri.find("://");
+  if (scheme_end == std::string::npos) return uri;
+  size_t auth_start = scheme_end + 3;
+  size_t auth_end = uri.find_first_of("/?#", auth_start);
+  if (auth_end == std::string::npos) auth_end = uri.size();
+  size_t at = uri.rfind('@', auth_end);
+  if (at == std::string::npos || at < auth_start) return uri;
+  size_t colon = uri.find(':', auth_start);
+  if (colon == std::string::npos || colon > at) return uri;
+  return uri.substr(0, colon) + uri.substr(at);
+}
+
 std::string UriHost(const std::string& uri) {
   std::string u = StripUriCredentials(uri);
   auto scheme_end = u.find("://");
@@ -344,6 +361,123 @@ std::string UriHost(const std::string& uri) {
 std::string FormatLibvirtVersion(unsigned long v) {
   return std::to_string(v / 1000000) + "." + std::to_string((v / 1000) % 1000) + "." +
          std::to_string(v % 1000);
+}
+
+}  // namespace bootgate
+
+namespace bootgate {
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string PercentDecode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
+      out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// POSIX sh single quotes: 'it'\''s'.
+std::string ShQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+}  // namespace
+
+UriSshParts ParseUriSsh(const std::string& uri) {
+  UriSshParts parts;
+  auto scheme_end = uri.find("://");
+  if (scheme_end == std::string::npos) return parts;
+  std::string scheme = uri.substr(0, scheme_end);
+  if (auto plus = scheme.find('+'); plus != std::string::npos) parts.transport = scheme.substr(plus + 1);
+  size_t auth_start = scheme_end + 3;
+  size_t auth_end = uri.find_first_of("/?#", auth_start);
+  std::string auth = uri.substr(auth_start, auth_end == std::string::npos ? std::string::npos
+                                                                          : auth_end - auth_start);
+  if (auto at = auth.rfind('@'); at != std::string::npos) {
+    std::string userinfo = auth.substr(0, at);
+    parts.user = PercentDecode(userinfo.substr(0, userinfo.find(':')));
+    auth = auth.substr(at + 1);
+  }
+  std::string port;
+  if (!auth.empty() && auth[0] == '[') {
+    auto close = auth.find(']');
+    parts.host = auth.substr(1, close == std::string::npos ? std::string::npos : close - 1);
+    if (close != std::string::npos && close + 1 < auth.size() && auth[close + 1] == ':')
+      port = auth.substr(close + 2);
+  } else if (auto colon = auth.find(':'); colon != std::string::npos) {
+    parts.host = auth.substr(0, colon);
+    port = auth.substr(colon + 1);
+  } else {
+    parts.host = auth;
+  }
+  if (!port.empty() && port.size() <= 5 &&
+      port.find_first_not_of("0123456789") == std::string::npos)
+    parts.port = std::stoi(port);
+  if (auto q = uri.find('?'); q != std::string::npos) {
+    std::string query = uri.substr(q + 1, uri.find('#', q) == std::string::npos
+                                              ? std::string::npos
+                                              : uri.find('#', q) - q - 1);
+    size_t pos = 0;
+    while (pos <= query.size()) {
+      size_t amp = query.find_first_of("&;", pos);
+      std::string kv = query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
+      if (!kv.empty()) {
+        auto eq = kv.find('=');
+        parts.params[PercentDecode(kv.substr(0, eq))] =
+            eq == std::string::npos ? "" : PercentDecode(kv.substr(eq + 1));
+      }
+      if (amp == std::string::npos) break;
+      pos = amp + 1;
+    }
+  }
+  return parts;
+}
+
+std::string SshTunnelCommand(const std::string& uri, const std::string& target_host,
+                             int target_port) {
+  UriSshParts p = ParseUriSsh(uri);
+  if (p.host.empty() || (p.transport != "ssh" && p.transport != "libssh" &&
+                         p.transport != "libssh2"))
+    return "";
+  auto param = [&](const std::string& k) {
+    auto it = p.params.find(k);
+    return it == p.params.end() ? std::string() : it->second;
+  };
+  std::string ssh = p.transport == "ssh" && !param("command").empty() ? param("command") : "ssh";
+  std::vector<std::string> argv = {ssh, "-o", "BatchMode=yes", "-o", "ConnectTimeout=15",
+                                   "-o", "ServerAliveInterval=5", "-o", "ClearAllForwardings=yes"};
+  if (p.port > 0) argv.insert(argv.end(), {"-p", std::to_string(p.port)});
+  if (!p.user.empty()) argv.insert(argv.end(), {"-l", p.user});
+  if (!param("keyfile").empty()) argv.insert(argv.end(), {"-i", param("keyfile")});
+  if (!param("known_hosts").empty())
+    argv.insert(argv.end(), {"-o", "UserKnownHostsFile=" + param("known_hosts")});
+  std::string no_verify = param("no_verify");
+  if (!no_verify.empty() && no_verify != "0")
+    argv.insert(argv.end(), {"-o", "StrictHostKeyChecking=no"});
+  // -W: stdin/stdout become a direct-tcpip channel to the target as seen
+  // from the hypervisor host; no port is opened on either side.
+  argv.insert(argv.end(), {"-W", (target_host.find(':') != std::string::npos
+                                      ? "[" + target_host + "]"
+                                      : target_host) +
+                                     ":" + std::to_string(target_port),
+                           p.host});
+  std::string cmd;
+  for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + ShQuote(a);
+  return cmd;
 }
 
 }  // namespace bootgate

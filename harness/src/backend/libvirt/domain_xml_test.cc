@@ -110,15 +110,21 @@ TEST(DomainXmlTest, VmwareEfiPutsEachScsiDiskOnLunZero) {
   EXPECT_NE(plan.xml.find("vmxnet3,netdev=n0,bus=pcie.0,addr=0x10"), std::string::npos);
 }
 
-TEST(DomainXmlTest, TcpConsoleForRemoteUris) {
+TEST(DomainXmlTest, PtyConsoleOpensNoPortOrSocket) {
+  // The QEMU driver's console, local or remote, is a pty read through
+  // libvirt's console stream: nothing binds a TCP port or a socket.
   LibvirtOptions o;
-  o.console = "tcp";
-  o.console_port = 4555;
+  o.nvram_path = "/var/lib/libvirt/images/bootgate-x/OVMF_VARS.fd";
   std::string xml = BuildDomainXml(Request(LoadProfile("qemu-kvm"), "tcg"), o);
-  EXPECT_NE(xml.find("<serial type='tcp'>\n      <source mode='bind' host='0.0.0.0' service='4555'/>\n"
-                     "      <protocol type='raw'/>"),
+  EXPECT_NE(xml.find("<serial type='pty'>\n      <target port='0'/>\n    </serial>\n"
+                     "    <console type='pty'>\n      <target type='serial' port='0'/>"),
             std::string::npos) << xml;
+  EXPECT_EQ(xml.find("type='tcp'"), std::string::npos) << xml;
+  EXPECT_EQ(xml.find("<source mode='bind'"), std::string::npos) << xml;
   EXPECT_EQ(xml.find("<seclabel"), std::string::npos);
+  std::string efi = BuildDomainXml(Request(LoadProfile("vmware-efi"), "tcg"), o);
+  EXPECT_NE(efi.find(">/var/lib/libvirt/images/bootgate-x/OVMF_VARS.fd</nvram>"),
+            std::string::npos) << efi;
 }
 
 TEST(DomainXmlTest, TextIsEscapedAndUnknownSmbiosFieldsWarn) {
@@ -160,12 +166,48 @@ TEST(UriTest, CredentialsAreStripped) {
   EXPECT_EQ(StripUriCredentials("esx://root@esx1.example/?no_verify=1"),
             "esx://esx1.example/?no_verify=1");
   EXPECT_EQ(StripUriCredentials("test:///default"), "test:///default");
+  EXPECT_EQ(StripUriPassword("qemu+ssh://bob:s3cret@host:22/system?keyfile=/k"),
+            "qemu+ssh://bob@host:22/system?keyfile=/k");
+  EXPECT_EQ(StripUriPassword("qemu+ssh://bob@host/system"), "qemu+ssh://bob@host/system");
+  EXPECT_EQ(StripUriPassword("qemu:///system"), "qemu:///system");
 }
 
 TEST(UriTest, HostOfAUri) {
   EXPECT_EQ(UriHost("qemu:///system"), "");
   EXPECT_EQ(UriHost("qemu+ssh://bob@host.example:2222/system"), "host.example");
   EXPECT_EQ(UriHost("qemu+tcp://[fd00::1]:16509/system"), "fd00::1");
+}
+
+TEST(UriTest, SshPartsOfAUri) {
+  UriSshParts p = ParseUriSsh(
+      "qemu+ssh://bob:pw@10.0.0.1:2222/system?keyfile=/k%20ey&no_verify=1&command=/opt/ssh");
+  EXPECT_EQ(p.transport, "ssh");
+  EXPECT_EQ(p.user, "bob");
+  EXPECT_EQ(p.host, "10.0.0.1");
+  EXPECT_EQ(p.port, 2222);
+  EXPECT_EQ(p.params["keyfile"], "/k ey");
+  EXPECT_EQ(p.params["no_verify"], "1");
+  EXPECT_EQ(p.params["command"], "/opt/ssh");
+  UriSshParts v6 = ParseUriSsh("qemu+libssh://[fd00::1]:22/system");
+  EXPECT_EQ(v6.transport, "libssh");
+  EXPECT_EQ(v6.host, "fd00::1");
+  EXPECT_EQ(v6.port, 22);
+  EXPECT_EQ(ParseUriSsh("qemu:///system").transport, "");
+}
+
+TEST(UriTest, TunnelCommandUsesTheTransportsSshAndKey) {
+  EXPECT_EQ(SshTunnelCommand("qemu+ssh://root@h.example:2222/system?keyfile=/r/k&"
+                             "command=/t/ssh-wrap&no_verify=1",
+                             "127.0.0.1", 40022),
+            "'/t/ssh-wrap' '-o' 'BatchMode=yes' '-o' 'ConnectTimeout=15' '-o' "
+            "'ServerAliveInterval=5' '-o' 'ClearAllForwardings=yes' '-p' '2222' '-l' 'root' "
+            "'-i' '/r/k' '-o' 'StrictHostKeyChecking=no' '-W' '127.0.0.1:40022' 'h.example'");
+  // A quote in a parameter stays inside its argument.
+  EXPECT_NE(SshTunnelCommand("qemu+ssh://h/system?keyfile=/a'b", "127.0.0.1", 1)
+                .find("'-i' '/a'\\''b'"),
+            std::string::npos);
+  EXPECT_EQ(SshTunnelCommand("qemu:///system", "127.0.0.1", 1), "");
+  EXPECT_EQ(SshTunnelCommand("qemu+tcp://h/system", "127.0.0.1", 1), "");
 }
 
 TEST(UriTest, VersionFormatting) {

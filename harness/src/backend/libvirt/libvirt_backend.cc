@@ -1,13 +1,14 @@
 #include "backend/libvirt/libvirt_backend.h"
 
 #include <libvirt/virterror.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <thread>
+
+#include "backend/libvirt/console_stream.h"
+#include "backend/libvirt/remote_volumes.h"
 
 #include "util/error.h"
 #include "util/ports.h"
@@ -70,33 +71,6 @@ int ConnectUnix(const std::string& path, Duration timeout) {
     if (std::chrono::steady_clock::now() >= deadline)
       throw Error(path, ErrnoMessage("cannot connect to the domain's serial console socket", err));
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-}
-
-int ConnectTcp(const std::string& host, int port, Duration timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::string where = host + ":" + std::to_string(port);
-  while (true) {
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* res = nullptr;
-    int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res);
-    if (rc != 0) throw Error(where, std::string("cannot resolve the console host: ") + gai_strerror(rc));
-    int err = 0;
-    for (addrinfo* a = res; a; a = a->ai_next) {
-      int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-      if (fd < 0) continue;
-      if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
-        freeaddrinfo(res);
-        return fd;
-      }
-      err = errno;
-      close(fd);
-    }
-    freeaddrinfo(res);
-    if (std::chrono::steady_clock::now() >= deadline)
-      throw Error(where, ErrnoMessage("cannot connect to the domain's TCP serial console", err));
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
 
@@ -251,6 +225,12 @@ std::string LibvirtConnection::HypervisorVersion() const {
   std::string out = type ? type : "hypervisor";
   if (virConnectGetVersion(conn_, &hv) == 0 && hv > 0) out += " " + FormatLibvirtVersion(hv);
   if (virConnectGetLibVersion(conn_, &lib) == 0) out += " via libvirt " + FormatLibvirtVersion(lib);
+  if (!UriHost(uri_).empty()) {
+    if (char* host = virConnectGetHostname(conn_)) {
+      out += std::string(" on ") + host;
+      free(host);
+    }
+  }
   return out;
 }
 
@@ -345,6 +325,12 @@ std::vector<GuestEvent> LibvirtDomain::Events() const {
   return out;
 }
 
+std::unique_ptr<ByteStream> LibvirtDomain::OpenConsole() {
+  std::lock_guard lock(mu_);
+  if (!dom_) throw Error(name_, "the domain is gone");
+  return std::make_unique<LibvirtConsoleStream>(conn_->get(), dom_, name_);
+}
+
 bool LibvirtDomain::RequestShutdown() {
   std::lock_guard lock(mu_);
   return dom_ && virDomainShutdown(dom_) == 0;
@@ -390,28 +376,70 @@ namespace {
 class LibvirtGuest : public Guest {
  public:
   LibvirtGuest(std::shared_ptr<LibvirtConnection> conn, const Clock* clock,
-               const BootRequest& req, const LibvirtOptions& options,
-               ResourceRegistry* registry)
+               const BootRequest& req, LibvirtOptions options, ResourceRegistry* registry,
+               ProcessLauncher* launcher)
       : conn_(conn) {
-    DomainPlan plan = BuildDomain(req, options);
+    const bool remote = !UriHost(conn->uri()).empty();
+    BootRequest placed = req;
+    if (remote) {
+      if (req.ssh_host_port > 0) {
+        proxy_command_ = SshTunnelCommand(conn->uri(), "127.0.0.1", req.ssh_host_port);
+        if (proxy_command_.empty())
+          throw Error(StripUriCredentials(conn->uri()),
+                      "the guest's SSH forward is on the hypervisor host, which bootgate "
+                      "reaches only through an SSH transport: use a qemu+ssh:// URI");
+      }
+      // The hypervisor host sees none of this host's files: each one the
+      // domain names goes into a pool there, for this guest only.
+      volumes_ = std::make_unique<RemoteVolumes>(conn->get(), req.name, launcher, req.run_dir);
+      int i = 0;
+      for (auto& d : placed.drives) {
+        std::string volume = (d.role.empty() ? "drive" : d.role) + "-" + std::to_string(i++) +
+                             (d.cdrom ? ".iso" : d.format == "qcow2" ? ".qcow2" : ".img");
+        std::string local = d.path;
+        d.path = volumes_->Upload(local, d.format, volume);
+        // The installer's target disk is what the next phase boots.
+        if (d.role == "target" && !d.readonly && !d.cdrom) downloads_.push_back({volume, local});
+      }
+      if (!placed.kernel.empty()) placed.kernel = volumes_->Upload(req.kernel, "raw", "kernel");
+      if (!placed.initrd.empty()) placed.initrd = volumes_->Upload(req.initrd, "raw", "initrd");
+      options.nvram_path = volumes_->dir() + "/OVMF_VARS.fd";
+    }
+    DomainPlan plan = BuildDomain(placed, options);
     applied_ = plan.applied;
     warnings_ = plan.warnings;
+    if (remote)
+      warnings_.push_back("remote libvirt host " + UriHost(conn->uri()) + ": " +
+                          std::to_string(volumes_->uploaded_bytes() >> 20) +
+                          " MiB uploaded into pool " + req.name +
+                          (proxy_command_.empty() ? "" : "; guest SSH tunnelled through the host"));
     description_ = {Redact(plan.xml, req.secrets)};
     version_ = conn->HypervisorVersion();
-    domain_ = std::make_unique<LibvirtDomain>(conn, req.name, plan.xml, clock,
-                                              registry);
-    // The domain is paused: connect the console first so that no byte of
-    // the boot is lost, then let it run. t0 is the domain's creation (see
+    domain_ = std::make_unique<LibvirtDomain>(conn, req.name, plan.xml, clock, registry);
+    // The domain is paused: open the console first so that no byte of the
+    // boot is lost, then let it run. t0 is the domain's creation (see
     // LibvirtDomain::Resume).
-    int fd = options.console == "tcp"
-                 ? ConnectTcp(UriHost(conn->uri()).empty() ? "127.0.0.1" : UriHost(conn->uri()),
-                              options.console_port, std::chrono::seconds(10))
-                 : ConnectUnix(options.console_path, std::chrono::seconds(10));
-    console_ = std::make_unique<FdByteStream>(fd, fd, true);
+    if (options.console == "pty")
+      console_ = domain_->OpenConsole();
+    else
+      console_ = std::make_unique<FdByteStream>(
+          ConnectUnix(options.console_path, std::chrono::seconds(10)), -1, true);
     t0_ = domain_->Resume();
   }
 
-  ~LibvirtGuest() override { Destroy(); }
+  ~LibvirtGuest() override {
+    Destroy();
+    console_.reset();  // its stream ends with the domain
+    for (const auto& [volume, local] : downloads_) {
+      try {
+        volumes_->Download(volume, local);
+      } catch (const Error&) {
+        // A stale local copy must not pass for the installed disk: the next
+        // phase then fails on the missing file, naming it.
+        unlink(local.c_str());
+      }
+    }
+  }
 
   ByteStream& console() override { return *console_; }
   TimePoint started_at() const override { return t0_; }
@@ -433,11 +461,15 @@ class LibvirtGuest : public Guest {
   std::string HypervisorVersion() const override { return version_; }
   int pid() const override { return 0; }
   std::string domain_name() const override { return domain_->name(); }
+  std::string ssh_proxy_command() const override { return proxy_command_; }
 
  private:
   std::shared_ptr<LibvirtConnection> conn_;
+  std::unique_ptr<RemoteVolumes> volumes_;  // remote hosts only
   std::unique_ptr<LibvirtDomain> domain_;
-  std::unique_ptr<FdByteStream> console_;
+  std::unique_ptr<ByteStream> console_;
+  std::vector<std::pair<std::string, std::string>> downloads_;  // volume, local path
+  std::string proxy_command_;
   TimePoint t0_;
   std::map<std::string, std::string> applied_;
   std::vector<std::string> warnings_;
@@ -459,30 +491,30 @@ LibvirtBackend::LibvirtBackend(std::string uri, ProcessLauncher* launcher,
 
 std::string LibvirtBackend::connect_uri() const { return StripUriCredentials(conn_->uri()); }
 
+std::string LibvirtBackend::cleanup_uri() const { return StripUriPassword(conn_->uri()); }
+
 LibvirtOptions LibvirtBackend::OptionsFor(const BootRequest& request) const {
   const std::string& uri = conn_->uri();
   LibvirtOptions opt;
   if (uri.rfind("test:", 0) == 0) opt.driver = "test";
-  if (UriHost(uri).empty()) {
+  // The QEMU driver's console is a pty read through libvirt (local and
+  // remote alike); the test driver has no console streams.
+  if (opt.driver == "test") {
     opt.console = "unix";
     opt.console_path = request.run_dir + "/console.sock";
-    // Local: QEMU runs as bootgate's own user and nothing is relabelled, so
-    // it reads exactly what bootgate reads (like the qemu backend).
-    if (IsLocalQemuUri(uri))
-      opt.dac_label = "+" + std::to_string(getuid()) + ":+" + std::to_string(getgid());
-  } else {
-    opt.console = "tcp";
-    // Free here; for a remote host only a guess that libvirt verifies when
-    // it binds.
-    opt.console_port = PickFreeLoopbackPort();
   }
+  // Local: QEMU runs as bootgate's own user and nothing is relabelled, so it
+  // reads exactly what bootgate reads (like the qemu backend). Remote: the
+  // host's own policy applies to the volumes bootgate uploads.
+  if (IsLocalQemuUri(uri))
+    opt.dac_label = "+" + std::to_string(getuid()) + ":+" + std::to_string(getgid());
   return opt;
 }
 
 std::unique_ptr<Guest> LibvirtBackend::Boot(const BootRequest& request) {
   try {
     return std::make_unique<LibvirtGuest>(conn_, clock_, request, OptionsFor(request),
-                                          registry_);
+                                          registry_, launcher_);
   } catch (const PortInUse&) {
     throw;
   } catch (const Error& e) {

@@ -1,8 +1,11 @@
 // The libvirt backend: each Guest is a transient libvirt domain whose XML is
-// built from the hardware Profile (domain_xml.h). The serial console is a
-// unix socket (local URIs) or a TCP port (remote URIs) that bootgate connects
-// to while the domain is still paused; lifecycle events arrive through
-// libvirt's event loop. The domain is destroyed with its Guest on every path.
+// built from the hardware Profile (domain_xml.h). The serial console is read
+// through libvirt's console stream (console_stream.h), opened while the
+// domain is still paused; on a remote host (qemu+ssh://) the files the domain
+// needs are uploaded into a per-guest pool (remote_volumes.h) and the guest's
+// SSH is reached through the host's SSH (Guest::ssh_proxy_command).
+// Lifecycle events arrive through libvirt's event loop. The domain, its
+// pool and its console are destroyed with its Guest on every path.
 #pragma once
 
 #include <libvirt/libvirt.h>
@@ -77,6 +80,9 @@ class LibvirtDomain {
   std::optional<std::string> Ended();
   /// Events, with t_s relative to t0.
   std::vector<GuestEvent> Events() const;
+  /// The domain's serial console through libvirt (virDomainOpenConsole);
+  /// call while it is paused so no byte is lost. Throws Error.
+  std::unique_ptr<ByteStream> OpenConsole();
   /// Asks the guest to power off (ACPI); false if libvirt refused.
   bool RequestShutdown();
   /// Destroys (and undefines if persistent) the domain; idempotent.
@@ -108,6 +114,7 @@ class LibvirtBackend : public Backend {
                  AccelResolver* accel, ResourceRegistry* registry = nullptr);
   std::string name() const override { return "libvirt"; }
   std::string connect_uri() const override;
+  std::string cleanup_uri() const override;
   std::unique_ptr<Guest> Boot(const BootRequest& request) override;
   BootPreview Preview(const BootRequest& request) const override;
   std::pair<std::string, std::string> ResolveAccel(const std::string& requested) override;

@@ -1,6 +1,7 @@
 #include "backend/libvirt/plugin.h"
 
 #include "backend/libvirt/libvirt_backend.h"
+#include "backend/libvirt/remote_volumes.h"
 
 long BootgateLibvirtPluginAbi() { return ExpectedLibvirtPluginAbi(); }
 
@@ -15,4 +16,6 @@ void BootgateLibvirtDestroyLeftoverDomain(const std::string& uri,
                                           const std::string& domain) {
   bootgate::LibvirtConnection conn(uri);
   bootgate::DestroyDomainIfExists(conn, domain);
+  // A remote run's per-guest pool has the domain's name.
+  bootgate::RemoteVolumes::RemoveIfExists(conn.get(), domain);
 }

@@ -14,7 +14,7 @@
 
 /// Bumped whenever a type crossing this boundary changes; the loader refuses
 /// a plugin built with another value (a stale build next to a new binary).
-inline constexpr int kLibvirtPluginAbi = 4;
+inline constexpr int kLibvirtPluginAbi = 5;
 
 extern "C" {
 /// kLibvirtPluginAbi as the plugin was built, plus the sizes of the structs
