@@ -131,6 +131,27 @@ PY
 [ -s "$home/.cache/bootgate/images/reference/reference.iso" ] ||
   fail "the reference image was not built into ~/.cache/bootgate/images"
 
+# --quiet on a real run: the verdict line on stdout, nothing on stderr.
+set +e
+run bootgate run --quiet --timeout-scale 2 /usr/share/bootgate/scenarios/reference.json \
+  >"$scratch/quiet.out" 2>"$scratch/quiet.err"
+rc=$?
+set -e
+[ "$rc" = 0 ] && [ "$(cat "$scratch/quiet.out")" = "verdict: PASS" ] && [ ! -s "$scratch/quiet.err" ] ||
+  { cat "$scratch/quiet.out" "$scratch/quiet.err" >&2; fail "--quiet printed more than its verdict line (exit $rc)"; }
+
+# Every installed scenario's image lives in the user's cache, not beside the
+# read-only recipes: the Photon ISO (no recipe: fetch.sh) is looked for in
+# ~/.cache/bootgate/images/photon. (The Debian and photon-test recipes
+# resolve their output as the reference recipe, built above, does.)
+for scn in photon-5-minimal photon-5-minimal-vmware; do
+  run bootgate validate "/usr/share/bootgate/scenarios/$scn.json" >"$scratch/validate.out" 2>&1 || true
+  grep -q "$home/.cache/bootgate/images/" "$scratch/validate.out" ||
+    fail "$scn does not look for its image in ~/.cache/bootgate/images: $(cat "$scratch/validate.out")"
+  grep -q "/usr/share/bootgate/images/.cache" "$scratch/validate.out" &&
+    fail "$scn looks for its image under /usr/share/bootgate"
+done
+
 # --- remove --------------------------------------------------------------------
 # --purge: removed, and dpkg forgets it too (plain -r keeps its record in
 # the config-files state).

@@ -10,7 +10,8 @@
 #
 # Usage: images/debian/build.sh [--out DIR] [--force]
 #
-# Outputs in DIR (default images/.cache/debian):
+# Outputs in DIR (default $BOOTGATE_IMAGE_CACHE/debian; in a checkout
+# images/.cache/debian, installed ~/.cache/bootgate/images/debian):
 #   debian-12.qcow2  2 GiB disk: MBR, one ext4 partition (label debroot)
 #   stamp            recipe hash (first line) + build info
 # Guest: hostname debsys, root password debian-root (SSH password login
@@ -19,7 +20,17 @@ set -euo pipefail
 
 case ${BASH_SOURCE[0]} in */*) here=${BASH_SOURCE[0]%/*} ;; *) here=. ;; esac
 cd "$here" && here=$PWD && cd "$OLDPWD"
-out="$here/../.cache/debian"
+# The same rule as bootgate's DefaultImageCacheDir (harness/src/util/paths.h)
+# and images/reference/build.sh: $BOOTGATE_IMAGE_CACHE (bootgate sets it for
+# the recipes it runs), else images/.cache in a checkout, else the user's
+# cache (an installed, read-only /usr/share/bootgate).
+if [ -n "${BOOTGATE_IMAGE_CACHE:-}" ]; then
+    out=$BOOTGATE_IMAGE_CACHE/debian
+elif [ -f "$here/../../CMakeLists.txt" ]; then
+    out="$here/../.cache/debian"
+else
+    out=${BOOTGATE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/bootgate}/images/debian
+fi
 force=0
 die() { echo "images/debian/build.sh: error: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do

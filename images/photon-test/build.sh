@@ -7,7 +7,8 @@
 #
 # Usage: images/photon-test/build.sh [--installer 2.3|2.7|all] [--out DIR] [--force]
 #
-# Outputs in DIR (default images/.cache/photon-test):
+# Outputs in DIR (default $BOOTGATE_IMAGE_CACHE/photon-test; in a checkout
+# images/.cache/photon-test, installed ~/.cache/bootgate/images/photon-test):
 #   photon-test-2.3.iso  imitates photon-os-installer 2.3 (the 5.0 GA ISO)
 #   photon-test-2.7.iso  imitates photon-os-installer 2.7 (later 5.0 ISOs)
 #   stamp                recipe hash (first line) + build info
@@ -22,7 +23,17 @@ set -euo pipefail
 case ${BASH_SOURCE[0]} in */*) here=${BASH_SOURCE[0]%/*} ;; *) here=. ;; esac
 cd "$here" && here=$PWD && cd "$OLDPWD"
 ref=$here/../reference
-out="$here/../.cache/photon-test"
+# The same rule as bootgate's DefaultImageCacheDir (harness/src/util/paths.h)
+# and images/reference/build.sh: $BOOTGATE_IMAGE_CACHE (bootgate sets it for
+# the recipes it runs), else images/.cache in a checkout, else the user's
+# cache (an installed, read-only /usr/share/bootgate).
+if [ -n "${BOOTGATE_IMAGE_CACHE:-}" ]; then
+    out=$BOOTGATE_IMAGE_CACHE/photon-test
+elif [ -f "$here/../../CMakeLists.txt" ]; then
+    out="$here/../.cache/photon-test"
+else
+    out=${BOOTGATE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/bootgate}/images/photon-test
+fi
 force=0
 versions=all
 die() { echo "images/photon-test/build.sh: error: $*" >&2; exit 1; }
