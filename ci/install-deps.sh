@@ -6,6 +6,9 @@ set -euo pipefail
 PACKAGES=(
   # build
   cmake g++ make pkg-config clang ccache
+  # the sanitizer builds (ci/sanitize.sh: Ninja; ASan needs libtirpc linked
+  # from the start, see CMakeLists.txt)
+  ninja-build libtirpc-dev
   # libraries
   libssh-dev nlohmann-json3-dev prometheus-cpp-dev libgtest-dev libgmock-dev
   googletest libbenchmark-dev libsqlite3-dev libcli11-dev libfmt-dev
