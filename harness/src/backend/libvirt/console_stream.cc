@@ -22,13 +22,17 @@ LibvirtConsoleStream::LibvirtConsoleStream(virConnectPtr conn, virDomainPtr dom,
                                            const std::string& name)
     : name_(name) {
   stream_ = virStreamNew(conn, 0);
-  if (!stream_) throw Error(name_, "libvirt could not create a console stream: " + LastError());
+  if (!stream_)
+    throw Error(name_,
+                "libvirt could not create a console stream: " + LastError());
   // FORCE: a console left open by an earlier client (virsh console) must
   // not keep bootgate from the boot it times.
-  if (virDomainOpenConsole(dom, nullptr, stream_, VIR_DOMAIN_CONSOLE_FORCE) < 0) {
+  if (virDomainOpenConsole(dom, nullptr, stream_, VIR_DOMAIN_CONSOLE_FORCE) <
+      0) {
     std::string err = LastError();
     virStreamFree(stream_);
-    throw Error(name_, "libvirt could not open the domain's serial console: " + err);
+    throw Error(name_,
+                "libvirt could not open the domain's serial console: " + err);
   }
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) < 0) {
@@ -68,7 +72,8 @@ void LibvirtConsoleStream::Pump() {
   close(write_fd_);  // the reader sees EOF after the last byte
 }
 
-ReadStatus LibvirtConsoleStream::Read(char* buf, size_t size, Duration timeout, size_t* got) {
+ReadStatus LibvirtConsoleStream::Read(char* buf, size_t size, Duration timeout,
+                                      size_t* got) {
   return reader_->Read(buf, size, timeout, got);
 }
 
@@ -77,7 +82,8 @@ void LibvirtConsoleStream::Write(std::string_view data) {
   while (!data.empty()) {
     if (ended_) throw Error(name_, "the domain's serial console has closed");
     int n = virStreamSend(stream_, data.data(), data.size());
-    if (n < 0) throw Error(name_, "cannot type on the serial console: " + LastError());
+    if (n < 0)
+      throw Error(name_, "cannot type on the serial console: " + LastError());
     data.remove_prefix(static_cast<size_t>(n));
   }
 }

@@ -26,12 +26,14 @@ class LibvirtConsoleStream : public ByteStream {
  public:
   /// Opens the console of `dom` (its first serial port), taking it over
   /// from any other client. Throws Error naming `name` on failure.
-  LibvirtConsoleStream(virConnectPtr conn, virDomainPtr dom, const std::string& name);
+  LibvirtConsoleStream(virConnectPtr conn, virDomainPtr dom,
+                       const std::string& name);
   ~LibvirtConsoleStream() override;
   LibvirtConsoleStream(const LibvirtConsoleStream&) = delete;
   LibvirtConsoleStream& operator=(const LibvirtConsoleStream&) = delete;
 
-  ReadStatus Read(char* buf, size_t size, Duration timeout, size_t* got) override;
+  ReadStatus Read(char* buf, size_t size, Duration timeout,
+                  size_t* got) override;
   /// Throws Error once the stream has ended.
   void Write(std::string_view data) override;
   /// Ends the stream and the pump (idempotent; the destructor calls it).

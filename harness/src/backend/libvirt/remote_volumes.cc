@@ -41,7 +41,8 @@ std::string TearDown(virStoragePoolPtr pool) {
     free(vols);
     if (virStoragePoolDestroy(pool) < 0) note("cannot stop the pool");
   }
-  if (virStoragePoolDelete(pool, 0) < 0) note("cannot remove the pool's directory");
+  if (virStoragePoolDelete(pool, 0) < 0)
+    note("cannot remove the pool's directory");
   if (virStoragePoolUndefine(pool) < 0) note("cannot undefine the pool");
   return first;
 }
@@ -69,9 +70,12 @@ int RecvToFd(virStreamPtr, const char* data, size_t nbytes, void* opaque) {
 
 }  // namespace
 
-bool RemoteVolumes::RemoveIfExists(virConnectPtr conn, const std::string& name) {
+bool RemoteVolumes::RemoveIfExists(virConnectPtr conn,
+                                   const std::string& name) {
   if (name.rfind("bootgate-", 0) != 0)
-    throw Error(name, "refusing to remove a storage pool whose name does not start with bootgate-");
+    throw Error(name,
+                "refusing to remove a storage pool whose name does not start "
+                "with bootgate-");
   virStoragePoolPtr pool = virStoragePoolLookupByName(conn, name.c_str());
   if (!pool) return false;
   std::string err = TearDown(pool);
@@ -80,8 +84,8 @@ bool RemoteVolumes::RemoveIfExists(virConnectPtr conn, const std::string& name) 
   return true;
 }
 
-RemoteVolumes::RemoteVolumes(virConnectPtr conn, std::string name, ProcessLauncher* launcher,
-                             std::string scratch_dir)
+RemoteVolumes::RemoteVolumes(virConnectPtr conn, std::string name,
+                             ProcessLauncher* launcher, std::string scratch_dir)
     : conn_(conn),
       name_(std::move(name)),
       dir_(std::string(kRemotePoolRoot) + "/" + name_),
@@ -90,19 +94,22 @@ RemoteVolumes::RemoteVolumes(virConnectPtr conn, std::string name, ProcessLaunch
   RemoveIfExists(conn_, name_);
   // 0711: QEMU (libvirt's qemu user on the host) reaches the volumes, which
   // libvirt hands to it; no other local user lists them.
-  std::string xml = "<pool type='dir'><name>" + XmlEscape(name_) +
-                    "</name><target><path>" + XmlEscape(dir_) +
-                    "</path><permissions><mode>0711</mode></permissions></target></pool>";
+  std::string xml =
+      "<pool type='dir'><name>" + XmlEscape(name_) + "</name><target><path>" +
+      XmlEscape(dir_) +
+      "</path><permissions><mode>0711</mode></permissions></target></pool>";
   pool_ = virStoragePoolDefineXML(conn_, xml.c_str(), 0);
   if (!pool_)
-    throw Error("libvirt pool " + name_, "cannot define a storage pool at " + dir_ +
-                                             " on the hypervisor host: " + LastError());
+    throw Error("libvirt pool " + name_,
+                "cannot define a storage pool at " + dir_ +
+                    " on the hypervisor host: " + LastError());
   if (virStoragePoolBuild(pool_, 0) < 0 || virStoragePoolCreate(pool_, 0) < 0) {
     std::string err = LastError();
     TearDown(pool_);
     virStoragePoolFree(pool_);
-    throw Error("libvirt pool " + name_,
-                "cannot create the storage pool's directory " + dir_ + ": " + err);
+    throw Error(
+        "libvirt pool " + name_,
+        "cannot create the storage pool's directory " + dir_ + ": " + err);
   }
 }
 
@@ -111,7 +118,8 @@ RemoteVolumes::~RemoteVolumes() {
   virStoragePoolFree(pool_);
 }
 
-std::string RemoteVolumes::Upload(const std::string& local_path, const std::string& format,
+std::string RemoteVolumes::Upload(const std::string& local_path,
+                                  const std::string& format,
                                   const std::string& volume) {
   std::string source = local_path;
   std::string flat;
@@ -119,12 +127,13 @@ std::string RemoteVolumes::Upload(const std::string& local_path, const std::stri
     // A fresh overlay names its base by a path on this host; the copy on
     // the hypervisor host must stand alone.
     flat = scratch_dir_ + "/" + volume + ".flat";
-    CommandOutput out = RunCommand(*launcher_,
-                                   {"qemu-img", "convert", "-O", "qcow2", local_path, flat},
-                                   std::chrono::minutes(10));
+    CommandOutput out = RunCommand(
+        *launcher_, {"qemu-img", "convert", "-O", "qcow2", local_path, flat},
+        std::chrono::minutes(10));
     if (!out.status.ok())
       throw Error(local_path, "qemu-img could not flatten it for upload (" +
-                                  out.status.Describe() + "): " + out.stderr_text);
+                                  out.status.Describe() +
+                                  "): " + out.stderr_text);
     source = flat;
   }
   struct Cleanup {
@@ -135,52 +144,64 @@ std::string RemoteVolumes::Upload(const std::string& local_path, const std::stri
   } cleanup{flat};
 
   int fd = open(source.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(local_path, ErrnoMessage("cannot open it for upload", errno));
+  if (fd < 0)
+    throw Error(local_path, ErrnoMessage("cannot open it for upload", errno));
   struct FdCloser {
     int fd;
     ~FdCloser() { close(fd); }
   } closer{fd};
-  struct stat st{};
+  struct stat st {};
   fstat(fd, &st);
   long long size = st.st_size;
-  std::string xml = "<volume><name>" + XmlEscape(volume) + "</name><capacity unit='bytes'>" +
-                    std::to_string(size) +
-                    "</capacity><allocation unit='bytes'>0</allocation><target><format "
-                    "type='raw'/><permissions><mode>0600</mode></permissions></target></volume>";
+  std::string xml =
+      "<volume><name>" + XmlEscape(volume) + "</name><capacity unit='bytes'>" +
+      std::to_string(size) +
+      "</capacity><allocation unit='bytes'>0</allocation><target><format "
+      "type='raw'/><permissions><mode>0600</mode></permissions></target></"
+      "volume>";
   virStorageVolPtr vol = virStorageVolCreateXML(pool_, xml.c_str(), 0);
   if (!vol)
-    throw Error(local_path, "cannot create volume " + volume + " in pool " + name_ + ": " +
-                                LastError());
+    throw Error(local_path, "cannot create volume " + volume + " in pool " +
+                                name_ + ": " + LastError());
   struct VolFree {
     virStorageVolPtr v;
     ~VolFree() { virStorageVolFree(v); }
   } vol_free{vol};
   virStreamPtr stream = virStreamNew(conn_, 0);
-  if (!stream) throw Error(local_path, "cannot create an upload stream: " + LastError());
+  if (!stream)
+    throw Error(local_path, "cannot create an upload stream: " + LastError());
   struct StreamFree {
     virStreamPtr s;
     ~StreamFree() { virStreamFree(s); }
   } stream_free{stream};
-  if (virStorageVolUpload(vol, stream, 0, static_cast<unsigned long long>(size), 0) < 0)
-    throw Error(local_path, "libvirt refused the upload into " + volume + ": " + LastError());
+  if (virStorageVolUpload(vol, stream, 0, static_cast<unsigned long long>(size),
+                          0) < 0)
+    throw Error(local_path, "libvirt refused the upload into " + volume + ": " +
+                                LastError());
   if (virStreamSendAll(stream, SendFromFd, &fd) < 0) {
     std::string err = LastError();
     virStreamAbort(stream);
     throw Error(local_path, "the upload to the hypervisor host failed: " + err);
   }
   if (virStreamFinish(stream) < 0)
-    throw Error(local_path, "the upload to the hypervisor host did not finish: " + LastError());
+    throw Error(
+        local_path,
+        "the upload to the hypervisor host did not finish: " + LastError());
   uploaded_bytes_ += size;
   char* path = virStorageVolGetPath(vol);
-  if (!path) throw Error(local_path, "libvirt gave no path for volume " + volume);
+  if (!path)
+    throw Error(local_path, "libvirt gave no path for volume " + volume);
   std::string out = path;
   free(path);
   return out;
 }
 
-void RemoteVolumes::Download(const std::string& volume, const std::string& local_path) {
+void RemoteVolumes::Download(const std::string& volume,
+                             const std::string& local_path) {
   virStorageVolPtr vol = virStorageVolLookupByName(pool_, volume.c_str());
-  if (!vol) throw Error(local_path, "no volume " + volume + " in pool " + name_ + ": " + LastError());
+  if (!vol)
+    throw Error(local_path, "no volume " + volume + " in pool " + name_ + ": " +
+                                LastError());
   struct VolFree {
     virStorageVolPtr v;
     ~VolFree() { virStorageVolFree(v); }
@@ -199,23 +220,28 @@ void RemoteVolumes::Download(const std::string& volume, const std::string& local
     }
   } finish{fd, tmp, ok};
   virStreamPtr stream = virStreamNew(conn_, 0);
-  if (!stream) throw Error(local_path, "cannot create a download stream: " + LastError());
+  if (!stream)
+    throw Error(local_path, "cannot create a download stream: " + LastError());
   struct StreamFree {
     virStreamPtr s;
     ~StreamFree() { virStreamFree(s); }
   } stream_free{stream};
   if (virStorageVolDownload(vol, stream, 0, 0, 0) < 0)
-    throw Error(local_path, "libvirt refused the download of " + volume + ": " + LastError());
+    throw Error(local_path, "libvirt refused the download of " + volume + ": " +
+                                LastError());
   if (virStreamRecvAll(stream, RecvToFd, &fd) < 0) {
     std::string err = LastError();
     virStreamAbort(stream);
-    throw Error(local_path, "the download from the hypervisor host failed: " + err);
+    throw Error(local_path,
+                "the download from the hypervisor host failed: " + err);
   }
   if (virStreamFinish(stream) < 0 || fsync(fd) < 0)
-    throw Error(local_path, "the download from the hypervisor host did not finish: " +
-                                LastError());
+    throw Error(
+        local_path,
+        "the download from the hypervisor host did not finish: " + LastError());
   if (rename(tmp.c_str(), local_path.c_str()) < 0)
-    throw Error(local_path, ErrnoMessage("cannot replace it with the download", errno));
+    throw Error(local_path,
+                ErrnoMessage("cannot replace it with the download", errno));
   ok = true;
 }
 
