@@ -22,10 +22,14 @@ if ((${#tests[@]} == 0)); then
   mapfile -t tests < <(cd "$build" && ctest -N -LE vm | sed -n 's/^ *Test *#[0-9]*: //p')
 fi
 # Test executables share their test's name; the script tests need none.
+# The target list is read once: `ninja ... | grep -q` under pipefail fails
+# whenever grep stops reading early (SIGPIPE), which dropped targets at random.
+known=$(cd "$build" && ninja -t targets all | sed 's/:.*//')
+has_target() { grep -qxF -- "$1" <<<"$known"; }
 targets=(bootgate)
-[ -n "$(cd "$build" && ninja -t targets all | grep '^bootgate-libvirt:')" ] && targets+=(bootgate-libvirt)
+has_target bootgate-libvirt && targets+=(bootgate-libvirt)
 for t in "${tests[@]}"; do
-  if (cd "$build" && ninja -t targets all | grep -q "^$t:"); then targets+=("$t"); fi
+  if has_target "$t"; then targets+=("$t"); fi
 done
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
 built=$(date +%s)
