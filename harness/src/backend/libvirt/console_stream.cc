@@ -1,35 +1,26 @@
 #include "backend/libvirt/console_stream.h"
 
 #include <fcntl.h>
-#include <libvirt/virterror.h>
 #include <unistd.h>
 
 #include <cerrno>
 
+#include "backend/libvirt/libvirt_handles.h"
 #include "util/error.h"
 
 namespace bootgate {
-namespace {
-
-std::string LastError() {
-  const char* m = virGetLastErrorMessage();
-  return m ? m : "unknown libvirt error";
-}
-
-}  // namespace
-
 LibvirtConsoleStream::LibvirtConsoleStream(virConnectPtr conn, virDomainPtr dom,
                                            const std::string& name)
     : name_(name) {
   stream_ = virStreamNew(conn, 0);
   if (!stream_)
-    throw Error(name_,
-                "libvirt could not create a console stream: " + LastError());
+    throw Error(name_, "libvirt could not create a console stream: " +
+                           LastLibvirtError());
   // FORCE: a console left open by an earlier client (virsh console) must
   // not keep bootgate from the boot it times.
   if (virDomainOpenConsole(dom, nullptr, stream_, VIR_DOMAIN_CONSOLE_FORCE) <
       0) {
-    std::string err = LastError();
+    std::string err = LastLibvirtError();
     virStreamFree(stream_);
     throw Error(name_,
                 "libvirt could not open the domain's serial console: " + err);
@@ -83,7 +74,8 @@ void LibvirtConsoleStream::Write(std::string_view data) {
     if (ended_) throw Error(name_, "the domain's serial console has closed");
     int n = virStreamSend(stream_, data.data(), data.size());
     if (n < 0)
-      throw Error(name_, "cannot type on the serial console: " + LastError());
+      throw Error(name_,
+                  "cannot type on the serial console: " + LastLibvirtError());
     data.remove_prefix(static_cast<size_t>(n));
   }
 }

@@ -319,44 +319,37 @@ std::string BuildDomainXml(const BootRequest& request, const LibvirtOptions& opt
   return BuildDomain(request, options).xml;
 }
 
-std::string StripUriCredentials(const std::string& uri) {
+namespace {
+
+// The userinfo of a URI's authority: [start, at) with `at` the '@'; false
+// when the URI has none.
+bool FindUserinfo(const std::string& uri, size_t* start, size_t* at) {
   auto scheme_end = uri.find("://");
-  if (scheme_end == std::string::npos) return uri;
-  size_t auth_start = scheme_end + 3;
-  size_t auth_end = uri.find_first_of("/?#", auth_start);
+  if (scheme_end == std::string::npos) return false;
+  *start = scheme_end + 3;
+  size_t auth_end = uri.find_first_of("/?#", *start);
   if (auth_end == std::string::npos) auth_end = uri.size();
-  size_t at = uri.rfind('@', auth_end);
-  if (at == std::string::npos || at < auth_start) return uri;
-  return uri.substr(0, auth_start) + uri.substr(at + 1);
+  *at = uri.rfind('@', auth_end);
+  return *at != std::string::npos && *at >= *start;
+}
+
+}  // namespace
+
+std::string StripUriCredentials(const std::string& uri) {
+  size_t start, at;
+  if (!FindUserinfo(uri, &start, &at)) return uri;
+  return uri.substr(0, start) + uri.substr(at + 1);
 }
 
 std::string StripUriPassword(const std::string& uri) {
-  auto scheme_end = uri.find("://");
-  if (scheme_end == std::string::npos) return uri;
-  size_t auth_start = scheme_end + 3;
-  size_t auth_end = uri.find_first_of("/?#", auth_start);
-  if (auth_end == std::string::npos) auth_end = uri.size();
-  size_t at = uri.rfind('@', auth_end);
-  if (at == std::string::npos || at < auth_start) return uri;
-  size_t colon = uri.find(':', auth_start);
+  size_t start, at;
+  if (!FindUserinfo(uri, &start, &at)) return uri;
+  size_t colon = uri.find(':', start);
   if (colon == std::string::npos || colon > at) return uri;
   return uri.substr(0, colon) + uri.substr(at);
 }
 
-std::string UriHost(const std::string& uri) {
-  std::string u = StripUriCredentials(uri);
-  auto scheme_end = u.find("://");
-  if (scheme_end == std::string::npos) return "";
-  size_t start = scheme_end + 3;
-  size_t end = u.find_first_of("/?#", start);
-  std::string host = u.substr(start, end == std::string::npos ? std::string::npos : end - start);
-  if (!host.empty() && host[0] == '[') {  // [v6]:port
-    auto close = host.find(']');
-    return host.substr(1, close == std::string::npos ? std::string::npos : close - 1);
-  }
-  if (auto colon = host.find(':'); colon != std::string::npos) host = host.substr(0, colon);
-  return host;
-}
+std::string UriHost(const std::string& uri) { return ParseUri(uri).host; }
 
 std::string FormatLibvirtVersion(unsigned long v) {
   return std::to_string(v / 1000000) + "." + std::to_string((v / 1000) % 1000) + "." +
@@ -397,8 +390,8 @@ std::string ShQuote(const std::string& s) {
 
 }  // namespace
 
-UriSshParts ParseUriSsh(const std::string& uri) {
-  UriSshParts parts;
+UriParts ParseUri(const std::string& uri) {
+  UriParts parts;
   auto scheme_end = uri.find("://");
   if (scheme_end == std::string::npos) return parts;
   std::string scheme = uri.substr(0, scheme_end);
@@ -449,7 +442,7 @@ UriSshParts ParseUriSsh(const std::string& uri) {
 
 std::string SshTunnelCommand(const std::string& uri, const std::string& target_host,
                              int target_port) {
-  UriSshParts p = ParseUriSsh(uri);
+  UriParts p = ParseUri(uri);
   if (p.host.empty() || (p.transport != "ssh" && p.transport != "libssh" &&
                          p.transport != "libssh2"))
     return "";

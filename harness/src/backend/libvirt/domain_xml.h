@@ -52,15 +52,15 @@ std::string StripUriCredentials(const std::string& uri);
 std::string StripUriPassword(const std::string& uri);
 /// The host of a URI ("" for local URIs such as qemu:///system).
 std::string UriHost(const std::string& uri);
-/// The parts of a libvirt URI an SSH tunnel to its host needs:
-/// `qemu+ssh://user@host:2222/system?keyfile=/k&no_verify=1`.
-struct UriSshParts {
+/// The parts of a libvirt URI (its host, and what an SSH tunnel to that
+/// host needs): `qemu+ssh://user@host:2222/system?keyfile=/k&no_verify=1`.
+struct UriParts {
   std::string transport;  ///< "ssh", "libssh", "libssh2", "" (none), "tcp"...
   std::string user, host;
   int port = 0;           ///< 0: the ssh default
   std::map<std::string, std::string> params;  ///< decoded query parameters
 };
-UriSshParts ParseUriSsh(const std::string& uri);
+UriParts ParseUri(const std::string& uri);
 
 /// The OpenSSH command line (for a ProxyCommand, run by /bin/sh) that opens a
 /// direct-tcpip channel through the hypervisor host of `uri` to

@@ -179,7 +179,7 @@ TEST(UriTest, HostOfAUri) {
 }
 
 TEST(UriTest, SshPartsOfAUri) {
-  UriSshParts p = ParseUriSsh(
+  UriParts p = ParseUri(
       "qemu+ssh://bob:pw@10.0.0.1:2222/system?keyfile=/k%20ey&no_verify=1&command=/opt/ssh");
   EXPECT_EQ(p.transport, "ssh");
   EXPECT_EQ(p.user, "bob");
@@ -188,11 +188,11 @@ TEST(UriTest, SshPartsOfAUri) {
   EXPECT_EQ(p.params["keyfile"], "/k ey");
   EXPECT_EQ(p.params["no_verify"], "1");
   EXPECT_EQ(p.params["command"], "/opt/ssh");
-  UriSshParts v6 = ParseUriSsh("qemu+libssh://[fd00::1]:22/system");
+  UriParts v6 = ParseUri("qemu+libssh://[fd00::1]:22/system");
   EXPECT_EQ(v6.transport, "libssh");
   EXPECT_EQ(v6.host, "fd00::1");
   EXPECT_EQ(v6.port, 22);
-  EXPECT_EQ(ParseUriSsh("qemu:///system").transport, "");
+  EXPECT_EQ(ParseUri("qemu:///system").transport, "");
 }
 
 TEST(UriTest, TunnelCommandUsesTheTransportsSshAndKey) {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "backend/libvirt/console_stream.h"
+#include "backend/libvirt/libvirt_handles.h"
 #include "backend/libvirt/remote_volumes.h"
 
 #include "util/error.h"
@@ -15,11 +16,6 @@
 
 namespace bootgate {
 namespace {
-
-std::string LastLibvirtError() {
-  const char* m = virGetLastErrorMessage();
-  return m ? m : "unknown libvirt error";
-}
 
 // libvirt's default event loop is process-wide by libvirt's design: it must be
 // registered once before the first connection, and one thread must run it.

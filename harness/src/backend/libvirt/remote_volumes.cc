@@ -1,7 +1,6 @@
 #include "backend/libvirt/remote_volumes.h"
 
 #include <fcntl.h>
-#include <libvirt/virterror.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,23 +8,19 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "backend/libvirt/libvirt_handles.h"
 #include "util/error.h"
 #include "util/escape.h"
 
 namespace bootgate {
 namespace {
 
-std::string LastError() {
-  const char* m = virGetLastErrorMessage();
-  return m ? m : "unknown libvirt error";
-}
-
 // Deletes the volumes, the directory and the pool; best effort (clean-up
 // runs on error paths too), returns the first failure or "".
 std::string TearDown(virStoragePoolPtr pool) {
   std::string first;
   auto note = [&](const std::string& what) {
-    if (first.empty()) first = what + ": " + LastError();
+    if (first.empty()) first = what + ": " + LastLibvirtError();
   };
   int active = virStoragePoolIsActive(pool);
   if (active == 1) {
@@ -102,9 +97,9 @@ RemoteVolumes::RemoteVolumes(virConnectPtr conn, std::string name,
   if (!pool_)
     throw Error("libvirt pool " + name_,
                 "cannot define a storage pool at " + dir_ +
-                    " on the hypervisor host: " + LastError());
+                    " on the hypervisor host: " + LastLibvirtError());
   if (virStoragePoolBuild(pool_, 0) < 0 || virStoragePoolCreate(pool_, 0) < 0) {
-    std::string err = LastError();
+    std::string err = LastLibvirtError();
     TearDown(pool_);
     virStoragePoolFree(pool_);
     throw Error(
@@ -162,31 +157,26 @@ std::string RemoteVolumes::Upload(const std::string& local_path,
   virStorageVolPtr vol = virStorageVolCreateXML(pool_, xml.c_str(), 0);
   if (!vol)
     throw Error(local_path, "cannot create volume " + volume + " in pool " +
-                                name_ + ": " + LastError());
-  struct VolFree {
-    virStorageVolPtr v;
-    ~VolFree() { virStorageVolFree(v); }
-  } vol_free{vol};
+                                name_ + ": " + LastLibvirtError());
+  LibvirtVol vol_owner(vol);
   virStreamPtr stream = virStreamNew(conn_, 0);
   if (!stream)
-    throw Error(local_path, "cannot create an upload stream: " + LastError());
-  struct StreamFree {
-    virStreamPtr s;
-    ~StreamFree() { virStreamFree(s); }
-  } stream_free{stream};
+    throw Error(local_path,
+                "cannot create an upload stream: " + LastLibvirtError());
+  LibvirtStream stream_owner(stream);
   if (virStorageVolUpload(vol, stream, 0, static_cast<unsigned long long>(size),
                           0) < 0)
     throw Error(local_path, "libvirt refused the upload into " + volume + ": " +
-                                LastError());
+                                LastLibvirtError());
   if (virStreamSendAll(stream, SendFromFd, &fd) < 0) {
-    std::string err = LastError();
+    std::string err = LastLibvirtError();
     virStreamAbort(stream);
     throw Error(local_path, "the upload to the hypervisor host failed: " + err);
   }
   if (virStreamFinish(stream) < 0)
-    throw Error(
-        local_path,
-        "the upload to the hypervisor host did not finish: " + LastError());
+    throw Error(local_path,
+                "the upload to the hypervisor host did not finish: " +
+                    LastLibvirtError());
   uploaded_bytes_ += size;
   char* path = virStorageVolGetPath(vol);
   if (!path)
@@ -201,11 +191,8 @@ void RemoteVolumes::Download(const std::string& volume,
   virStorageVolPtr vol = virStorageVolLookupByName(pool_, volume.c_str());
   if (!vol)
     throw Error(local_path, "no volume " + volume + " in pool " + name_ + ": " +
-                                LastError());
-  struct VolFree {
-    virStorageVolPtr v;
-    ~VolFree() { virStorageVolFree(v); }
-  } vol_free{vol};
+                                LastLibvirtError());
+  LibvirtVol vol_owner(vol);
   std::string tmp = local_path + ".download";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) throw Error(tmp, ErrnoMessage("cannot create it", errno));
@@ -221,24 +208,22 @@ void RemoteVolumes::Download(const std::string& volume,
   } finish{fd, tmp, ok};
   virStreamPtr stream = virStreamNew(conn_, 0);
   if (!stream)
-    throw Error(local_path, "cannot create a download stream: " + LastError());
-  struct StreamFree {
-    virStreamPtr s;
-    ~StreamFree() { virStreamFree(s); }
-  } stream_free{stream};
+    throw Error(local_path,
+                "cannot create a download stream: " + LastLibvirtError());
+  LibvirtStream stream_owner(stream);
   if (virStorageVolDownload(vol, stream, 0, 0, 0) < 0)
     throw Error(local_path, "libvirt refused the download of " + volume + ": " +
-                                LastError());
+                                LastLibvirtError());
   if (virStreamRecvAll(stream, RecvToFd, &fd) < 0) {
-    std::string err = LastError();
+    std::string err = LastLibvirtError();
     virStreamAbort(stream);
     throw Error(local_path,
                 "the download from the hypervisor host failed: " + err);
   }
   if (virStreamFinish(stream) < 0 || fsync(fd) < 0)
-    throw Error(
-        local_path,
-        "the download from the hypervisor host did not finish: " + LastError());
+    throw Error(local_path,
+                "the download from the hypervisor host did not finish: " +
+                    LastLibvirtError());
   if (rename(tmp.c_str(), local_path.c_str()) < 0)
     throw Error(local_path,
                 ErrnoMessage("cannot replace it with the download", errno));
