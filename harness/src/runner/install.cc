@@ -219,6 +219,7 @@ void Install(const RunRequest& run, const RunSetup& setup, const RunServices& se
   copts.echo_prefix = "  install| ";
   out->phase = BootIntoSession(vm, p.req, "install", setup.out_dir, run.run_subdir,
                                "install-console", copts, services, setup.workspace.get());
+  out->profile_applied = vm.guest->ProfileApplied();
   if (services.progress && !plan.installer.empty())
     services.progress->Note(run.Label(), plan.installer + ": kickstart " + plan.format +
                                              ", completion by " + plan.completion_rule);
