@@ -225,7 +225,9 @@ int RunCommandMain(const RunCommandOptions& o) {
         for (const auto& [k, v] : profiles) known += (known.empty() ? "" : ", ") + k;
         problems.push_back(s.file + ": /profiles: profile '" + p + "' does not exist in " + profile_dir +
                            " (known: " + known + ")");
-      } else if (std::string why = CdromBusConflict(profiles.at(p), s.vm.cdrom_bus); !why.empty()) {
+      } else if (std::string why =
+                     CdromBusConflict(profiles.at(p), s.vm.cdrom_bus);
+                 !why.empty()) {
         problems.push_back(s.file + ": /vm/cdrom_bus: " + why);
       }
     }
@@ -420,7 +422,9 @@ int ValidateMain(const std::vector<std::string>& files) {
         for (const auto& p : s->profiles) {
           if (!profiles.count(p))
             issues.push_back({f, "/profiles", "profile '" + p + "' does not exist; `bootgate profiles` lists them."});
-          else if (std::string why = CdromBusConflict(profiles.at(p), s->vm.cdrom_bus); !why.empty())
+          else if (std::string why =
+                       CdromBusConflict(profiles.at(p), s->vm.cdrom_bus);
+                   !why.empty())
             issues.push_back({f, "/vm/cdrom_bus", why});
         }
       } catch (const Error& e) {
@@ -440,13 +444,15 @@ int ValidateMain(const std::vector<std::string>& files) {
 int ProfilesMain(const std::string& dir_in) {
   std::string dir = dir_in.empty() ? DefaultProfileDir("") : dir_in;
   auto profiles = LoadProfiles(dir);
-  std::printf("%-12s %-8s %-6s %-12s %-6s %-16s %s\n", "profile", "machine", "fw", "disk", "cdrom", "nic",
-              "smbios / description");
+  std::printf("%-12s %-8s %-6s %-12s %-6s %-16s %s\n", "profile", "machine",
+              "fw", "disk", "cdrom", "nic", "smbios / description");
   for (const auto& [name, p] : profiles) {
     std::string vendor = p.smbios.count("manufacturer") ? p.smbios.at("manufacturer") : "";
-    std::printf("%-12s %-8s %-6s %-12s %-6s %-16s %s%s%s\n", name.c_str(), p.machine.c_str(), p.firmware.c_str(),
-                p.disk_bus.c_str(), p.cdrom_bus.empty() ? "default" : p.cdrom_bus.c_str(), p.nic_model.c_str(), vendor.c_str(), vendor.empty() ? "" : " - ",
-                p.description.c_str());
+    std::printf("%-12s %-8s %-6s %-12s %-6s %-16s %s%s%s\n", name.c_str(),
+                p.machine.c_str(), p.firmware.c_str(), p.disk_bus.c_str(),
+                p.cdrom_bus.empty() ? "default" : p.cdrom_bus.c_str(),
+                p.nic_model.c_str(), vendor.c_str(),
+                vendor.empty() ? "" : " - ", p.description.c_str());
   }
   std::printf("(%zu profiles in %s)\n", profiles.size(), dir.c_str());
   return 0;

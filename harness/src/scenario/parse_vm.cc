@@ -3,7 +3,8 @@
 namespace bootgate::scenario_internal {
 
 void ParseVm(Reader& r, const json& vm, VmSpec* out) {
-  if (!r.Object(vm, "/vm", {"cpus", "memory_mib", "accel", "cdrom_bus", "extra_args"}))
+  if (!r.Object(vm, "/vm",
+                {"cpus", "memory_mib", "accel", "cdrom_bus", "extra_args"}))
     return;
   r.Int(vm, "/vm", "cpus", 1, 64, &out->cpus);
   r.Int(vm, "/vm", "memory_mib", 64, 262144, &out->memory_mib);

@@ -31,17 +31,22 @@ TEST(QemuCommandTest, QemuKvmProfileGolden) {
   QemuHost host;
   host.qmp_fd = 7;
   auto c = BuildQemuCommand(Request(p, "tcg"), host);
-  EXPECT_EQ(Joined(c),
-            "qemu-system-x86_64 -name bootgate-t,debug-threads=on -nodefaults -no-user-config "
-            "-display none -vga none -no-reboot -pidfile /run/bg/qemu.pid -machine q35 "
-            "-accel tcg,thread=multi -smp 1 -m 512 "
-            "-drive if=none,id=drive0,file=/img/ref.iso,format=raw,media=cdrom,readonly=on "
-            "-device ide-cd,bus=ide.0,drive=drive0,bootindex=0 "
-            "-drive if=none,id=drive1,file=/run/bg/seed.iso,format=raw,readonly=on "
-            "-device virtio-blk-pci,drive=drive1 "
-            "-netdev user,id=net0,hostfwd=tcp:127.0.0.1:40022-:22 -device virtio-net-pci,netdev=net0 "
-            "-chardev stdio,id=con0,signal=off -serial chardev:con0 "
-            "-chardev socket,id=qmp0,fd=7 -mon chardev=qmp0,mode=control");
+  EXPECT_EQ(
+      Joined(c),
+      "qemu-system-x86_64 -name bootgate-t,debug-threads=on -nodefaults "
+      "-no-user-config "
+      "-display none -vga none -no-reboot -pidfile /run/bg/qemu.pid -machine "
+      "q35 "
+      "-accel tcg,thread=multi -smp 1 -m 512 "
+      "-drive "
+      "if=none,id=drive0,file=/img/ref.iso,format=raw,media=cdrom,readonly=on "
+      "-device ide-cd,bus=ide.0,drive=drive0,bootindex=0 "
+      "-drive if=none,id=drive1,file=/run/bg/seed.iso,format=raw,readonly=on "
+      "-device virtio-blk-pci,drive=drive1 "
+      "-netdev user,id=net0,hostfwd=tcp:127.0.0.1:40022-:22 -device "
+      "virtio-net-pci,netdev=net0 "
+      "-chardev stdio,id=con0,signal=off -serial chardev:con0 "
+      "-chardev socket,id=qmp0,fd=7 -mon chardev=qmp0,mode=control");
   EXPECT_TRUE(c.warnings.empty());
 }
 
@@ -62,7 +67,9 @@ TEST(QemuCommandTest, HyperVFlagsDroppedUnderTcgWithAWarning) {
             std::string::npos) << s;
   EXPECT_NE(s.find("if=pflash,format=raw,unit=1,file=/run/bg/OVMF_VARS.fd"), std::string::npos);
   EXPECT_NE(s.find("-device virtio-scsi-pci,id=scsi0"), std::string::npos);
-  EXPECT_NE(s.find("-device scsi-hd,bus=scsi0.0,scsi-id=0,lun=0,drive=drive1"), std::string::npos) << s;
+  EXPECT_NE(s.find("-device scsi-hd,bus=scsi0.0,scsi-id=0,lun=0,drive=drive1"),
+            std::string::npos)
+      << s;
 }
 
 TEST(QemuCommandTest, HyperVFlagsAppliedUnderKvm) {
@@ -132,14 +139,20 @@ TEST(QemuCommandTest, SataCdOnPcGetsAnAhciController) {
   auto c = BuildQemuCommand(r, QemuHost{});
   std::string s = Joined(c);
   EXPECT_NE(s.find("-device ahci,id=ahci0 "), std::string::npos) << s;
-  EXPECT_NE(s.find("-device ide-cd,bus=ahci0.0,drive=drive0 "), std::string::npos) << s;
+  EXPECT_NE(s.find("-device ide-cd,bus=ahci0.0,drive=drive0 "),
+            std::string::npos)
+      << s;
   EXPECT_NE(s.find("-device pvscsi,id=scsi0 "), std::string::npos) << s;
-  EXPECT_NE(s.find("-device scsi-hd,bus=scsi0.0,scsi-id=0,lun=0,drive=drive1 "), std::string::npos) << s;
+  EXPECT_NE(s.find("-device scsi-hd,bus=scsi0.0,scsi-id=0,lun=0,drive=drive1 "),
+            std::string::npos)
+      << s;
   EXPECT_EQ(c.applied["cdrom_bus"], "sata");
   // The same request with the profile's IDE: the PIIX channel, named.
   r.profile.cdrom_bus = "ide";
   std::string ide = Joined(BuildQemuCommand(r, QemuHost{}));
-  EXPECT_NE(ide.find("-device ide-cd,bus=ide.0,unit=0,drive=drive0 "), std::string::npos) << ide;
+  EXPECT_NE(ide.find("-device ide-cd,bus=ide.0,unit=0,drive=drive0 "),
+            std::string::npos)
+      << ide;
   EXPECT_EQ(ide.find("ahci"), std::string::npos) << ide;
 }
 
