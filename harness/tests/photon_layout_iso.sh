@@ -100,8 +100,9 @@ if [ $NO_INSTALLER = 0 ]; then
     echo '    }'
     echo
     echo '    def __init__(self):'
-    if ge 2.9; then
-      echo '        self.known_keys = set(Installer.known_keys)'
+    # 2.4 on: per-arch key variants, added to the class's set up to 2.8.
+    ge 2.9 && echo '        self.known_keys = set(Installer.known_keys)'
+    if ge 2.4; then
       echo "        for key in ['packages', 'linux_flavor']:"
       echo "            for arch in ['x86_64', 'aarch64']:"
       echo "                self.known_keys.add(f'{key}_{arch}')"
@@ -166,4 +167,5 @@ if [ $MICROCODE = 1 ]; then
 else
   cp "$WORK/main.z" "$ISO/isolinux/initrd.img"
 fi
-xorriso -as mkisofs -quiet -V PHOTON_VMWARE_CD -J -r -o "$OUT" "$ISO"
+xorriso -as mkisofs -quiet -V PHOTON_VMWARE_CD -J -r -o "$OUT" "$ISO" 2>"$WORK/xorriso.err" ||
+  { cat "$WORK/xorriso.err" >&2; die "xorriso failed"; }

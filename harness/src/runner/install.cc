@@ -63,7 +63,22 @@ InstallPlan PlanInstall(const InstallSpec& spec,
   std::optional<InstallerTraits> traits;
   if (found.initrd) {
     traits = PhotonInstallerTraits(*found.initrd);
-    plan.installer = found.initrd->Describe();
+    const PhotonInstaller& in = *found.initrd;
+    plan.installer = in.Describe();
+    std::string lists;
+    for (const auto& f : in.package_lists)
+      lists += (lists.empty() ? "" : ", ") + f;
+    plan.installer_facts =
+        "public_key as " +
+        std::string(in.public_key == PublicKeyShape::kKeyAndReason
+                        ? "an object {key, reason}"
+                        : "a string") +
+        "; bootmode default " +
+        (in.bootmode_default.empty() ? "unknown" : in.bootmode_default) + "; " +
+        std::to_string(in.known_keys.size()) +
+        " known kickstart keys; end line " +
+        (in.end_marker.empty() ? "none" : "\"" + in.end_marker + "\"") +
+        "; /installer holds " + (lists.empty() ? "no .json file" : lists);
   }
   auto need_detected = [&](const std::string& field) {
     if (traits) return;

@@ -45,6 +45,8 @@ struct InstallPlan {
   std::string marker;
   std::vector<FailPattern> fail_patterns;
   std::string installer;  ///< what was detected, for the report ("" if none)
+  /// What its code says, one line ("" if nothing was detected).
+  std::string installer_facts;
   std::string completion_rule;  ///< one phrase: how completion is detected
   /// The kickstart keys the installer accepts (empty: not checked) and
   /// whose they are ("photon-os-installer 2.7's installer.py").

@@ -148,9 +148,10 @@ std::vector<std::string> QuotedWords(const std::string& text) {
   return words;
 }
 
-// installer.py's `known_keys = { ... }` set, plus the per-arch variants 2.9
-// adds in __init__ (`for key in [...]: for arch in [...]:
-// self.known_keys.add(f'{key}_{arch}')`).
+// installer.py's `known_keys = { ... }` set, plus the per-arch variants
+// 2.4 and later add in __init__ (`for key in [...]: for arch in [...]:
+// self.known_keys.add(f'{key}_{arch}')`; up to 2.8 that mutates the class's
+// own set, which _check_install_config reads).
 std::set<std::string> KnownKeys(const std::string& installer_py,
                                 const std::string& where) {
   size_t at = installer_py.find("known_keys = {");
@@ -383,7 +384,11 @@ const std::set<std::string>* KnownKeysOfFormat(const std::string& format) {
     m["photon-2.3"] = k23;
     auto k24 = k23;
     k24.erase("install_linux_esx");
-    k24.insert("disks");
+    // 2.4 on: __init__ adds per-arch variants ({packages,linux_flavor}_
+    // {x86_64,aarch64}); up to 2.8 into the class's own set.
+    for (const char* k : {"disks", "packages_x86_64", "packages_aarch64",
+                          "linux_flavor_x86_64", "linux_flavor_aarch64"})
+      k24.insert(k);
     m["photon-2.4"] = k24;
     auto k27 = k24;
     for (const char* k : {"ansible", "docker", "insecure_repo", "manifest_file",
