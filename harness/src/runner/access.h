@@ -8,9 +8,9 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "runner/boot.h"
@@ -29,8 +29,8 @@ namespace bootgate {
 /// installed the key yet). Destroying it stops the attempts.
 class EarlySsh {
  public:
-  EarlySsh(const BootedSystem& booted, const RunRequest& run,
-           const RunSetup& setup, const RunServices& services);
+  EarlySsh(const BootedSystem& booted, const RunRequest& run, const RunSetup& setup,
+           const RunServices& services);
   ~EarlySsh();
   EarlySsh(const EarlySsh&) = delete;
   EarlySsh& operator=(const EarlySsh&) = delete;
@@ -58,9 +58,8 @@ class EarlySsh {
 };
 
 /// Starts EarlySsh when the scenario logs in over SSH; else null.
-std::unique_ptr<EarlySsh> StartSsh(const BootedSystem& booted,
-                                   const RunRequest& run, const RunSetup& setup,
-                                   const RunServices& services);
+std::unique_ptr<EarlySsh> StartSsh(const BootedSystem& booted, const RunRequest& run,
+                                   const RunSetup& setup, const RunServices& services);
 
 struct AccessOutcome {
   std::unique_ptr<CommandChannel> channel;  ///< null: no way in (access off)
@@ -72,8 +71,7 @@ struct AccessOutcome {
 
 /// Connects as the scenario says. Throws Stop (ssh-unreachable), Error
 /// (authentication refused) or Interrupted.
-AccessOutcome OpenAccess(BootedSystem& booted, EarlySsh* ssh,
-                         const RunRequest& run, const RunSetup& setup,
-                         const RunServices& services);
+AccessOutcome OpenAccess(BootedSystem& booted, EarlySsh* ssh, const RunRequest& run,
+                         const RunSetup& setup, const RunServices& services);
 
 }  // namespace bootgate

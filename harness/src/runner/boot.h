@@ -33,13 +33,12 @@ struct BootedSystem {
 /// installed disk), kernel and credentials (a NoCloud seed is made). Starts
 /// nothing; `system_disk` gets the disk the VM writes to, if any.
 BootRequest PrepareBoot(const RunRequest& run, const RunSetup& setup,
-                        const InstallOutcome* installed,
-                        const RunServices& services, std::string* system_disk);
+                        const InstallOutcome* installed, const RunServices& services,
+                        std::string* system_disk);
 
 /// Boots the system with its console read from t0. Throws Error when the VM
 /// cannot start.
-std::unique_ptr<BootedSystem> BootSystem(const RunRequest& run,
-                                         const RunSetup& setup,
+std::unique_ptr<BootedSystem> BootSystem(const RunRequest& run, const RunSetup& setup,
                                          const InstallOutcome* installed,
                                          const RunServices& services,
                                          const RunOptions& options);

@@ -87,10 +87,9 @@ void ConfigServer::Serve() {
       std::lock_guard lock(mu_);
       requests_.push_back(req);
     }
-    std::string resp =
-        "HTTP/1.0 " + status_line +
-        "\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
-        std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
+    std::string resp = "HTTP/1.0 " + status_line +
+                       "\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
+                       std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
     if (req.method != "HEAD") resp += body;
     size_t off = 0;
     while (off < resp.size()) {
@@ -121,10 +120,8 @@ std::string FillTemplate(const std::string& text,
     auto it = values.find(name);
     if (it == values.end()) {
       std::string known;
-      for (const auto& [k, v] : values)
-        known += (known.empty() ? "" : ", ") + k;
-      throw Error(template_name,
-                  "unknown placeholder {{" + name + "}}; known: " + known);
+      for (const auto& [k, v] : values) known += (known.empty() ? "" : ", ") + k;
+      throw Error(template_name, "unknown placeholder {{" + name + "}}; known: " + known);
     }
     out += it->second;
     pos = close_pos + 2;

@@ -15,20 +15,16 @@
 namespace bootgate {
 namespace {
 
-CommandOutput MustRun(ProcessLauncher& launcher,
-                      const std::vector<std::string>& argv, double timeout_s,
-                      const std::string& what,
+CommandOutput MustRun(ProcessLauncher& launcher, const std::vector<std::string>& argv,
+                      double timeout_s, const std::string& what,
                       const CancelToken* cancel = nullptr) {
-  CommandOutput out =
-      RunCommand(launcher, argv, FromSeconds(timeout_s), 1 << 20, cancel);
+  CommandOutput out = RunCommand(launcher, argv, FromSeconds(timeout_s), 1 << 20, cancel);
   if (out.timed_out || !out.status.ok()) {
-    std::string err =
-        out.stderr_text.empty() ? out.stdout_text : out.stderr_text;
+    std::string err = out.stderr_text.empty() ? out.stdout_text : out.stderr_text;
     if (err.size() > 1500) err = "..." + err.substr(err.size() - 1500);
-    throw Error(what,
-                JoinArgv(argv) + " " +
-                    (out.timed_out ? "timed out" : out.status.Describe()) +
-                    (err.empty() ? "" : ": " + err));
+    throw Error(what, JoinArgv(argv) + " " +
+                          (out.timed_out ? "timed out" : out.status.Describe()) +
+                          (err.empty() ? "" : ": " + err));
   }
   return out;
 }
@@ -39,8 +35,8 @@ std::string DetectDiskFormat(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   char magic[4] = {};
   in.read(magic, 4);
-  if (in.gcount() == 4 && magic[0] == 'Q' && magic[1] == 'F' &&
-      magic[2] == 'I' && static_cast<unsigned char>(magic[3]) == 0xfb)
+  if (in.gcount() == 4 && magic[0] == 'Q' && magic[1] == 'F' && magic[2] == 'I' &&
+      static_cast<unsigned char>(magic[3]) == 0xfb)
     return "qcow2";
   return "raw";
 }
@@ -49,10 +45,8 @@ std::string RunRecipe(ProcessLauncher& launcher, const std::string& recipe,
                       double timeout_s, const CancelToken* cancel) {
   if (recipe.empty()) return "";
   std::string out =
-      MustRun(launcher, {recipe}, timeout_s, "image recipe " + recipe, cancel)
-          .stdout_text;
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r'))
-    out.pop_back();
+      MustRun(launcher, {recipe}, timeout_s, "image recipe " + recipe, cancel).stdout_text;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
   size_t nl = out.rfind('\n');
   return nl == std::string::npos ? out : out.substr(nl + 1);
 }
@@ -83,12 +77,9 @@ void CreateBlankDisk(ProcessLauncher& launcher, const std::string& path,
           60, path);
 }
 
-HostDiskUsage MeasureHostDisk(ProcessLauncher& launcher,
-                              const std::string& path) {
-  auto out = MustRun(
-      launcher,
-      {"qemu-img", "info", "-U", "--backing-chain", "--output=json", path}, 60,
-      path);
+HostDiskUsage MeasureHostDisk(ProcessLauncher& launcher, const std::string& path) {
+  auto out = MustRun(launcher, {"qemu-img", "info", "-U", "--backing-chain", "--output=json", path},
+                     60, path);
   try {
     return SumBackingChain(ParseQemuImgBackingChain(out.stdout_text));
   } catch (const Error& e) {
@@ -114,11 +105,8 @@ std::string RenderUserData(const SeedContent& c) {
 }
 
 std::string RenderMetaData(const SeedContent& c) {
-  std::string s =
-      "instance-id: " +
-      YamlQuote(c.instance_id.empty() ? "bootgate" : c.instance_id) + "\n";
-  if (!c.hostname.empty())
-    s += "local-hostname: " + YamlQuote(c.hostname) + "\n";
+  std::string s = "instance-id: " + YamlQuote(c.instance_id.empty() ? "bootgate" : c.instance_id) + "\n";
+  if (!c.hostname.empty()) s += "local-hostname: " + YamlQuote(c.hostname) + "\n";
   return s;
 }
 
@@ -136,11 +124,11 @@ void MakeNoCloudSeed(ProcessLauncher& launcher, const SeedContent& content,
 
 void ExtractFromIso(ProcessLauncher& launcher, const std::string& iso,
                     const std::string& iso_path, const std::string& out) {
-  MustRun(
-      launcher,
-      {"xorriso", "-osirrox", "on", "-indev", iso, "-extract", iso_path, out},
-      120, iso);
-  if (!fs::exists(out)) throw Error(iso, "the ISO has no file " + iso_path);
+  MustRun(launcher,
+          {"xorriso", "-osirrox", "on", "-indev", iso, "-extract", iso_path, out},
+          120, iso);
+  if (!fs::exists(out))
+    throw Error(iso, "the ISO has no file " + iso_path);
 }
 
 }  // namespace bootgate

@@ -22,16 +22,14 @@ std::string DetectDiskFormat(const std::string& path);
 /// tail of its output if it fails, Interrupted when `cancel` fires (the
 /// recipe and everything it started are killed first).
 std::string RunRecipe(ProcessLauncher& launcher, const std::string& recipe,
-                      double timeout_s = 600,
-                      const CancelToken* cancel = nullptr);
+                      double timeout_s = 600, const CancelToken* cancel = nullptr);
 
 /// Runs each recipe at most once per bootgate process (thread-safe), so a
 /// suite pays for a recipe's freshness check once, not once per VM.
 class RecipeRunner {
  public:
   /// `cancel` (may be null) stops a running recipe.
-  explicit RecipeRunner(ProcessLauncher* launcher,
-                        const CancelToken* cancel = nullptr)
+  explicit RecipeRunner(ProcessLauncher* launcher, const CancelToken* cancel = nullptr)
       : launcher_(launcher), cancel_(cancel) {}
   /// Runs `recipe` unless it already ran in this process. Returns its last
   /// output line if it ran now, "" otherwise.
@@ -52,8 +50,7 @@ void CreateBlankDisk(ProcessLauncher& launcher, const std::string& path,
                      int size_mib);
 /// What a disk image takes on the host: `qemu-img info --backing-chain`
 /// actual-size of the image and of every backing file under it.
-HostDiskUsage MeasureHostDisk(ProcessLauncher& launcher,
-                              const std::string& path);
+HostDiskUsage MeasureHostDisk(ProcessLauncher& launcher, const std::string& path);
 
 /// NoCloud seed: an ISO 9660 volume labelled "cidata" holding user-data and
 /// meta-data, built with xorriso.

@@ -21,9 +21,8 @@ void TerminalProgress::Redraw() {
   std::fflush(out_);
 }
 
-void TerminalProgress::Update(const std::string& label,
-                              const std::string& phase, double elapsed_s,
-                              std::optional<double> budget_s) {
+void TerminalProgress::Update(const std::string& label, const std::string& phase,
+                              double elapsed_s, std::optional<double> budget_s) {
   if (quiet_) return;
   char buf[256];
   if (budget_s)
@@ -49,8 +48,7 @@ void TerminalProgress::Note(const std::string& label, const std::string& text) {
   if (quiet_) return;  // --quiet: the verdict line and errors only
   std::lock_guard lock(mu_);
   if (tty_) Clear();
-  std::fprintf(out_, "  %s: %s\n", label.c_str(),
-               SanitizeForTerminal(text).c_str());
+  std::fprintf(out_, "  %s: %s\n", label.c_str(), SanitizeForTerminal(text).c_str());
   if (tty_) Redraw();
   std::fflush(out_);
 }

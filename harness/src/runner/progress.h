@@ -30,8 +30,8 @@ class TerminalProgress : public Progress {
  public:
   /// `tty`: whether `out` is a terminal (isatty of its descriptor).
   TerminalProgress(FILE* out, bool quiet, bool tty);
-  void Update(const std::string& label, const std::string& phase,
-              double elapsed_s, std::optional<double> budget_s) override;
+  void Update(const std::string& label, const std::string& phase, double elapsed_s,
+              std::optional<double> budget_s) override;
   void Note(const std::string& label, const std::string& text) override;
   void Done(const std::string& label) override;
 
@@ -42,7 +42,7 @@ class TerminalProgress : public Progress {
   bool tty_;
   bool quiet_;
   std::mutex mu_;
-  std::map<std::string, std::string> live_;  // label -> status line
+  std::map<std::string, std::string> live_;     // label -> status line
   std::map<std::string, std::string> last_phase_;
   int drawn_lines_ = 0;
 };

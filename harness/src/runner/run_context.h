@@ -27,9 +27,8 @@ struct RunServices {
   const Clock* clock = nullptr;
   const CancelToken* cancel = nullptr;  ///< may be null
   SshConnector* ssh = nullptr;
-  Progress* progress = nullptr;  ///< may be null
-  RecipeRunner* recipes =
-      nullptr;  ///< image recipes, once per suite; may be null
+  Progress* progress = nullptr;     ///< may be null
+  RecipeRunner* recipes = nullptr;  ///< image recipes, once per suite; may be null
   PortPicker* ports =
       nullptr;  ///< SSH-forward ports; null: LoopbackPortPicker's
 };

@@ -7,8 +7,7 @@
 
 namespace bootgate {
 
-RunResult RunScenario(const RunRequest& run, const RunServices& svc,
-                      const RunOptions& opt) {
+RunResult RunScenario(const RunRequest& run, const RunServices& svc, const RunOptions& opt) {
   const Scenario& s = *run.scenario;
   TimePoint start = svc.clock->Now();
   auto step = [&](const std::string& what) {
@@ -16,8 +15,7 @@ RunResult RunScenario(const RunRequest& run, const RunServices& svc,
   };
   RunResult result;
   {
-    RunStages
-        st;  // owns the workspace, the VM and the channel: torn down at '}'
+    RunStages st;  // owns the workspace, the VM and the channel: torn down at '}'
     st.started_at = svc.clock->WallTimeRfc3339();
     try {
       st.accel = ChooseAccel(run, svc, opt);
@@ -26,15 +24,13 @@ RunResult RunScenario(const RunRequest& run, const RunServices& svc,
         st.install = RunInstall(run, *st.setup, svc, opt);
         if (st.install->failure) std::rethrow_exception(st.install->failure);
       }
-      st.booted = BootSystem(run, *st.setup,
-                             st.install ? &*st.install : nullptr, svc, opt);
+      st.booted = BootSystem(run, *st.setup, st.install ? &*st.install : nullptr, svc, opt);
       st.ssh = StartSsh(*st.booted, run, *st.setup, svc);
       st.login = WaitForLogin(*st.booted, run, *st.setup, svc, st.ssh.get());
       st.access = OpenAccess(*st.booted, st.ssh.get(), run, *st.setup, svc);
       CommandChannel* channel = st.access->channel.get();
       if (channel && s.sample_enabled) {
-        st.samples =
-            SampleGuest(*channel, s.sample, *svc.clock, svc.cancel, step);
+        st.samples = SampleGuest(*channel, s.sample, *svc.clock, svc.cancel, step);
         if (!st.booted->system_disk.empty())
           st.host_disk = MeasureHostDisk(*svc.launcher, st.booted->system_disk);
       }

@@ -20,8 +20,7 @@ std::string RunRequest::Label() const {
 }
 
 std::string RunRequest::AccelRequested(const RunOptions& options) const {
-  return options.accel_override.empty() ? scenario->vm.accel
-                                        : options.accel_override;
+  return options.accel_override.empty() ? scenario->vm.accel : options.accel_override;
 }
 
 std::vector<std::string> ScenarioSecrets(const Scenario& s) {
@@ -34,8 +33,7 @@ std::vector<std::string> ScenarioSecrets(const Scenario& s) {
 AccelChoice ChooseAccel(const RunRequest& run, const RunServices& services,
                         const RunOptions& options) {
   auto [accel, note] = services.backend->ResolveAccel(
-      run.forced_accel.empty() ? run.AccelRequested(options)
-                               : run.forced_accel);
+      run.forced_accel.empty() ? run.AccelRequested(options) : run.forced_accel);
   return {accel, note};
 }
 
@@ -44,10 +42,8 @@ RunSetup SetUpRun(const RunRequest& run, const AccelChoice& accel,
   const Scenario& s = *run.scenario;
   auto prof = options.profiles.find(run.profile);
   if (prof == options.profiles.end())
-    throw Error(
-        s.file,
-        "profile '" + run.profile +
-            "' does not exist; `bootgate profiles` lists the known ones");
+    throw Error(s.file, "profile '" + run.profile +
+                            "' does not exist; `bootgate profiles` lists the known ones");
   RunSetup setup;
   setup.profile_fields = ProfileFields(prof->second);
   setup.out_dir = options.report_dir + "/" + run.run_subdir;
@@ -56,12 +52,9 @@ RunSetup SetUpRun(const RunRequest& run, const AccelChoice& accel,
   // suffix, so two hosts' runs with the same pid collided on a shared
   // (remote) libvirt host.
   char suffix[16];
-  std::snprintf(suffix, sizeof suffix, "%06x",
-                std::random_device{}() & 0xffffffu);
-  setup.vm_name = "bootgate-" + s.name.substr(0, 32) + "-" +
-                  std::to_string(getpid()) + "-" + suffix;
-  setup.workspace =
-      std::make_unique<Workspace>(options.state_dir, setup.vm_name);
+  std::snprintf(suffix, sizeof suffix, "%06x", std::random_device{}() & 0xffffffu);
+  setup.vm_name = "bootgate-" + s.name.substr(0, 32) + "-" + std::to_string(getpid()) + "-" + suffix;
+  setup.workspace = std::make_unique<Workspace>(options.state_dir, setup.vm_name);
   if (options.keep) setup.workspace->Keep();
   if (services.recipes)
     services.recipes->Ensure(s.image.recipe);
@@ -80,13 +73,11 @@ RunSetup SetUpRun(const RunRequest& run, const AccelChoice& accel,
   req.debug_port = s.boot.marker == "debug-port";
 
   // An ephemeral key, delivered later by NoCloud seed or kernel argument.
-  setup.wants_access =
-      s.access.method != "none" && (s.access_given || s.sample_enabled);
+  setup.wants_access = s.access.method != "none" && (s.access_given || s.sample_enabled);
   setup.wants_ssh = setup.wants_access && s.access.method != "serial";
   if (setup.wants_ssh) {
-    setup.key = s.access.key_file.empty()
-                    ? SshKeyPair::GenerateEd25519()
-                    : SshKeyPair::LoadPrivateKey(s.access.key_file);
+    setup.key = s.access.key_file.empty() ? SshKeyPair::GenerateEd25519()
+                                          : SshKeyPair::LoadPrivateKey(s.access.key_file);
     req.ssh_host_port = PickPort(services);
     req.guest_ssh_port = s.access.guest_port;
     setup.public_key = setup.key->PublicKeyLine("bootgate-" + setup.vm_name);

@@ -33,7 +33,7 @@ struct RunSetup {
   std::unique_ptr<Workspace> workspace;
   BootRequest base;  ///< profile, accel, size, secrets, SSH forward
   std::optional<SshKeyPair> key;
-  std::string public_key;     ///< OpenSSH line of `key`, or ""
+  std::string public_key;  ///< OpenSSH line of `key`, or ""
   bool wants_access = false;  ///< log in at all (SSH or serial)
   bool wants_ssh = false;
 };

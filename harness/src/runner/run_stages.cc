@@ -21,15 +21,13 @@ double Median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-void Append(std::vector<std::string>* to,
-            const std::vector<std::string>& from) {
+void Append(std::vector<std::string>* to, const std::vector<std::string>& from) {
   to->insert(to->end(), from.begin(), from.end());
 }
 
 // RAM and disk from the samples, and which disk figure is judged.
 void RecordSamples(const SampleSeries& s, const SampleSpec& spec,
-                   const std::optional<HostDiskUsage>& host_disk,
-                   RunResult* r) {
+                   const std::optional<HostDiskUsage>& host_disk, RunResult* r) {
   if (s.ram_mib.empty()) return;
   const GuestSample& g = s.last;
   r->details["mem_total_mib"] = g.mem.total_mib;
@@ -41,10 +39,8 @@ void RecordSamples(const SampleSeries& s, const SampleSpec& spec,
   r->samples["ram_mib"] = s.ram_mib;
   r->samples["disk_mib"] = s.disk_mib;
   r->metrics["ram_mib"] = Median(s.ram_mib);
-  r->details["ram_mib_min"] =
-      *std::min_element(s.ram_mib.begin(), s.ram_mib.end());
-  r->details["ram_mib_max"] =
-      *std::max_element(s.ram_mib.begin(), s.ram_mib.end());
+  r->details["ram_mib_min"] = *std::min_element(s.ram_mib.begin(), s.ram_mib.end());
+  r->details["ram_mib_max"] = *std::max_element(s.ram_mib.begin(), s.ram_mib.end());
   r->details["disk_guest_mib"] = Median(s.disk_mib);
   r->metrics["disk_mib"] = Median(s.disk_mib);
   r->disk_judged = "guest: df -P -k " + spec.disk_mount + " used";
@@ -57,8 +53,7 @@ void RecordSamples(const SampleSeries& s, const SampleSpec& spec,
     if (spec.disk_judged == "host") {
       r->metrics["disk_mib"] = host_disk->total_mib;
       r->disk_judged = host_disk->chain_length > 1
-                           ? "host: qemu-img actual-size of the VM's disk and "
-                             "its backing chain (base + overlay growth)"
+                           ? "host: qemu-img actual-size of the VM's disk and its backing chain (base + overlay growth)"
                            : "host: qemu-img actual-size of the VM's disk";
     }
   }
@@ -72,8 +67,7 @@ void RecordConsole(const Console& console, RunResult* r) {
   std::optional<double> ssh;
   if (r->metrics.count("ssh_ready_s")) ssh = r->metrics["ssh_ready_s"];
   r->phases = ExtractPhases(r->milestones, r->metrics["boot_s"], ssh);
-  for (const auto& p : r->phases)
-    r->metrics["phase_" + p.name + "_s"] = p.duration_s();
+  for (const auto& p : r->phases) r->metrics["phase_" + p.name + "_s"] = p.duration_s();
   // Kernel printk stamps, where the guest prints them, cross-check the
   // host's receive times.
   if (auto pk = CrossCheckPrintk(console.LinesSince(0), r->metrics["boot_s"])) {
@@ -108,8 +102,7 @@ void RecordExplanation(const Explanation& ex, const Console* console,
 // a failed check or budget stays a fail beside an error.
 void Judge(const std::optional<Stop>& stop, RunResult* r) {
   const RunEnd end =
-      stop ? RunEnd{stop->verdict, stop->failure_class, stop->reason}
-           : RunEnd{};
+      stop ? RunEnd{stop->verdict, stop->failure_class, stop->reason} : RunEnd{};
   ApplyJudgement(JudgeRun(r->checks, r->budgets, end), r);
 }
 
@@ -159,8 +152,7 @@ RunResult AssembleRunResult(const RunRequest& run, const RunServices& services,
     r.install_completion = in->completion;
     if (in->install_s) {
       r.metrics["install_s"] = *in->install_s;
-      r.milestones.push_back(
-          {"install-complete", *in->install_s, in->completion});
+      r.milestones.push_back({"install-complete", *in->install_s, in->completion});
     }
     if (in->failure) r.console_tail = in->console_tail;
   }
@@ -179,13 +171,11 @@ RunResult AssembleRunResult(const RunRequest& run, const RunServices& services,
   }
   if (st.login) {
     r.metrics["boot_s"] = st.login->boot_s;
-    if (st.login->debug_port_s)
-      r.metrics["debug_port_s"] = *st.login->debug_port_s;
+    if (st.login->debug_port_s) r.metrics["debug_port_s"] = *st.login->debug_port_s;
     Append(&r.warnings, st.login->warnings);
   }
   if (st.access) {
-    if (st.access->ssh_ready_s)
-      r.metrics["ssh_ready_s"] = *st.access->ssh_ready_s;
+    if (st.access->ssh_ready_s) r.metrics["ssh_ready_s"] = *st.access->ssh_ready_s;
     r.host_key_sha256 = st.access->host_key_sha256;
     Append(&r.warnings, st.access->warnings);
   }
@@ -196,8 +186,7 @@ RunResult AssembleRunResult(const RunRequest& run, const RunServices& services,
   // measured.
   r.budgets = EvaluateBudgets(s.budgets, r.metrics, run.profile, r.accelerator);
   Judge(st.stop, &r);
-  if (st.booted && st.booted->vm.console)
-    RecordConsole(*st.booted->vm.console, &r);
+  if (st.booted && st.booted->vm.console) RecordConsole(*st.booted->vm.console, &r);
   if (st.explain)
     RecordExplanation(*st.explain,
                       st.booted ? st.booted->vm.console.get() : nullptr, &r);

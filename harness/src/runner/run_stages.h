@@ -30,8 +30,7 @@ struct RunStages {
   std::optional<LoginOutcome> login;
   std::optional<AccessOutcome> access;
   std::optional<SampleSeries> samples;
-  std::optional<HostDiskUsage>
-      host_disk;  ///< the system disk and its backing chain
+  std::optional<HostDiskUsage> host_disk;  ///< the system disk and its backing chain
   /// The guest's attribution of boot, RAM and disk, taken after the samples.
   std::optional<Explanation> explain;
   std::vector<CheckResult> checks;

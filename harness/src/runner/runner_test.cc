@@ -5,13 +5,14 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+
 #include <thread>
 
 #include "backend/fake_backend.h"
 #include "runner/config_server.h"
+#include "runner/run_scenario.h"
 #include "runner/image_prep.h"
 #include "runner/install.h"
-#include "runner/run_scenario.h"
 #include "runner/suite.h"
 #include "runner/workspace.h"
 #include "util/cancel.h"
@@ -29,20 +30,17 @@ std::string HttpGet(int port, const std::string& path) {
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
   std::string req = "GET " + path + " HTTP/1.0\r\nHost: x\r\n\r\n";
-  EXPECT_EQ(write(fd, req.data(), req.size()),
-            static_cast<ssize_t>(req.size()));
+  EXPECT_EQ(write(fd, req.data(), req.size()), static_cast<ssize_t>(req.size()));
   std::string resp;
   char buf[4096];
   ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0)
-    resp.append(buf, static_cast<size_t>(n));
+  while ((n = read(fd, buf, sizeof buf)) > 0) resp.append(buf, static_cast<size_t>(n));
   close(fd);
   return resp;
 }
 
 TEST(ConfigServerTest, ServesKnownPathsAnd404sTheRest) {
-  ConfigServer server(
-      std::map<std::string, std::string>{{"/ks.json", "{\"a\": 1}"}});
+  ConfigServer server(std::map<std::string, std::string>{{"/ks.json", "{\"a\": 1}"}});
   std::string ok = HttpGet(server.port(), "/ks.json");
   EXPECT_EQ(ok.rfind("HTTP/1.0 200 OK", 0), 0u);
   EXPECT_NE(ok.find("\r\n\r\n{\"a\": 1}"), std::string::npos);
@@ -54,38 +52,29 @@ TEST(ConfigServerTest, ServesKnownPathsAnd404sTheRest) {
 }
 
 TEST(TemplateTest, FillsPlaceholdersAndRejectsUnknownOnes) {
-  EXPECT_EQ(FillTemplate("a {{x}} b {{y}}", {{"x", "1"}, {"y", "2"}}, "t"),
-            "a 1 b 2");
+  EXPECT_EQ(FillTemplate("a {{x}} b {{y}}", {{"x", "1"}, {"y", "2"}}, "t"), "a 1 b 2");
   EXPECT_THROW(FillTemplate("{{nope}}", {{"x", "1"}}, "t"), Error);
   EXPECT_THROW(FillTemplate("{{x", {{"x", "1"}}, "t"), Error);
 }
 
 TEST(InstallConfigTest, PublicKeyShapeFollowsTheInstallerVersion) {
-  std::string tmpl =
-      R"({"hostname": "{{hostname}}", "password": {"crypted": false, "text": "{{password}}"},
+  std::string tmpl = R"({"hostname": "{{hostname}}", "password": {"crypted": false, "text": "{{password}}"},
     "public_key": {{public_key_json}}, "disk": "{{disk}}"})";
-  std::map<std::string, std::string> vars = {
-      {"hostname", "ph"}, {"password", "p\"w"}, {"disk", "/dev/sda"}};
-  auto v27 = nlohmann::json::parse(
-      RenderInstallConfig(tmpl, "photon-2.7", vars, "ssh-ed25519 AAA k", "t"));
+  std::map<std::string, std::string> vars = {{"hostname", "ph"}, {"password", "p\"w"}, {"disk", "/dev/sda"}};
+  auto v27 = nlohmann::json::parse(RenderInstallConfig(tmpl, "photon-2.7", vars, "ssh-ed25519 AAA k", "t"));
   EXPECT_EQ(v27["public_key"], "ssh-ed25519 AAA k");
   EXPECT_EQ(v27["password"]["text"], "p\"w");  // escaped, then parsed back
-  auto v28 = nlohmann::json::parse(
-      RenderInstallConfig(tmpl, "photon-2.8", vars, "ssh-ed25519 AAA k", "t"));
+  auto v28 = nlohmann::json::parse(RenderInstallConfig(tmpl, "photon-2.8", vars, "ssh-ed25519 AAA k", "t"));
   EXPECT_TRUE(v28["public_key"].is_object());
-  EXPECT_THROW(RenderInstallConfig("{\"a\": {{hostname}}}", "photon-2.7", vars,
-                                   "k", "t"),
-               Error);
+  EXPECT_THROW(RenderInstallConfig("{\"a\": {{hostname}}}", "photon-2.7", vars, "k", "t"), Error);
 }
 
 TEST(SeedTest, UserDataCarriesTheKey) {
   SeedContent c{"host1", "root", {"ssh-ed25519 AAAA bootgate"}, "id-1"};
   std::string ud = RenderUserData(c);
   EXPECT_EQ(ud.rfind("#cloud-config\n", 0), 0u);
-  EXPECT_NE(ud.find("ssh_authorized_keys:\n  - ssh-ed25519 AAAA bootgate\n"),
-            std::string::npos);
-  EXPECT_NE(RenderMetaData(c).find("local-hostname: \"host1\""),
-            std::string::npos);
+  EXPECT_NE(ud.find("ssh_authorized_keys:\n  - ssh-ed25519 AAAA bootgate\n"), std::string::npos);
+  EXPECT_NE(RenderMetaData(c).find("local-hostname: \"host1\""), std::string::npos);
 }
 
 TEST(ImagePrepTest, DetectsFormatsAndIsos) {
@@ -98,14 +87,11 @@ TEST(ImagePrepTest, DetectsFormatsAndIsos) {
   WriteFileAtomic(dir.path() / "raw.img", std::string(65536, '\0'));
   EXPECT_EQ(DetectDiskFormat((dir.path() / "raw.img").string()), "raw");
   std::string iso = (dir.path() / "seed.iso").string();
-  MakeNoCloudSeed(launcher, {"h", "root", {"ssh-ed25519 AAAA x"}, "i"},
-                  dir.path().string(), iso);
+  MakeNoCloudSeed(launcher, {"h", "root", {"ssh-ed25519 AAAA x"}, "i"}, dir.path().string(), iso);
   EXPECT_TRUE(LooksLikeIso(iso));
   // 8 MiB written into the base, none into the overlay: the host-side size
   // of the VM's disk is the base's, not the overlay's few hundred KiB.
-  ASSERT_TRUE(RunCommand(launcher, {"qemu-io", "-c", "write -P 0xab 0 8M", q},
-                         std::chrono::seconds(30))
-                  .status.ok());
+  ASSERT_TRUE(RunCommand(launcher, {"qemu-io", "-c", "write -P 0xab 0 8M", q}, std::chrono::seconds(30)).status.ok());
   std::string overlay = (dir.path() / "o.qcow2").string();
   CreateOverlay(launcher, q, "qcow2", overlay);
   HostDiskUsage u = MeasureHostDisk(launcher, overlay);
@@ -114,8 +100,7 @@ TEST(ImagePrepTest, DetectsFormatsAndIsos) {
   EXPECT_LT(u.overlay_mib, 2.0);
   EXPECT_DOUBLE_EQ(u.total_mib, u.base_mib + u.overlay_mib);
   ExtractFromIso(launcher, iso, "/user-data", (dir.path() / "ud").string());
-  EXPECT_NE(ReadFile(dir.path() / "ud").find("ssh-ed25519 AAAA x"),
-            std::string::npos);
+  EXPECT_NE(ReadFile(dir.path() / "ud").find("ssh-ed25519 AAAA x"), std::string::npos);
 }
 
 // The stand-in VM of the test below, which must outlive the scope it was
@@ -152,12 +137,10 @@ TEST(WorkspaceTest, LeftoversOfADeadOwnerAreCleanedAndTheirVmKilled) {
   auto cleaned = CleanLeftovers(state.path().string());
   ASSERT_EQ(cleaned.size(), 1u);
   EXPECT_EQ(cleaned[0].dir, dir);
-  EXPECT_NE(cleaned[0].action.find("killed VM process"), std::string::npos)
-      << cleaned[0].action;
+  EXPECT_NE(cleaned[0].action.find("killed VM process"), std::string::npos) << cleaned[0].action;
   EXPECT_FALSE(fs::exists(dir));
   EXPECT_TRUE(fs::exists(live.path()));
-  // Killed (a zombie until reaped counts as gone from /proc/<pid>/cmdline's
-  // view).
+  // Killed (a zombie until reaped counts as gone from /proc/<pid>/cmdline's view).
   std::string stat = ReadFile("/proc/" + std::to_string(vm_pid) + "/stat");
   EXPECT_NE(stat.find(") Z "), std::string::npos) << stat;
 }
@@ -204,6 +187,7 @@ TEST(SuitePlanTest, WarmupsComeFirstAndAreMarked) {
   EXPECT_FALSE(plan[1].warmup);
 }
 
+
 // ---- RunScenario and RunSuite over the fake backend: how every way a boot
 // can go wrong is classified, without QEMU ----
 
@@ -227,8 +211,7 @@ Scenario FakeScenario(const std::string& name) {
 const FakeGuestScript kBootsToLogin = {
     {At(0, "[    0.000000] Linux version 6.1.0\r\n"),
      At(100, "bootgate: userspace ready\r\n\r\nrefimg login: ")},
-    std::nullopt,
-    ""};
+    std::nullopt, ""};
 
 class FakeRunTest : public ::testing::Test {
  protected:
@@ -248,11 +231,9 @@ class FakeRunTest : public ::testing::Test {
     return ctx;
   }
 
-  RunResult Run(const Scenario& s, FakeBackend& backend,
-                const CancelToken* cancel = nullptr) {
+  RunResult Run(const Scenario& s, FakeBackend& backend, const CancelToken* cancel = nullptr) {
     RunContext ctx = Context(&backend, cancel);
-    RunResult r = RunScenario({&s, "qemu-kvm", 1, s.name + ".iter1", ""},
-                              ctx.services, ctx.options);
+    RunResult r = RunScenario({&s, "qemu-kvm", 1, s.name + ".iter1", ""}, ctx.services, ctx.options);
     // Whatever the verdict, the VM and its scratch directory are gone.
     EXPECT_EQ(backend.live_guests(), 0);
     EXPECT_TRUE(fs::is_empty(state_.path())) << "scratch files left";
@@ -289,39 +270,30 @@ TEST_F(FakeRunTest, LoginPromptPassesAndTheRawConsoleIsLogged) {
 }
 
 TEST_F(FakeRunTest, KernelPanicFailsWithItsClassLineAndTail) {
-  FakeBackend backend(&clock_,
-                      {{{At(0, "[    0.000000] Linux version 6.1.0\r\n"),
-                         At(50,
-                            "[    1.5] Kernel panic - not syncing: Attempted "
-                            "to kill init!\r\n")},
-                        std::nullopt,
-                        ""}});
+  FakeBackend backend(&clock_, {{{At(0, "[    0.000000] Linux version 6.1.0\r\n"),
+                                  At(50, "[    1.5] Kernel panic - not syncing: Attempted to kill init!\r\n")},
+                                 std::nullopt, ""}});
   RunResult r = Run(FakeScenario("panics"), backend);
   EXPECT_EQ(r.verdict, Verdict::kFail);
   EXPECT_EQ(r.failure_class, "kernel-panic");
   EXPECT_TRUE(Contains(r.reason, "Attempted to kill init")) << r.reason;
   EXPECT_TRUE(Contains(r.reason, "during boot")) << r.reason;
   ASSERT_FALSE(r.console_tail.empty());
-  EXPECT_TRUE(Contains(r.console_tail.back(), "Kernel panic"))
-      << r.console_tail.back();
+  EXPECT_TRUE(Contains(r.console_tail.back(), "Kernel panic")) << r.console_tail.back();
   EXPECT_FALSE(r.metrics.count("boot_s"));
 }
 
 TEST_F(FakeRunTest, EveryDefaultFailPatternHasItsOwnClass) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"VFS: Unable to mount root fs on unknown-block(0,0)",
-       "root-mount-failed"},
-      {"You are in emergency mode. After logging in, type ...",
-       "emergency-shell"},
+      {"VFS: Unable to mount root fs on unknown-block(0,0)", "root-mount-failed"},
+      {"You are in emergency mode. After logging in, type ...", "emergency-shell"},
       {"(initramfs) ", "emergency-shell"},
-      {"watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [swapper/0:1]",
-       "soft-lockup"},
+      {"watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [swapper/0:1]", "soft-lockup"},
       {"rcu: INFO: rcu_sched self-detected stall on CPU", "rcu-stall"},
       {"Out of memory: Killed process 412 (stress)", "oom-killer"},
   };
   for (const auto& [line, cls] : cases) {
-    FakeBackend backend(&clock_,
-                        {{{At(0, "booting\r\n" + line)}, std::nullopt, ""}});
+    FakeBackend backend(&clock_, {{{At(0, "booting\r\n" + line)}, std::nullopt, ""}});
     RunResult r = Run(FakeScenario("fails"), backend);
     EXPECT_EQ(r.verdict, Verdict::kFail) << line;
     EXPECT_EQ(r.failure_class, cls) << line << ": " << r.reason;
@@ -329,19 +301,15 @@ TEST_F(FakeRunTest, EveryDefaultFailPatternHasItsOwnClass) {
 }
 
 TEST_F(FakeRunTest, SilentGuestIsStoppedByTheWatchdogWithPhaseAndTail) {
-  FakeBackend backend(&clock_,
-                      {{{At(0, "[    0.1] Linux version 6.1.0\r\n"),
-                         At(100, "[    0.9] Run /init as init process\r\n")},
-                        std::nullopt,
-                        ""}});
+  FakeBackend backend(&clock_, {{{At(0, "[    0.1] Linux version 6.1.0\r\n"),
+                                  At(100, "[    0.9] Run /init as init process\r\n")},
+                                 std::nullopt, ""}});
   Scenario s = FakeScenario("hangs");
   s.boot.silence_s = 0.5;
   s.boot.timeout_s = 60;
   auto start = std::chrono::steady_clock::now();
   RunResult r = Run(s, backend);
-  double took_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
+  double took_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(r.verdict, Verdict::kFail);
   EXPECT_EQ(r.failure_class, "silence");
   EXPECT_TRUE(Contains(r.reason, "silent for 0.5 s during boot")) << r.reason;
@@ -352,8 +320,7 @@ TEST_F(FakeRunTest, SilentGuestIsStoppedByTheWatchdogWithPhaseAndTail) {
 
 TEST_F(FakeRunTest, ChattyGuestThatNeverReachesLoginTimesOut) {
   FakeGuestScript chatty;
-  for (int i = 0; i < 60; ++i)
-    chatty.console.push_back(At(50, "still starting\r\n"));
+  for (int i = 0; i < 60; ++i) chatty.console.push_back(At(50, "still starting\r\n"));
   FakeBackend backend(&clock_, {chatty});
   Scenario s = FakeScenario("slow");
   s.boot.timeout_s = 1;
@@ -361,38 +328,30 @@ TEST_F(FakeRunTest, ChattyGuestThatNeverReachesLoginTimesOut) {
   RunResult r = Run(s, backend);
   EXPECT_EQ(r.verdict, Verdict::kFail);
   EXPECT_EQ(r.failure_class, "timeout");
-  EXPECT_TRUE(
-      Contains(r.reason, "boot did not finish within its 1.0 s timeout"))
-      << r.reason;
+  EXPECT_TRUE(Contains(r.reason, "boot did not finish within its 1.0 s timeout")) << r.reason;
 }
 
 TEST_F(FakeRunTest, VmThatEndsIsReportedWithTheHypervisorsStatus) {
-  FakeBackend backend(&clock_,
-                      {{{At(0, "[    0.1] Linux version 6.1.0\r\n")},
-                        std::string("QEMU killed by signal 9 (SIGKILL)"),
-                        ""}});
+  FakeBackend backend(&clock_, {{{At(0, "[    0.1] Linux version 6.1.0\r\n")},
+                                 std::string("QEMU killed by signal 9 (SIGKILL)"), ""}});
   RunResult r = Run(FakeScenario("killed"), backend);
   EXPECT_EQ(r.verdict, Verdict::kFail);
   EXPECT_EQ(r.failure_class, "vm-exited");
   EXPECT_TRUE(Contains(r.reason, "during boot")) << r.reason;
-  EXPECT_TRUE(Contains(r.reason, "QEMU killed by signal 9 (SIGKILL)"))
-      << r.reason;
+  EXPECT_TRUE(Contains(r.reason, "QEMU killed by signal 9 (SIGKILL)")) << r.reason;
   ASSERT_FALSE(r.vm_phases.empty());
   EXPECT_EQ(r.vm_phases.back().exit, "QEMU killed by signal 9 (SIGKILL)");
 }
 
 TEST_F(FakeRunTest, BootThatCannotStartIsAnErrorNotAFailure) {
-  FakeBackend backend(
-      &clock_, {{{}, std::nullopt, "QEMU did not start: no such machine"}});
+  FakeBackend backend(&clock_, {{{}, std::nullopt, "QEMU did not start: no such machine"}});
   RunResult r = Run(FakeScenario("nostart"), backend);
   EXPECT_EQ(r.verdict, Verdict::kError);
   EXPECT_TRUE(Contains(r.reason, "QEMU did not start")) << r.reason;
 }
 
 TEST_F(FakeRunTest, CancellationMidBootIsInterruptedAndKeepsWhatItSaw) {
-  FakeBackend backend(
-      &clock_,
-      {{{At(0, "[    0.1] Linux version 6.1.0\r\n")}, std::nullopt, ""}});
+  FakeBackend backend(&clock_, {{{At(0, "[    0.1] Linux version 6.1.0\r\n")}, std::nullopt, ""}});
   CancelToken cancel;
   std::thread canceller([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -401,9 +360,7 @@ TEST_F(FakeRunTest, CancellationMidBootIsInterruptedAndKeepsWhatItSaw) {
   auto start = std::chrono::steady_clock::now();
   RunResult r = Run(FakeScenario("cancelled"), backend, &cancel);
   canceller.join();
-  double took_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
+  double took_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(r.verdict, Verdict::kInterrupted);
   EXPECT_EQ(r.reason, "interrupted by SIGTERM");
   EXPECT_LT(took_s, 3.0);
@@ -414,49 +371,38 @@ TEST_F(FakeRunTest, CancellationMidBootIsInterruptedAndKeepsWhatItSaw) {
 TEST_F(FakeRunTest, SecretsOnTheConsoleAreRedactedFromEveryField) {
   Scenario s = FakeScenario("secret");
   s.access.password = "hunter2-secret";
-  FakeBackend backend(
-      &clock_, {{{At(0, "[    0.1] Linux version 6.1.0 pw=hunter2-secret\r\n"),
-                  At(20, "Kernel panic - not syncing: hunter2-secret\r\n")},
-                 std::nullopt,
-                 ""}});
+  FakeBackend backend(&clock_, {{{At(0, "[    0.1] Linux version 6.1.0 pw=hunter2-secret\r\n"),
+                                  At(20, "Kernel panic - not syncing: hunter2-secret\r\n")},
+                                 std::nullopt, ""}});
   RunResult r = Run(s, backend);
   EXPECT_EQ(r.failure_class, "kernel-panic");
   EXPECT_FALSE(Contains(r.reason, "hunter2")) << r.reason;
-  for (const auto& line : r.console_tail)
-    EXPECT_FALSE(Contains(line, "hunter2")) << line;
+  for (const auto& line : r.console_tail) EXPECT_FALSE(Contains(line, "hunter2")) << line;
   ASSERT_FALSE(r.milestones.empty());
-  for (const auto& m : r.milestones)
-    EXPECT_FALSE(Contains(m.line, "hunter2")) << m.line;
+  for (const auto& m : r.milestones) EXPECT_FALSE(Contains(m.line, "hunter2")) << m.line;
 }
 
 TEST_F(FakeRunTest, TheLiveConsoleEchoIsSanitisedAndRedacted) {
   Scenario s = FakeScenario("echo");
   s.access.password = "hunter2-secret";
-  FakeBackend backend(
-      &clock_,
-      {{{At(0, "boot \x1b]0;title\x07\x1b[31mred pw=hunter2-secret\r\n"),
-         At(20, "refimg login: ")},
-        std::nullopt,
-        ""}});
+  FakeBackend backend(&clock_, {{{At(0, "boot \x1b]0;title\x07\x1b[31mred pw=hunter2-secret\r\n"),
+                                  At(20, "refimg login: ")},
+                                 std::nullopt, ""}});
   RunContext ctx = Context(&backend);
   ctx.options.echo_console = true;
   ::testing::internal::CaptureStderr();
-  RunResult r = RunScenario({&s, "qemu-kvm", 1, "echo.iter1", ""}, ctx.services,
-                            ctx.options);
+  RunResult r = RunScenario({&s, "qemu-kvm", 1, "echo.iter1", ""}, ctx.services, ctx.options);
   std::string echoed = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(r.verdict, Verdict::kPass) << r.reason;
   EXPECT_TRUE(Contains(echoed, "boot red pw=********")) << echoed;
   EXPECT_FALSE(Contains(echoed, "hunter2")) << echoed;
   EXPECT_EQ(echoed.find('\x1b'), std::string::npos) << echoed;
   // The log keeps the raw bytes.
-  EXPECT_TRUE(Contains(ReadFile(reports_.path() / "echo.iter1" / "console.log"),
-                       "\x1b]0;title"));
+  EXPECT_TRUE(Contains(ReadFile(reports_.path() / "echo.iter1" / "console.log"), "\x1b]0;title"));
 }
 
 TEST_F(FakeRunTest, ACouldNotMeasureRunIsRetriedAndMarkedPassedAfterRetry) {
-  FakeBackend backend(
-      &clock_,
-      {{{}, std::nullopt, "QEMU did not start: port in use"}, kBootsToLogin});
+  FakeBackend backend(&clock_, {{{}, std::nullopt, "QEMU did not start: port in use"}, kBootsToLogin});
   std::vector<Scenario> scenarios = {FakeScenario("flaky")};
   SuiteOptions o;
   o.retries = 2;
@@ -478,10 +424,8 @@ TEST_F(FakeRunTest, ACouldNotMeasureRunIsRetriedAndMarkedPassedAfterRetry) {
 // then nothing. The run falls back to TCG once, says why, and the host's
 // verdict turns broken.
 const FakeGuestScript kStuckAfterGrub = {
-    {At(0, "SeaBIOS (version 1.16.2-debian-1.16.2-1)\r\n"),
-     At(10, "Booting `bootgate reference'\r\n")},
-    std::nullopt,
-    ""};
+    {At(0, "SeaBIOS (version 1.16.2-debian-1.16.2-1)\r\n"), At(10, "Booting `bootgate reference'\r\n")},
+    std::nullopt, ""};
 
 TEST_F(FakeRunTest, AutoKvmThatHangsBeforeTheKernelFallsBackToTcgOnce) {
   FakeBackend backend(&clock_, {kStuckAfterGrub, kBootsToLogin});
@@ -497,23 +441,19 @@ TEST_F(FakeRunTest, AutoKvmThatHangsBeforeTheKernelFallsBackToTcgOnce) {
   EXPECT_EQ(stuck.accelerator, "kvm");
   EXPECT_EQ(stuck.verdict, Verdict::kError);
   EXPECT_EQ(stuck.failure_class, "kvm-stuck");
-  EXPECT_TRUE(Contains(stuck.reason, "Booting `bootgate reference'"))
-      << stuck.reason;
+  EXPECT_TRUE(Contains(stuck.reason, "Booting `bootgate reference'")) << stuck.reason;
   const RunResult& rerun = suite.runs[1];
   EXPECT_EQ(rerun.attempt, 2);
   EXPECT_EQ(rerun.accelerator, "tcg");
   EXPECT_EQ(rerun.accel_requested, "auto");
-  EXPECT_TRUE(Contains(rerun.accel_note, "fell back to TCG after attempt 1"))
-      << rerun.accel_note;
+  EXPECT_TRUE(Contains(rerun.accel_note, "fell back to TCG after attempt 1")) << rerun.accel_note;
   EXPECT_FALSE(rerun.passed_after_retry);
   EXPECT_EQ(rerun.verdict, Verdict::kPass) << rerun.reason;
   EXPECT_EQ(suite.verdict, Verdict::kPass);
   ASSERT_EQ(suite.aggregates.size(), 1u);
-  EXPECT_EQ(suite.aggregates[0].accelerator,
-            "tcg");  // judged on the TCG budget
+  EXPECT_EQ(suite.aggregates[0].accelerator, "tcg");  // judged on the TCG budget
   ASSERT_EQ(backend.accel_reports().size(), 1u);
-  EXPECT_TRUE(
-      Contains(backend.accel_reports()[0], "no kernel output under KVM"));
+  EXPECT_TRUE(Contains(backend.accel_reports()[0], "no kernel output under KVM"));
 }
 
 TEST_F(FakeRunTest, ExplicitKvmThatHangsNeverFallsBackAndCouldNotMeasure) {
@@ -526,18 +466,15 @@ TEST_F(FakeRunTest, ExplicitKvmThatHangsNeverFallsBackAndCouldNotMeasure) {
   EXPECT_EQ(backend.boots(), 1);
   ASSERT_EQ(suite.runs.size(), 1u);
   EXPECT_EQ(suite.runs[0].failure_class, "kvm-stuck");
-  EXPECT_TRUE(Contains(suite.runs[0].reason,
-                       "the accelerator was decided thus: fake backend"))
+  EXPECT_TRUE(Contains(suite.runs[0].reason, "the accelerator was decided thus: fake backend"))
       << suite.runs[0].reason;
   EXPECT_EQ(ExitCodeFor(suite.verdict), 2);
   EXPECT_TRUE(backend.accel_reports().empty());
 }
 
 TEST_F(FakeRunTest, AKvmGuestSilentAfterItsKernelSpokeIsAHangNotAStuckKvm) {
-  FakeBackend backend(
-      &clock_,
-      {{{At(0, "[    0.1] Linux version 6.1.0\r\n")}, std::nullopt, ""},
-       kBootsToLogin});
+  FakeBackend backend(&clock_, {{{At(0, "[    0.1] Linux version 6.1.0\r\n")}, std::nullopt, ""},
+                                kBootsToLogin});
   backend.SetKvmUsable(true);
   Scenario s = FakeScenario("hangs");
   s.boot.silence_s = 0.5;
@@ -554,15 +491,12 @@ TEST_F(FakeRunTest, ExplicitKvmOnAHostWithoutItIsCouldNotMeasure) {
   s.vm.accel = "kvm";
   RunResult r = Run(s, backend);
   EXPECT_EQ(r.verdict, Verdict::kError);
-  EXPECT_TRUE(Contains(r.reason, "KVM was requested but is not usable"))
-      << r.reason;
+  EXPECT_TRUE(Contains(r.reason, "KVM was requested but is not usable")) << r.reason;
   EXPECT_EQ(backend.boots(), 0);
 }
 
 TEST_F(FakeRunTest, AFailedRunIsNeverRetried) {
-  FakeBackend backend(
-      &clock_,
-      {{{At(0, "Kernel panic - not syncing: x\r\n")}, std::nullopt, ""}});
+  FakeBackend backend(&clock_, {{{At(0, "Kernel panic - not syncing: x\r\n")}, std::nullopt, ""}});
   std::vector<Scenario> scenarios = {FakeScenario("broken")};
   SuiteOptions o;
   o.retries = 3;
@@ -628,10 +562,7 @@ namespace bootgate {
 namespace {
 
 FakeGuestScript LoginAfterMs(int ms) {
-  return {{At(0, "[    0.000000] Linux version 6.1.0\r\n"),
-           At(ms, "refimg login: ")},
-          std::nullopt,
-          ""};
+  return {{At(0, "[    0.000000] Linux version 6.1.0\r\n"), At(ms, "refimg login: ")}, std::nullopt, ""};
 }
 
 // --until-confident: while the budget lies inside the 95% CI of the
@@ -641,8 +572,8 @@ class UntilConfidentTest : public FakeRunTest {
  protected:
   SuiteResult RunWith(int until_confident_max) {
     // Three spread-out boots around a 200 ms budget, then steady fast ones.
-    FakeBackend backend(&clock_, {LoginAfterMs(60), LoginAfterMs(400),
-                                  LoginAfterMs(90), LoginAfterMs(60)});
+    FakeBackend backend(&clock_, {LoginAfterMs(60), LoginAfterMs(400), LoginAfterMs(90),
+                                  LoginAfterMs(60)});
     Scenario s = FakeScenario("noisy");
     s.iterations = 3;
     s.budgets.limits["boot_s"].any = 0.2;
@@ -694,16 +625,13 @@ TEST_F(FakeRunTest, AGroupsRunsRunOneAfterAnotherWarmupsFirstGroupsSideBySide) {
     for (const auto& r : suite.runs)
       if (r.scenario == name) group.push_back(&r);
     ASSERT_EQ(group.size(), 4u);
-    std::sort(
-        group.begin(), group.end(), [](const RunResult* x, const RunResult* y) {
-          return x->vm_phases.at(0).t0_unix_s < y->vm_phases.at(0).t0_unix_s;
-        });
+    std::sort(group.begin(), group.end(), [](const RunResult* x, const RunResult* y) {
+      return x->vm_phases.at(0).t0_unix_s < y->vm_phases.at(0).t0_unix_s;
+    });
     EXPECT_TRUE(group[0]->warmup) << name << ": the warm-up runs first";
     for (size_t i = 1; i < group.size(); ++i) {
-      double prev_end = group[i - 1]->vm_phases[0].t0_unix_s +
-                        group[i - 1]->metrics.at("boot_s");
-      EXPECT_GE(group[i]->vm_phases[0].t0_unix_s, prev_end)
-          << name << " run " << i << " overlapped";
+      double prev_end = group[i - 1]->vm_phases[0].t0_unix_s + group[i - 1]->metrics.at("boot_s");
+      EXPECT_GE(group[i]->vm_phases[0].t0_unix_s, prev_end) << name << " run " << i << " overlapped";
     }
     for (const RunResult* r : group) {
       EXPECT_LE(r->concurrent_vms, 1);  // only the other group's VM
@@ -723,14 +651,12 @@ TEST_F(FakeRunTest, OneGroupWithManyJobsStillRunsAlone) {
   RunContext ctx = Context(&backend);
   SuiteResult suite = RunSuite(scenarios, o, ctx);
   ASSERT_EQ(suite.runs.size(), 4u);
-  for (const auto& r : suite.runs)
-    EXPECT_EQ(r.concurrent_vms, 0) << r.iteration;
+  for (const auto& r : suite.runs) EXPECT_EQ(r.concurrent_vms, 0) << r.iteration;
 }
 
 TEST(SuiteJobsTest, DefaultJobsIsAtLeastOneAndBoundedByCores) {
   EXPECT_GE(DefaultJobs(1, 512), 1);
-  EXPECT_LE(DefaultJobs(1, 512),
-            static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
+  EXPECT_LE(DefaultJobs(1, 512), static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
   EXPECT_EQ(DefaultJobs(1, 1 << 30), 1);  // no host has a PiB of MemAvailable
 }
 

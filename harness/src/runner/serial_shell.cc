@@ -9,12 +9,8 @@ namespace bootgate {
 SerialShell::SerialShell(Console* console, const Clock* clock,
                          const CancelToken* cancel, std::string user,
                          std::string password, std::string prompt_regex)
-    : console_(console),
-      clock_(clock),
-      cancel_(cancel),
-      user_(std::move(user)),
-      password_(std::move(password)),
-      prompt_regex_(std::move(prompt_regex)) {}
+    : console_(console), clock_(clock), cancel_(cancel), user_(std::move(user)),
+      password_(std::move(password)), prompt_regex_(std::move(prompt_regex)) {}
 
 void SerialShell::Login(Duration timeout) {
   TimePoint deadline = clock_->Now() + timeout;
@@ -23,13 +19,11 @@ void SerialShell::Login(Duration timeout) {
   const PatternSet after_user(
       {Pattern::Compile("password", R"([Pp]assword: ?$)"),
        Pattern::Compile("prompt", prompt_regex_)});
-  WaitOutcome w =
-      console_->WaitFor(after_user, &cursor, deadline, Duration(0), cancel_);
+  WaitOutcome w = console_->WaitFor(after_user, &cursor, deadline, Duration(0), cancel_);
   if (w.kind == WaitOutcome::kCancelled) cancel_->ThrowIfCancelled();
   if (w.kind != WaitOutcome::kMatched)
-    throw Error(
-        "serial login",
-        "no password prompt after sending the user name '" + user_ + "'");
+    throw Error("serial login", "no password prompt after sending the user name '" +
+                                    user_ + "'");
   if (w.pattern_name == "password") {
     // login prints its prompt before it turns echo off; a password sent at
     // once can be echoed. Give it a moment (the console log is redacted
@@ -44,12 +38,10 @@ void SerialShell::Login(Duration timeout) {
     w = console_->WaitFor(after_pw, &cursor, deadline, Duration(0), cancel_);
     if (w.kind == WaitOutcome::kCancelled) cancel_->ThrowIfCancelled();
     if (w.kind != WaitOutcome::kMatched)
-      throw Error("serial login",
-                  "no shell prompt after the password (prompt regex /" +
-                      prompt_regex_ + "/)");
+      throw Error("serial login", "no shell prompt after the password (prompt regex /" +
+                                      prompt_regex_ + "/)");
     if (w.pattern_name == "incorrect")
-      throw Error("serial login",
-                  "the guest refused the password for user '" + user_ + "'");
+      throw Error("serial login", "the guest refused the password for user '" + user_ + "'");
   }
   // Quiet kernel messages would interleave with command output.
   Exec("stty -echo 2>/dev/null; dmesg -n 1 2>/dev/null; true", timeout);
@@ -58,8 +50,7 @@ void SerialShell::Login(Duration timeout) {
 ExecResult SerialShell::Exec(const std::string& command, Duration timeout,
                              size_t max_output_bytes) {
   if (command.find('\n') != std::string::npos)
-    throw Error("serial shell",
-                "commands sent over the serial console must be one line");
+    throw Error("serial shell", "commands sent over the serial console must be one line");
   int id = next_id_++;
   std::string tag = std::to_string(id);
   uint64_t cursor = console_->Cursor();
@@ -68,28 +59,23 @@ ExecResult SerialShell::Exec(const std::string& command, Duration timeout,
   // One input line, so no prompt interleaves; the markers are assembled by
   // printf so the echoed input never matches them; the command runs in its
   // own shell so an `exit` in it cannot end the login session.
-  console_->Write("printf '@@BG%sB@@\\n' " + tag + "; sh -c " +
-                  ShellQuote(command) + "; printf '@@BG%sE%s@@\\n' " + tag +
-                  " \"$?\"\n");
+  console_->Write("printf '@@BG%sB@@\\n' " + tag + "; sh -c " + ShellQuote(command) +
+                  "; printf '@@BG%sE%s@@\\n' " + tag + " \"$?\"\n");
   const Pattern begin_line = Pattern::Compile("begin", "@@BG" + tag + "B@@$");
   const Pattern end_line =
       Pattern::Compile("end", "@@BG" + tag + "E([0-9]+)@@$");
   const PatternSet begin({begin_line});
-  WaitOutcome w =
-      console_->WaitFor(begin, &cursor, deadline, Duration(0), cancel_);
+  WaitOutcome w = console_->WaitFor(begin, &cursor, deadline, Duration(0), cancel_);
   if (w.kind == WaitOutcome::kCancelled) cancel_->ThrowIfCancelled();
   if (w.kind != WaitOutcome::kMatched)
-    throw Error("serial shell",
-                "the guest did not start running '" + command + "'");
+    throw Error("serial shell", "the guest did not start running '" + command + "'");
   uint64_t out_start = cursor;
   const PatternSet end({end_line});
   w = console_->WaitFor(end, &cursor, deadline, Duration(0), cancel_);
   if (w.kind == WaitOutcome::kCancelled) cancel_->ThrowIfCancelled();
   if (w.kind != WaitOutcome::kMatched)
-    throw Error("serial shell",
-                "'" + command + "' did not finish within " +
-                    std::to_string(static_cast<int>(ToSeconds(timeout))) +
-                    " s");
+    throw Error("serial shell", "'" + command + "' did not finish within " +
+                                    std::to_string(static_cast<int>(ToSeconds(timeout))) + " s");
   ExecResult r;
   auto m = end_line.regex.Find(w.line);
   r.exit_status = m ? std::stoi(std::string((*m)[1])) : -1;

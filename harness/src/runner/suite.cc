@@ -12,8 +12,8 @@
 
 #include "budget/budget.h"
 #include "metrics/meminfo.h"
-#include "util/error.h"
 #include "util/fs.h"
+#include "util/error.h"
 
 namespace bootgate {
 
@@ -27,8 +27,7 @@ class Overlaps {
   int Begin() {
     std::lock_guard lock(mu_);
     int id = next_id_++;
-    for (auto& [other, max] : active_)
-      max = std::max(max, static_cast<int>(active_.size()));
+    for (auto& [other, max] : active_) max = std::max(max, static_cast<int>(active_.size()));
     active_[id] = static_cast<int>(active_.size());
     return id;
   }
@@ -55,8 +54,7 @@ std::vector<PlannedRun> PlanRuns(const std::vector<Scenario>& scenarios,
     const auto& profiles = o.profiles.empty() ? s.profiles : o.profiles;
     for (const auto& p : profiles) {
       std::string key = s.name + "/" + p;
-      if (std::find(groups.begin(), groups.end(), key) != groups.end())
-        continue;
+      if (std::find(groups.begin(), groups.end(), key) != groups.end()) continue;
       groups.push_back(key);
       int warm = o.warmup >= 0 ? o.warmup : s.warmup;
       int iters = o.iterations > 0 ? o.iterations : s.iterations;
@@ -72,8 +70,7 @@ std::vector<PlannedRun> PlanRuns(const std::vector<Scenario>& scenarios,
       // FNV-1a, not std::hash: stable across implementations and versions.
       uint64_t f = 1469598103934665603ull;
       for (unsigned char c : r.key()) f = (f ^ c) * 1099511628211ull;
-      if (static_cast<int>(f % static_cast<uint64_t>(o.shard_count)) ==
-          o.shard_index - 1)
+      if (static_cast<int>(f % static_cast<uint64_t>(o.shard_count)) == o.shard_index - 1)
         mine.push_back(r);
     }
     return mine;
@@ -88,14 +85,11 @@ int DefaultJobs(int vm_cpus, int vm_memory_mib) {
   try {
     free_mib = ParseMeminfo(ReadFile("/proc/meminfo")).available_mib;
   } catch (const Error&) {
-    free_mib = static_cast<double>(sysconf(_SC_AVPHYS_PAGES)) *
-               sysconf(_SC_PAGESIZE) / (1024.0 * 1024.0);
+    free_mib = static_cast<double>(sysconf(_SC_AVPHYS_PAGES)) * sysconf(_SC_PAGESIZE) / (1024.0 * 1024.0);
   }
-  int by_cpu =
-      static_cast<int>(std::max<long>(1, cores / std::max(1, vm_cpus)));
+  int by_cpu = static_cast<int>(std::max<long>(1, cores / std::max(1, vm_cpus)));
   // Keep a quarter of free memory for the host and QEMU's own overhead.
-  int by_mem = static_cast<int>(
-      std::max(1.0, free_mib * 0.75 / std::max(64, vm_memory_mib + 128)));
+  int by_mem = static_cast<int>(std::max(1.0, free_mib * 0.75 / std::max(64, vm_memory_mib + 128)));
   return std::max(1, std::min(by_cpu, by_mem));
 }
 
@@ -104,8 +98,7 @@ void FinishSuite(SuiteResult* suite, const std::vector<Scenario>* scenarios) {
   std::vector<std::pair<std::string, std::string>> groups;
   for (const auto& r : suite->runs) {
     auto g = std::make_pair(r.scenario, r.profile);
-    if (std::find(groups.begin(), groups.end(), g) == groups.end())
-      groups.push_back(g);
+    if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
   }
   std::vector<Verdict> verdicts;
   for (const auto& [name, profile] : groups) {
@@ -122,9 +115,7 @@ void FinishSuite(SuiteResult* suite, const std::vector<Scenario>* scenarios) {
     for (const auto& r : runs) {
       bool superseded = false;
       for (const auto& o : runs)
-        if (o.iteration == r.iteration && o.warmup == r.warmup &&
-            o.attempt > r.attempt)
-          superseded = true;
+        if (o.iteration == r.iteration && o.warmup == r.warmup && o.attempt > r.attempt) superseded = true;
       if (!superseded) counted.push_back(r);
     }
     AggregateResult a = Aggregate(counted, budgets, budgets.judge);
@@ -200,8 +191,7 @@ SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
   // different groups share the host.
   std::vector<std::vector<PlannedRun>> groups;
   for (const auto& p : plan) {
-    if (groups.empty() || groups.back().front().key() != p.key())
-      groups.emplace_back();
+    if (groups.empty() || groups.back().front().key() != p.key()) groups.emplace_back();
     groups.back().push_back(p);
   }
   std::mutex mu;
@@ -217,20 +207,17 @@ SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
     std::string forced_accel, fallback_reason;
     int last_attempt = 1 + o.retries;
     for (int attempt = 1; attempt <= last_attempt; ++attempt) {
-      std::string sub =
-          p.scenario->name + "." + p.profile + "." +
-          (p.warmup ? "warmup" : "iter") + std::to_string(p.iteration) +
-          (attempt > 1 ? ".attempt" + std::to_string(attempt) : "");
+      std::string sub = p.scenario->name + "." + p.profile + "." +
+                        (p.warmup ? "warmup" : "iter") + std::to_string(p.iteration) +
+                        (attempt > 1 ? ".attempt" + std::to_string(attempt) : "");
       int slot = overlaps.Begin();
-      RunResult r =
-          RunScenario({p.scenario, p.profile, p.iteration, sub, forced_accel},
-                      ctx.services, ctx.options);
+      RunResult r = RunScenario({p.scenario, p.profile, p.iteration, sub, forced_accel},
+                                ctx.services, ctx.options);
       r.concurrent_vms = overlaps.End(slot);
       r.warmup = p.warmup;
       r.attempt = attempt;
       if (!forced_accel.empty()) {
-        r.accel_note = "fell back to TCG after attempt " +
-                       std::to_string(attempt - 1) +
+        r.accel_note = "fell back to TCG after attempt " + std::to_string(attempt - 1) +
                        " under KVM: " + fallback_reason;
       }
       bool cancelled = ctx.services.cancel && ctx.services.cancel->cancelled();
@@ -261,9 +248,7 @@ SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
     for (auto& a : attempts) results.push_back(std::move(a));
   };
 
-  auto cancelled = [&] {
-    return ctx.services.cancel && ctx.services.cancel->cancelled();
-  };
+  auto cancelled = [&] { return ctx.services.cancel && ctx.services.cancel->cancelled(); };
   auto worker = [&] {
     while (true) {
       const std::vector<PlannedRun>* group = nullptr;
@@ -299,9 +284,7 @@ SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
   };
 
   std::vector<std::thread> threads;
-  for (int i = 0;
-       i < std::max(1, std::min<int>(jobs, static_cast<int>(groups.size())));
-       ++i)
+  for (int i = 0; i < std::max(1, std::min<int>(jobs, static_cast<int>(groups.size()))); ++i)
     threads.emplace_back(worker);
   for (auto& t : threads) t.join();
 
@@ -316,12 +299,9 @@ SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
         int n = 0;
         const Scenario* sc = nullptr;
         for (const auto& r : suite.runs)
-          if (r.scenario == a.scenario && r.profile == a.profile && !r.warmup)
-            n = std::max(n, r.iteration);
-        for (const auto& s : scenarios)
-          if (s.name == a.scenario) sc = &s;
-        if (sc && n < o.until_confident_max)
-          more.push_back({sc, a.profile, n + 1, false});
+          if (r.scenario == a.scenario && r.profile == a.profile && !r.warmup) n = std::max(n, r.iteration);
+        for (const auto& s : scenarios) if (s.name == a.scenario) sc = &s;
+        if (sc && n < o.until_confident_max) more.push_back({sc, a.profile, n + 1, false});
       }
       if (more.empty()) break;
       for (const auto& p : more) run_one(p);
@@ -329,13 +309,10 @@ SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
       FinishSuite(&suite, &scenarios);
     }
   }
-  std::sort(suite.runs.begin(), suite.runs.end(),
-            [](const RunResult& a, const RunResult& b) {
-              return std::tie(a.scenario, a.profile, a.warmup, a.iteration,
-                              a.attempt) < std::tie(b.scenario, b.profile,
-                                                    b.warmup, b.iteration,
-                                                    b.attempt);
-            });
+  std::sort(suite.runs.begin(), suite.runs.end(), [](const RunResult& a, const RunResult& b) {
+    return std::tie(a.scenario, a.profile, a.warmup, a.iteration, a.attempt) <
+           std::tie(b.scenario, b.profile, b.warmup, b.iteration, b.attempt);
+  });
   if (ctx.services.cancel && ctx.services.cancel->cancelled()) {
     // Runs that never started are not invented; the verdict says interrupted.
     suite.verdict = Verdict::kInterrupted;

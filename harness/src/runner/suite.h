@@ -14,12 +14,12 @@
 namespace bootgate {
 
 struct SuiteOptions {
-  int iterations = 0;           ///< 0: each scenario's own
-  int warmup = -1;              ///< -1: each scenario's own
-  int retries = 0;              ///< re-runs of runs that could not measure
-  int jobs = 0;                 ///< 0: from host cores and memory
-  int shard_index = 0;          ///< --shard K/N: K (1-based) ...
-  int shard_count = 0;          ///< ... and N; 0 = no sharding
+  int iterations = 0;       ///< 0: each scenario's own
+  int warmup = -1;          ///< -1: each scenario's own
+  int retries = 0;          ///< re-runs of runs that could not measure
+  int jobs = 0;             ///< 0: from host cores and memory
+  int shard_index = 0;      ///< --shard K/N: K (1-based) ...
+  int shard_count = 0;      ///< ... and N; 0 = no sharding
   int until_confident_max = 0;  ///< take more samples while inconclusive
   std::vector<std::string> profiles;  ///< overrides scenarios' profiles
   std::string run_id;

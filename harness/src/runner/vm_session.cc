@@ -17,11 +17,9 @@ namespace {
 // A fail pattern can match a line still being printed ("...: FAILED" before
 // ": target disk too small"): wait briefly for the rest, for the reason and
 // the console tail.
-std::string CompleteLine(VmSession& vm, uint64_t cursor,
-                         const std::string& seen) {
+std::string CompleteLine(VmSession& vm, uint64_t cursor, const std::string& seen) {
   for (int i = 0; i < 10; ++i) {
-    for (const auto& line :
-         vm.console->LinesSince(cursor > 0 ? cursor - 1 : 0)) {
+    for (const auto& line : vm.console->LinesSince(cursor > 0 ? cursor - 1 : 0)) {
       if (line.text.rfind(seen, 0) == 0) return line.text;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -42,15 +40,13 @@ void ThrowIfKvmStuck(VmSession& vm, const std::string& what) {
                          ? "no output at all"
                          : "last output '" + tail.back().substr(0, 120) + "'";
   throw Stop{Verdict::kError, "kvm-stuck",
-             "the guest printed no kernel output under KVM (" + what + "; " +
-                 last + "): KVM hangs guests on this host"};
+             "the guest printed no kernel output under KVM (" + what + "; " + last +
+                 "): KVM hangs guests on this host"};
 }
 }  // namespace
 
-VmPhaseInfo BootIntoSession(VmSession& vm, const BootRequest& req,
-                            const std::string& phase,
-                            const std::string& out_dir,
-                            const std::string& run_subdir,
+VmPhaseInfo BootIntoSession(VmSession& vm, const BootRequest& req, const std::string& phase,
+                            const std::string& out_dir, const std::string& run_subdir,
                             const std::string& log_name, ConsoleOptions copts,
                             const RunServices& services, Workspace* workspace) {
   BootRequest attempt = req;
@@ -59,9 +55,8 @@ VmPhaseInfo BootIntoSession(VmSession& vm, const BootRequest& req,
       // Before the start: a bootgate killed while libvirt creates the
       // domain (or uploads its disks to a remote pool) leaves it recorded.
       if (workspace)
-        workspace->RecordOwner(
-            0, services.backend->name() == "libvirt" ? attempt.name : "",
-            services.backend->cleanup_uri());
+        workspace->RecordOwner(0, services.backend->name() == "libvirt" ? attempt.name : "",
+                               services.backend->cleanup_uri());
       vm.guest = services.backend->Boot(attempt);
       break;
     } catch (const PortInUse& e) {
@@ -79,8 +74,7 @@ VmPhaseInfo BootIntoSession(VmSession& vm, const BootRequest& req,
   if (workspace)
     workspace->RecordOwner(vm.guest->pid(), vm.guest->domain_name(),
                            services.backend->cleanup_uri());
-  VmPhaseInfo info{phase, run_subdir + "/" + log_name + ".log",
-                   vm.guest->Describe(), "",
+  VmPhaseInfo info{phase, run_subdir + "/" + log_name + ".log", vm.guest->Describe(), "",
                    WallTimeUnixAt(*services.clock, vm.guest->started_at())};
   copts.log_path = out_dir + "/" + log_name + ".log";
   copts.timed_log_path = out_dir + "/" + log_name + ".timed.log";
@@ -91,8 +85,7 @@ VmPhaseInfo BootIntoSession(VmSession& vm, const BootRequest& req,
   return info;
 }
 
-double WaitForConsole(VmSession& vm, const ConsoleWait& wait,
-                      const RunServices& services) {
+double WaitForConsole(VmSession& vm, const ConsoleWait& wait, const RunServices& services) {
   // An empty target would match every line: then only the VM's end counts.
   const bool has_target = !wait.target.source.empty();
   std::vector<Pattern> list;
@@ -108,28 +101,21 @@ double WaitForConsole(VmSession& vm, const ConsoleWait& wait,
   TimePoint t0 = vm.guest->started_at();
   TimePoint deadline = t0 + FromSeconds(timeout_s);
   while (true) {
-    TimePoint tick =
-        std::min(deadline, clock.Now() + std::chrono::milliseconds(250));
-    WaitOutcome w = vm.console->WaitFor(
-        patterns, &cursor, tick, FromSeconds(silence_s), services.cancel);
+    TimePoint tick = std::min(deadline, clock.Now() + std::chrono::milliseconds(250));
+    WaitOutcome w = vm.console->WaitFor(patterns, &cursor, tick,
+                                        FromSeconds(silence_s), services.cancel);
     double elapsed = ToSeconds(clock.Now() - t0);
-    if (services.progress)
-      services.progress->Update(wait.label, phase, elapsed, wait.budget_s);
+    if (services.progress) services.progress->Update(wait.label, phase, elapsed, wait.budget_s);
     if (w.kind != WaitOutcome::kMatched && has_target && wait.ssh_ready_s) {
       std::optional<double> ssh_s = wait.ssh_ready_s();
       if (ssh_s && elapsed >= *ssh_s + wait.serial_grace_s)
         throw Stop{Verdict::kFail, "no-serial-login",
                    "the guest answered SSH at " + Fmt1(*ssh_s) + " s, but " +
-                       Fmt1(elapsed - *ssh_s) +
-                       " s later its serial console still shows no /" +
-                       wait.target.source + "/ (" +
-                       std::to_string(vm.console->bytes_received()) +
-                       " bytes in all, the last at " +
-                       Fmt1(vm.console->last_byte_s()) +
-                       " s): the system has no console=ttyS0 on its kernel "
-                       "command line or no "
-                       "getty on it (Photon OS: console= belongs in "
-                       "/boot/systemd.cfg's "
+                       Fmt1(elapsed - *ssh_s) + " s later its serial console still shows no /" +
+                       wait.target.source + "/ (" + std::to_string(vm.console->bytes_received()) +
+                       " bytes in all, the last at " + Fmt1(vm.console->last_byte_s()) +
+                       " s): the system has no console=ttyS0 on its kernel command line or no "
+                       "getty on it (Photon OS: console= belongs in /boot/systemd.cfg's "
                        "systemd_cmdline)"};
     }
     switch (w.kind) {
@@ -143,13 +129,11 @@ double WaitForConsole(VmSession& vm, const ConsoleWait& wait,
         services.cancel->ThrowIfCancelled();
         break;
       case WaitOutcome::kSilence:
-        ThrowIfKvmStuck(vm,
-                        "silent for " + Fmt1(silence_s) + " s during " + phase);
+        ThrowIfKvmStuck(vm, "silent for " + Fmt1(silence_s) + " s during " + phase);
         throw Stop{Verdict::kFail, "silence",
-                   "the console was silent for " + Fmt1(silence_s) +
-                       " s during " + phase + " (last output at " +
-                       Fmt1(vm.console->last_byte_s()) +
-                       " s); the guest looks hung"};
+                   "the console was silent for " + Fmt1(silence_s) + " s during " +
+                       phase + " (last output at " +
+                       Fmt1(vm.console->last_byte_s()) + " s); the guest looks hung"};
       case WaitOutcome::kEof:
       case WaitOutcome::kTimeout: {
         auto ended = vm.guest->Ended();
@@ -167,14 +151,11 @@ double WaitForConsole(VmSession& vm, const ConsoleWait& wait,
                          " s before the expected console output: " + *ended};
         }
         if (clock.Now() >= deadline) {
-          ThrowIfKvmStuck(vm,
-                          phase + " timed out after " + Fmt1(timeout_s) + " s");
-          throw Stop{
-              Verdict::kFail, "timeout",
-              phase + " did not finish within its " + Fmt1(timeout_s) +
-                  " s timeout" +
-                  (has_target ? " (waiting for /" + wait.target.source + "/)"
-                              : "")};
+          ThrowIfKvmStuck(vm, phase + " timed out after " + Fmt1(timeout_s) + " s");
+          throw Stop{Verdict::kFail, "timeout",
+                     phase + " did not finish within its " + Fmt1(timeout_s) +
+                         " s timeout" +
+                         (has_target ? " (waiting for /" + wait.target.source + "/)" : "")};
         }
         break;
       }

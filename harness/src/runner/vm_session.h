@@ -53,13 +53,10 @@ inline constexpr int kPortAttempts = 8;
 /// `workspace`, what a later `bootgate clean` must destroy if this bootgate
 /// dies is recorded in it before each start (the libvirt domain's name,
 /// which is known before it exists) and after it (the VM's process id).
-VmPhaseInfo BootIntoSession(VmSession& vm, const BootRequest& req,
-                            const std::string& phase,
-                            const std::string& out_dir,
-                            const std::string& run_subdir,
+VmPhaseInfo BootIntoSession(VmSession& vm, const BootRequest& req, const std::string& phase,
+                            const std::string& out_dir, const std::string& run_subdir,
                             const std::string& log_name, ConsoleOptions copts,
-                            const RunServices& services,
-                            Workspace* workspace = nullptr);
+                            const RunServices& services, Workspace* workspace = nullptr);
 
 /// What to wait for on a console, and for how long.
 struct ConsoleWait {
@@ -68,7 +65,7 @@ struct ConsoleWait {
   Pattern target;     ///< empty source: wait only for the VM to end
   std::vector<FailPattern> fails;
   double timeout_s = 60;
-  double silence_s = 0;            ///< 0: no silence watchdog
+  double silence_s = 0;  ///< 0: no silence watchdog
   std::optional<double> budget_s;  ///< shown in progress
   bool vm_exit_is_success = false;
   /// When set and returning a time: the guest answered SSH then. If the
@@ -84,8 +81,7 @@ struct ConsoleWait {
 /// printed no kernel output before it) or the VM ending (unless
 /// `vm_exit_is_success`, then the exit time is returned), Interrupted on
 /// cancellation. Returns the match time in seconds after t0.
-double WaitForConsole(VmSession& vm, const ConsoleWait& wait,
-                      const RunServices& services);
+double WaitForConsole(VmSession& vm, const ConsoleWait& wait, const RunServices& services);
 
 /// "12.3"
 std::string Fmt1(double v);

@@ -21,14 +21,11 @@ Workspace::Workspace(const std::string& state_dir, const std::string& name) {
   EnsurePrivateDirectory(state_dir);
   path_ = state_dir + "/" + name;
   if (mkdir(path_.c_str(), 0700) != 0)
-    throw Error(path_, ErrnoMessage("cannot create the run's scratch directory",
-                                    errno));
-  lock_fd_ =
-      open((path_ + "/lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+    throw Error(path_, ErrnoMessage("cannot create the run's scratch directory", errno));
+  lock_fd_ = open((path_ + "/lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
   if (lock_fd_ < 0 || flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     fs::remove_all(path_, ec);
-    throw Error(path_,
-                ErrnoMessage("cannot lock the run's scratch directory", errno));
+    throw Error(path_, ErrnoMessage("cannot lock the run's scratch directory", errno));
   }
   RecordOwner(0, "", "");
 }
@@ -40,8 +37,7 @@ Workspace::~Workspace() {
   } else {
     // Kept on purpose (--keep): leftover clean-up must not take it.
     try {
-      WriteFileAtomic(path_ + "/kept",
-                      "kept by --keep; remove with: rm -rf " + path_ + "\n");
+      WriteFileAtomic(path_ + "/kept", "kept by --keep; remove with: rm -rf " + path_ + "\n");
     } catch (const Error&) {
     }
   }
@@ -96,8 +92,7 @@ std::vector<Leftover> CleanLeftovers(
       }
       if (!cmdline.empty() && cmdline.find(dir) != std::string::npos) {
         kill(l.vm_pid, SIGKILL);
-        for (int i = 0;
-             i < 50 && fs::exists("/proc/" + std::to_string(l.vm_pid), ec); ++i)
+        for (int i = 0; i < 50 && fs::exists("/proc/" + std::to_string(l.vm_pid), ec); ++i)
           std::this_thread::sleep_for(std::chrono::milliseconds(20));
         actions.push_back("killed VM process " + std::to_string(l.vm_pid));
       }
@@ -107,14 +102,12 @@ std::vector<Leftover> CleanLeftovers(
         destroy_domain(owner.value("connect", ""), l.domain);
         actions.push_back("destroyed libvirt domain " + l.domain);
       } catch (const std::exception& e) {
-        actions.push_back("could not destroy libvirt domain " + l.domain +
-                          ": " + e.what());
+        actions.push_back("could not destroy libvirt domain " + l.domain + ": " + e.what());
       }
     }
     fs::remove_all(dir, ec);
     actions.push_back("removed " + dir);
-    for (const auto& a : actions)
-      l.action += (l.action.empty() ? "" : "; ") + a;
+    for (const auto& a : actions) l.action += (l.action.empty() ? "" : "; ") + a;
     close(fd);
     out.push_back(l);
   }

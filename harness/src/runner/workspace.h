@@ -49,8 +49,7 @@ struct Leftover {
 /// removes them.
 std::vector<Leftover> CleanLeftovers(
     const std::string& state_dir,
-    const std::function<void(const std::string& uri,
-                             const std::string& domain)>& destroy_domain =
-        nullptr);
+    const std::function<void(const std::string& uri, const std::string& domain)>&
+        destroy_domain = nullptr);
 
 }  // namespace bootgate
