@@ -10,8 +10,8 @@
 #include "runner/image_prep.h"
 #include "runner/vm_session.h"
 #include "util/error.h"
-#include "util/escape.h"
 #include "util/fs.h"
+#include "util/escape.h"
 #include "util/text.h"
 
 namespace bootgate {
@@ -33,11 +33,9 @@ std::string RenderInstallConfig(const std::string& template_text,
   if (json && PublicKeyShapeOfFormat(format) == PublicKeyShape::kKeyAndReason) {
     auto reason = vars.find("public_key_reason");
     values["public_key_json"] =
-        nlohmann::json(
-            {{"key", public_key},
-             {"reason", reason != vars.end()
-                            ? reason->second
-                            : "bootgate: key of this measurement run only"}})
+        nlohmann::json({{"key", public_key},
+                        {"reason", reason != vars.end() ? reason->second
+                                                        : "bootgate: key of this measurement run only"}})
             .dump();
   } else {
     values["public_key_json"] = nlohmann::json(public_key).dump();
@@ -46,9 +44,7 @@ std::string RenderInstallConfig(const std::string& template_text,
   if (json) {
     auto parsed = nlohmann::json::parse(out, nullptr, false);
     if (parsed.is_discarded())
-      throw Error(template_name,
-                  "the rendered configuration is not valid JSON; check the "
-                  "template's quoting");
+      throw Error(template_name, "the rendered configuration is not valid JSON; check the template's quoting");
   }
   return out;
 }
@@ -138,11 +134,8 @@ InstallPlan PlanInstall(const InstallSpec& spec,
   if (plan.complete == "pattern")
     plan.completion_rule = "console pattern /" + plan.marker + "/";
   else
-    plan.completion_rule =
-        (plan.complete == "reset" ? "guest reset" : "guest power-off") +
-        std::string(plan.marker.empty()
-                        ? ""
-                        : ", cross-checked by /" + plan.marker + "/");
+    plan.completion_rule = (plan.complete == "reset" ? "guest reset" : "guest power-off") +
+                           std::string(plan.marker.empty() ? "" : ", cross-checked by /" + plan.marker + "/");
   return plan;
 }
 
@@ -187,12 +180,10 @@ void CheckInstallConfig(const std::string& rendered, const InstallPlan& plan,
 namespace {
 
 // The configuration server's refusals, as warnings.
-void NoteRefusedRequests(const ConfigServer& server,
-                         std::vector<std::string>* warnings) {
+void NoteRefusedRequests(const ConfigServer& server, std::vector<std::string>* warnings) {
   for (const auto& q : server.requests())
     if (q.status != 200)
-      warnings->push_back("config server: " + q.method + " " + q.path + " -> " +
-                          std::to_string(q.status));
+      warnings->push_back("config server: " + q.method + " " + q.path + " -> " + std::to_string(q.status));
 }
 
 // Everything the installer VM needs, made before it starts.
@@ -204,19 +195,16 @@ struct PreparedInstall {
 };
 
 PreparedInstall PrepareInstall(const RunRequest& run, const RunSetup& setup,
-                               const RunServices& services,
-                               InstallOutcome* out) {
+                               const RunServices& services, InstallOutcome* out) {
   const Scenario& s = *run.scenario;
   const InstallSpec& in = s.install;
   PreparedInstall p;
-  if (services.recipes)
-    services.recipes->Ensure(in.media.recipe);
-  else
-    RunRecipe(*services.launcher, in.media.recipe);
+  if (services.recipes) services.recipes->Ensure(in.media.recipe);
+  else RunRecipe(*services.launcher, in.media.recipe);
   if (!in.media.iso.empty()) {
     if (!LooksLikeIso(in.media.iso))
       throw Error(in.media.iso, "the installer media is not an ISO 9660 image");
-    struct stat st {};
+    struct stat st{};
     if (stat(in.media.iso.c_str(), &st) == 0)
       out->image_mib = static_cast<double>(st.st_size) / (1024.0 * 1024.0);
   }
@@ -282,24 +270,19 @@ PreparedInstall PrepareInstall(const RunRequest& run, const RunSetup& setup,
       // per-run random path that the VM is told and no other local process
       // can guess; anything else is a 404, recorded as a warning.
       std::string path = "/" + RandomHex(16) + "/ks.json";
-      p.server = std::make_unique<ConfigServer>(
-          std::map<std::string, std::string>{{path, p.config}});
-      subst["ks_url"] =
-          "http://10.0.2.2:" + std::to_string(p.server->port()) + path;
+      p.server = std::make_unique<ConfigServer>(std::map<std::string, std::string>{{path, p.config}});
+      subst["ks_url"] = "http://10.0.2.2:" + std::to_string(p.server->port()) + path;
       subst["ks"] = "ks=" + subst["ks_url"];
     } else {
       std::string dir = base.run_dir + "/ks";
       fs::create_directories(dir);
       WriteFileAtomic(dir + "/ks.json", p.config, kSecretFileMode);
       std::string iso = base.run_dir + "/ks.iso";
-      CommandOutput o =
-          RunCommand(*services.launcher,
-                     {"xorriso", "-as", "mkisofs", "-quiet", "-V", "kscfg",
-                      "-J", "-r", "-o", iso, dir + "/ks.json"},
-                     std::chrono::seconds(60));
-      if (!o.status.ok())
-        throw Error("install",
-                    "cannot build the kickstart volume: " + o.stderr_text);
+      CommandOutput o = RunCommand(*services.launcher,
+                                   {"xorriso", "-as", "mkisofs", "-quiet", "-V", "kscfg", "-J", "-r",
+                                    "-o", iso, dir + "/ks.json"},
+                                   std::chrono::seconds(60));
+      if (!o.status.ok()) throw Error("install", "cannot build the kickstart volume: " + o.stderr_text);
       req.drives.push_back({iso, "raw", true, true, -1, "config"});
       subst["ks"] = "ks=/dev/sr1:/ks.json";
       subst["ks_url"] = "/dev/sr1:/ks.json";
@@ -309,32 +292,27 @@ PreparedInstall PrepareInstall(const RunRequest& run, const RunSetup& setup,
   if (!req.kernel.empty()) {
     std::string append = in.append.empty() ? in.media.append : in.append;
     append = FillTemplate(append, subst, "install.append");
-    if (!subst.empty() && append.find("ks=") == std::string::npos)
-      append += " " + subst["ks"];
+    if (!subst.empty() && append.find("ks=") == std::string::npos) append += " " + subst["ks"];
     req.append = append;
   }
   if (!in.media.iso.empty())
     req.drives.insert(req.drives.begin(),
-                      {in.media.iso, "raw", true, true,
-                       req.kernel.empty() ? 0 : -1, "installer"});
+                      {in.media.iso, "raw", true, true, req.kernel.empty() ? 0 : -1, "installer"});
   // With -kernel, QEMU's linuxboot option ROM holds boot index 0.
-  req.drives.push_back({out->target_disk, "qcow2", false, false,
-                        req.kernel.empty() ? 1 : -1, "target"});
+  req.drives.push_back({out->target_disk, "qcow2", false, false, req.kernel.empty() ? 1 : -1, "target"});
   return p;
 }
 
 // The first console line since t0 that `marker` matches, if any.
-std::optional<ConsoleLine> FindLine(const Console& console,
-                                    const std::string& marker) {
+std::optional<ConsoleLine> FindLine(const Console& console, const std::string& marker) {
   Pattern pattern = Pattern::Compile("complete", marker);
   for (const auto& line : console.LinesSince(0))
     if (MatchesLine(pattern, line.text)) return line;
   return std::nullopt;
 }
 
-void Install(const RunRequest& run, const RunSetup& setup,
-             const RunServices& services, const RunOptions& options,
-             InstallOutcome* out) {
+void Install(const RunRequest& run, const RunSetup& setup, const RunServices& services,
+             const RunOptions& options, InstallOutcome* out) {
   const Scenario& s = *run.scenario;
   const InstallSpec& in = s.install;
   PreparedInstall p = PrepareInstall(run, setup, services, out);
@@ -344,13 +322,11 @@ void Install(const RunRequest& run, const RunSetup& setup,
   ConsoleOptions copts;
   copts.echo = options.echo_console;
   copts.echo_prefix = "  install| ";
-  out->phase = BootIntoSession(vm, p.req, "install", setup.out_dir,
-                               run.run_subdir, "install-console", copts,
-                               services, setup.workspace.get());
+  out->phase = BootIntoSession(vm, p.req, "install", setup.out_dir, run.run_subdir,
+                               "install-console", copts, services, setup.workspace.get());
   if (services.progress && !plan.installer.empty())
-    services.progress->Note(run.Label(), plan.installer + ": kickstart " +
-                                             plan.format + ", completion by " +
-                                             plan.completion_rule);
+    services.progress->Note(run.Label(), plan.installer + ": kickstart " + plan.format +
+                                             ", completion by " + plan.completion_rule);
   ConsoleWait wait;
   wait.label = run.Label();
   wait.phase = "install";
@@ -370,14 +346,11 @@ void Install(const RunRequest& run, const RunSetup& setup,
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
       if (!vm.guest->Ended())
-        out->warnings.push_back(
-            "the installer printed its completion marker but did not power off "
-            "within 60 s; stopped it");
+        out->warnings.push_back("the installer printed its completion marker but did not power off within 60 s; stopped it");
     } else {
       wait.vm_exit_is_success = true;
       double ended_s = WaitForConsole(vm, wait, services);
-      std::string want =
-          plan.complete == "reset" ? "guest-reset" : "guest-shutdown";
+      std::string want = plan.complete == "reset" ? "guest-reset" : "guest-shutdown";
       std::string seen;
       for (const auto& e : vm.guest->Events()) {
         if (e.name == "SHUTDOWN") {
@@ -387,8 +360,7 @@ void Install(const RunRequest& run, const RunSetup& setup,
       }
       if (seen != want)
         throw Stop{Verdict::kFail, "install-failed",
-                   "the installer VM ended (" +
-                       (seen.empty() ? *vm.guest->Ended() : seen) +
+                   "the installer VM ended (" + (seen.empty() ? *vm.guest->Ended() : seen) +
                        ") but completion is detected by " + want};
       out->install_s = ended_s;
       out->completion = plan.completion_rule;
@@ -398,10 +370,8 @@ void Install(const RunRequest& run, const RunSetup& setup,
         auto line = FindLine(*vm.console, plan.marker);
         if (!line)
           throw Stop{Verdict::kFail, "install-unconfirmed",
-                     "the installer VM ended by " + want +
-                         " without printing /" + plan.marker +
-                         "/, which this installer prints at the end of every "
-                         "successful install"};
+                     "the installer VM ended by " + want + " without printing /" + plan.marker +
+                         "/, which this installer prints at the end of every successful install"};
         out->completion += " (marker at " + Fmt1(line->t_s) + " s)";
       }
     }
@@ -415,22 +385,17 @@ void Install(const RunRequest& run, const RunSetup& setup,
   if (p.server) {
     NoteRefusedRequests(*p.server, &out->warnings);
     bool fetched = false;
-    for (const auto& q : p.server->requests())
-      fetched = fetched || q.status == 200;
-    if (!fetched)
-      out->warnings.push_back(
-          "the installer never fetched its configuration over HTTP");
+    for (const auto& q : p.server->requests()) fetched = fetched || q.status == 200;
+    if (!fetched) out->warnings.push_back("the installer never fetched its configuration over HTTP");
   }
   vm.console->Stop();
-  out->phase->exit =
-      vm.guest->Ended().value_or("stopped by bootgate after completion");
+  out->phase->exit = vm.guest->Ended().value_or("stopped by bootgate after completion");
 }
 
 }  // namespace
 
 InstallOutcome RunInstall(const RunRequest& run, const RunSetup& setup,
-                          const RunServices& services,
-                          const RunOptions& options) {
+                          const RunServices& services, const RunOptions& options) {
   InstallOutcome out;
   try {
     Install(run, setup, services, options, &out);

@@ -22,12 +22,12 @@ namespace bootgate {
 
 /// What the install stage measured, whether or not it finished.
 struct InstallOutcome {
-  std::string target_disk;          ///< the installed qcow2, in the workspace
-  std::optional<double> install_s;  ///< set when the install completed
-  std::optional<double> image_mib;  ///< size of the installer ISO
-  std::string completion;           ///< how completion was seen
-  std::string installer;  ///< e.g. "photon-os-installer 2.3 (RPMS/...)"
-  std::optional<VmPhaseInfo> phase;       ///< set once the installer VM started
+  std::string target_disk;        ///< the installed qcow2, in the workspace
+  std::optional<double> install_s;   ///< set when the install completed
+  std::optional<double> image_mib;   ///< size of the installer ISO
+  std::string completion;         ///< how completion was seen
+  std::string installer;          ///< e.g. "photon-os-installer 2.3 (RPMS/...)"
+  std::optional<VmPhaseInfo> phase;  ///< set once the installer VM started
   std::vector<std::string> console_tail;  ///< the installer's, on failure
   std::vector<std::string> warnings;
   /// Set when the stage ended the run (Stop, Error, Interrupted); the
@@ -86,8 +86,7 @@ std::string RenderInstallConfig(const std::string& template_text,
 /// Runs the installer to completion. Never throws: how it ended is in the
 /// outcome (`failure`).
 InstallOutcome RunInstall(const RunRequest& run, const RunSetup& setup,
-                          const RunServices& services,
-                          const RunOptions& options);
+                          const RunServices& services, const RunOptions& options);
 
 /// What the installer VM would be given, for --dry-run: prepared exactly as
 /// RunInstall prepares it (recipes run, blank target disk made, kernel and
@@ -96,7 +95,7 @@ struct InstallPreview {
   InstallOutcome outcome;  ///< target disk, image size, installer, warnings
   BootRequest request;     ///< the installer VM's
   InstallPlan plan;
-  std::string config;  ///< the rendered kickstart, secrets included
+  std::string config;      ///< the rendered kickstart, secrets included
 };
 
 /// Prepares the install as RunInstall does and starts nothing. Throws Error.
