@@ -1,6 +1,7 @@
-// Which installer an ISO carries and what that version needs: the listing
-// parser on xorriso's real output, the per-version traits, the install plan,
-// and the shipped Photon template's postinstall run by a real shell.
+// Which installer an ISO carries and what that version needs: the initrd
+// analysis on each tag's layout, the RPMS/ listing parser on xorriso's real
+// output (a cross-check), the install plan and kickstart check, the shipped
+// Photon template and fail patterns, and its postinstall run by a real shell.
 #include "runner/installer_id.h"
 
 #include <gtest/gtest.h>
