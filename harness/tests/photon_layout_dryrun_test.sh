@@ -85,6 +85,13 @@ for v in 2.3 2.4 2.7 2.8 2.9; do
   if [ $v = 2.7 ] && ! grep -qx packagelist_files <<<"$known"; then fail "2.7 lacks packagelist_files"; fi
 done
 
+# An ISO built by photon-os-installer's isoBuilder.py (2.4 on): /installer
+# holds packages.json and build_install_options_custom.json; the scenarios'
+# second choice.
+"$src/harness/tests/photon_layout_iso.sh" 2.7 "$tmp/poi.iso" --lists packages.json,build_install_options_custom.json
+dry_run poi "$tmp/poi.iso" photon-5-minimal.json || fail "poi: exit $?: $(cat "$tmp/poi.out")"
+[ "$(jq -r .packagelist_file "$(ls "$tmp"/rep/poi.*/install.config)")" = packages.json ] || fail "poi: packagelist_file"
+
 # Fault: the installer only in RPMS/ (an initrd without photon_installer).
 "$src/harness/tests/photon_layout_iso.sh" 2.7 "$tmp/rpms-only.iso" --no-installer --installer-in-rpms
 if dry_run rpms-only "$tmp/rpms-only.iso" photon-5-minimal.json; then fail "rpms-only: exit 0"; else rc=$?; fi
@@ -98,7 +105,7 @@ grep -qF "/isolinux/initrd.img: it holds no photon_installer package" "$tmp/rpms
 "$src/harness/tests/photon_layout_iso.sh" 2.4 "$tmp/lists.iso" --lists packages_minimal_iso.json,build_install_options_minimal.json
 if dry_run wrong-list "$tmp/lists.iso" photon-5-minimal-vmware.json; then fail "wrong-list: exit 0"; else rc=$?; fi
 [ $rc = 2 ] || fail "wrong-list: exit $rc, not 2"
-grep -qF 'packagelist_file is "packages_minimal.json", but the installer'"'"'s initrd holds no /installer/packages_minimal.json' "$tmp/wrong-list.out" &&
+grep -qF 'config.vars.packagelist_file wants packages_minimal.json|packages.json, but the installer'"'"'s initrd holds no /installer/file of these' "$tmp/wrong-list.out" &&
   grep -qF "which holds: build_install_options_minimal.json, packages_minimal_iso.json" "$tmp/wrong-list.out" ||
   fail "wrong-list: message: $(cat "$tmp/wrong-list.out")"
 echo "photon_layout_dryrun_test: OK"

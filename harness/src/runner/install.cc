@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -177,6 +178,25 @@ void CheckInstallConfig(const std::string& rendered, const InstallPlan& plan,
   }
 }
 
+std::string ResolvePackageList(const std::string& wanted, const InstallPlan& plan, const std::string& where) {
+  std::vector<std::string> choices;
+  std::stringstream in(wanted);
+  for (std::string c; std::getline(in, c, '|');)
+    if (!c.empty()) choices.push_back(c);
+  if (choices.empty()) throw Error(where, "config.vars.packagelist_file is empty");
+  if (!plan.package_lists) return choices.front();
+  for (const auto& c : choices)
+    if (c.front() == '/' ||
+        std::find(plan.package_lists->begin(), plan.package_lists->end(), c) != plan.package_lists->end())
+      return c;
+  std::string have;
+  for (const auto& f : *plan.package_lists) have += (have.empty() ? "" : ", ") + f;
+  throw Error(where, "config.vars.packagelist_file wants " + wanted + ", but the installer's initrd holds no /installer/" +
+                         (choices.size() == 1 ? choices.front() : "file of these") +
+                         " (it resolves the name in /installer, which holds: " +
+                         (have.empty() ? "no .json file" : have) + ")");
+}
+
 namespace {
 
 // The configuration server's refusals, as warnings.
@@ -262,7 +282,17 @@ PreparedInstall PrepareInstall(const RunRequest& run, const RunSetup& setup,
     if (!vars.count("user")) vars["user"] = s.access.user;
     if (!vars.count("linux_flavor")) vars["linux_flavor"] = "linux";
     if (!vars.count("bootmode")) vars["bootmode"] = "bios";
-    p.config = RenderInstallConfig(ReadFile(in.config_template), p.plan.format,
+    // Photon's own ISO build puts packages_minimal.json in /installer; ISOs
+    // from photon-os-installer's isoBuilder.py (2.4 on) packages.json.
+    // Resolved only where the template asks for it; a name written in the
+    // template is checked after rendering.
+    std::string template_text = ReadFile(in.config_template);
+    std::string lists =
+        vars.count("packagelist_file") ? vars["packagelist_file"] : "packages_minimal.json|packages.json";
+    vars["packagelist_file"] = template_text.find("{{packagelist_file}}") == std::string::npos
+                                   ? lists.substr(0, lists.find('|'))
+                                   : ResolvePackageList(lists, p.plan, in.config_template);
+    p.config = RenderInstallConfig(template_text, p.plan.format,
                                    vars, setup.public_key, in.config_template);
     CheckInstallConfig(p.config, p.plan, in.config_template);
     if (in.config_delivery == "http") {

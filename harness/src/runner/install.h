@@ -72,6 +72,12 @@ InstallPlan PlanInstall(const InstallSpec& spec,
 void CheckInstallConfig(const std::string& rendered, const InstallPlan& plan,
                         const std::string& template_name);
 
+/// The package list to name in the kickstart: the first of `wanted`'s
+/// '|'-separated names that the initrd's /installer holds (or that is an
+/// absolute path); the first one when no initrd told. Throws Error naming
+/// the names and the files that are there. Pure.
+std::string ResolvePackageList(const std::string& wanted, const InstallPlan& plan, const std::string& where);
+
 /// Renders the unattended configuration for the installer version in
 /// `format` ("photon-2.3"/"2.4"/"2.7": public_key is a string;
 /// "photon-2.8"/"2.9": an object with "key" and "reason"; "text":

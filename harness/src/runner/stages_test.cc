@@ -355,14 +355,13 @@ TEST_F(StagesTest, AutoTellsTheInstallerByTheCodeInTheIsosInitrd) {
 // Error (exit 2: could not measure) naming the cause, before any VM starts.
 TEST_F(StagesTest,
        TheInstallerOnlyInRpmsOrAMissingPackageListIsAnErrorNamingTheCause) {
-  auto run = [&](const std::vector<std::string>& args,
-                 const std::string& format) {
+  auto run = [&](const std::vector<std::string>& args, const std::string& format,
+                 const std::string& list = "{{packagelist_file}}") {
     TempDir dir(fs::temp_directory_path(), "bootgate-photon-iso-");
     std::string iso = PhotonLayoutIso(dir.path(), args);
     std::string tmpl = (dir.path() / "ks.json").string();
-    WriteFileAtomic(tmpl,
-                    "{\"disk\": \"{{disk}}\", \"packagelist_file\": "
-                    "\"packages_minimal.json\"}");
+    WriteFileAtomic(tmpl, "{\"disk\": \"{{disk}}\", \"packagelist_file\": \"" + list + "\"}");
+    s_.install.config_vars["packagelist_file"] = "packages_minimal.json";
     s_.install.enabled = true;
     s_.install.media.iso = iso;
     s_.install.extract_kernel = true;
@@ -401,20 +400,21 @@ TEST_F(StagesTest,
       run({"2.4", "--lists",
            "packages_minimal_iso.json,build_install_options_minimal.json"},
           "auto");
-  EXPECT_NE(lists.find("packagelist_file is \"packages_minimal.json\", but the "
-                       "installer's initrd holds no "
-                       "/installer/packages_minimal.json"),
+  EXPECT_NE(lists.find("config.vars.packagelist_file wants packages_minimal.json, but the installer's initrd "
+                       "holds no /installer/packages_minimal.json"),
             std::string::npos)
       << lists;
-  EXPECT_NE(lists.find("which holds: build_install_options_minimal.json, "
-                       "packages_minimal_iso.json"),
+  EXPECT_NE(lists.find("which holds: build_install_options_minimal.json, packages_minimal_iso.json"),
             std::string::npos)
       << lists;
-  // A forced format is checked against the code the initrd holds as well.
-  lists =
-      run({"2.9", "--compress", "zstd", "--lists", "packages_minimal_iso.json"},
-          "photon-2.9");
-  EXPECT_NE(lists.find("holds: packages_minimal_iso.json"), std::string::npos)
+  // A forced format is checked against the code the initrd holds as well,
+  // and a name written in the template itself, after rendering.
+  lists = run({"2.9", "--compress", "zstd", "--lists", "packages_minimal_iso.json"}, "photon-2.9",
+              "packages_minimal.json");
+  EXPECT_NE(lists.find("packagelist_file is \"packages_minimal.json\", but the installer's initrd holds no "
+                       "/installer/packages_minimal.json (it resolves the name in /installer, which holds: "
+                       "packages_minimal_iso.json)"),
+            std::string::npos)
       << lists;
 }
 
