@@ -26,7 +26,7 @@ struct InstallOutcome {
   std::optional<double> install_s;   ///< set when the install completed
   std::optional<double> image_mib;   ///< size of the installer ISO
   std::string completion;         ///< how completion was seen
-  std::string installer;          ///< e.g. "photon-os-installer 2.3 (RPMS/...)"
+  std::string installer;          ///< e.g. "photon-os-installer 2.3 (from the initrd's ...)"
   std::optional<VmPhaseInfo> phase;  ///< set once the installer VM started
   std::vector<std::string> console_tail;  ///< the installer's, on failure
   std::vector<std::string> warnings;
