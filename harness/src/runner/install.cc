@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -27,8 +29,9 @@ std::string RenderInstallConfig(const std::string& template_text,
   values["public_key"] = json ? JsonEscape(public_key) : public_key;
   // photon-os-installer up to 2.7 appends public_key to authorized_keys as a
   // string; 2.8's m_updatesshconfig asserts an object with "key" and
-  // "reason". Templates use {{public_key_json}} to get the right shape.
-  if (format == "photon-2.8") {
+  // "reason" (2.9 too). Templates use {{public_key_json}} to get the right
+  // shape.
+  if (json && PublicKeyShapeOfFormat(format) == PublicKeyShape::kKeyAndReason) {
     auto reason = vars.find("public_key_reason");
     values["public_key_json"] =
         nlohmann::json({{"key", public_key},
@@ -47,23 +50,53 @@ std::string RenderInstallConfig(const std::string& template_text,
   return out;
 }
 
-InstallPlan PlanInstall(const InstallSpec& spec, const std::optional<InstallerVersion>& detected) {
+InstallPlan PlanInstall(const InstallSpec& spec,
+                        const InstallerFindings& found) {
   InstallPlan plan;
   plan.format = spec.config_format;
   plan.complete = spec.complete;
   plan.marker = spec.complete_pattern;
   plan.fail_patterns = spec.fail_patterns;
   std::optional<InstallerTraits> traits;
-  if (detected) {
-    traits = PhotonInstallerTraits(*detected);
-    plan.installer = "photon-os-installer " + detected->text + " (" + detected->rpm + ")";
+  if (found.initrd) {
+    traits = PhotonInstallerTraits(*found.initrd);
+    const PhotonInstaller& in = *found.initrd;
+    plan.installer = in.Describe();
+    std::string lists;
+    for (const auto& f : in.package_lists)
+      lists += (lists.empty() ? "" : ", ") + f;
+    plan.installer_facts =
+        "public_key as " +
+        std::string(in.public_key == PublicKeyShape::kKeyAndReason
+                        ? "an object {key, reason}"
+                        : "a string") +
+        "; bootmode default " +
+        (in.bootmode_default.empty() ? "unknown" : in.bootmode_default) + "; " +
+        std::to_string(in.known_keys.size()) +
+        " known kickstart keys; end line " +
+        (in.end_marker.empty() ? "none" : "\"" + in.end_marker + "\"") +
+        "; /installer holds " + (lists.empty() ? "no .json file" : lists);
   }
   auto need_detected = [&](const std::string& field) {
-    if (!traits)
-      throw Error(spec.media.iso.empty() ? "install" : spec.media.iso,
-                  "install." + field + " is \"auto\", but the installer ISO carries no "
-                  "RPMS/*/photon-os-installer-<version>-*.rpm to tell which installer it is; "
-                  "set install." + field + " explicitly");
+    if (traits) return;
+    std::string formats;
+    for (const auto& f : PhotonFormats())
+      formats += (formats.empty() ? "" : ", ") + f;
+    std::string cause =
+        found.initrd_name.empty()
+            ? "no initrd was read"
+            : "its initrd " + found.initrd_name + ": " + found.initrd_why_not;
+    if (found.rpm)
+      cause += "; RPMS/ carries " + found.rpm->rpm +
+               ", but an RPM on the media is not the installer that boots, so "
+               "it cannot tell alone";
+    throw Error(
+        spec.media.iso.empty() ? "install" : spec.media.iso,
+        "install." + field +
+            " is \"auto\", but the installer cannot be told from the ISO (" +
+            cause + "); set install." + field + " explicitly" +
+            (field == "config.format" ? " (" + formats + ")"
+                                      : " (reset for photon-os-installer)"));
   };
   if (!spec.config_template.empty() && plan.format == "auto") {
     need_detected("config.format");
@@ -80,8 +113,24 @@ InstallPlan PlanInstall(const InstallSpec& spec, const std::optional<InstallerVe
   }
   if (traits) {
     bool has_shell = false;
-    for (const auto& f : plan.fail_patterns) has_shell = has_shell || f.name == "installer-shell";
-    if (!has_shell) plan.fail_patterns.push_back({"installer-shell", traits->failure_shell_regex});
+    for (const auto& f : plan.fail_patterns)
+      has_shell = has_shell || f.name == "installer-shell";
+    if (!has_shell)
+      plan.fail_patterns.push_back(
+          {"installer-shell", traits->failure_shell_regex});
+  }
+  // The keys and package lists the kickstart is checked against: the
+  // initrd's own code where it was read, else the upstream tag the forced
+  // format stands for.
+  if (found.initrd && plan.format.rfind("photon-", 0) == 0) {
+    plan.known_keys = found.initrd->known_keys;
+    plan.keys_source = "photon-os-installer " + found.initrd->VersionText() +
+                       "'s /" + found.initrd->package_dir + "/installer.py";
+    plan.package_lists = found.initrd->package_lists;
+  } else if (const auto* keys = KnownKeysOfFormat(plan.format)) {
+    plan.known_keys = *keys;
+    plan.keys_source = "format " + plan.format + " (photon-os-installer " +
+                       plan.format.substr(7) + "'s installer.py)";
   }
   if (plan.complete == "pattern")
     plan.completion_rule = "console pattern /" + plan.marker + "/";
@@ -89,6 +138,63 @@ InstallPlan PlanInstall(const InstallSpec& spec, const std::optional<InstallerVe
     plan.completion_rule = (plan.complete == "reset" ? "guest reset" : "guest power-off") +
                            std::string(plan.marker.empty() ? "" : ", cross-checked by /" + plan.marker + "/");
   return plan;
+}
+
+void CheckInstallConfig(const std::string& rendered, const InstallPlan& plan,
+                        const std::string& template_name) {
+  if (plan.known_keys.empty() && !plan.package_lists) return;
+  auto j = nlohmann::json::parse(rendered, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    throw Error(template_name,
+                "the rendered configuration is not a JSON object");
+  if (!plan.known_keys.empty())
+    for (const auto& [key, value] : j.items())
+      if (!plan.known_keys.count(key)) {
+        std::string known;
+        for (const auto& k : plan.known_keys)
+          known += (known.empty() ? "" : ", ") + k;
+        throw Error(template_name,
+                    "the kickstart has key \"" + key + "\", which " +
+                        plan.keys_source + " does not know (its known_keys: " +
+                        known + "); the installer would refuse it");
+      }
+  if (plan.package_lists && j.contains("packagelist_file")) {
+    if (!j["packagelist_file"].is_string())
+      throw Error(template_name, "packagelist_file must be a string");
+    std::string want = j["packagelist_file"].get<std::string>();
+    if (!want.empty() && want.front() != '/' &&
+        std::find(plan.package_lists->begin(), plan.package_lists->end(),
+                  want) == plan.package_lists->end()) {
+      std::string have;
+      for (const auto& f : *plan.package_lists)
+        have += (have.empty() ? "" : ", ") + f;
+      throw Error(template_name,
+                  "packagelist_file is \"" + want +
+                      "\", but the installer's initrd holds no /installer/" +
+                      want +
+                      " (it resolves the name in /installer, which holds: " +
+                      (have.empty() ? "no .json file" : have) + ")");
+    }
+  }
+}
+
+std::string ResolvePackageList(const std::string& wanted, const InstallPlan& plan, const std::string& where) {
+  std::vector<std::string> choices;
+  std::stringstream in(wanted);
+  for (std::string c; std::getline(in, c, '|');)
+    if (!c.empty()) choices.push_back(c);
+  if (choices.empty()) throw Error(where, "config.vars.packagelist_file is empty");
+  if (!plan.package_lists) return choices.front();
+  for (const auto& c : choices)
+    if (c.front() == '/' ||
+        std::find(plan.package_lists->begin(), plan.package_lists->end(), c) != plan.package_lists->end())
+      return c;
+  std::string have;
+  for (const auto& f : *plan.package_lists) have += (have.empty() ? "" : ", ") + f;
+  throw Error(where, "config.vars.packagelist_file wants " + wanted + ", but the installer's initrd holds no /installer/" +
+                         (choices.size() == 1 ? choices.front() : "file of these") +
+                         " (it resolves the name in /installer, which holds: " +
+                         (have.empty() ? "no .json file" : have) + ")");
 }
 
 namespace {
@@ -115,21 +221,50 @@ PreparedInstall PrepareInstall(const RunRequest& run, const RunSetup& setup,
   PreparedInstall p;
   if (services.recipes) services.recipes->Ensure(in.media.recipe);
   else RunRecipe(*services.launcher, in.media.recipe);
-  std::optional<InstallerVersion> detected;
   if (!in.media.iso.empty()) {
     if (!LooksLikeIso(in.media.iso))
       throw Error(in.media.iso, "the installer media is not an ISO 9660 image");
     struct stat st{};
     if (stat(in.media.iso.c_str(), &st) == 0)
       out->image_mib = static_cast<double>(st.st_size) / (1024.0 * 1024.0);
-    detected = DetectPhotonInstaller(*services.launcher, in.media.iso, &out->warnings);
   }
-  p.plan = PlanInstall(in, detected);
-  out->installer = p.plan.installer;
-
   const BootRequest& base = setup.base;
   BootRequest& req = p.req;
   req = base;
+  if (in.extract_kernel) {
+    std::string kernel = base.run_dir + "/installer-vmlinuz";
+    std::string initrd = base.run_dir + "/installer-initrd";
+    ExtractFromIso(*services.launcher, in.media.iso, in.iso_kernel_path,
+                   kernel);
+    ExtractFromIso(*services.launcher, in.media.iso, in.iso_initrd_path,
+                   initrd);
+    req.kernel = kernel;
+    req.initrd = initrd;
+  } else if (!in.media.kernel.empty()) {
+    req.kernel = in.media.kernel;
+    req.initrd = in.media.initrd;
+  }
+  // Which installer: told by the code in its initrd (Photon installs
+  // photon-os-installer there); RPMS/ is read as a cross-check only.
+  bool photon = in.config_format == "auto" ||
+                in.config_format.rfind("photon-", 0) == 0 ||
+                in.complete == "auto";
+  InstallerFindings found;
+  if (photon && (!req.initrd.empty() || !in.media.iso.empty()))
+    found = FindPhotonInstaller(
+        *services.launcher, in.media.iso, req.initrd,
+        in.extract_kernel ? in.iso_initrd_path : req.initrd, &out->warnings);
+  p.plan = PlanInstall(in, found);
+  out->installer = p.plan.installer;
+  if (found.initrd && in.config_format != "auto" &&
+      !in.config_template.empty() &&
+      PublicKeyShapeOfFormat(in.config_format) != found.initrd->public_key)
+    out->warnings.push_back(
+        "install.config.format is " + in.config_format + ", but the initrd's " +
+        found.initrd->Describe() + " takes public_key as " +
+        (found.initrd->public_key == PublicKeyShape::kKeyAndReason
+             ? "an object with key and reason"
+             : "a string"));
   req.drives.clear();
   req.name = base.name + "-install";
   out->target_disk = base.run_dir + "/target.qcow2";
@@ -147,8 +282,19 @@ PreparedInstall PrepareInstall(const RunRequest& run, const RunSetup& setup,
     if (!vars.count("user")) vars["user"] = s.access.user;
     if (!vars.count("linux_flavor")) vars["linux_flavor"] = "linux";
     if (!vars.count("bootmode")) vars["bootmode"] = "bios";
-    p.config = RenderInstallConfig(ReadFile(in.config_template), p.plan.format, vars,
-                                   setup.public_key, in.config_template);
+    // Photon's own ISO build puts packages_minimal.json in /installer; ISOs
+    // from photon-os-installer's isoBuilder.py (2.4 on) packages.json.
+    // Resolved only where the template asks for it; a name written in the
+    // template is checked after rendering.
+    std::string template_text = ReadFile(in.config_template);
+    std::string lists =
+        vars.count("packagelist_file") ? vars["packagelist_file"] : "packages_minimal.json|packages.json";
+    vars["packagelist_file"] = template_text.find("{{packagelist_file}}") == std::string::npos
+                                   ? lists.substr(0, lists.find('|'))
+                                   : ResolvePackageList(lists, p.plan, in.config_template);
+    p.config = RenderInstallConfig(template_text, p.plan.format,
+                                   vars, setup.public_key, in.config_template);
+    CheckInstallConfig(p.config, p.plan, in.config_template);
     if (in.config_delivery == "http") {
       // The kickstart holds the root password: it is served only under a
       // per-run random path that the VM is told and no other local process
@@ -173,17 +319,6 @@ PreparedInstall PrepareInstall(const RunRequest& run, const RunSetup& setup,
     }
   }
 
-  if (in.extract_kernel) {
-    std::string kernel = base.run_dir + "/installer-vmlinuz";
-    std::string initrd = base.run_dir + "/installer-initrd";
-    ExtractFromIso(*services.launcher, in.media.iso, in.iso_kernel_path, kernel);
-    ExtractFromIso(*services.launcher, in.media.iso, in.iso_initrd_path, initrd);
-    req.kernel = kernel;
-    req.initrd = initrd;
-  } else if (!in.media.kernel.empty()) {
-    req.kernel = in.media.kernel;
-    req.initrd = in.media.initrd;
-  }
   if (!req.kernel.empty()) {
     std::string append = in.append.empty() ? in.media.append : in.append;
     append = FillTemplate(append, subst, "install.append");

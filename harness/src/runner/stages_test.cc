@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <regex>
 #include <thread>
 
@@ -298,22 +299,33 @@ TEST_F(StagesTest, ResetCompletionCrossChecksTheMarkerWhereTheInstallerPrintsOne
   }
 }
 
-// A Photon ISO names its installer in RPMS/: "auto" reads it (real xorriso
-// on a real ISO) and drives that version: 2.3 ends by a silent reset.
-TEST_F(StagesTest, AutoReadsTheInstallerVersionFromTheIsosRpms) {
+// A GA-layout Photon ISO (harness/tests/photon_layout_iso.sh: the
+// installer in the initrd, RPMS/ without it), built for real with cpio,
+// gzip and xorriso.
+std::string PhotonLayoutIso(const fs::path& dir,
+                            const std::vector<std::string>& args) {
+  std::string iso = (dir / "photon.iso").string();
+  std::vector<std::string> argv = {
+      std::string(std::getenv("BOOTGATE_SOURCE_DIR")) +
+      "/harness/tests/photon_layout_iso.sh"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.begin() + 2, iso);
+  PosixProcessLauncher launcher;
+  CommandOutput o = RunCommand(launcher, argv, std::chrono::seconds(60));
+  EXPECT_TRUE(o.status.ok()) << o.stderr_text;
+  return iso;
+}
+
+// "auto" reads the installer from the code in the ISO's initrd and drives
+// that version: 2.3 ends by a silent reset.
+TEST_F(StagesTest, AutoTellsTheInstallerByTheCodeInTheIsosInitrd) {
   TempDir dir(fs::temp_directory_path(), "bootgate-photon-iso-");
-  fs::path tree = dir.path() / "tree";
-  fs::create_directories(tree / "RPMS/x86_64");
-  fs::create_directories(tree / "isolinux");
-  WriteFileAtomic((tree / "RPMS/x86_64/photon-os-installer-2.3-1.ph5.x86_64.rpm").string(), "rpm");
-  WriteFileAtomic((tree / "isolinux/vmlinuz").string(), "kernel");
-  WriteFileAtomic((tree / "isolinux/initrd.img").string(), "initrd");
-  std::string iso = (dir.path() / "photon.iso").string();
-  ASSERT_TRUE(RunCommand(launcher_, {"xorriso", "-as", "mkisofs", "-quiet", "-J", "-r", "-o", iso, tree.string()},
-                         std::chrono::seconds(60))
-                  .status.ok());
+  std::string iso = PhotonLayoutIso(dir.path(), {"2.3", "--microcode"});
   std::string tmpl = (dir.path() / "ks.json").string();
-  WriteFileAtomic(tmpl, "{\"disk\": \"{{disk}}\", \"public_key\": {{public_key_json}}}");
+  WriteFileAtomic(
+      tmpl,
+      "{\"disk\": \"{{disk}}\", \"public_key\": {{public_key_json}}, "
+      "\"packagelist_file\": \"packages_minimal.json\"}");
   s_.install.enabled = true;
   s_.install.media.iso = iso;
   s_.install.extract_kernel = true;
@@ -327,9 +339,83 @@ TEST_F(StagesTest, AutoReadsTheInstallerVersionFromTheIsosRpms) {
   RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
   InstallOutcome out = RunInstall(Request(), setup, svc, options_);
   ASSERT_FALSE(out.failure);
-  EXPECT_EQ(out.installer, "photon-os-installer 2.3 (/RPMS/x86_64/photon-os-installer-2.3-1.ph5.x86_64.rpm)");
+  EXPECT_EQ(out.installer,
+            "photon-os-installer 2.3 (from the initrd's "
+            "/usr/lib/python3.11/site-packages/photon_installer: "
+            "generate_initrd.sh, installer.py's _clear_vgs; egg-info says 2.2, "
+            "which every upstream tag records "
+            "when built from a tarball)");
   EXPECT_EQ(out.completion, "guest reset");
-  EXPECT_EQ(ReadFile(backend.requests().at(0).kernel), "kernel");  // read out of the ISO
+  // RPMS/ carries no installer: nothing to cross-check, nothing to warn of.
+  for (const auto& w : out.warnings)
+    EXPECT_EQ(w.find("RPMS"), std::string::npos) << w;
+}
+
+// The faults of issue 23, reintroduced: each ends the install stage with an
+// Error (exit 2: could not measure) naming the cause, before any VM starts.
+TEST_F(StagesTest,
+       TheInstallerOnlyInRpmsOrAMissingPackageListIsAnErrorNamingTheCause) {
+  auto run = [&](const std::vector<std::string>& args, const std::string& format,
+                 const std::string& list = "{{packagelist_file}}") {
+    TempDir dir(fs::temp_directory_path(), "bootgate-photon-iso-");
+    std::string iso = PhotonLayoutIso(dir.path(), args);
+    std::string tmpl = (dir.path() / "ks.json").string();
+    WriteFileAtomic(tmpl, "{\"disk\": \"{{disk}}\", \"packagelist_file\": \"" + list + "\"}");
+    s_.install.config_vars["packagelist_file"] = "packages_minimal.json";
+    s_.install.enabled = true;
+    s_.install.media.iso = iso;
+    s_.install.extract_kernel = true;
+    s_.install.config_template = tmpl;
+    s_.install.config_format = format;
+    s_.install.complete = "reset";
+    s_.install.disk_size_mib = 16;
+    FakeBackend backend(&clock_, {});
+    RunServices svc = Services(&backend);
+    RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
+    InstallOutcome out = RunInstall(Request(), setup, svc, options_);
+    EXPECT_TRUE(backend.requests().empty());  // no VM started
+    std::string what;
+    try {
+      if (out.failure) std::rethrow_exception(out.failure);
+    } catch (const Error& e) {
+      what = e.what();
+    }
+    return what;
+  };
+  std::string rpms =
+      run({"2.7", "--no-installer", "--installer-in-rpms"}, "auto");
+  EXPECT_NE(rpms.find("install.config.format is \"auto\", but the installer "
+                      "cannot be told"),
+            std::string::npos)
+      << rpms;
+  EXPECT_NE(
+      rpms.find("/isolinux/initrd.img: it holds no photon_installer package"),
+      std::string::npos)
+      << rpms;
+  EXPECT_NE(rpms.find("RPMS/ carries "
+                      "/RPMS/noarch/photon-os-installer-2.7-1.ph5.noarch.rpm"),
+            std::string::npos)
+      << rpms;
+  std::string lists =
+      run({"2.4", "--lists",
+           "packages_minimal_iso.json,build_install_options_minimal.json"},
+          "auto");
+  EXPECT_NE(lists.find("config.vars.packagelist_file wants packages_minimal.json, but the installer's initrd "
+                       "holds no /installer/packages_minimal.json"),
+            std::string::npos)
+      << lists;
+  EXPECT_NE(lists.find("which holds: build_install_options_minimal.json, packages_minimal_iso.json"),
+            std::string::npos)
+      << lists;
+  // A forced format is checked against the code the initrd holds as well,
+  // and a name written in the template itself, after rendering.
+  lists = run({"2.9", "--compress", "zstd", "--lists", "packages_minimal_iso.json"}, "photon-2.9",
+              "packages_minimal.json");
+  EXPECT_NE(lists.find("packagelist_file is \"packages_minimal.json\", but the installer's initrd holds no "
+                       "/installer/packages_minimal.json (it resolves the name in /installer, which holds: "
+                       "packages_minimal_iso.json)"),
+            std::string::npos)
+      << lists;
 }
 
 // --dry-run prepares what a run needs and writes it out; no VM starts.
