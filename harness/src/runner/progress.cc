@@ -18,7 +18,9 @@ void TerminalProgress::Finished(const std::string& label) {
   auto phase = last_phase_.find(label);
   auto started = phase_started_.find(label);
   if (phase == last_phase_.end() || started == phase_started_.end()) return;
-  const double took_s = ToSeconds(Now() - started->second.started);
+  const double took_s = started->second.reported_s > 0
+                            ? started->second.reported_s
+                            : ToSeconds(Now() - started->second.started);
   char budget[64] = "";
   if (started->second.budget_s) {
     std::snprintf(budget, sizeof budget, " (budget %.1f s%s)",
@@ -58,12 +60,14 @@ void TerminalProgress::Update(const std::string& label, const std::string& phase
   if (tty_) {
     live_[label] = buf;
     Redraw();
-  } else if (last_phase_[label] != phase) {
+  } else if (last_phase_[label] == phase) {
+    phase_started_[label].reported_s = elapsed_s;
+  } else {
     // In logs, what finished and its figure, then the new phase without
     // one: a line per phase change, not a line per tick.
     Finished(label);
     last_phase_[label] = phase;
-    phase_started_[label] = {Now(), budget_s};
+    phase_started_[label] = {Now(), budget_s, elapsed_s};
     std::fprintf(out_, "  %-40s %s ...\n", label.c_str(), phase.c_str());
     std::fflush(out_);
   }

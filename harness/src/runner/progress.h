@@ -29,9 +29,10 @@ class Progress {
 /// Writes to a FILE (stderr). On a terminal (`tty`), a live multi-line view
 /// redrawn in place. Otherwise plain lines, never an escape sequence: when a
 /// run enters a phase, "<label>  <phase> ..." without a figure; when it
-/// leaves it (next phase or Done), "<label>  <phase> finished after 6.07 s"
-/// (the time `clock` saw between the two; with the budget when one was
-/// given); and each note. `quiet`: nothing at all.
+/// leaves it (next phase or Done), "<label>  <phase> finished after 6.07 s":
+/// the last elapsed_s the phase reported when it reported one (a boot: the
+/// time since the VM started), else the time `clock` saw between the two,
+/// with the budget when one was given; and each note. `quiet`: nothing.
 class TerminalProgress : public Progress {
  public:
   /// `tty`: whether `out` is a terminal (isatty of its descriptor).
@@ -57,6 +58,7 @@ class TerminalProgress : public Progress {
   struct Phase {
     TimePoint started;
     std::optional<double> budget_s;
+    double reported_s = 0;  // the last elapsed_s Update gave (the VM's clock)
   };
   std::map<std::string, Phase> phase_started_;  // label -> current phase
   const Clock* clock_;

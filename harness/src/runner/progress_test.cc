@@ -58,13 +58,21 @@ TEST(TerminalProgressTest, OffATerminalSaysWhatFinishedAndItsFigure) {
   EXPECT_EQ(Lines(text), 5) << text;
   EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
   EXPECT_NE(text.find("firmware ...\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("firmware finished after 5.00 s"), std::string::npos)
+  // The phase's own figure (its last elapsed time) when it gave one...
+  EXPECT_NE(text.find("firmware finished after 4.50 s"), std::string::npos)
       << text;
-  EXPECT_NE(text.find("kernel finished after 6.00 s (budget 45.0 s)"),
+  EXPECT_NE(text.find("kernel finished after 5.50 s (budget 45.0 s)"),
             std::string::npos)
       << text;
   EXPECT_EQ(text.find("0.0 s"), std::string::npos)
       << "a figure at a phase start: " << text;
+  // ... else the time the phase took.
+  p.Update("ref/qemu-kvm #2", "sample 1/3", 0, std::nullopt);
+  clock.Advance(std::chrono::milliseconds(1250));
+  p.Update("ref/qemu-kvm #2", "explain", 0, std::nullopt);
+  text = out.text();
+  EXPECT_NE(text.find("sample 1/3 finished after 1.25 s"), std::string::npos)
+      << text;
 }
 
 TEST(TerminalProgressTest, OnATerminalRedrawsInPlace) {
