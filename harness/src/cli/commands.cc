@@ -150,7 +150,8 @@ void WriteReports(const SuiteResult& suite, const std::string& dir, History* his
 
 void AnnounceLeftovers(const std::vector<Leftover>& left) {
   for (const auto& l : left)
-    std::fprintf(stderr, "bootgate: cleaned up after a bootgate that died: %s\n", l.action.c_str());
+    std::fprintf(stderr, l.skipped ? "bootgate: warning: %s\n" : "bootgate: cleaned up after a bootgate that died: %s\n",
+                 Safe(l.action).c_str());
 }
 
 // --dry-run: the first iteration of each scenario x profile, prepared and
@@ -165,14 +166,14 @@ int DryRunMain(const std::vector<Scenario>& scenarios, const SuiteOptions& so,
     std::string sub = p.scenario->name + "." + p.profile + ".iter1";
     try {
       DryRunResult d = DryRunScenario({p.scenario, p.profile, 1, sub, ""}, ctx.services, ctx.options);
-      std::printf("%s/%s (dry run, no VM started):\n", p.scenario->name.c_str(), p.profile.c_str());
+      std::printf("%s/%s (dry run, no VM started):\n", Safe(p.scenario->name).c_str(), Safe(p.profile).c_str());
       for (const auto& n : d.notes) std::printf("  %s\n", SanitizeForTerminal(n).c_str());
       for (const auto& f : d.files) std::printf("  wrote %s\n", SanitizeForTerminal(f).c_str());
       std::printf("  prepared files kept in %s (remove with: rm -rf %s)\n",
                   SanitizeForTerminal(d.workspace).c_str(), SanitizeForTerminal(d.workspace).c_str());
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "bootgate: error: %s/%s: %s\n", p.scenario->name.c_str(),
-                   p.profile.c_str(), SanitizeForTerminal(e.what()).c_str());
+      std::fprintf(stderr, "bootgate: error: %s/%s: %s\n", Safe(p.scenario->name).c_str(),
+                   Safe(p.profile).c_str(), SanitizeForTerminal(e.what()).c_str());
       rc = 2;
     }
   }
@@ -286,11 +287,11 @@ int RunCommandMain(const RunCommandOptions& o) {
     auto said = std::async(std::launch::async, [&] { return recipes.Ensure(recipe); });
     if (said.wait_for(std::chrono::seconds(2)) != std::future_status::ready && !o.quiet)
       std::fprintf(stderr, "  image: running %s (it builds the image when missing or stale)...\n",
-                   recipe.c_str());
+                   Safe(recipe).c_str());
     std::string last_line = said.get();
     double took_s = ToSeconds(clock.Now() - start);
     if (took_s >= 2 && !o.quiet && !last_line.empty())
-      std::fprintf(stderr, "  image: %s (%.0f s)\n", last_line.c_str(), took_s);
+      std::fprintf(stderr, "  image: %s (%.0f s)\n", Safe(last_line).c_str(), took_s);
   };
   for (const auto& s : scenarios) {
     try {
@@ -337,7 +338,7 @@ int RunCommandMain(const RunCommandOptions& o) {
   if (wants_kvm && !o.quiet) {
     try {
       auto [chosen, why] = backend->ResolveAccel(o.accel.empty() ? "auto" : o.accel);
-      std::fprintf(stderr, "  accel: %s: %s\n", chosen.c_str(), why.c_str());
+      std::fprintf(stderr, "  accel: %s: %s\n", Safe(chosen).c_str(), Safe(why).c_str());
     } catch (const Error&) {
       // Said again, as the run's error, by every run that needs it.
     }
@@ -361,7 +362,7 @@ int RunCommandMain(const RunCommandOptions& o) {
       history->Record(suite);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "bootgate: error: could not record the run in the history %s: %s\n",
-                   o.history.c_str(), e.what());
+                   Safe(o.history).c_str(), Safe(e.what()).c_str());
       rc = 2;
     }
   }
@@ -375,7 +376,7 @@ int RunCommandMain(const RunCommandOptions& o) {
     std::fprintf(stderr,
                  "bootgate: error: could not write the reports to %s, so there is no "
                  "report.json for this run (free space or fix permissions there and run again): %s\n",
-                 report_dir.c_str(), e.what());
+                 Safe(report_dir).c_str(), Safe(e.what()).c_str());
     rc = 2;
   }
   if (!o.pushgateway.empty()) {
@@ -405,7 +406,7 @@ int ValidateMain(const std::vector<std::string>& files) {
     try {
       text = ReadFile(f);
     } catch (const Error& e) {
-      std::fprintf(stderr, "%s: error: cannot read the file: %s\n", f.c_str(), e.what());
+      std::fprintf(stderr, "%s: error: cannot read the file: %s\n", Safe(f).c_str(), Safe(e.what()).c_str());
       ++bad;
       continue;
     }
@@ -423,10 +424,10 @@ int ValidateMain(const std::vector<std::string>& files) {
       }
     }
     if (issues.empty()) {
-      std::printf("%s: ok (%s)\n", f.c_str(), s->name.c_str());
+      std::printf("%s: ok (%s)\n", Safe(f).c_str(), Safe(s->name).c_str());
     } else {
       ++bad;
-      for (const auto& i : issues) std::fprintf(stderr, "%s\n", i.ToString().c_str());
+      for (const auto& i : issues) std::fprintf(stderr, "%s\n", Safe(i.ToString()).c_str());
     }
   }
   return bad ? 2 : 0;
@@ -438,11 +439,11 @@ int ProfilesMain(const std::string& dir_in) {
   std::printf("%-12s %-8s %-6s %-12s %-16s %s\n", "profile", "machine", "fw", "disk", "nic", "smbios / description");
   for (const auto& [name, p] : profiles) {
     std::string vendor = p.smbios.count("manufacturer") ? p.smbios.at("manufacturer") : "";
-    std::printf("%-12s %-8s %-6s %-12s %-16s %s%s%s\n", name.c_str(), p.machine.c_str(), p.firmware.c_str(),
-                p.disk_bus.c_str(), p.nic_model.c_str(), vendor.c_str(), vendor.empty() ? "" : " - ",
-                p.description.c_str());
+    std::printf("%-12s %-8s %-6s %-12s %-16s %s%s%s\n", Safe(name).c_str(), Safe(p.machine).c_str(),
+                Safe(p.firmware).c_str(), Safe(p.disk_bus).c_str(), Safe(p.nic_model).c_str(), Safe(vendor).c_str(),
+                vendor.empty() ? "" : " - ", Safe(p.description).c_str());
   }
-  std::printf("(%zu profiles in %s)\n", profiles.size(), dir.c_str());
+  std::printf("(%zu profiles in %s)\n", profiles.size(), Safe(dir).c_str());
   return 0;
 }
 
@@ -464,10 +465,11 @@ int HistoryMain(const std::string& db, const std::string& selector, int limit,
   for (size_t i = from; i < runs.size(); ++i) {
     const auto& r = runs[i];
     auto m = [&](const char* k) { return r.metrics.count(k) ? Fmt(r.metrics.at(k)) : std::string("-"); };
-    std::printf("%-20s %-24s %-22s %-10s %-5s %-4d %-12s %-9s %-9s %-9s %s\n", r.started_at.substr(0, 19).c_str(),
-                r.suite_id.c_str(), r.scenario.c_str(), r.profile.c_str(), r.accelerator.c_str(), r.iteration,
-                r.verdict.c_str(), m("boot_s").c_str(), m("ram_mib").c_str(), m("disk_mib").c_str(),
-                r.build_id.c_str());
+    // Every field may come from a report merged in from elsewhere.
+    std::printf("%-20s %-24s %-22s %-10s %-5s %-4d %-12s %-9s %-9s %-9s %s\n",
+                Safe(r.started_at.substr(0, 19)).c_str(), Safe(r.suite_id).c_str(), Safe(r.scenario).c_str(),
+                Safe(r.profile).c_str(), Safe(r.accelerator).c_str(), r.iteration, Safe(r.verdict).c_str(),
+                m("boot_s").c_str(), m("ram_mib").c_str(), m("disk_mib").c_str(), Safe(r.build_id).c_str());
   }
   std::printf("(%zu of %zu runs)\n", runs.size() - from, runs.size());
   return 0;
@@ -488,12 +490,12 @@ int CompareMain(const CompareCommandOptions& o) {
   if (!result.refusal.empty()) {
     std::fprintf(
         stderr, "bootgate: error: baseline '%s' vs candidate '%s': %s\n",
-        o.baseline.c_str(), o.candidate.c_str(), result.refusal.c_str());
+        Safe(o.baseline).c_str(), Safe(o.candidate).c_str(), Safe(result.refusal).c_str());
   }
   if (o.format == "json") {
     std::printf("%s", RenderCompareJson(result).c_str());
   } else if (result.refusal.empty()) {
-    std::printf("%s", FormatCompareTable(result).c_str());
+    std::printf("%s", SanitizeForDisplay(FormatCompareTable(result)).c_str());
   }
   return CompareExitCode(result);
 }
@@ -553,14 +555,17 @@ int MergeMain(const std::vector<std::string>& reports, const std::string& out_di
   }
   WriteReports(merged, out_dir, history.get(), launcher, true);
   PrintSummary(merged, stdout);
-  std::printf("merged %zu runs from %zu reports into %s\n", merged.runs.size(), reports.size(), out_dir.c_str());
+  std::printf("merged %zu runs from %zu reports into %s\n", merged.runs.size(), reports.size(),
+              Safe(out_dir).c_str());
   return ExitCodeFor(merged.verdict);
 }
 
 int CleanMain(bool probe) {
   auto left = CleanLeftovers(DefaultStateDir(), DestroyLeftoverDomain);
   AnnounceLeftovers(left);
-  std::printf("%zu leftover(s) removed from %s\n", left.size(), DefaultStateDir().c_str());
+  size_t removed = 0;
+  for (const auto& l : left) removed += l.skipped ? 0 : 1;
+  std::printf("%zu leftover(s) removed from %s\n", removed, Safe(DefaultStateDir()).c_str());
   if (probe) {
     bool had = ForgetKvmVerdict(DefaultCacheDir());
     std::printf("%s\n", had ? ("forgot the cached KVM verdict in " + DefaultCacheDir() +

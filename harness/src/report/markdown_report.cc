@@ -172,14 +172,14 @@ std::string RenderMarkdown(const SuiteResult& suite, const MarkdownOptions& opti
         !r.console_tail.empty()) {
       size_t n = std::min<size_t>(r.console_tail.size(),
                                   static_cast<size_t>(options.console_tail_lines));
-      failures += "\n  ```text\n";
-      for (size_t i = r.console_tail.size() - n; i < r.console_tail.size(); ++i) {
-        std::string line = SanitizeXmlText(r.console_tail[i]);
-        // A line of backticks would end the fence early.
-        if (line.rfind("```", 0) == 0) line = " " + line;
-        failures += "  " + line + "\n";
-      }
-      failures += "  ```\n\n";
+      std::vector<std::string> shown;
+      for (size_t i = r.console_tail.size() - n; i < r.console_tail.size(); ++i)
+        shown.push_back(SanitizeXmlText(r.console_tail[i]));
+      // Longer than any backtick run a guest line holds: no line ends it.
+      std::string fence = report_internal::MarkdownFence(shown);
+      failures += "\n  " + fence + "text\n";
+      for (const auto& line : shown) failures += "  " + line + "\n";
+      failures += "  " + fence + "\n\n";
     }
   }
   if (!failures.empty()) out += "\n### Failures\n\n" + failures;

@@ -11,6 +11,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/escape.h"
+#include "util/password_hash.h"
 #include "util/text.h"
 
 namespace bootgate {
@@ -93,6 +94,9 @@ InstallPlan PlanInstall(const InstallSpec& spec, const std::optional<InstallerVe
 
 namespace {
 
+// The guest address QEMU forwards to the kickstart server's socket.
+constexpr char kKickstartGuestAddr[] = "10.0.2.100";
+
 // The configuration server's refusals, as warnings.
 void NoteRefusedRequests(const ConfigServer& server, std::vector<std::string>* warnings) {
   for (const auto& q : server.requests())
@@ -147,15 +151,32 @@ PreparedInstall PrepareInstall(const RunRequest& run, const RunSetup& setup,
     if (!vars.count("user")) vars["user"] = s.access.user;
     if (!vars.count("linux_flavor")) vars["linux_flavor"] = "linux";
     if (!vars.count("bootmode")) vars["bootmode"] = "bios";
+    // Templates say {"crypted": true, "text": "{{password_crypted}}"}: the
+    // kickstart carries a salted SHA-512 crypt hash, never the clear text.
+    if (!vars.count("password_crypted")) vars["password_crypted"] = Sha512CryptHash(vars["password"]);
     p.config = RenderInstallConfig(ReadFile(in.config_template), p.plan.format, vars,
                                    setup.public_key, in.config_template);
-    if (in.config_delivery == "http") {
-      // The kickstart holds the root password: it is served only under a
-      // per-run random path that the VM is told and no other local process
-      // can guess; anything else is a 404, recorded as a warning.
-      std::string path = "/" + RandomHex(16) + "/ks.json";
-      p.server = std::make_unique<ConfigServer>(std::map<std::string, std::string>{{path, p.config}});
-      subst["ks_url"] = "http://10.0.2.2:" + std::to_string(p.server->port()) + path;
+    bool http = in.config_delivery == "http";
+    if (http && services.backend && services.backend->name() == "libvirt") {
+      // libvirt's QEMU runs as another account (qemu:///system) or on
+      // another host: it cannot reach a socket in this user's private
+      // workspace. The kickstart goes on a second CD-ROM instead (on a
+      // remote host a 0600 volume in the guest's own pool).
+      http = false;
+      out->warnings.push_back(
+          "install.config.delivery \"http\" on the libvirt backend: the kickstart is delivered on a "
+          "second CD-ROM (ks=/dev/sr1:/ks.json) instead, which only the guest can read");
+    }
+    if (http) {
+      // The guest fetches http://10.0.2.100/ks.json; QEMU carries that one
+      // address (guestfwd) to a unix socket in the private workspace. No TCP
+      // port is open on the host and no secret is on a command line: no
+      // other local user can connect.
+      ConfigServerOptions so;
+      so.unix_socket = base.run_dir + "/ks.sock";
+      p.server = std::make_unique<ConfigServer>(std::map<std::string, std::string>{{"/ks.json", p.config}}, so);
+      req.guest_forwards.push_back({kKickstartGuestAddr, 80, so.unix_socket});
+      subst["ks_url"] = std::string("http://") + kKickstartGuestAddr + "/ks.json";
       subst["ks"] = "ks=" + subst["ks_url"];
     } else {
       std::string dir = base.run_dir + "/ks";

@@ -61,6 +61,9 @@ struct VmSpec {
   int memory_mib = 512;
   std::string accel = "auto";  ///< "auto" | "kvm" | "tcg"
   std::vector<std::string> extra_args;  ///< appended to QEMU's argv as-is
+  /// "restricted": the guest reaches nothing but what bootgate gives it (the
+  /// kickstart channel); "nat": the outside world and the host's loopback.
+  std::string network = "restricted";
 };
 
 /// How bootgate reaches the guest after the login prompt.

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "backend/user_network.h"
 #include "util/error.h"
 #include "util/escape.h"
 
@@ -281,12 +282,11 @@ DomainPlan BuildDomain(const BootRequest& req, const LibvirtOptions& opt) {
   // does not collide with the root ports libvirt adds.
   if (req.ssh_host_port > 0) {
     qemu_args.insert(qemu_args.end(),
-                     {"-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:" +
-                                     std::to_string(req.ssh_host_port) + "-:" +
-                                     std::to_string(req.guest_ssh_port),
+                     {"-netdev", UserNetdev("n0", req),
                       "-device", p.nic_model + ",netdev=n0,bus=" + (q35 ? "pcie.0" : "pci.0") +
                                      ",addr=0x10"});
     applied["nic_model"] = p.nic_model;
+    applied["network"] = req.network;
   } else {
     applied["nic_model"] = "(no network)";
   }
@@ -467,7 +467,8 @@ std::string SshTunnelCommand(const std::string& uri, const std::string& target_h
                                       ? "[" + target_host + "]"
                                       : target_host) +
                                      ":" + std::to_string(target_port),
-                           p.host});
+                           // "--": a host beginning with '-' is a host, never an option.
+                           "--", p.host});
   std::string cmd;
   for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + ShQuote(a);
   return cmd;

@@ -1,5 +1,7 @@
 #include "backend/qemu/qemu_command.h"
 
+#include "backend/user_network.h"
+
 #include <algorithm>
 
 namespace bootgate {
@@ -172,13 +174,13 @@ QemuCommand BuildQemuCommand(const BootRequest& req, const QemuHost& host) {
     if (!req.append.empty()) add({"-append", req.append});
   }
 
-  // Network: user mode, SSH forwarded on loopback only.
+  // Network: user mode, SSH forwarded on loopback only; restricted (the
+  // guest reaches no host port and nothing outside) unless asked for nat.
   if (req.ssh_host_port > 0) {
-    add({"-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:" +
-                        std::to_string(req.ssh_host_port) + "-:" +
-                        std::to_string(req.guest_ssh_port)});
+    add({"-netdev", UserNetdev("net0", req)});
     add({"-device", p.nic_model + ",netdev=net0"});
     cmd.applied["nic_model"] = p.nic_model;
+    cmd.applied["network"] = req.network;
   } else {
     cmd.applied["nic_model"] = "(no network)";
   }
