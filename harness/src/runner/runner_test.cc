@@ -781,7 +781,12 @@ TEST(LeftoverUriTest, OnlyUrisBootgateWouldWritePass) {
   EXPECT_NE(LeftoverUriProblem("qemu+ssh://hv1/system?command=/tmp/evil"), "");
   EXPECT_NE(LeftoverUriProblem("qemu+ssh://hv1/system?%63ommand=/tmp/evil"), "");  // %63 = c
   EXPECT_NE(LeftoverUriProblem("qemu+ssh://hv1/system?netcat=/tmp/evil"), "");
-  EXPECT_NE(LeftoverUriProblem("qemu+ssh://hv1/system?keyfile=/etc/passwd"), "");
+  // A key file of another user (planted for us to use).
+  std::string theirs = (dir.path() / "their-key").string();
+  WriteFileAtomic(theirs, "k", kSecretFileMode);
+  if (geteuid() == 0) ASSERT_EQ(chown(theirs.c_str(), 65534, 65534), 0);
+  else theirs = "/etc/passwd";
+  EXPECT_NE(LeftoverUriProblem("qemu+ssh://hv1/system?keyfile=" + theirs), "");
   EXPECT_NE(LeftoverUriProblem("qemu+unix:///system?socket=/tmp/their.sock"), "");
   EXPECT_NE(LeftoverUriProblem("qemu+ssh://hv1/system?keyfile=relative"), "");
 }
