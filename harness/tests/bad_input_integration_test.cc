@@ -127,7 +127,7 @@ TEST(TerminalSafetyTest, NoCommandPrintsEscapeSequencesFromInput) {
                         {"image", {{"kernel", ReferenceDir() + "/vmlinuz"}, {"initrd", ReferenceDir() + "/initrd.img"}}}};
   std::string scn_path = WriteScenario("escapes", scn);
   auto v = check({"validate", scn_path});
-  EXPECT_NE(v.stdout_text.find("ok (evil"), std::string::npos) << v.stdout_text;
+  EXPECT_NE(v.stderr_text.find("/name: name 'evil"), std::string::npos) << v.stderr_text;
   // profiles: a profile's description.
   fs::create_directories(dir + "/profiles");
   auto prof = nlohmann::json::parse(std::ifstream(SourceDir() + "/scenarios/profiles/qemu-kvm.json"), nullptr, true, true);
