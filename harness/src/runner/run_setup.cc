@@ -45,7 +45,15 @@ RunSetup SetUpRun(const RunRequest& run, const AccelChoice& accel,
     throw Error(s.file, "profile '" + run.profile +
                             "' does not exist; `bootgate profiles` lists the known ones");
   RunSetup setup;
-  setup.profile_fields = ProfileFields(prof->second);
+  // The scenario's vm.cdrom_bus overrides the profile's: the VM gets (and the
+  // report's profile_requested shows) the combination.
+  Profile profile = prof->second;
+  if (s.vm.cdrom_bus != "profile") {
+    if (std::string why = CdromBusConflict(profile, s.vm.cdrom_bus); !why.empty())
+      throw Error(s.file, "/vm/cdrom_bus: " + why);
+    profile.cdrom_bus = s.vm.cdrom_bus;
+  }
+  setup.profile_fields = ProfileFields(profile);
   setup.out_dir = options.report_dir + "/" + run.run_subdir;
   fs::create_directories(setup.out_dir);
   // Random, not rand(): unseeded, every bootgate process drew the same
@@ -64,7 +72,7 @@ RunSetup SetUpRun(const RunRequest& run, const AccelChoice& accel,
   BootRequest& req = setup.base;
   req.name = setup.vm_name;
   req.run_dir = setup.workspace->path();
-  req.profile = prof->second;
+  req.profile = profile;
   req.accel = accel.accel;
   req.cpus = s.vm.cpus;
   req.memory_mib = s.vm.memory_mib;

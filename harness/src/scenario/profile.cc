@@ -14,6 +14,19 @@ namespace bootgate {
 
 using nlohmann::json;
 
+namespace {
+bool IsQ35Machine(const std::string& machine) {
+  return machine == "q35" || machine.rfind("pc-q35", 0) == 0;
+}
+}  // namespace
+
+std::string CdromBusConflict(const Profile& profile, const std::string& cdrom_bus) {
+  if (cdrom_bus == "ide" && IsQ35Machine(profile.machine))
+    return "\"ide\" cannot be had on profile '" + profile.name + "': its machine '" +
+           profile.machine + "' (q35) has no IDE controller; use \"sata\" (AHCI) or \"scsi\"";
+  return "";
+}
+
 Profile ParseProfile(const std::string& text, const std::string& file) {
   json j;
   try {
@@ -25,7 +38,7 @@ Profile ParseProfile(const std::string& text, const std::string& file) {
   if (!j.is_object()) throw Error(file, "a profile must be a JSON object");
   static const std::set<std::string> kKeys = {
       "$schema", "name", "description", "machine", "firmware", "disk_bus",
-      "nic_model", "cpu_model", "cpu_flags", "smbios", "extra_devices",
+      "cdrom_bus", "nic_model", "cpu_model", "cpu_flags", "smbios", "extra_devices",
       "machine_options", "hypervisor"};
   Profile p;
   p.file = file;
@@ -53,6 +66,7 @@ Profile ParseProfile(const std::string& text, const std::string& file) {
   str("machine", &p.machine);
   str("firmware", &p.firmware);
   str("disk_bus", &p.disk_bus);
+  str("cdrom_bus", &p.cdrom_bus);
   str("nic_model", &p.nic_model);
   str("cpu_model", &p.cpu_model);
   str("hypervisor", &p.hypervisor);
@@ -74,6 +88,14 @@ Profile ParseProfile(const std::string& text, const std::string& file) {
   if (!kBuses.count(p.disk_bus))
     throw Error(file, "/disk_bus: unknown disk bus '" + p.disk_bus +
                           "'; expected virtio, virtio-scsi, pvscsi, ide, nvme, scsi or ahci");
+  if (j.contains("cdrom_bus") && p.cdrom_bus != "ide" && p.cdrom_bus != "sata" &&
+      p.cdrom_bus != "scsi")
+    throw Error(file, "/cdrom_bus: unknown CD-ROM bus '" + p.cdrom_bus +
+                          "'; expected ide, sata or scsi");
+  if (IsQ35Machine(p.machine) && (p.cdrom_bus == "ide" || p.disk_bus == "ide"))
+    throw Error(file, std::string(p.cdrom_bus == "ide" ? "/cdrom_bus" : "/disk_bus") +
+                          ": \"ide\" on machine '" + p.machine +
+                          "': q35 has no IDE controller; use \"sata\" (AHCI) or machine \"pc\"");
   return p;
 }
 

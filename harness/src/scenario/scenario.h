@@ -60,6 +60,9 @@ struct VmSpec {
   int cpus = 1;
   int memory_mib = 512;
   std::string accel = "auto";  ///< "auto" | "kvm" | "tcg"
+  /// Overrides the profile's cdrom_bus: "ide" | "sata" | "scsi"; "profile"
+  /// keeps the profile's (its hypervisor's default).
+  std::string cdrom_bus = "profile";
   std::vector<std::string> extra_args;  ///< appended to QEMU's argv as-is
   /// "restricted": the guest reaches nothing but what bootgate gives it (the
   /// kickstart channel); "nat": the outside world and the host's loopback.

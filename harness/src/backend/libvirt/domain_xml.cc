@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "backend/hardware.h"
 #include "backend/user_network.h"
 #include "util/error.h"
 #include "util/escape.h"
@@ -27,18 +28,6 @@ const std::set<std::string>& HypervElements() {
   return k;
 }
 
-// Names target devices per prefix: sda, sdb..., vda..., hda...
-class TargetNames {
- public:
-  std::string Next(const std::string& prefix) {
-    int n = counts_[prefix]++;
-    return prefix + std::string(1, static_cast<char>('a' + n));
-  }
-
- private:
-  std::map<std::string, int> counts_;
-};
-
 }  // namespace
 
 DomainPlan BuildDomain(const BootRequest& req, const LibvirtOptions& opt) {
@@ -53,8 +42,11 @@ DomainPlan BuildDomain(const BootRequest& req, const LibvirtOptions& opt) {
 
   const bool kvm = req.accel == "kvm";
   std::string type = opt.driver == "test" ? "test" : kvm ? "kvm" : "qemu";
-  std::string machine = p.machine.empty() ? "q35" : p.machine;
-  const bool q35 = machine.rfind("pc-q35", 0) == 0 || machine == "q35";
+  // Machine, firmware, storage and NIC come from the one hardware plan.
+  const VmHardware hw = PlanHardware(req);
+  for (const auto& [k, v] : hw.applied) applied[k] = v;
+  const std::string& machine = hw.machine;
+  const bool q35 = hw.q35;
 
   // ---- CPU: the same rules as the QEMU backend ----
   std::vector<std::string> hv_elements, other_flags, flags_dropped, flags_applied;
@@ -122,15 +114,11 @@ DomainPlan BuildDomain(const BootRequest& req, const LibvirtOptions& opt) {
   // ---- firmware, direct kernel boot, SMBIOS ----
   line(1, "<os>");
   line(2, "<type arch='x86_64' machine='" + Esc(machine) + "'>hvm</type>");
-  applied["machine"] = machine;
-  if (p.firmware == "uefi") {
+  if (hw.firmware == "uefi") {
     plan.nvram_path = opt.nvram_path.empty() ? req.run_dir + "/OVMF_VARS.fd" : opt.nvram_path;
     line(2, "<loader readonly='yes' type='pflash'>" + Esc(opt.ovmf_code) + "</loader>");
     line(2, "<nvram template='" + Esc(opt.ovmf_vars_template) + "'>" + Esc(plan.nvram_path) +
                 "</nvram>");
-    applied["firmware"] = "uefi";
-  } else {
-    applied["firmware"] = "bios";
   }
   if (!req.kernel.empty()) {
     line(2, "<kernel>" + Esc(req.kernel) + "</kernel>");
@@ -216,47 +204,37 @@ DomainPlan BuildDomain(const BootRequest& req, const LibvirtOptions& opt) {
 
   // ---- devices ----
   line(1, "<devices>");
-  std::string bus = p.disk_bus;
-  if (bus == "nvme")
+  // Storage as planned once for both backends (backend/hardware.h).
+  if (p.disk_bus == "nvme")
     throw Error(req.name, "profile '" + p.name +
                               "' asks for disk_bus nvme, which libvirt 9.0 has no disk bus for; "
                               "use the qemu backend for this profile");
-  std::string scsi_model = bus == "virtio-scsi" ? "virtio-scsi"
-                           : bus == "pvscsi"    ? "vmpvscsi"
-                           : bus == "scsi"      ? "lsilogic"
-                                                : "";
-  // CD-ROMs the firmware boots from sit on the chipset's controller (AHCI on
-  // q35, PIIX IDE on pc), like ide-cd in the QEMU backend.
-  const std::string chipset_bus = q35 ? "sata" : "ide";
-  TargetNames names;
-  int scsi_target = 0;
-  for (const auto& d : req.drives) {
-    std::string target_bus;
-    if (d.cdrom && d.role != "seed") {
-      target_bus = chipset_bus;
-    } else if (!scsi_model.empty()) {
-      target_bus = "scsi";
-    } else if (bus == "ide" || bus == "ahci") {
-      target_bus = chipset_bus;
-    } else {
-      target_bus = "virtio";
-    }
-    std::string prefix = target_bus == "virtio" ? "vd" : target_bus == "ide" ? "hd" : "sd";
-    line(2, std::string("<disk type='file' device='") + (d.cdrom ? "cdrom" : "disk") + "'>");
+  for (const DrivePlacement& pl : hw.drives) {
+    const Drive& d = pl.drive;
+    line(2, std::string("<disk type='file' device='") + (pl.as_cdrom ? "cdrom" : "disk") + "'>");
     line(3, "<driver name='qemu' type='" + Esc(d.format) + "'/>");
     line(3, "<source file='" + Esc(d.path) + "'/>");
-    line(3, "<target dev='" + names.Next(prefix) + "' bus='" + target_bus + "'/>");
-    if (d.readonly || d.cdrom) line(3, "<readonly/>");
-    if (d.boot_index >= 0) line(3, "<boot order='" + std::to_string(d.boot_index + 1) + "'/>");
-    // One SCSI target per disk, LUN 0: libvirt derives the unit from the
-    // target name (sdb -> unit 1), and pvscsi accepts LUN 0 only.
-    if (target_bus == "scsi")
-      line(3, "<address type='drive' controller='0' bus='0' target='" +
-                  std::to_string(scsi_target++) + "' unit='0'/>");
+    line(3, "<target dev='" + pl.target_dev + "' bus='" + pl.bus + "'/>");
+    if (d.readonly || d.cdrom) line(3, "<readonly/>");  // a CD image is read-only on any bus
+    if (pl.boot_index >= 0) line(3, "<boot order='" + std::to_string(pl.boot_index + 1) + "'/>");
+    if (pl.controller >= 0) {
+      // IDE: channel and master/slave; SATA: the port is the unit; SCSI: one
+      // target per drive, LUN 0 (pvscsi accepts LUN 0 only).
+      const StorageController& c = hw.controllers[pl.controller];
+      bool scsi = pl.bus == "scsi";
+      line(3, "<address type='drive' controller='" + std::to_string(c.libvirt_index) + "' bus='" +
+                  std::to_string(pl.bus_index) + "' target='" + std::to_string(scsi ? pl.unit : 0) +
+                  "' unit='" + std::to_string(scsi ? 0 : pl.unit) + "'/>");
+    }
     line(2, "</disk>");
   }
-  if (!scsi_model.empty()) line(2, "<controller type='scsi' index='0' model='" + scsi_model + "'/>");
-  applied["disk_bus"] = bus;
+  // The chipset's own controllers (pc's IDE, q35's SATA) libvirt adds by
+  // itself; the others are written out.
+  for (const StorageController& c : hw.controllers) {
+    if (c.builtin) continue;
+    line(2, "<controller type='" + c.libvirt_type + "' index='" + std::to_string(c.libvirt_index) +
+                "'" + (c.libvirt_model.empty() ? "" : " model='" + c.libvirt_model + "'") + "/>");
+  }
   line(2, "<controller type='usb' model='none'/>");
   if (opt.console == "pty") {
     // A pty on the hypervisor host, read through the libvirt connection
@@ -280,15 +258,12 @@ DomainPlan BuildDomain(const BootRequest& req, const LibvirtOptions& opt) {
   // <interface> cannot forward ports, so SSH's forward goes through the qemu
   // namespace. On q35 the NIC gets an explicit slot on the root bus so it
   // does not collide with the root ports libvirt adds.
-  if (req.ssh_host_port > 0) {
+  if (hw.nic) {
     qemu_args.insert(qemu_args.end(),
                      {"-netdev", UserNetdev("n0", req),
-                      "-device", p.nic_model + ",netdev=n0,bus=" + (q35 ? "pcie.0" : "pci.0") +
+                      "-device", hw.nic_model + ",netdev=n0,bus=" + (q35 ? "pcie.0" : "pci.0") +
                                      ",addr=0x10"});
-    applied["nic_model"] = p.nic_model;
     applied["network"] = req.network;
-  } else {
-    applied["nic_model"] = "(no network)";
   }
   for (const auto& d : p.extra_devices) qemu_args.insert(qemu_args.end(), {"-device", d});
   if (!p.extra_devices.empty()) applied["extra_devices"] = Join(p.extra_devices, " ");

@@ -91,8 +91,10 @@ TEST(DomainXmlTest, HypervProfileUnderKvmGetsEnlightenments) {
 TEST(DomainXmlTest, VmwareProfileGolden) {
   DomainPlan plan = BuildDomain(Request(LoadProfile("vmware"), "tcg"), LocalOptions());
   ExpectGolden("vmware", plan.xml);
-  // machine pc: IDE CD-ROM, NIC on pci.0, vmport as a feature.
-  EXPECT_NE(plan.xml.find("bus='ide'"), std::string::npos);
+  // machine pc: IDE CD-ROM (VMware's default), NIC on pci.0, vmport as a
+  // feature.
+  EXPECT_NE(plan.xml.find("<target dev='hda' bus='ide'/>"), std::string::npos);
+  EXPECT_EQ(plan.applied["cdrom_bus"], "ide");
   EXPECT_NE(plan.xml.find("vmxnet3,netdev=n0,bus=pci.0,addr=0x10"), std::string::npos);
   EXPECT_NE(plan.xml.find("<vmport state='on'/>"), std::string::npos);
   EXPECT_NE(plan.xml.find("<entry name='manufacturer'>VMware, Inc.</entry>"), std::string::npos);
@@ -108,6 +110,28 @@ TEST(DomainXmlTest, VmwareEfiPutsEachScsiDiskOnLunZero) {
             std::string::npos) << plan.xml;
   EXPECT_NE(plan.xml.find("<controller type='scsi' index='0' model='vmpvscsi'/>"), std::string::npos);
   EXPECT_NE(plan.xml.find("vmxnet3,netdev=n0,bus=pcie.0,addr=0x10"), std::string::npos);
+}
+
+// Issue 23: on machine pc a CD-ROM was always bus 'ide' (PIIX), which Photon
+// 5.0's kernels cannot see. With cdrom_bus "sata" it sits on a SATA (AHCI)
+// controller, which libvirt adds to i440fx when asked.
+TEST(DomainXmlTest, SataCdOnPcGetsASataController) {
+  Profile p = LoadProfile("vmware");
+  p.cdrom_bus = "sata";
+  BootRequest r = Request(p, "tcg");
+  r.drives = {{"/img/photon.iso", "raw", true, true, -1, "installer"},
+              {"/run/bg/target.qcow2", "qcow2", false, false, -1, "target"}};
+  DomainPlan plan = BuildDomain(r, LocalOptions());
+  EXPECT_NE(plan.xml.find("<target dev='sda' bus='sata'/>\n      <readonly/>\n"
+                          "      <address type='drive' controller='0' bus='0' target='0' unit='0'/>"),
+            std::string::npos) << plan.xml;
+  EXPECT_NE(plan.xml.find("<controller type='sata' index='0'/>"), std::string::npos) << plan.xml;
+  EXPECT_EQ(plan.xml.find("bus='ide'"), std::string::npos) << plan.xml;
+  // The disk stays on pvscsi, its own target on LUN 0.
+  EXPECT_NE(plan.xml.find("<target dev='sdb' bus='scsi'/>\n"
+                          "      <address type='drive' controller='0' bus='0' target='0' unit='0'/>"),
+            std::string::npos) << plan.xml;
+  EXPECT_EQ(plan.applied["cdrom_bus"], "sata");
 }
 
 TEST(DomainXmlTest, PtyConsoleOpensNoPortOrSocket) {

@@ -1,8 +1,9 @@
 #include "backend/qemu/qemu_command.h"
 
-#include "backend/user_network.h"
-
 #include <algorithm>
+
+#include "backend/hardware.h"
+#include "backend/user_network.h"
 
 namespace bootgate {
 namespace {
@@ -17,11 +18,6 @@ std::string EscapeOpt(const std::string& v) {
   return out;
 }
 
-struct BusPlan {
-  std::vector<std::string> controller_args;
-  std::string controller_id;
-};
-
 }  // namespace
 
 bool IsHostForwardBindFailure(const std::string& hypervisor_error) {
@@ -34,6 +30,7 @@ std::map<std::string, std::string> ProfileFields(const Profile& p) {
   f["machine"] = p.machine;
   f["firmware"] = p.firmware;
   f["disk_bus"] = p.disk_bus;
+  f["cdrom_bus"] = EffectiveCdromBus(p);
   f["nic_model"] = p.nic_model;
   f["cpu_model"] = p.cpu_model.empty() ? "(default)" : p.cpu_model;
   std::string flags;
@@ -66,11 +63,12 @@ QemuCommand BuildQemuCommand(const BootRequest& req, const QemuHost& host) {
   // leftover clean-up recognises its own VM behind a recorded pid.
   if (!req.run_dir.empty()) add({"-pidfile", req.run_dir + "/qemu.pid"});
 
-  std::string machine = p.machine.empty() ? "q35" : p.machine;
-  std::string machine_opt = machine;
+  // Machine, firmware, storage and NIC come from the one hardware plan.
+  const VmHardware hw = PlanHardware(req);
+  for (const auto& [k, v] : hw.applied) cmd.applied[k] = v;
+  std::string machine_opt = hw.machine;
   for (const auto& o : p.machine_options) machine_opt += "," + o;
   add({"-machine", machine_opt});
-  cmd.applied["machine"] = machine;
   if (!p.machine_options.empty()) {
     std::string mo;
     for (const auto& o : p.machine_options) mo += (mo.empty() ? "" : ",") + o;
@@ -114,15 +112,12 @@ QemuCommand BuildQemuCommand(const BootRequest& req, const QemuHost& host) {
 
   add({"-smp", std::to_string(req.cpus), "-m", std::to_string(req.memory_mib)});
 
-  if (p.firmware == "uefi") {
+  if (hw.firmware == "uefi") {
     cmd.ovmf_vars_copy = req.run_dir + "/OVMF_VARS.fd";
     add({"-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" +
                        EscapeOpt(host.ovmf_code)});
     add({"-drive", "if=pflash,format=raw,unit=1,file=" +
                        EscapeOpt(cmd.ovmf_vars_copy)});
-    cmd.applied["firmware"] = "uefi";
-  } else {
-    cmd.applied["firmware"] = "bios";
   }
 
   if (!p.smbios.empty()) {
@@ -132,39 +127,30 @@ QemuCommand BuildQemuCommand(const BootRequest& req, const QemuHost& host) {
     for (const auto& [k, v] : p.smbios) cmd.applied["smbios." + k] = v;
   }
 
-  // Disks on the profile's bus. CD-ROMs: ide-cd (AHCI on q35, PIIX on pc) for
-  // the firmware to boot from; a seed CD goes on the profile's bus so that a
-  // guest kernel without AHCI still sees it.
-  std::string bus = p.disk_bus;
-  bool scsi = bus == "virtio-scsi" || bus == "pvscsi" || bus == "scsi";
-  if (scsi) {
-    std::string ctrl = bus == "pvscsi" ? "pvscsi" : bus == "scsi" ? "lsi53c895a"
-                                                                   : "virtio-scsi-pci";
-    add({"-device", ctrl + ",id=scsi0"});
-  }
-  cmd.applied["disk_bus"] = bus;
-  int n = 0;
-  for (const auto& d : req.drives) {
-    std::string id = "drive" + std::to_string(n++);
-    std::string drive = "if=none,id=" + id + ",file=" + EscapeOpt(d.path) +
+  // Storage as planned once for both backends (backend/hardware.h).
+  for (const StorageController& c : hw.controllers)
+    if (!c.builtin) add({"-device", c.qemu_device + ",id=" + c.id});
+  for (const DrivePlacement& pl : hw.drives) {
+    const Drive& d = pl.drive;
+    std::string drive = "if=none,id=" + pl.id + ",file=" + EscapeOpt(d.path) +
                         ",format=" + d.format;
-    if (d.cdrom) drive += ",media=cdrom";
-    if (d.readonly) drive += ",readonly=on";
+    if (pl.as_cdrom) drive += ",media=cdrom";
+    if (d.readonly || d.cdrom) drive += ",readonly=on";  // a CD image is read-only on any bus
     add({"-drive", drive});
-    std::string boot =
-        d.boot_index >= 0 ? ",bootindex=" + std::to_string(d.boot_index) : "";
-    std::string dev;
-    if (d.cdrom && d.role != "seed") {
-      dev = "ide-cd,drive=" + id + boot;
-    } else if (scsi) {
-      dev = std::string(d.cdrom ? "scsi-cd" : "scsi-hd") + ",bus=scsi0.0,drive=" + id + boot;
-    } else if (bus == "nvme") {
-      dev = "nvme,serial=bootgate" + std::to_string(n) + ",drive=" + id + boot;
-    } else if (bus == "ide" || bus == "ahci") {
-      dev = std::string(d.cdrom ? "ide-cd" : "ide-hd") + ",drive=" + id + boot;
-    } else {
-      dev = "virtio-blk-pci,drive=" + id + boot;
+    std::string dev = pl.qemu_device;
+    if (pl.controller >= 0) {
+      const StorageController& c = hw.controllers[pl.controller];
+      if (pl.bus == "ide")
+        dev += ",bus=" + c.id + "." + std::to_string(pl.bus_index) + ",unit=" + std::to_string(pl.unit);
+      else if (pl.bus == "sata")
+        dev += ",bus=" + c.id + "." + std::to_string(pl.unit);
+      else
+        dev += ",bus=" + c.id + ".0,scsi-id=" + std::to_string(pl.unit) + ",lun=0";
+    } else if (pl.bus == "nvme") {
+      dev += ",serial=bootgate" + pl.id.substr(5);
     }
+    dev += ",drive=" + pl.id;
+    if (pl.boot_index >= 0) dev += ",bootindex=" + std::to_string(pl.boot_index);
     add({"-device", dev});
   }
 
@@ -176,13 +162,10 @@ QemuCommand BuildQemuCommand(const BootRequest& req, const QemuHost& host) {
 
   // Network: user mode, SSH forwarded on loopback only; restricted (the
   // guest reaches no host port and nothing outside) unless asked for nat.
-  if (req.ssh_host_port > 0) {
+  if (hw.nic) {
     add({"-netdev", UserNetdev("net0", req)});
-    add({"-device", p.nic_model + ",netdev=net0"});
-    cmd.applied["nic_model"] = p.nic_model;
+    add({"-device", hw.nic_model + ",netdev=net0"});
     cmd.applied["network"] = req.network;
-  } else {
-    cmd.applied["nic_model"] = "(no network)";
   }
 
   // Serial console on stdio (a pipe bootgate reads); QMP on a socket fd.

@@ -36,7 +36,7 @@ TEST(QemuCommandTest, QemuKvmProfileGolden) {
             "-display none -vga none -no-reboot -pidfile /run/bg/qemu.pid -machine q35 "
             "-accel tcg,thread=multi -smp 1 -m 512 "
             "-drive if=none,id=drive0,file=/img/ref.iso,format=raw,media=cdrom,readonly=on "
-            "-device ide-cd,drive=drive0,bootindex=0 "
+            "-device ide-cd,bus=ide.0,drive=drive0,bootindex=0 "
             "-drive if=none,id=drive1,file=/run/bg/seed.iso,format=raw,readonly=on "
             "-device virtio-blk-pci,drive=drive1 "
             "-netdev user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:40022-:22 -device virtio-net-pci,netdev=net0 "
@@ -84,7 +84,7 @@ TEST(QemuCommandTest, HyperVFlagsDroppedUnderTcgWithAWarning) {
             std::string::npos) << s;
   EXPECT_NE(s.find("if=pflash,format=raw,unit=1,file=/run/bg/OVMF_VARS.fd"), std::string::npos);
   EXPECT_NE(s.find("-device virtio-scsi-pci,id=scsi0"), std::string::npos);
-  EXPECT_NE(s.find("-device scsi-hd,bus=scsi0.0,drive=drive1"), std::string::npos) << s;
+  EXPECT_NE(s.find("-device scsi-hd,bus=scsi0.0,scsi-id=0,lun=0,drive=drive1"), std::string::npos) << s;
 }
 
 TEST(QemuCommandTest, HyperVFlagsAppliedUnderKvm) {
@@ -133,9 +133,36 @@ TEST(QemuCommandTest, ShippedProfilesApplyEverythingOrWarn) {
     EXPECT_EQ(tcg.warnings.size(), has_hv ? 1u : 0u);
     for (const auto& [k, v] : p.smbios) EXPECT_EQ(tcg.applied["smbios." + k], v);
     EXPECT_EQ(tcg.applied["disk_bus"], p.disk_bus);
+    EXPECT_EQ(tcg.applied["cdrom_bus"], p.cdrom_bus);
     EXPECT_EQ(tcg.applied["nic_model"], p.nic_model);
     EXPECT_EQ(tcg.applied["firmware"], p.firmware);
   }
+}
+
+// Issue 23: on machine pc a CD-ROM was always `ide-cd` with no bus, i.e.
+// PIIX IDE, which Photon 5.0's kernels (no CONFIG_ATA_SFF) cannot see. With
+// cdrom_bus "sata" it sits on an AHCI controller added for it.
+TEST(QemuCommandTest, SataCdOnPcGetsAnAhciController) {
+  Profile p;
+  p.name = "vmware";
+  p.machine = "pc";
+  p.disk_bus = "pvscsi";
+  p.cdrom_bus = "sata";
+  BootRequest r = Request(p, "tcg");
+  r.drives = {{"/img/photon.iso", "raw", true, true, -1, "installer"},
+              {"/run/bg/target.qcow2", "qcow2", false, false, -1, "target"}};
+  auto c = BuildQemuCommand(r, QemuHost{});
+  std::string s = Joined(c);
+  EXPECT_NE(s.find("-device ahci,id=ahci0 "), std::string::npos) << s;
+  EXPECT_NE(s.find("-device ide-cd,bus=ahci0.0,drive=drive0 "), std::string::npos) << s;
+  EXPECT_NE(s.find("-device pvscsi,id=scsi0 "), std::string::npos) << s;
+  EXPECT_NE(s.find("-device scsi-hd,bus=scsi0.0,scsi-id=0,lun=0,drive=drive1 "), std::string::npos) << s;
+  EXPECT_EQ(c.applied["cdrom_bus"], "sata");
+  // The same request with the profile's IDE: the PIIX channel, named.
+  r.profile.cdrom_bus = "ide";
+  std::string ide = Joined(BuildQemuCommand(r, QemuHost{}));
+  EXPECT_NE(ide.find("-device ide-cd,bus=ide.0,unit=0,drive=drive0 "), std::string::npos) << ide;
+  EXPECT_EQ(ide.find("ahci"), std::string::npos) << ide;
 }
 
 }  // namespace
