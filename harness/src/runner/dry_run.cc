@@ -49,6 +49,9 @@ DryRunResult DryRunScenario(const RunRequest& run, const RunServices& services,
     }
     if (!install->plan.installer.empty())
       result.notes.push_back("installer: " + install->plan.installer);
+    if (!install->plan.installer_facts.empty())
+      result.notes.push_back("installer code: " +
+                             install->plan.installer_facts);
     result.notes.push_back("kickstart format: " + install->plan.format);
     result.notes.push_back("install completion: " +
                            install->plan.completion_rule);

@@ -2,9 +2,9 @@
 // the guest, the fake SSH connector the guest's sshd. RunScenario's own
 // tests (runner_test.cc) cover how the stages chain.
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <regex>
 #include <thread>
 
@@ -78,9 +78,11 @@ TEST_F(StagesTest, SetUpMakesAPrivateWorkspaceAndTheBootRequest) {
 }
 
 TEST_F(StagesTest, BootAndLoginReturnWhatTheyMeasured) {
-  FakeBackend backend(&clock_, {{{At(0, "[    0.000000] Linux version 6.1.0\r\n"),
-                                  At(120, "refimg login: ")},
-                                 std::nullopt, ""}});
+  FakeBackend backend(&clock_,
+                      {{{At(0, "[    0.000000] Linux version 6.1.0\r\n"),
+                         At(120, "refimg login: ")},
+                        std::nullopt,
+                        ""}});
   RunServices svc = Services(&backend);
   RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
   auto booted = BootSystem(Request(), setup, nullptr, svc, options_);
@@ -94,8 +96,10 @@ TEST_F(StagesTest, BootAndLoginReturnWhatTheyMeasured) {
 }
 
 TEST_F(StagesTest, LoginThatNeverComesIsAStopWithItsClass) {
-  FakeBackend backend(&clock_, {{{At(0, "[    0.1] Kernel panic - not syncing: VFS\r\n")},
-                                 std::nullopt, ""}});
+  FakeBackend backend(
+      &clock_, {{{At(0, "[    0.1] Kernel panic - not syncing: VFS\r\n")},
+                 std::nullopt,
+                 ""}});
   RunServices svc = Services(&backend);
   RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
   auto booted = BootSystem(Request(), setup, nullptr, svc, options_);
@@ -127,8 +131,9 @@ TEST_F(StagesTest, AccessOverSshGivesTheReadyTimeAndHostKey) {
 
 TEST_F(StagesTest, SshReadinessIsMeasuredFromTheVmsStartNotFromTheLoginPrompt) {
   // sshd answers at once; the getty's prompt comes 1.5 s later.
-  FakeBackend backend(&clock_, {{{At(0, "[    0.000000] Linux version 6.1.0\r\n"),
-                                  At(1500, "refimg login: ")}}});
+  FakeBackend backend(&clock_,
+                      {{{At(0, "[    0.000000] Linux version 6.1.0\r\n"),
+                         At(1500, "refimg login: ")}}});
   RunServices svc = Services(&backend);
   s_.access.method = "ssh";
   s_.access_given = true;
@@ -155,7 +160,9 @@ TEST_F(StagesTest, AccessRefusedIsAnErrorAndNoAccessIsNoChannel) {
   s_.access.ready_timeout_s = 20;
   // Refused every time: retried while the guest may still be installing
   // its key, final once the login prompt is there.
-  ssh_.set_default({FakeConnectOutcome::Kind::kAuthError, "permission denied (publickey)", {}});
+  ssh_.set_default({FakeConnectOutcome::Kind::kAuthError,
+                    "permission denied (publickey)",
+                    {}});
   RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
   auto ssh = StartSsh(*booted, Request(), setup, svc);
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
@@ -164,9 +171,12 @@ TEST_F(StagesTest, AccessRefusedIsAnErrorAndNoAccessIsNoChannel) {
     OpenAccess(*booted, ssh.get(), Request(), setup, svc);
     FAIL() << "a refused key must fail the access stage";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("authentication failed"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("authentication failed"),
+              std::string::npos)
+        << e.what();
   }
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));  // not at the 20 s deadline
+  EXPECT_LT(std::chrono::steady_clock::now() - start,
+            std::chrono::seconds(5));  // not at the 20 s deadline
 }
 
 TEST_F(StagesTest, InstallReturnsItsTimeOrHowItFailedWithTheInstallersTail) {
@@ -177,9 +187,14 @@ TEST_F(StagesTest, InstallReturnsItsTimeOrHowItFailedWithTheInstallersTail) {
   s_.install.fail_patterns = {{"installer-error", "bootgate-install: FAILED"}};
   s_.install.timeout_s = 10;
   s_.install.disk_size_mib = 16;
-  FakeBackend backend(&clock_, {{{At(0, "installing\r\n"), At(80, "bootgate-install: complete\r\n")},
-                                 "exited with status 0", ""},
-                                {{At(0, "bootgate-install: FAILED: disk too small\r\n")}, std::nullopt, ""}});
+  FakeBackend backend(
+      &clock_,
+      {{{At(0, "installing\r\n"), At(80, "bootgate-install: complete\r\n")},
+        "exited with status 0",
+        ""},
+       {{At(0, "bootgate-install: FAILED: disk too small\r\n")},
+        std::nullopt,
+        ""}});
   RunServices svc = Services(&backend);
   RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
   InstallOutcome ok = RunInstall(Request(), setup, svc, options_);
@@ -202,7 +217,8 @@ TEST_F(StagesTest, InstallReturnsItsTimeOrHowItFailedWithTheInstallersTail) {
     Stop stop = StopForCurrentException();
     EXPECT_EQ(stop.failure_class, "installer-error");
   }
-  EXPECT_EQ(backend.live_guests(), 0);  // the installer VM died inside the stage
+  EXPECT_EQ(backend.live_guests(),
+            0);  // the installer VM died inside the stage
 }
 
 // The kickstart holds the root password: it is served under a per-run
@@ -210,7 +226,8 @@ TEST_F(StagesTest, InstallReturnsItsTimeOrHowItFailedWithTheInstallersTail) {
 TEST_F(StagesTest, TheKickstartIsServedOnlyUnderAPerRunRandomPath) {
   TempDir tmpl_dir(fs::temp_directory_path(), "bootgate-ks-");
   std::string tmpl = (tmpl_dir.path() / "ks.json").string();
-  WriteFileAtomic(tmpl, "{\"hostname\": \"{{hostname}}\", \"password\": \"{{password}}\"}");
+  WriteFileAtomic(
+      tmpl, "{\"hostname\": \"{{hostname}}\", \"password\": \"{{password}}\"}");
   s_.install.enabled = true;
   s_.install.media.kernel = "/fake/installer-vmlinuz";
   s_.install.config_template = tmpl;
@@ -220,18 +237,22 @@ TEST_F(StagesTest, TheKickstartIsServedOnlyUnderAPerRunRandomPath) {
   s_.install.timeout_s = 10;
   s_.install.disk_size_mib = 16;
   s_.access.password = "hunter2-secret";
-  FakeBackend backend(&clock_, {{{At(0, "installing\r\n")}, "exited", "", "guest-shutdown"}});
+  FakeBackend backend(
+      &clock_, {{{At(0, "installing\r\n")}, "exited", "", "guest-shutdown"}});
   RunServices svc = Services(&backend);
   RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
   InstallOutcome out = RunInstall(Request(), setup, svc, options_);
   ASSERT_FALSE(out.failure);
   std::string append = backend.requests().at(0).append;
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(append, m, std::regex(R"(ks=http://10\.0\.2\.2:\d+/([0-9a-f]{32})/ks\.json)")))
+  ASSERT_TRUE(std::regex_search(
+      append, m,
+      std::regex(R"(ks=http://10\.0\.2\.2:\d+/([0-9a-f]{32})/ks\.json)")))
       << append;
   // The fake installer never fetched it; that is said.
   bool said = false;
-  for (const auto& w : out.warnings) said = said || w.find("never fetched") != std::string::npos;
+  for (const auto& w : out.warnings)
+    said = said || w.find("never fetched") != std::string::npos;
   EXPECT_TRUE(said);
 }
 
@@ -246,7 +267,11 @@ TEST_F(StagesTest, PowerOffAndResetCompletionWaitForTheVmsEndAndItsReason) {
     std::string reason = mode == "reset" ? "guest-reset" : "guest-shutdown";
     std::string other = mode == "reset" ? "guest-shutdown" : "guest-reset";
     s_.install.complete = mode;
-    FakeGuestScript done{{At(0, "installing\r\n"), At(150, "copying files\r\n")}, "exited", "", reason};
+    FakeGuestScript done{
+        {At(0, "installing\r\n"), At(150, "copying files\r\n")},
+        "exited",
+        "",
+        reason};
     FakeGuestScript wrong{{At(0, "installing\r\n")}, "exited", "", other};
     FakeBackend backend(&clock_, {done, wrong});
     RunServices svc = Services(&backend);
@@ -254,8 +279,10 @@ TEST_F(StagesTest, PowerOffAndResetCompletionWaitForTheVmsEndAndItsReason) {
     InstallOutcome ok = RunInstall(Request(), setup, svc, options_);
     ASSERT_FALSE(ok.failure) << mode;
     ASSERT_TRUE(ok.install_s) << mode;
-    EXPECT_GT(*ok.install_s, 0.1) << mode;  // after the last line, not at the first
-    EXPECT_EQ(ok.completion, mode == "reset" ? "guest reset" : "guest power-off");
+    EXPECT_GT(*ok.install_s, 0.1)
+        << mode;  // after the last line, not at the first
+    EXPECT_EQ(ok.completion,
+              mode == "reset" ? "guest reset" : "guest power-off");
     InstallOutcome bad = RunInstall(Request(), setup, svc, options_);
     ASSERT_TRUE(bad.failure) << mode;
     try {
@@ -270,22 +297,30 @@ TEST_F(StagesTest, PowerOffAndResetCompletionWaitForTheVmsEndAndItsReason) {
 
 // With reset or power-off as the signal, complete_pattern is a cross-check:
 // an installer that prints a marker at the end must have printed it.
-TEST_F(StagesTest, ResetCompletionCrossChecksTheMarkerWhereTheInstallerPrintsOne) {
+TEST_F(StagesTest,
+       ResetCompletionCrossChecksTheMarkerWhereTheInstallerPrintsOne) {
   s_.install.enabled = true;
   s_.install.media.kernel = "/fake/installer-vmlinuz";
   s_.install.timeout_s = 10;
   s_.install.disk_size_mib = 16;
   s_.install.complete = "reset";
   s_.install.complete_pattern = "creating image was successful";
-  FakeGuestScript marked{{At(0, "installing\r\n"), At(100, "creating image was successful\r\n")},
-                         "exited", "", "guest-reset"};
-  FakeGuestScript silent{{At(0, "installing\r\n")}, "exited", "", "guest-reset"};
+  FakeGuestScript marked{
+      {At(0, "installing\r\n"), At(100, "creating image was successful\r\n")},
+      "exited",
+      "",
+      "guest-reset"};
+  FakeGuestScript silent{
+      {At(0, "installing\r\n")}, "exited", "", "guest-reset"};
   FakeBackend backend(&clock_, {marked, silent});
   RunServices svc = Services(&backend);
   RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
   InstallOutcome ok = RunInstall(Request(), setup, svc, options_);
   ASSERT_FALSE(ok.failure);
-  EXPECT_EQ(ok.completion.rfind("guest reset, cross-checked by /creating image was successful/ (marker at ", 0), 0u)
+  EXPECT_EQ(ok.completion.rfind("guest reset, cross-checked by /creating image "
+                                "was successful/ (marker at ",
+                                0),
+            0u)
       << ok.completion;
   InstallOutcome bad = RunInstall(Request(), setup, svc, options_);
   ASSERT_TRUE(bad.failure);
@@ -298,22 +333,33 @@ TEST_F(StagesTest, ResetCompletionCrossChecksTheMarkerWhereTheInstallerPrintsOne
   }
 }
 
-// A Photon ISO names its installer in RPMS/: "auto" reads it (real xorriso
-// on a real ISO) and drives that version: 2.3 ends by a silent reset.
-TEST_F(StagesTest, AutoReadsTheInstallerVersionFromTheIsosRpms) {
+// A GA-layout Photon ISO (harness/tests/photon_layout_iso.sh: the
+// installer in the initrd, RPMS/ without it), built for real with cpio,
+// gzip and xorriso.
+std::string PhotonLayoutIso(const fs::path& dir,
+                            const std::vector<std::string>& args) {
+  std::string iso = (dir / "photon.iso").string();
+  std::vector<std::string> argv = {
+      std::string(std::getenv("BOOTGATE_SOURCE_DIR")) +
+      "/harness/tests/photon_layout_iso.sh"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.begin() + 2, iso);
+  PosixProcessLauncher launcher;
+  CommandOutput o = RunCommand(launcher, argv, std::chrono::seconds(60));
+  EXPECT_TRUE(o.status.ok()) << o.stderr_text;
+  return iso;
+}
+
+// "auto" reads the installer from the code in the ISO's initrd and drives
+// that version: 2.3 ends by a silent reset.
+TEST_F(StagesTest, AutoTellsTheInstallerByTheCodeInTheIsosInitrd) {
   TempDir dir(fs::temp_directory_path(), "bootgate-photon-iso-");
-  fs::path tree = dir.path() / "tree";
-  fs::create_directories(tree / "RPMS/x86_64");
-  fs::create_directories(tree / "isolinux");
-  WriteFileAtomic((tree / "RPMS/x86_64/photon-os-installer-2.3-1.ph5.x86_64.rpm").string(), "rpm");
-  WriteFileAtomic((tree / "isolinux/vmlinuz").string(), "kernel");
-  WriteFileAtomic((tree / "isolinux/initrd.img").string(), "initrd");
-  std::string iso = (dir.path() / "photon.iso").string();
-  ASSERT_TRUE(RunCommand(launcher_, {"xorriso", "-as", "mkisofs", "-quiet", "-J", "-r", "-o", iso, tree.string()},
-                         std::chrono::seconds(60))
-                  .status.ok());
+  std::string iso = PhotonLayoutIso(dir.path(), {"2.3", "--microcode"});
   std::string tmpl = (dir.path() / "ks.json").string();
-  WriteFileAtomic(tmpl, "{\"disk\": \"{{disk}}\", \"public_key\": {{public_key_json}}}");
+  WriteFileAtomic(
+      tmpl,
+      "{\"disk\": \"{{disk}}\", \"public_key\": {{public_key_json}}, "
+      "\"packagelist_file\": \"packages_minimal.json\"}");
   s_.install.enabled = true;
   s_.install.media.iso = iso;
   s_.install.extract_kernel = true;
@@ -322,21 +368,98 @@ TEST_F(StagesTest, AutoReadsTheInstallerVersionFromTheIsosRpms) {
   s_.install.complete = "auto";
   s_.install.timeout_s = 10;
   s_.install.disk_size_mib = 16;
-  FakeBackend backend(&clock_, {{{At(0, "Installing\r\n")}, "exited", "", "guest-reset"}});
+  FakeBackend backend(
+      &clock_, {{{At(0, "Installing\r\n")}, "exited", "", "guest-reset"}});
   RunServices svc = Services(&backend);
   RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
   InstallOutcome out = RunInstall(Request(), setup, svc, options_);
   ASSERT_FALSE(out.failure);
-  EXPECT_EQ(out.installer, "photon-os-installer 2.3 (/RPMS/x86_64/photon-os-installer-2.3-1.ph5.x86_64.rpm)");
+  EXPECT_EQ(out.installer,
+            "photon-os-installer 2.3 (from the initrd's "
+            "/usr/lib/python3.11/site-packages/photon_installer: "
+            "generate_initrd.sh, installer.py's _clear_vgs; egg-info says 2.2, "
+            "which every upstream tag records "
+            "when built from a tarball)");
   EXPECT_EQ(out.completion, "guest reset");
-  EXPECT_EQ(ReadFile(backend.requests().at(0).kernel), "kernel");  // read out of the ISO
+  // RPMS/ carries no installer: nothing to cross-check, nothing to warn of.
+  for (const auto& w : out.warnings)
+    EXPECT_EQ(w.find("RPMS"), std::string::npos) << w;
+}
+
+// The faults of issue 23, reintroduced: each ends the install stage with an
+// Error (exit 2: could not measure) naming the cause, before any VM starts.
+TEST_F(StagesTest,
+       TheInstallerOnlyInRpmsOrAMissingPackageListIsAnErrorNamingTheCause) {
+  auto run = [&](const std::vector<std::string>& args,
+                 const std::string& format) {
+    TempDir dir(fs::temp_directory_path(), "bootgate-photon-iso-");
+    std::string iso = PhotonLayoutIso(dir.path(), args);
+    std::string tmpl = (dir.path() / "ks.json").string();
+    WriteFileAtomic(tmpl,
+                    "{\"disk\": \"{{disk}}\", \"packagelist_file\": "
+                    "\"packages_minimal.json\"}");
+    s_.install.enabled = true;
+    s_.install.media.iso = iso;
+    s_.install.extract_kernel = true;
+    s_.install.config_template = tmpl;
+    s_.install.config_format = format;
+    s_.install.complete = "reset";
+    s_.install.disk_size_mib = 16;
+    FakeBackend backend(&clock_, {});
+    RunServices svc = Services(&backend);
+    RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
+    InstallOutcome out = RunInstall(Request(), setup, svc, options_);
+    EXPECT_TRUE(backend.requests().empty());  // no VM started
+    std::string what;
+    try {
+      if (out.failure) std::rethrow_exception(out.failure);
+    } catch (const Error& e) {
+      what = e.what();
+    }
+    return what;
+  };
+  std::string rpms =
+      run({"2.7", "--no-installer", "--installer-in-rpms"}, "auto");
+  EXPECT_NE(rpms.find("install.config.format is \"auto\", but the installer "
+                      "cannot be told"),
+            std::string::npos)
+      << rpms;
+  EXPECT_NE(
+      rpms.find("/isolinux/initrd.img: it holds no photon_installer package"),
+      std::string::npos)
+      << rpms;
+  EXPECT_NE(rpms.find("RPMS/ carries "
+                      "/RPMS/noarch/photon-os-installer-2.7-1.ph5.noarch.rpm"),
+            std::string::npos)
+      << rpms;
+  std::string lists =
+      run({"2.4", "--lists",
+           "packages_minimal_iso.json,build_install_options_minimal.json"},
+          "auto");
+  EXPECT_NE(lists.find("packagelist_file is \"packages_minimal.json\", but the "
+                       "installer's initrd holds no "
+                       "/installer/packages_minimal.json"),
+            std::string::npos)
+      << lists;
+  EXPECT_NE(lists.find("which holds: build_install_options_minimal.json, "
+                       "packages_minimal_iso.json"),
+            std::string::npos)
+      << lists;
+  // A forced format is checked against the code the initrd holds as well.
+  lists =
+      run({"2.9", "--compress", "zstd", "--lists", "packages_minimal_iso.json"},
+          "photon-2.9");
+  EXPECT_NE(lists.find("holds: packages_minimal_iso.json"), std::string::npos)
+      << lists;
 }
 
 // --dry-run prepares what a run needs and writes it out; no VM starts.
-TEST_F(StagesTest, DryRunWritesTheKickstartAndEachPhasesCommandLineAndBootsNothing) {
+TEST_F(StagesTest,
+       DryRunWritesTheKickstartAndEachPhasesCommandLineAndBootsNothing) {
   TempDir tmpl_dir(fs::temp_directory_path(), "bootgate-ks-");
   std::string tmpl = (tmpl_dir.path() / "ks.json").string();
-  WriteFileAtomic(tmpl, "{\"hostname\": \"{{hostname}}\", \"password\": \"{{password}}\"}");
+  WriteFileAtomic(
+      tmpl, "{\"hostname\": \"{{hostname}}\", \"password\": \"{{password}}\"}");
   s_.install.enabled = true;
   s_.install.media.kernel = "/fake/installer-vmlinuz";
   s_.install.append = "console=ttyS0 {{ks}}";
@@ -352,8 +475,9 @@ TEST_F(StagesTest, DryRunWritesTheKickstartAndEachPhasesCommandLineAndBootsNothi
   ASSERT_EQ(d.files.size(), 2u);
   EXPECT_EQ(fs::path(d.files[0]).filename(), "install.config");
   EXPECT_EQ(fs::path(d.files[1]).filename(), "qemu.argv");
-  EXPECT_NE(ReadFile(d.files[0]).find("hunter2-secret"), std::string::npos);  // as served
-  struct stat st{};
+  EXPECT_NE(ReadFile(d.files[0]).find("hunter2-secret"),
+            std::string::npos);  // as served
+  struct stat st {};
   ASSERT_EQ(stat(d.files[0].c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   std::string argv = ReadFile(d.files[1]);
@@ -362,7 +486,9 @@ TEST_F(StagesTest, DryRunWritesTheKickstartAndEachPhasesCommandLineAndBootsNothi
   ASSERT_NE(boot, std::string::npos) << argv;
   EXPECT_LT(install, boot);
   EXPECT_NE(argv.find("ks=http://10.0.2.2:"), std::string::npos) << argv;
-  EXPECT_NE(argv.find("target=" + d.workspace + "/target.qcow2"), std::string::npos) << argv;
+  EXPECT_NE(argv.find("target=" + d.workspace + "/target.qcow2"),
+            std::string::npos)
+      << argv;
   EXPECT_TRUE(fs::exists(d.workspace + "/target.qcow2"));  // prepared and kept
   fs::remove_all(d.workspace);
 }
@@ -370,11 +496,13 @@ TEST_F(StagesTest, DryRunWritesTheKickstartAndEachPhasesCommandLineAndBootsNothi
 // A guest that answers SSH but never shows a serial login (Photon without
 // console= in systemd.cfg) fails as such soon after, not at the timeout.
 TEST_F(StagesTest, SshWithoutASerialLoginFailsAsNoSerialLoginBeforeTheTimeout) {
-  FakeBackend backend(&clock_, {{{At(0, "SeaBIOS (version 1.16)\r\n")}, std::nullopt, ""}});
+  FakeBackend backend(
+      &clock_, {{{At(0, "SeaBIOS (version 1.16)\r\n")}, std::nullopt, ""}});
   RunServices svc = Services(&backend);
   RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
   VmSession vm;
-  BootIntoSession(vm, setup.base, "boot", setup.out_dir, "stage.iter1", "console", {}, svc);
+  BootIntoSession(vm, setup.base, "boot", setup.out_dir, "stage.iter1",
+                  "console", {}, svc);
   ConsoleWait wait;
   wait.phase = "boot";
   wait.target = Pattern::Compile("login", "login: ?$");
@@ -388,8 +516,10 @@ TEST_F(StagesTest, SshWithoutASerialLoginFailsAsNoSerialLoginBeforeTheTimeout) {
   } catch (const Stop& stop) {
     EXPECT_EQ(stop.verdict, Verdict::kFail);
     EXPECT_EQ(stop.failure_class, "no-serial-login");
-    EXPECT_NE(stop.reason.find("answered SSH at 0.2 s"), std::string::npos) << stop.reason;
-    EXPECT_NE(stop.reason.find("systemd.cfg"), std::string::npos) << stop.reason;
+    EXPECT_NE(stop.reason.find("answered SSH at 0.2 s"), std::string::npos)
+        << stop.reason;
+    EXPECT_NE(stop.reason.find("systemd.cfg"), std::string::npos)
+        << stop.reason;
   }
   EXPECT_LT(ToSeconds(clock_.Now() - start), 5.0);
   // Without SSH the same guest runs into its timeout as before.

@@ -18,7 +18,7 @@ void ParseInstallConfig(Reader& r, const json& c, const std::string& base,
                 "' does not exist or is not readable.");
   r.String(c, "/install/config", "format", &out->config_format);
   r.OneOf("/install/config/format", out->config_format,
-          {"auto", "photon-2.3", "photon-2.7", "photon-2.8", "text"});
+          {"auto", "photon-2.3", "photon-2.4", "photon-2.7", "photon-2.8", "photon-2.9", "text"});
   r.String(c, "/install/config", "delivery", &out->config_delivery);
   r.OneOf("/install/config/delivery", out->config_delivery, {"http", "cdrom"});
   if (c.contains("vars") && r.Object(c["vars"], "/install/config/vars",

@@ -131,8 +131,9 @@ struct InstallSpec {
   std::string append;          ///< installer kernel args; {ks_url} etc.
   int disk_size_mib = 2048;
   std::string config_template;  ///< kickstart template file
-  /// Kickstart renderer: "auto" (from the ISO's photon-os-installer),
-  /// "photon-2.3" | "photon-2.7" | "photon-2.8" | "text".
+  /// Kickstart renderer: "auto" (from the photon-os-installer code in the
+  /// ISO's initrd), "photon-2.3" | "photon-2.4" | "photon-2.7" |
+  /// "photon-2.8" | "photon-2.9" | "text".
   std::string config_format = "auto";
   std::string config_delivery = "http";  ///< "http" | "cdrom"
   std::map<std::string, std::string> config_vars;  ///< hostname, disk...
