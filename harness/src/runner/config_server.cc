@@ -16,40 +16,51 @@
 
 namespace bootgate {
 
-ConfigServer::ConfigServer(std::map<std::string, std::string> files, ConfigServerOptions options)
+ConfigServer::ConfigServer(std::map<std::string, std::string> files,
+                           ConfigServerOptions options)
     : files_(std::move(files)), options_(std::move(options)) {
   if (!options_.unix_socket.empty()) {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     if (options_.unix_socket.size() >= sizeof addr.sun_path)
-      throw Error(options_.unix_socket, "config server: the socket path is too long for a unix socket (" +
-                                            std::to_string(sizeof addr.sun_path - 1) +
-                                            " bytes at most); use a shorter state dir (BOOTGATE_STATE_DIR)");
-    std::memcpy(addr.sun_path, options_.unix_socket.c_str(), options_.unix_socket.size() + 1);
+      throw Error(
+          options_.unix_socket,
+          "config server: the socket path is too long for a unix socket (" +
+              std::to_string(sizeof addr.sun_path - 1) +
+              " bytes at most); use a shorter state dir (BOOTGATE_STATE_DIR)");
+    std::memcpy(addr.sun_path, options_.unix_socket.c_str(),
+                options_.unix_socket.size() + 1);
     listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (listen_fd_ < 0) throw Error(ErrnoMessage("config server: socket", errno));
+    if (listen_fd_ < 0)
+      throw Error(ErrnoMessage("config server: socket", errno));
     unlink(options_.unix_socket.c_str());
     // Inside the private workspace and made 0600: only this user, and the
     // QEMU it starts, can connect.
-    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        chmod(options_.unix_socket.c_str(), 0600) != 0 || listen(listen_fd_, 16) != 0) {
+    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) !=
+            0 ||
+        chmod(options_.unix_socket.c_str(), 0600) != 0 ||
+        listen(listen_fd_, 16) != 0) {
       int err = errno;
       close(listen_fd_);
-      throw Error(options_.unix_socket, ErrnoMessage("config server: cannot listen", err));
+      throw Error(options_.unix_socket,
+                  ErrnoMessage("config server: cannot listen", err));
     }
   } else {
     listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (listen_fd_ < 0) throw Error(ErrnoMessage("config server: socket", errno));
+    if (listen_fd_ < 0)
+      throw Error(ErrnoMessage("config server: socket", errno));
     int one = 1;
     setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) !=
+            0 ||
         listen(listen_fd_, 16) != 0) {
       int err = errno;
       close(listen_fd_);
-      throw Error(ErrnoMessage("config server: cannot listen on 127.0.0.1", err));
+      throw Error(
+          ErrnoMessage("config server: cannot listen on 127.0.0.1", err));
     }
     socklen_t len = sizeof addr;
     getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
@@ -92,7 +103,8 @@ void ConfigServer::Accept() {
   while (!stop_) {
     pollfd p{listen_fd_, POLLIN, 0};
     if (poll(&p, 1, 100) <= 0) continue;
-    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    int fd =
+        accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0) continue;
     {
       std::lock_guard lock(mu_);
@@ -117,9 +129,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Waits for `events` on `fd` until `deadline` or `stop`; true when ready.
-bool WaitFor(int fd, short events, Clock::time_point deadline, const std::atomic<bool>& stop) {
+bool WaitFor(int fd, short events, Clock::time_point deadline,
+             const std::atomic<bool>& stop) {
   while (!stop) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - Clock::now())
+                    .count();
     if (left <= 0) return false;
     pollfd p{fd, events, 0};
     int rc = poll(&p, 1, static_cast<int>(std::min<long long>(left, 100)));
@@ -132,7 +147,8 @@ bool WaitFor(int fd, short events, Clock::time_point deadline, const std::atomic
 }  // namespace
 
 void ConfigServer::Handle(int fd) {
-  const auto timeout = std::chrono::milliseconds(static_cast<long long>(options_.request_timeout_s * 1000));
+  const auto timeout = std::chrono::milliseconds(
+      static_cast<long long>(options_.request_timeout_s * 1000));
   // A unix-socket client is QEMU's guestfwd: one stream that carries every
   // guest connection's request in turn, so it is kept open for the next one.
   const bool persistent = !options_.unix_socket.empty();
@@ -148,7 +164,8 @@ void ConfigServer::Handle(int fd) {
     auto find_end = [&] {
       size_t a = head.find("\r\n\r\n");
       size_t b = head.find("\n\n");
-      if (a != std::string::npos && (b == std::string::npos || a < b)) return a + 4;
+      if (a != std::string::npos && (b == std::string::npos || a < b))
+        return a + 4;
       return b == std::string::npos ? std::string::npos : b + 2;
     };
     while ((end = find_end()) == std::string::npos && head.size() < 16384) {
@@ -196,9 +213,10 @@ void ConfigServer::Handle(int fd) {
     }
     // Recorded before answering, so a client that got its answer sees it.
     Log(req);
-    std::string resp = "HTTP/1.0 " + status_line +
-                       "\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
-                       std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
+    std::string resp =
+        "HTTP/1.0 " + status_line +
+        "\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
     if (req.method != "HEAD") resp += body;
     deadline = Clock::now() + timeout;
     size_t off = 0;
@@ -232,8 +250,10 @@ std::string FillTemplate(const std::string& text,
     auto it = values.find(name);
     if (it == values.end()) {
       std::string known;
-      for (const auto& [k, v] : values) known += (known.empty() ? "" : ", ") + k;
-      throw Error(template_name, "unknown placeholder {{" + name + "}}; known: " + known);
+      for (const auto& [k, v] : values)
+        known += (known.empty() ? "" : ", ") + k;
+      throw Error(template_name,
+                  "unknown placeholder {{" + name + "}}; known: " + known);
     }
     out += it->second;
     pos = close_pos + 2;

@@ -14,7 +14,8 @@ std::string Sha512CryptHash(const std::string& password) {
   if (password.empty()) return "*";
   // 16 salt characters (96 bits), the most SHA-512 crypt uses, from the
   // crypt alphabet.
-  static constexpr char kAlphabet[] = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  static constexpr char kAlphabet[] =
+      "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
   std::string random = RandomHex(16);
   std::string setting = "$6$";
   for (size_t i = 0; i < 16; ++i)
@@ -24,7 +25,8 @@ std::string Sha512CryptHash(const std::string& password) {
   std::string out = hash ? hash : "";
   // The clear text's copy inside libcrypt's scratch space is wiped.
   explicit_bzero(data.get(), sizeof(crypt_data));
-  if (out.rfind("$6$", 0) != 0) throw Error("password", "libcrypt could not make a SHA-512 crypt hash");
+  if (out.rfind("$6$", 0) != 0)
+    throw Error("password", "libcrypt could not make a SHA-512 crypt hash");
   return out;
 }
 

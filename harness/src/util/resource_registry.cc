@@ -5,13 +5,13 @@
 
 #include <atomic>
 #include <cerrno>
-#include <condition_variable>
-#include <memory>
-#include <mutex>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -37,8 +37,9 @@ ResourceRegistry::Registration::~Registration() {
   if (registry_) registry_->Remove(id_);
 }
 
-ResourceRegistry::Registration ResourceRegistry::Add(
-    std::string what, std::function<void()> kill, bool may_block) {
+ResourceRegistry::Registration ResourceRegistry::Add(std::string what,
+                                                     std::function<void()> kill,
+                                                     bool may_block) {
   std::lock_guard lock(mu_);
   if (forced_) {
     // The forced exit is under way: nothing new may outlive it. (This is
@@ -72,7 +73,8 @@ std::vector<std::string> ResourceRegistry::ForceKillAll(Duration block_wait) {
     int left = 0;
   };
   auto pending = std::make_shared<Pending>();
-  std::vector<std::pair<std::string, std::shared_ptr<std::atomic<bool>>>> blocking;
+  std::vector<std::pair<std::string, std::shared_ptr<std::atomic<bool>>>>
+      blocking;
   for (auto it = live.rbegin(); it != live.rend(); ++it) {
     if (!it->second.may_block) {
       it->second.kill();
@@ -98,7 +100,10 @@ std::vector<std::string> ResourceRegistry::ForceKillAll(Duration block_wait) {
     pending->cv.wait_for(p, block_wait, [&] { return pending->left == 0; });
   }
   for (const auto& [what, done] : blocking)
-    killed.push_back(*done ? what : what + " (still being destroyed; `bootgate clean` finishes it)");
+    killed.push_back(
+        *done
+            ? what
+            : what + " (still being destroyed; `bootgate clean` finishes it)");
   return killed;
 }
 
