@@ -27,6 +27,10 @@ std::string RenderInstallConfig(const std::string& template_text,
   // In JSON templates values are escaped for use inside a string literal.
   for (const auto& [k, v] : vars) values[k] = json ? JsonEscape(v) : v;
   values["public_key"] = json ? JsonEscape(public_key) : public_key;
+  // Shipped templates send {"crypted": true, "text": "{{password_crypted}}"}:
+  // a salted SHA-512 crypt hash, never the clear text (issue 25).
+  if (!values.count("password_crypted"))
+    values["password_crypted"] = Sha512CryptHash(vars.count("password") ? vars.at("password") : "");
   // photon-os-installer up to 2.7 appends public_key to authorized_keys as a
   // string; 2.8's m_updatesshconfig asserts an object with "key" and
   // "reason" (2.9 too). Templates use {{public_key_json}} to get the right
@@ -278,9 +282,6 @@ PreparedInstall PrepareInstall(const RunRequest& run, const RunSetup& setup,
     if (!vars.count("user")) vars["user"] = s.access.user;
     if (!vars.count("linux_flavor")) vars["linux_flavor"] = "linux";
     if (!vars.count("bootmode")) vars["bootmode"] = "bios";
-    // Templates say {"crypted": true, "text": "{{password_crypted}}"}: the
-    // kickstart carries a salted SHA-512 crypt hash, never the clear text.
-    if (!vars.count("password_crypted")) vars["password_crypted"] = Sha512CryptHash(vars["password"]);
     p.config = RenderInstallConfig(ReadFile(in.config_template), p.plan.format, vars,
                                    setup.public_key, in.config_template);
     CheckInstallConfig(p.config, p.plan, in.config_template);
