@@ -38,7 +38,7 @@ std::vector<BadCase> Cases() {
       {"malformed", "{\n  \"name\": \"x\",\n  \"image\": {\"iso\" \"a.iso\"}\n}", "/",
        "malformed JSON at line 3, column"},
       {"unknown_key", "{\"name\": \"x\", " + k + ", \"vm\": {\"cpu\": 2}}", "/vm/cpu",
-       "unknown key 'cpu'; allowed keys here: accel, "},
+       "unknown key 'cpu'; allowed keys here: accel, cdrom_bus, cpus"},
       {"wrong_type", "{\"name\": \"x\", " + k + ", \"boot\": {\"timeout_s\": \"90\"}}",
        "/boot/timeout_s", "expected a number, found a string"},
       {"negative", "{\"name\": \"x\", " + k + ", \"vm\": {\"memory_mib\": -512}}", "/vm/memory_mib",
@@ -55,6 +55,11 @@ std::vector<BadCase> Cases() {
        "profile 'no-such-hw' does not exist"},
       {"bad_regex", "{\"name\": \"x\", " + k + ", \"boot\": {\"fail_patterns\": [\"(oops\"]}}",
        "/boot/fail_patterns/0", "invalid regular expression"},
+      {"bad_cdrom_bus", "{\"name\": \"x\", " + k + ", \"vm\": {\"cdrom_bus\": \"usb\"}}",
+       "/vm/cdrom_bus", "unknown value 'usb'; expected one of: ide, profile, sata, scsi"},
+      // q35 (qemu-kvm) has no IDE controller: refused before any VM starts.
+      {"ide_cd_on_q35", "{\"name\": \"x\", " + k + ", \"vm\": {\"cdrom_bus\": \"ide\"}}",
+       "/vm/cdrom_bus", "its machine 'q35' (q35) has no IDE controller"},
   };
 }
 

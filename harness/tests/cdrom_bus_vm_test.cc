@@ -80,7 +80,7 @@ TEST_F(CdromBusVmTest, TheGuestFindsItsCdOnTheBusThePlanNamed) {
       "cd-ide", LiveScenario("cd-ide", "ide", "sr0 ata_piix 0x0101", "qemu"));
   std::string scsi = WriteScenario(
       "cd-scsi",
-      LiveScenario("cd-scsi", "scsi", "sr0 vmw_pvscsi 0x0107", "qemu"));
+      LiveScenario("cd-scsi", "scsi", "sr0 vmw_pvscsi 0x0100", "qemu"));
   // No AHCI driver in this kernel: the controller is there, driverless, and
   // the CD behind it unseen.
   std::string sata = WriteScenario(

@@ -367,6 +367,7 @@ void Install(const RunRequest& run, const RunSetup& setup,
   out->phase = BootIntoSession(vm, p.req, "install", setup.out_dir,
                                run.run_subdir, "install-console", copts,
                                services, setup.workspace.get());
+  out->profile_applied = vm.guest->ProfileApplied();
   if (services.progress && !plan.installer.empty())
     services.progress->Note(run.Label(), plan.installer + ": kickstart " +
                                              plan.format + ", completion by " +

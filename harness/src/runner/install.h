@@ -22,12 +22,17 @@ namespace bootgate {
 
 /// What the install stage measured, whether or not it finished.
 struct InstallOutcome {
-  std::string target_disk;          ///< the installed qcow2, in the workspace
-  std::optional<double> install_s;  ///< set when the install completed
-  std::optional<double> image_mib;  ///< size of the installer ISO
-  std::string completion;           ///< how completion was seen
-  std::string installer;  ///< e.g. "photon-os-installer 2.3 (RPMS/...)"
-  std::optional<VmPhaseInfo> phase;       ///< set once the installer VM started
+  std::string target_disk;        ///< the installed qcow2, in the workspace
+  std::optional<double> install_s;   ///< set when the install completed
+  std::optional<double> image_mib;   ///< size of the installer ISO
+  std::string completion;         ///< how completion was seen
+  std::string installer;          ///< e.g. "photon-os-installer 2.3 (RPMS/...)"
+  std::optional<VmPhaseInfo> phase;  ///< set once the installer VM started
+  /// What the installer VM's hardware really was (Guest::ProfileApplied):
+  /// the report's profile_applied when the run never boots the installed
+  /// system (a failed install), so a fault such as a CD on the wrong bus is
+  /// visible there too.
+  std::map<std::string, std::string> profile_applied;
   std::vector<std::string> console_tail;  ///< the installer's, on failure
   std::vector<std::string> warnings;
   /// Set when the stage ended the run (Stop, Error, Interrupted); the

@@ -155,6 +155,7 @@ RunResult AssembleRunResult(const RunRequest& run, const RunServices& services,
       r.milestones.push_back({"install-complete", *in->install_s, in->completion});
     }
     if (in->failure) r.console_tail = in->console_tail;
+    r.profile_applied = in->profile_applied;  // the booted system's replaces it
   }
   if (st.booted) {
     r.hypervisor_version = st.booted->hypervisor_version;
