@@ -19,6 +19,8 @@ PACKAGES=(
   linux-image-cloud-amd64 busybox-static dropbear-bin openssh-server
   openssh-client grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools
   cpio gzip lz4 dosfstools e2fsprogs fdisk openssh-sftp-server
+  # reading installer initrds (runner/initramfs.h): their decompressors
+  xz-utils bzip2
   # the Debian 12 systemd image (images/debian/build.sh)
   mmdebstrap
   # the Photon-compatible test ISOs (images/photon-test/build.sh): the

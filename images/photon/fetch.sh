@@ -21,7 +21,8 @@
 # bootgate reads it from the ISO's RPMS/ in any case, see docs/scenarios.md):
 #   photon-minimal-5.0-dde71ec57.x86_64.iso  5.0 GA (2023-04)   installer 2.3
 #   later 5.0 refresh ISOs (from 2024-05)                       installer 2.7
-# After the download this script prints the installer version it found.
+# After the download, `bootgate run ... --dry-run` says which installer the
+# ISO's initrd carries.
 set -euo pipefail
 
 ga_url=https://packages.vmware.com/photon/5.0/GA/iso/photon-minimal-5.0-dde71ec57.x86_64.iso
@@ -69,6 +70,6 @@ fi
 mv "$tmp" "$out"
 trap - EXIT
 echo "Photon ISO verified: $out"
-installer=$(xorriso -indev "$out" -find / -type f -name 'photon-os-installer-*.rpm' 2>/dev/null |
-  sed -n "s|.*/photon-os-installer-\([0-9.]*\)-.*|\1|p" | sort -V | tail -n 1)
-echo "it carries photon-os-installer ${installer:-(none found: not a Photon installer ISO?)}"
+# Photon installs photon-os-installer into the ISO's initrd, not RPMS/:
+# bootgate reads it there (docs/scenarios.md, "Which installer").
+echo "to see which photon-os-installer its initrd carries: bootgate run scenarios/photon-5-minimal.json --dry-run"

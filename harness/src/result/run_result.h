@@ -61,8 +61,9 @@ struct RunResult {
   std::vector<std::string> warnings;
   std::map<std::string, std::string> profile_requested;  ///< field -> value
   std::map<std::string, std::string> profile_applied;
-  /// The installer the install phase detected ("photon-os-installer 2.3
-  /// (/RPMS/x86_64/...)"), and how its completion was detected.
+  /// The installer the install phase detected and how ("photon-os-installer
+  /// 2.3 (from the initrd's /usr/lib/...: ...)"), and how its completion was
+  /// detected.
   std::string installer;
   std::string install_completion;
   std::string access_channel;  ///< "ssh" | "serial" | "none"

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -10,8 +11,8 @@
 #include "runner/image_prep.h"
 #include "runner/vm_session.h"
 #include "util/error.h"
-#include "util/escape.h"
 #include "util/fs.h"
+#include "util/escape.h"
 #include "util/password_hash.h"
 #include "util/text.h"
 
@@ -38,11 +39,9 @@ std::string RenderInstallConfig(const std::string& template_text,
   if (json && PublicKeyShapeOfFormat(format) == PublicKeyShape::kKeyAndReason) {
     auto reason = vars.find("public_key_reason");
     values["public_key_json"] =
-        nlohmann::json(
-            {{"key", public_key},
-             {"reason", reason != vars.end()
-                            ? reason->second
-                            : "bootgate: key of this measurement run only"}})
+        nlohmann::json({{"key", public_key},
+                        {"reason", reason != vars.end() ? reason->second
+                                                        : "bootgate: key of this measurement run only"}})
             .dump();
   } else {
     values["public_key_json"] = nlohmann::json(public_key).dump();
@@ -51,9 +50,7 @@ std::string RenderInstallConfig(const std::string& template_text,
   if (json) {
     auto parsed = nlohmann::json::parse(out, nullptr, false);
     if (parsed.is_discarded())
-      throw Error(template_name,
-                  "the rendered configuration is not valid JSON; check the "
-                  "template's quoting");
+      throw Error(template_name, "the rendered configuration is not valid JSON; check the template's quoting");
   }
   return out;
 }
@@ -143,11 +140,8 @@ InstallPlan PlanInstall(const InstallSpec& spec,
   if (plan.complete == "pattern")
     plan.completion_rule = "console pattern /" + plan.marker + "/";
   else
-    plan.completion_rule =
-        (plan.complete == "reset" ? "guest reset" : "guest power-off") +
-        std::string(plan.marker.empty()
-                        ? ""
-                        : ", cross-checked by /" + plan.marker + "/");
+    plan.completion_rule = (plan.complete == "reset" ? "guest reset" : "guest power-off") +
+                           std::string(plan.marker.empty() ? "" : ", cross-checked by /" + plan.marker + "/");
   return plan;
 }
 
@@ -189,18 +183,35 @@ void CheckInstallConfig(const std::string& rendered, const InstallPlan& plan,
   }
 }
 
+std::string ResolvePackageList(const std::string& wanted, const InstallPlan& plan, const std::string& where) {
+  std::vector<std::string> choices;
+  std::stringstream in(wanted);
+  for (std::string c; std::getline(in, c, '|');)
+    if (!c.empty()) choices.push_back(c);
+  if (choices.empty()) throw Error(where, "config.vars.packagelist_file is empty");
+  if (!plan.package_lists) return choices.front();
+  for (const auto& c : choices)
+    if (c.front() == '/' ||
+        std::find(plan.package_lists->begin(), plan.package_lists->end(), c) != plan.package_lists->end())
+      return c;
+  std::string have;
+  for (const auto& f : *plan.package_lists) have += (have.empty() ? "" : ", ") + f;
+  throw Error(where, "config.vars.packagelist_file wants " + wanted + ", but the installer's initrd holds no /installer/" +
+                         (choices.size() == 1 ? choices.front() : "file of these") +
+                         " (it resolves the name in /installer, which holds: " +
+                         (have.empty() ? "no .json file" : have) + ")");
+}
+
 namespace {
 
 // The guest address QEMU forwards to the kickstart server's socket.
 constexpr char kKickstartGuestAddr[] = "10.0.2.100";
 
 // The configuration server's refusals, as warnings.
-void NoteRefusedRequests(const ConfigServer& server,
-                         std::vector<std::string>* warnings) {
+void NoteRefusedRequests(const ConfigServer& server, std::vector<std::string>* warnings) {
   for (const auto& q : server.requests())
     if (q.status != 200)
-      warnings->push_back("config server: " + q.method + " " + q.path + " -> " +
-                          std::to_string(q.status));
+      warnings->push_back("config server: " + q.method + " " + q.path + " -> " + std::to_string(q.status));
 }
 
 // Everything the installer VM needs, made before it starts.
@@ -212,19 +223,16 @@ struct PreparedInstall {
 };
 
 PreparedInstall PrepareInstall(const RunRequest& run, const RunSetup& setup,
-                               const RunServices& services,
-                               InstallOutcome* out) {
+                               const RunServices& services, InstallOutcome* out) {
   const Scenario& s = *run.scenario;
   const InstallSpec& in = s.install;
   PreparedInstall p;
-  if (services.recipes)
-    services.recipes->Ensure(in.media.recipe);
-  else
-    RunRecipe(*services.launcher, in.media.recipe);
+  if (services.recipes) services.recipes->Ensure(in.media.recipe);
+  else RunRecipe(*services.launcher, in.media.recipe);
   if (!in.media.iso.empty()) {
     if (!LooksLikeIso(in.media.iso))
       throw Error(in.media.iso, "the installer media is not an ISO 9660 image");
-    struct stat st {};
+    struct stat st{};
     if (stat(in.media.iso.c_str(), &st) == 0)
       out->image_mib = static_cast<double>(st.st_size) / (1024.0 * 1024.0);
   }
@@ -282,8 +290,18 @@ PreparedInstall PrepareInstall(const RunRequest& run, const RunSetup& setup,
     if (!vars.count("user")) vars["user"] = s.access.user;
     if (!vars.count("linux_flavor")) vars["linux_flavor"] = "linux";
     if (!vars.count("bootmode")) vars["bootmode"] = "bios";
-    p.config = RenderInstallConfig(ReadFile(in.config_template), p.plan.format, vars,
-                                   setup.public_key, in.config_template);
+    // Photon's own ISO build puts packages_minimal.json in /installer; ISOs
+    // from photon-os-installer's isoBuilder.py (2.4 on) packages.json.
+    // Resolved only where the template asks for it; a name written in the
+    // template is checked after rendering.
+    std::string template_text = ReadFile(in.config_template);
+    std::string lists =
+        vars.count("packagelist_file") ? vars["packagelist_file"] : "packages_minimal.json|packages.json";
+    vars["packagelist_file"] = template_text.find("{{packagelist_file}}") == std::string::npos
+                                   ? lists.substr(0, lists.find('|'))
+                                   : ResolvePackageList(lists, p.plan, in.config_template);
+    p.config = RenderInstallConfig(template_text, p.plan.format,
+                                   vars, setup.public_key, in.config_template);
     CheckInstallConfig(p.config, p.plan, in.config_template);
     bool http = in.config_delivery == "http";
     if (http && services.backend && services.backend->name() == "libvirt") {
@@ -312,14 +330,11 @@ PreparedInstall PrepareInstall(const RunRequest& run, const RunSetup& setup,
       fs::create_directories(dir);
       WriteFileAtomic(dir + "/ks.json", p.config, kSecretFileMode);
       std::string iso = base.run_dir + "/ks.iso";
-      CommandOutput o =
-          RunCommand(*services.launcher,
-                     {"xorriso", "-as", "mkisofs", "-quiet", "-V", "kscfg",
-                      "-J", "-r", "-o", iso, dir + "/ks.json"},
-                     std::chrono::seconds(60));
-      if (!o.status.ok())
-        throw Error("install",
-                    "cannot build the kickstart volume: " + o.stderr_text);
+      CommandOutput o = RunCommand(*services.launcher,
+                                   {"xorriso", "-as", "mkisofs", "-quiet", "-V", "kscfg", "-J", "-r",
+                                    "-o", iso, dir + "/ks.json"},
+                                   std::chrono::seconds(60));
+      if (!o.status.ok()) throw Error("install", "cannot build the kickstart volume: " + o.stderr_text);
       req.drives.push_back({iso, "raw", true, true, -1, "config"});
       subst["ks"] = "ks=/dev/sr1:/ks.json";
       subst["ks_url"] = "/dev/sr1:/ks.json";
@@ -329,32 +344,27 @@ PreparedInstall PrepareInstall(const RunRequest& run, const RunSetup& setup,
   if (!req.kernel.empty()) {
     std::string append = in.append.empty() ? in.media.append : in.append;
     append = FillTemplate(append, subst, "install.append");
-    if (!subst.empty() && append.find("ks=") == std::string::npos)
-      append += " " + subst["ks"];
+    if (!subst.empty() && append.find("ks=") == std::string::npos) append += " " + subst["ks"];
     req.append = append;
   }
   if (!in.media.iso.empty())
     req.drives.insert(req.drives.begin(),
-                      {in.media.iso, "raw", true, true,
-                       req.kernel.empty() ? 0 : -1, "installer"});
+                      {in.media.iso, "raw", true, true, req.kernel.empty() ? 0 : -1, "installer"});
   // With -kernel, QEMU's linuxboot option ROM holds boot index 0.
-  req.drives.push_back({out->target_disk, "qcow2", false, false,
-                        req.kernel.empty() ? 1 : -1, "target"});
+  req.drives.push_back({out->target_disk, "qcow2", false, false, req.kernel.empty() ? 1 : -1, "target"});
   return p;
 }
 
 // The first console line since t0 that `marker` matches, if any.
-std::optional<ConsoleLine> FindLine(const Console& console,
-                                    const std::string& marker) {
+std::optional<ConsoleLine> FindLine(const Console& console, const std::string& marker) {
   Pattern pattern = Pattern::Compile("complete", marker);
   for (const auto& line : console.LinesSince(0))
     if (MatchesLine(pattern, line.text)) return line;
   return std::nullopt;
 }
 
-void Install(const RunRequest& run, const RunSetup& setup,
-             const RunServices& services, const RunOptions& options,
-             InstallOutcome* out) {
+void Install(const RunRequest& run, const RunSetup& setup, const RunServices& services,
+             const RunOptions& options, InstallOutcome* out) {
   const Scenario& s = *run.scenario;
   const InstallSpec& in = s.install;
   PreparedInstall p = PrepareInstall(run, setup, services, out);
@@ -369,9 +379,8 @@ void Install(const RunRequest& run, const RunSetup& setup,
                                services, setup.workspace.get());
   out->profile_applied = vm.guest->ProfileApplied();
   if (services.progress && !plan.installer.empty())
-    services.progress->Note(run.Label(), plan.installer + ": kickstart " +
-                                             plan.format + ", completion by " +
-                                             plan.completion_rule);
+    services.progress->Note(run.Label(), plan.installer + ": kickstart " + plan.format +
+                                             ", completion by " + plan.completion_rule);
   ConsoleWait wait;
   wait.label = run.Label();
   wait.phase = "install";
@@ -391,14 +400,11 @@ void Install(const RunRequest& run, const RunSetup& setup,
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
       if (!vm.guest->Ended())
-        out->warnings.push_back(
-            "the installer printed its completion marker but did not power off "
-            "within 60 s; stopped it");
+        out->warnings.push_back("the installer printed its completion marker but did not power off within 60 s; stopped it");
     } else {
       wait.vm_exit_is_success = true;
       double ended_s = WaitForConsole(vm, wait, services);
-      std::string want =
-          plan.complete == "reset" ? "guest-reset" : "guest-shutdown";
+      std::string want = plan.complete == "reset" ? "guest-reset" : "guest-shutdown";
       std::string seen;
       for (const auto& e : vm.guest->Events()) {
         if (e.name == "SHUTDOWN") {
@@ -408,8 +414,7 @@ void Install(const RunRequest& run, const RunSetup& setup,
       }
       if (seen != want)
         throw Stop{Verdict::kFail, "install-failed",
-                   "the installer VM ended (" +
-                       (seen.empty() ? *vm.guest->Ended() : seen) +
+                   "the installer VM ended (" + (seen.empty() ? *vm.guest->Ended() : seen) +
                        ") but completion is detected by " + want};
       out->install_s = ended_s;
       out->completion = plan.completion_rule;
@@ -419,10 +424,8 @@ void Install(const RunRequest& run, const RunSetup& setup,
         auto line = FindLine(*vm.console, plan.marker);
         if (!line)
           throw Stop{Verdict::kFail, "install-unconfirmed",
-                     "the installer VM ended by " + want +
-                         " without printing /" + plan.marker +
-                         "/, which this installer prints at the end of every "
-                         "successful install"};
+                     "the installer VM ended by " + want + " without printing /" + plan.marker +
+                         "/, which this installer prints at the end of every successful install"};
         out->completion += " (marker at " + Fmt1(line->t_s) + " s)";
       }
     }
@@ -436,22 +439,17 @@ void Install(const RunRequest& run, const RunSetup& setup,
   if (p.server) {
     NoteRefusedRequests(*p.server, &out->warnings);
     bool fetched = false;
-    for (const auto& q : p.server->requests())
-      fetched = fetched || q.status == 200;
-    if (!fetched)
-      out->warnings.push_back(
-          "the installer never fetched its configuration over HTTP");
+    for (const auto& q : p.server->requests()) fetched = fetched || q.status == 200;
+    if (!fetched) out->warnings.push_back("the installer never fetched its configuration over HTTP");
   }
   vm.console->Stop();
-  out->phase->exit =
-      vm.guest->Ended().value_or("stopped by bootgate after completion");
+  out->phase->exit = vm.guest->Ended().value_or("stopped by bootgate after completion");
 }
 
 }  // namespace
 
 InstallOutcome RunInstall(const RunRequest& run, const RunSetup& setup,
-                          const RunServices& services,
-                          const RunOptions& options) {
+                          const RunServices& services, const RunOptions& options) {
   InstallOutcome out;
   try {
     Install(run, setup, services, options, &out);

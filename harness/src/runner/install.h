@@ -26,7 +26,7 @@ struct InstallOutcome {
   std::optional<double> install_s;   ///< set when the install completed
   std::optional<double> image_mib;   ///< size of the installer ISO
   std::string completion;         ///< how completion was seen
-  std::string installer;          ///< e.g. "photon-os-installer 2.3 (RPMS/...)"
+  std::string installer;          ///< e.g. "photon-os-installer 2.3 (from the initrd's ...)"
   std::optional<VmPhaseInfo> phase;  ///< set once the installer VM started
   /// What the installer VM's hardware really was (Guest::ProfileApplied):
   /// the report's profile_applied when the run never boots the installed
@@ -77,6 +77,12 @@ InstallPlan PlanInstall(const InstallSpec& spec,
 void CheckInstallConfig(const std::string& rendered, const InstallPlan& plan,
                         const std::string& template_name);
 
+/// The package list to name in the kickstart: the first of `wanted`'s
+/// '|'-separated names that the initrd's /installer holds (or that is an
+/// absolute path); the first one when no initrd told. Throws Error naming
+/// the names and the files that are there. Pure.
+std::string ResolvePackageList(const std::string& wanted, const InstallPlan& plan, const std::string& where);
+
 /// Renders the unattended configuration for the installer version in
 /// `format` ("photon-2.3"/"2.4"/"2.7": public_key is a string;
 /// "photon-2.8"/"2.9": an object with "key" and "reason"; "text":
@@ -93,8 +99,7 @@ std::string RenderInstallConfig(const std::string& template_text,
 /// Runs the installer to completion. Never throws: how it ended is in the
 /// outcome (`failure`).
 InstallOutcome RunInstall(const RunRequest& run, const RunSetup& setup,
-                          const RunServices& services,
-                          const RunOptions& options);
+                          const RunServices& services, const RunOptions& options);
 
 /// What the installer VM would be given, for --dry-run: prepared exactly as
 /// RunInstall prepares it (recipes run, blank target disk made, kernel and
@@ -103,7 +108,7 @@ struct InstallPreview {
   InstallOutcome outcome;  ///< target disk, image size, installer, warnings
   BootRequest request;     ///< the installer VM's
   InstallPlan plan;
-  std::string config;  ///< the rendered kickstart, secrets included
+  std::string config;      ///< the rendered kickstart, secrets included
 };
 
 /// Prepares the install as RunInstall does and starts nothing. Throws Error.

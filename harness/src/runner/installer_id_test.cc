@@ -1,6 +1,7 @@
-// Which installer an ISO carries and what that version needs: the listing
-// parser on xorriso's real output, the per-version traits, the install plan,
-// and the shipped Photon template's postinstall run by a real shell.
+// Which installer an ISO carries and what that version needs: the initrd
+// analysis on each tag's layout, the RPMS/ listing parser on xorriso's real
+// output (a cross-check), the install plan and kickstart check, the shipped
+// Photon template and fail patterns, and its postinstall run by a real shell.
 #include "runner/installer_id.h"
 
 #include <gtest/gtest.h>
@@ -356,6 +357,36 @@ TEST(InstallPlanTest, TheKickstartMustUseKnownKeysAndAListTheInitrdHolds) {
   }
 }
 
+TEST(InstallPlanTest, ThePackageListIsTheFirstChoiceTheInitrdHolds) {
+  InstallPlan p =
+      PlanInstall(PhotonSpec(), Found("2.7"));  // holds packages_minimal.json
+  EXPECT_EQ(ResolvePackageList("packages_minimal.json|packages.json", p, "t"),
+            "packages_minimal.json");
+  EXPECT_EQ(ResolvePackageList("packages.json|packages_minimal.json", p, "t"),
+            "packages_minimal.json");
+  p.package_lists = std::vector<std::string>{
+      "build_install_options_custom.json", "packages.json"};
+  EXPECT_EQ(ResolvePackageList("packages_minimal.json|packages.json", p, "t"),
+            "packages.json");
+  EXPECT_EQ(ResolvePackageList("/mnt/media/list.json", p, "t"),
+            "/mnt/media/list.json");
+  try {
+    ResolvePackageList("packages_minimal.json", p, "ks.json");
+    FAIL() << "expected Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "holds no /installer/packages_minimal.json (it resolves the "
+                  "name in "
+                  "/installer, which holds: build_install_options_custom.json, "
+                  "packages.json)"),
+              std::string::npos)
+        << e.what();
+  }
+  p.package_lists.reset();  // nothing told: the first choice
+  EXPECT_EQ(ResolvePackageList("packages_minimal.json|packages.json", p, "t"),
+            "packages_minimal.json");
+}
+
 std::string ShippedTemplate() {
   return ReadFile(std::string(BOOTGATE_SOURCE_DIR) +
                   "/scenarios/templates/photon-ks.json");
@@ -366,7 +397,8 @@ std::map<std::string, std::string> Vars() {
           {"password", "pw\"1"},
           {"disk", "/dev/vda"},
           {"linux_flavor", "linux"},
-          {"bootmode", "bios"}};
+          {"bootmode", "bios"},
+          {"packagelist_file", "packages_minimal.json"}};
 }
 
 TEST(PhotonTemplateTest, PublicKeyHasTheShapeEachVersionAccepts) {

@@ -2,6 +2,7 @@
 // the guest, the fake SSH connector the guest's sshd. RunScenario's own
 // tests (runner_test.cc) cover how the stages chain.
 #include <gtest/gtest.h>
+
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -78,11 +79,9 @@ TEST_F(StagesTest, SetUpMakesAPrivateWorkspaceAndTheBootRequest) {
 }
 
 TEST_F(StagesTest, BootAndLoginReturnWhatTheyMeasured) {
-  FakeBackend backend(&clock_,
-                      {{{At(0, "[    0.000000] Linux version 6.1.0\r\n"),
-                         At(120, "refimg login: ")},
-                        std::nullopt,
-                        ""}});
+  FakeBackend backend(&clock_, {{{At(0, "[    0.000000] Linux version 6.1.0\r\n"),
+                                  At(120, "refimg login: ")},
+                                 std::nullopt, ""}});
   RunServices svc = Services(&backend);
   RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
   auto booted = BootSystem(Request(), setup, nullptr, svc, options_);
@@ -96,10 +95,8 @@ TEST_F(StagesTest, BootAndLoginReturnWhatTheyMeasured) {
 }
 
 TEST_F(StagesTest, LoginThatNeverComesIsAStopWithItsClass) {
-  FakeBackend backend(
-      &clock_, {{{At(0, "[    0.1] Kernel panic - not syncing: VFS\r\n")},
-                 std::nullopt,
-                 ""}});
+  FakeBackend backend(&clock_, {{{At(0, "[    0.1] Kernel panic - not syncing: VFS\r\n")},
+                                 std::nullopt, ""}});
   RunServices svc = Services(&backend);
   RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
   auto booted = BootSystem(Request(), setup, nullptr, svc, options_);
@@ -131,9 +128,8 @@ TEST_F(StagesTest, AccessOverSshGivesTheReadyTimeAndHostKey) {
 
 TEST_F(StagesTest, SshReadinessIsMeasuredFromTheVmsStartNotFromTheLoginPrompt) {
   // sshd answers at once; the getty's prompt comes 1.5 s later.
-  FakeBackend backend(&clock_,
-                      {{{At(0, "[    0.000000] Linux version 6.1.0\r\n"),
-                         At(1500, "refimg login: ")}}});
+  FakeBackend backend(&clock_, {{{At(0, "[    0.000000] Linux version 6.1.0\r\n"),
+                                  At(1500, "refimg login: ")}}});
   RunServices svc = Services(&backend);
   s_.access.method = "ssh";
   s_.access_given = true;
@@ -160,9 +156,7 @@ TEST_F(StagesTest, AccessRefusedIsAnErrorAndNoAccessIsNoChannel) {
   s_.access.ready_timeout_s = 20;
   // Refused every time: retried while the guest may still be installing
   // its key, final once the login prompt is there.
-  ssh_.set_default({FakeConnectOutcome::Kind::kAuthError,
-                    "permission denied (publickey)",
-                    {}});
+  ssh_.set_default({FakeConnectOutcome::Kind::kAuthError, "permission denied (publickey)", {}});
   RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
   auto ssh = StartSsh(*booted, Request(), setup, svc);
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
@@ -171,12 +165,9 @@ TEST_F(StagesTest, AccessRefusedIsAnErrorAndNoAccessIsNoChannel) {
     OpenAccess(*booted, ssh.get(), Request(), setup, svc);
     FAIL() << "a refused key must fail the access stage";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("authentication failed"),
-              std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find("authentication failed"), std::string::npos) << e.what();
   }
-  EXPECT_LT(std::chrono::steady_clock::now() - start,
-            std::chrono::seconds(5));  // not at the 20 s deadline
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));  // not at the 20 s deadline
 }
 
 TEST_F(StagesTest, InstallReturnsItsTimeOrHowItFailedWithTheInstallersTail) {
@@ -187,14 +178,9 @@ TEST_F(StagesTest, InstallReturnsItsTimeOrHowItFailedWithTheInstallersTail) {
   s_.install.fail_patterns = {{"installer-error", "bootgate-install: FAILED"}};
   s_.install.timeout_s = 10;
   s_.install.disk_size_mib = 16;
-  FakeBackend backend(
-      &clock_,
-      {{{At(0, "installing\r\n"), At(80, "bootgate-install: complete\r\n")},
-        "exited with status 0",
-        ""},
-       {{At(0, "bootgate-install: FAILED: disk too small\r\n")},
-        std::nullopt,
-        ""}});
+  FakeBackend backend(&clock_, {{{At(0, "installing\r\n"), At(80, "bootgate-install: complete\r\n")},
+                                 "exited with status 0", ""},
+                                {{At(0, "bootgate-install: FAILED: disk too small\r\n")}, std::nullopt, ""}});
   RunServices svc = Services(&backend);
   RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
   InstallOutcome ok = RunInstall(Request(), setup, svc, options_);
@@ -217,8 +203,7 @@ TEST_F(StagesTest, InstallReturnsItsTimeOrHowItFailedWithTheInstallersTail) {
     Stop stop = StopForCurrentException();
     EXPECT_EQ(stop.failure_class, "installer-error");
   }
-  EXPECT_EQ(backend.live_guests(),
-            0);  // the installer VM died inside the stage
+  EXPECT_EQ(backend.live_guests(), 0);  // the installer VM died inside the stage
 }
 
 // The kickstart holds the root password: it is served under a per-run
@@ -226,8 +211,7 @@ TEST_F(StagesTest, InstallReturnsItsTimeOrHowItFailedWithTheInstallersTail) {
 TEST_F(StagesTest, TheKickstartIsServedOnlyUnderAPerRunRandomPath) {
   TempDir tmpl_dir(fs::temp_directory_path(), "bootgate-ks-");
   std::string tmpl = (tmpl_dir.path() / "ks.json").string();
-  WriteFileAtomic(
-      tmpl, "{\"hostname\": \"{{hostname}}\", \"password\": \"{{password}}\"}");
+  WriteFileAtomic(tmpl, "{\"hostname\": \"{{hostname}}\", \"password\": \"{{password}}\"}");
   s_.install.enabled = true;
   s_.install.media.kernel = "/fake/installer-vmlinuz";
   s_.install.config_template = tmpl;
@@ -237,22 +221,18 @@ TEST_F(StagesTest, TheKickstartIsServedOnlyUnderAPerRunRandomPath) {
   s_.install.timeout_s = 10;
   s_.install.disk_size_mib = 16;
   s_.access.password = "hunter2-secret";
-  FakeBackend backend(
-      &clock_, {{{At(0, "installing\r\n")}, "exited", "", "guest-shutdown"}});
+  FakeBackend backend(&clock_, {{{At(0, "installing\r\n")}, "exited", "", "guest-shutdown"}});
   RunServices svc = Services(&backend);
   RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
   InstallOutcome out = RunInstall(Request(), setup, svc, options_);
   ASSERT_FALSE(out.failure);
   std::string append = backend.requests().at(0).append;
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(
-      append, m,
-      std::regex(R"(ks=http://10\.0\.2\.2:\d+/([0-9a-f]{32})/ks\.json)")))
+  ASSERT_TRUE(std::regex_search(append, m, std::regex(R"(ks=http://10\.0\.2\.2:\d+/([0-9a-f]{32})/ks\.json)")))
       << append;
   // The fake installer never fetched it; that is said.
   bool said = false;
-  for (const auto& w : out.warnings)
-    said = said || w.find("never fetched") != std::string::npos;
+  for (const auto& w : out.warnings) said = said || w.find("never fetched") != std::string::npos;
   EXPECT_TRUE(said);
 }
 
@@ -267,11 +247,7 @@ TEST_F(StagesTest, PowerOffAndResetCompletionWaitForTheVmsEndAndItsReason) {
     std::string reason = mode == "reset" ? "guest-reset" : "guest-shutdown";
     std::string other = mode == "reset" ? "guest-shutdown" : "guest-reset";
     s_.install.complete = mode;
-    FakeGuestScript done{
-        {At(0, "installing\r\n"), At(150, "copying files\r\n")},
-        "exited",
-        "",
-        reason};
+    FakeGuestScript done{{At(0, "installing\r\n"), At(150, "copying files\r\n")}, "exited", "", reason};
     FakeGuestScript wrong{{At(0, "installing\r\n")}, "exited", "", other};
     FakeBackend backend(&clock_, {done, wrong});
     RunServices svc = Services(&backend);
@@ -279,10 +255,8 @@ TEST_F(StagesTest, PowerOffAndResetCompletionWaitForTheVmsEndAndItsReason) {
     InstallOutcome ok = RunInstall(Request(), setup, svc, options_);
     ASSERT_FALSE(ok.failure) << mode;
     ASSERT_TRUE(ok.install_s) << mode;
-    EXPECT_GT(*ok.install_s, 0.1)
-        << mode;  // after the last line, not at the first
-    EXPECT_EQ(ok.completion,
-              mode == "reset" ? "guest reset" : "guest power-off");
+    EXPECT_GT(*ok.install_s, 0.1) << mode;  // after the last line, not at the first
+    EXPECT_EQ(ok.completion, mode == "reset" ? "guest reset" : "guest power-off");
     InstallOutcome bad = RunInstall(Request(), setup, svc, options_);
     ASSERT_TRUE(bad.failure) << mode;
     try {
@@ -297,30 +271,22 @@ TEST_F(StagesTest, PowerOffAndResetCompletionWaitForTheVmsEndAndItsReason) {
 
 // With reset or power-off as the signal, complete_pattern is a cross-check:
 // an installer that prints a marker at the end must have printed it.
-TEST_F(StagesTest,
-       ResetCompletionCrossChecksTheMarkerWhereTheInstallerPrintsOne) {
+TEST_F(StagesTest, ResetCompletionCrossChecksTheMarkerWhereTheInstallerPrintsOne) {
   s_.install.enabled = true;
   s_.install.media.kernel = "/fake/installer-vmlinuz";
   s_.install.timeout_s = 10;
   s_.install.disk_size_mib = 16;
   s_.install.complete = "reset";
   s_.install.complete_pattern = "creating image was successful";
-  FakeGuestScript marked{
-      {At(0, "installing\r\n"), At(100, "creating image was successful\r\n")},
-      "exited",
-      "",
-      "guest-reset"};
-  FakeGuestScript silent{
-      {At(0, "installing\r\n")}, "exited", "", "guest-reset"};
+  FakeGuestScript marked{{At(0, "installing\r\n"), At(100, "creating image was successful\r\n")},
+                         "exited", "", "guest-reset"};
+  FakeGuestScript silent{{At(0, "installing\r\n")}, "exited", "", "guest-reset"};
   FakeBackend backend(&clock_, {marked, silent});
   RunServices svc = Services(&backend);
   RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
   InstallOutcome ok = RunInstall(Request(), setup, svc, options_);
   ASSERT_FALSE(ok.failure);
-  EXPECT_EQ(ok.completion.rfind("guest reset, cross-checked by /creating image "
-                                "was successful/ (marker at ",
-                                0),
-            0u)
+  EXPECT_EQ(ok.completion.rfind("guest reset, cross-checked by /creating image was successful/ (marker at ", 0), 0u)
       << ok.completion;
   InstallOutcome bad = RunInstall(Request(), setup, svc, options_);
   ASSERT_TRUE(bad.failure);
@@ -368,8 +334,7 @@ TEST_F(StagesTest, AutoTellsTheInstallerByTheCodeInTheIsosInitrd) {
   s_.install.complete = "auto";
   s_.install.timeout_s = 10;
   s_.install.disk_size_mib = 16;
-  FakeBackend backend(
-      &clock_, {{{At(0, "Installing\r\n")}, "exited", "", "guest-reset"}});
+  FakeBackend backend(&clock_, {{{At(0, "Installing\r\n")}, "exited", "", "guest-reset"}});
   RunServices svc = Services(&backend);
   RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
   InstallOutcome out = RunInstall(Request(), setup, svc, options_);
@@ -390,14 +355,13 @@ TEST_F(StagesTest, AutoTellsTheInstallerByTheCodeInTheIsosInitrd) {
 // Error (exit 2: could not measure) naming the cause, before any VM starts.
 TEST_F(StagesTest,
        TheInstallerOnlyInRpmsOrAMissingPackageListIsAnErrorNamingTheCause) {
-  auto run = [&](const std::vector<std::string>& args,
-                 const std::string& format) {
+  auto run = [&](const std::vector<std::string>& args, const std::string& format,
+                 const std::string& list = "{{packagelist_file}}") {
     TempDir dir(fs::temp_directory_path(), "bootgate-photon-iso-");
     std::string iso = PhotonLayoutIso(dir.path(), args);
     std::string tmpl = (dir.path() / "ks.json").string();
-    WriteFileAtomic(tmpl,
-                    "{\"disk\": \"{{disk}}\", \"packagelist_file\": "
-                    "\"packages_minimal.json\"}");
+    WriteFileAtomic(tmpl, "{\"disk\": \"{{disk}}\", \"packagelist_file\": \"" + list + "\"}");
+    s_.install.config_vars["packagelist_file"] = "packages_minimal.json";
     s_.install.enabled = true;
     s_.install.media.iso = iso;
     s_.install.extract_kernel = true;
@@ -436,30 +400,29 @@ TEST_F(StagesTest,
       run({"2.4", "--lists",
            "packages_minimal_iso.json,build_install_options_minimal.json"},
           "auto");
-  EXPECT_NE(lists.find("packagelist_file is \"packages_minimal.json\", but the "
-                       "installer's initrd holds no "
-                       "/installer/packages_minimal.json"),
+  EXPECT_NE(lists.find("config.vars.packagelist_file wants packages_minimal.json, but the installer's initrd "
+                       "holds no /installer/packages_minimal.json"),
             std::string::npos)
       << lists;
-  EXPECT_NE(lists.find("which holds: build_install_options_minimal.json, "
-                       "packages_minimal_iso.json"),
+  EXPECT_NE(lists.find("which holds: build_install_options_minimal.json, packages_minimal_iso.json"),
             std::string::npos)
       << lists;
-  // A forced format is checked against the code the initrd holds as well.
-  lists =
-      run({"2.9", "--compress", "zstd", "--lists", "packages_minimal_iso.json"},
-          "photon-2.9");
-  EXPECT_NE(lists.find("holds: packages_minimal_iso.json"), std::string::npos)
+  // A forced format is checked against the code the initrd holds as well,
+  // and a name written in the template itself, after rendering.
+  lists = run({"2.9", "--compress", "zstd", "--lists", "packages_minimal_iso.json"}, "photon-2.9",
+              "packages_minimal.json");
+  EXPECT_NE(lists.find("packagelist_file is \"packages_minimal.json\", but the installer's initrd holds no "
+                       "/installer/packages_minimal.json (it resolves the name in /installer, which holds: "
+                       "packages_minimal_iso.json)"),
+            std::string::npos)
       << lists;
 }
 
 // --dry-run prepares what a run needs and writes it out; no VM starts.
-TEST_F(StagesTest,
-       DryRunWritesTheKickstartAndEachPhasesCommandLineAndBootsNothing) {
+TEST_F(StagesTest, DryRunWritesTheKickstartAndEachPhasesCommandLineAndBootsNothing) {
   TempDir tmpl_dir(fs::temp_directory_path(), "bootgate-ks-");
   std::string tmpl = (tmpl_dir.path() / "ks.json").string();
-  WriteFileAtomic(
-      tmpl, "{\"hostname\": \"{{hostname}}\", \"password\": \"{{password}}\"}");
+  WriteFileAtomic(tmpl, "{\"hostname\": \"{{hostname}}\", \"password\": \"{{password}}\"}");
   s_.install.enabled = true;
   s_.install.media.kernel = "/fake/installer-vmlinuz";
   s_.install.append = "console=ttyS0 {{ks}}";
@@ -475,9 +438,8 @@ TEST_F(StagesTest,
   ASSERT_EQ(d.files.size(), 2u);
   EXPECT_EQ(fs::path(d.files[0]).filename(), "install.config");
   EXPECT_EQ(fs::path(d.files[1]).filename(), "qemu.argv");
-  EXPECT_NE(ReadFile(d.files[0]).find("hunter2-secret"),
-            std::string::npos);  // as served
-  struct stat st {};
+  EXPECT_NE(ReadFile(d.files[0]).find("hunter2-secret"), std::string::npos);  // as served
+  struct stat st{};
   ASSERT_EQ(stat(d.files[0].c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   std::string argv = ReadFile(d.files[1]);
@@ -486,9 +448,7 @@ TEST_F(StagesTest,
   ASSERT_NE(boot, std::string::npos) << argv;
   EXPECT_LT(install, boot);
   EXPECT_NE(argv.find("ks=http://10.0.2.2:"), std::string::npos) << argv;
-  EXPECT_NE(argv.find("target=" + d.workspace + "/target.qcow2"),
-            std::string::npos)
-      << argv;
+  EXPECT_NE(argv.find("target=" + d.workspace + "/target.qcow2"), std::string::npos) << argv;
   EXPECT_TRUE(fs::exists(d.workspace + "/target.qcow2"));  // prepared and kept
   fs::remove_all(d.workspace);
 }
@@ -496,13 +456,11 @@ TEST_F(StagesTest,
 // A guest that answers SSH but never shows a serial login (Photon without
 // console= in systemd.cfg) fails as such soon after, not at the timeout.
 TEST_F(StagesTest, SshWithoutASerialLoginFailsAsNoSerialLoginBeforeTheTimeout) {
-  FakeBackend backend(
-      &clock_, {{{At(0, "SeaBIOS (version 1.16)\r\n")}, std::nullopt, ""}});
+  FakeBackend backend(&clock_, {{{At(0, "SeaBIOS (version 1.16)\r\n")}, std::nullopt, ""}});
   RunServices svc = Services(&backend);
   RunSetup setup = SetUpRun(Request(), {"tcg", "fake"}, svc, options_);
   VmSession vm;
-  BootIntoSession(vm, setup.base, "boot", setup.out_dir, "stage.iter1",
-                  "console", {}, svc);
+  BootIntoSession(vm, setup.base, "boot", setup.out_dir, "stage.iter1", "console", {}, svc);
   ConsoleWait wait;
   wait.phase = "boot";
   wait.target = Pattern::Compile("login", "login: ?$");
@@ -516,10 +474,8 @@ TEST_F(StagesTest, SshWithoutASerialLoginFailsAsNoSerialLoginBeforeTheTimeout) {
   } catch (const Stop& stop) {
     EXPECT_EQ(stop.verdict, Verdict::kFail);
     EXPECT_EQ(stop.failure_class, "no-serial-login");
-    EXPECT_NE(stop.reason.find("answered SSH at 0.2 s"), std::string::npos)
-        << stop.reason;
-    EXPECT_NE(stop.reason.find("systemd.cfg"), std::string::npos)
-        << stop.reason;
+    EXPECT_NE(stop.reason.find("answered SSH at 0.2 s"), std::string::npos) << stop.reason;
+    EXPECT_NE(stop.reason.find("systemd.cfg"), std::string::npos) << stop.reason;
   }
   EXPECT_LT(ToSeconds(clock_.Now() - start), 5.0);
   // Without SSH the same guest runs into its timeout as before.

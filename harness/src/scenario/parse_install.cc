@@ -23,7 +23,8 @@ void ParseInstallConfig(Reader& r, const json& c, const std::string& base,
   r.OneOf("/install/config/delivery", out->config_delivery, {"http", "cdrom"});
   if (c.contains("vars") && r.Object(c["vars"], "/install/config/vars",
                                      {"hostname", "disk", "password", "user",
-                                      "linux_flavor", "bootmode", "public_key_reason"}))
+                                      "linux_flavor", "bootmode", "public_key_reason",
+                                      "packagelist_file"}))
     r.StringValues(c["vars"], "/install/config/vars", &out->config_vars);
 }
 
