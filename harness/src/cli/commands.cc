@@ -226,7 +226,9 @@ int RunCommandMain(const RunCommandOptions& o) {
         for (const auto& [k, v] : profiles) known += (known.empty() ? "" : ", ") + k;
         problems.push_back(s.file + ": /profiles: profile '" + p + "' does not exist in " + profile_dir +
                            " (known: " + known + ")");
-      } else if (std::string why = CdromBusConflict(profiles.at(p), s.vm.cdrom_bus); !why.empty()) {
+      } else if (std::string why =
+                     CdromBusConflict(profiles.at(p), s.vm.cdrom_bus);
+                 !why.empty()) {
         problems.push_back(s.file + ": /vm/cdrom_bus: " + why);
       }
     }
@@ -421,7 +423,9 @@ int ValidateMain(const std::vector<std::string>& files) {
         for (const auto& p : s->profiles) {
           if (!profiles.count(p))
             issues.push_back({f, "/profiles", "profile '" + p + "' does not exist; `bootgate profiles` lists them."});
-          else if (std::string why = CdromBusConflict(profiles.at(p), s->vm.cdrom_bus); !why.empty())
+          else if (std::string why =
+                       CdromBusConflict(profiles.at(p), s->vm.cdrom_bus);
+                   !why.empty())
             issues.push_back({f, "/vm/cdrom_bus", why});
         }
       } catch (const Error& e) {
@@ -441,8 +445,8 @@ int ValidateMain(const std::vector<std::string>& files) {
 int ProfilesMain(const std::string& dir_in) {
   std::string dir = dir_in.empty() ? DefaultProfileDir("") : dir_in;
   auto profiles = LoadProfiles(dir);
-  std::printf("%-12s %-8s %-6s %-12s %-6s %-16s %s\n", "profile", "machine", "fw", "disk", "cdrom", "nic",
-              "smbios / description");
+  std::printf("%-12s %-8s %-6s %-12s %-6s %-16s %s\n", "profile", "machine",
+              "fw", "disk", "cdrom", "nic", "smbios / description");
   for (const auto& [name, p] : profiles) {
     std::string vendor = p.smbios.count("manufacturer") ? p.smbios.at("manufacturer") : "";
     std::printf("%-12s %-8s %-6s %-12s %-6s %-16s %s%s%s\n", Safe(name).c_str(), Safe(p.machine).c_str(),

@@ -49,7 +49,8 @@ RunSetup SetUpRun(const RunRequest& run, const AccelChoice& accel,
   // report's profile_requested shows) the combination.
   Profile profile = prof->second;
   if (s.vm.cdrom_bus != "profile") {
-    if (std::string why = CdromBusConflict(profile, s.vm.cdrom_bus); !why.empty())
+    if (std::string why = CdromBusConflict(profile, s.vm.cdrom_bus);
+        !why.empty())
       throw Error(s.file, "/vm/cdrom_bus: " + why);
     profile.cdrom_bus = s.vm.cdrom_bus;
   }

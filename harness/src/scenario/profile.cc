@@ -20,10 +20,12 @@ bool IsQ35Machine(const std::string& machine) {
 }
 }  // namespace
 
-std::string CdromBusConflict(const Profile& profile, const std::string& cdrom_bus) {
+std::string CdromBusConflict(const Profile& profile,
+                             const std::string& cdrom_bus) {
   if (cdrom_bus == "ide" && IsQ35Machine(profile.machine))
-    return "\"ide\" cannot be had on profile '" + profile.name + "': its machine '" +
-           profile.machine + "' (q35) has no IDE controller; use \"sata\" (AHCI) or \"scsi\"";
+    return "\"ide\" cannot be had on profile '" + profile.name +
+           "': its machine '" + profile.machine +
+           "' (q35) has no IDE controller; use \"sata\" (AHCI) or \"scsi\"";
   return "";
 }
 
@@ -37,9 +39,9 @@ Profile ParseProfile(const std::string& text, const std::string& file) {
   }
   if (!j.is_object()) throw Error(file, "a profile must be a JSON object");
   static const std::set<std::string> kKeys = {
-      "$schema", "name", "description", "machine", "firmware", "disk_bus",
-      "cdrom_bus", "nic_model", "cpu_model", "cpu_flags", "smbios", "extra_devices",
-      "machine_options", "hypervisor"};
+      "$schema",  "name",          "description",     "machine",   "firmware",
+      "disk_bus", "cdrom_bus",     "nic_model",       "cpu_model", "cpu_flags",
+      "smbios",   "extra_devices", "machine_options", "hypervisor"};
   Profile p;
   p.file = file;
   auto str = [&](const char* key, std::string* out) {
@@ -88,14 +90,16 @@ Profile ParseProfile(const std::string& text, const std::string& file) {
   if (!kBuses.count(p.disk_bus))
     throw Error(file, "/disk_bus: unknown disk bus '" + p.disk_bus +
                           "'; expected virtio, virtio-scsi, pvscsi, ide, nvme, scsi or ahci");
-  if (j.contains("cdrom_bus") && p.cdrom_bus != "ide" && p.cdrom_bus != "sata" &&
-      p.cdrom_bus != "scsi")
+  if (j.contains("cdrom_bus") && p.cdrom_bus != "ide" &&
+      p.cdrom_bus != "sata" && p.cdrom_bus != "scsi")
     throw Error(file, "/cdrom_bus: unknown CD-ROM bus '" + p.cdrom_bus +
                           "'; expected ide, sata or scsi");
   if (IsQ35Machine(p.machine) && (p.cdrom_bus == "ide" || p.disk_bus == "ide"))
-    throw Error(file, std::string(p.cdrom_bus == "ide" ? "/cdrom_bus" : "/disk_bus") +
-                          ": \"ide\" on machine '" + p.machine +
-                          "': q35 has no IDE controller; use \"sata\" (AHCI) or machine \"pc\"");
+    throw Error(file,
+                std::string(p.cdrom_bus == "ide" ? "/cdrom_bus" : "/disk_bus") +
+                    ": \"ide\" on machine '" + p.machine +
+                    "': q35 has no IDE controller; use \"sata\" (AHCI) or "
+                    "machine \"pc\"");
   return p;
 }
 

@@ -34,7 +34,8 @@ struct Profile {
 /// Why a scenario's `vm.cdrom_bus` cannot be had on `profile`'s machine
 /// ("ide" on q35, which has no IDE controller), or "" when it can ("profile"
 /// always can: profiles are checked when loaded).
-std::string CdromBusConflict(const Profile& profile, const std::string& cdrom_bus);
+std::string CdromBusConflict(const Profile& profile,
+                             const std::string& cdrom_bus);
 
 /// Reads every `*.json` profile under `dir`; throws Error naming the file.
 std::map<std::string, Profile> LoadProfiles(const std::string& dir);

@@ -348,18 +348,26 @@ namespace bootgate {
 namespace {
 
 TEST(ScenarioTest, CdromBusIsOneOfTheKnownBusesWithItsPath) {
-  auto issues = Issues(R"({"name": "x", "image": {"iso": "a"}, "vm": {"cdrom_bus": "ahci"}})");
-  EXPECT_TRUE(HasIssue(issues, "/vm/cdrom_bus", "unknown value 'ahci'")) << Dump(issues);
-  EXPECT_TRUE(HasIssue(issues, "/vm/cdrom_bus", "ide, profile, sata, scsi")) << Dump(issues);
-  EXPECT_TRUE(Issues(R"({"name": "x", "image": {"iso": "a"}, "vm": {"cdrom_bus": "sata"}})").empty());
+  auto issues = Issues(
+      R"({"name": "x", "image": {"iso": "a"}, "vm": {"cdrom_bus": "ahci"}})");
+  EXPECT_TRUE(HasIssue(issues, "/vm/cdrom_bus", "unknown value 'ahci'"))
+      << Dump(issues);
+  EXPECT_TRUE(HasIssue(issues, "/vm/cdrom_bus", "ide, profile, sata, scsi"))
+      << Dump(issues);
+  EXPECT_TRUE(
+      Issues(
+          R"({"name": "x", "image": {"iso": "a"}, "vm": {"cdrom_bus": "sata"}})")
+          .empty());
   std::vector<ValidationIssue> none;
-  auto s = ParseScenario(R"({"name": "x", "image": {"iso": "a"}})", "/tmp/s.json", &none, false);
+  auto s = ParseScenario(R"({"name": "x", "image": {"iso": "a"}})",
+                         "/tmp/s.json", &none, false);
   ASSERT_TRUE(s);
   EXPECT_EQ(s->vm.cdrom_bus, "profile");
 }
 
 TEST(ProfileTest, CdromBusIsValidatedWithFileAndPath) {
-  Profile p = ParseProfile(R"({"machine": "pc", "cdrom_bus": "sata"})", "/p/vm.json");
+  Profile p =
+      ParseProfile(R"({"machine": "pc", "cdrom_bus": "sata"})", "/p/vm.json");
   EXPECT_EQ(p.cdrom_bus, "sata");
   EXPECT_EQ(ParseProfile(R"({"machine": "pc"})", "/p/vm.json").cdrom_bus, "");
   try {
@@ -367,14 +375,17 @@ TEST(ProfileTest, CdromBusIsValidatedWithFileAndPath) {
     FAIL() << "an unknown cdrom_bus was accepted";
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()),
-              "/p/bad.json: /cdrom_bus: unknown CD-ROM bus 'usb'; expected ide, sata or scsi");
+              "/p/bad.json: /cdrom_bus: unknown CD-ROM bus 'usb'; expected "
+              "ide, sata or scsi");
   }
   try {
     ParseProfile(R"({"machine": "q35", "cdrom_bus": "ide"})", "/p/q.json");
     FAIL() << "IDE on q35 was accepted";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("/p/q.json: /cdrom_bus: \"ide\" on machine 'q35'"),
-              std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(
+                  "/p/q.json: /cdrom_bus: \"ide\" on machine 'q35'"),
+              std::string::npos)
+        << e.what();
   }
   EXPECT_THROW(ParseProfile(R"({"cdrom_bus": 3})", "/p/t.json"), Error);
 }
@@ -382,7 +393,8 @@ TEST(ProfileTest, CdromBusIsValidatedWithFileAndPath) {
 TEST(ProfileTest, ScenarioCdromBusConflictsWithAProfilesMachine) {
   Profile q35 = ParseProfile(R"({"name": "k", "machine": "q35"})", "/p/k.json");
   Profile pc = ParseProfile(R"({"name": "v", "machine": "pc"})", "/p/v.json");
-  EXPECT_NE(CdromBusConflict(q35, "ide").find("no IDE controller"), std::string::npos);
+  EXPECT_NE(CdromBusConflict(q35, "ide").find("no IDE controller"),
+            std::string::npos);
   EXPECT_EQ(CdromBusConflict(q35, "sata"), "");
   EXPECT_EQ(CdromBusConflict(q35, "profile"), "");
   EXPECT_EQ(CdromBusConflict(pc, "ide"), "");

@@ -117,8 +117,8 @@ DomainPlan BuildDomain(const BootRequest& req, const LibvirtOptions& opt) {
   if (hw.firmware == "uefi") {
     plan.nvram_path = opt.nvram_path.empty() ? req.run_dir + "/OVMF_VARS.fd" : opt.nvram_path;
     line(2, "<loader readonly='yes' type='pflash'>" + Esc(opt.ovmf_code) + "</loader>");
-    line(2, "<nvram template='" + Esc(opt.ovmf_vars_template) + "'>" + Esc(plan.nvram_path) +
-                "</nvram>");
+    line(2, "<nvram template='" + Esc(opt.ovmf_vars_template) + "'>" +
+                Esc(plan.nvram_path) + "</nvram>");
   }
   if (!req.kernel.empty()) {
     line(2, "<kernel>" + Esc(req.kernel) + "</kernel>");
@@ -211,20 +211,25 @@ DomainPlan BuildDomain(const BootRequest& req, const LibvirtOptions& opt) {
                               "use the qemu backend for this profile");
   for (const DrivePlacement& pl : hw.drives) {
     const Drive& d = pl.drive;
-    line(2, std::string("<disk type='file' device='") + (pl.as_cdrom ? "cdrom" : "disk") + "'>");
+    line(2, std::string("<disk type='file' device='") +
+                (pl.as_cdrom ? "cdrom" : "disk") + "'>");
     line(3, "<driver name='qemu' type='" + Esc(d.format) + "'/>");
     line(3, "<source file='" + Esc(d.path) + "'/>");
     line(3, "<target dev='" + pl.target_dev + "' bus='" + pl.bus + "'/>");
-    if (d.readonly || d.cdrom) line(3, "<readonly/>");  // a CD image is read-only on any bus
-    if (pl.boot_index >= 0) line(3, "<boot order='" + std::to_string(pl.boot_index + 1) + "'/>");
+    if (d.readonly || d.cdrom)
+      line(3, "<readonly/>");  // a CD image is read-only on any bus
+    if (pl.boot_index >= 0)
+      line(3, "<boot order='" + std::to_string(pl.boot_index + 1) + "'/>");
     if (pl.controller >= 0) {
       // IDE: channel and master/slave; SATA: the port is the unit; SCSI: one
       // target per drive, LUN 0 (pvscsi accepts LUN 0 only).
       const StorageController& c = hw.controllers[pl.controller];
       bool scsi = pl.bus == "scsi";
-      line(3, "<address type='drive' controller='" + std::to_string(c.libvirt_index) + "' bus='" +
-                  std::to_string(pl.bus_index) + "' target='" + std::to_string(scsi ? pl.unit : 0) +
-                  "' unit='" + std::to_string(scsi ? 0 : pl.unit) + "'/>");
+      line(3, "<address type='drive' controller='" +
+                  std::to_string(c.libvirt_index) + "' bus='" +
+                  std::to_string(pl.bus_index) + "' target='" +
+                  std::to_string(scsi ? pl.unit : 0) + "' unit='" +
+                  std::to_string(scsi ? 0 : pl.unit) + "'/>");
     }
     line(2, "</disk>");
   }
@@ -232,8 +237,11 @@ DomainPlan BuildDomain(const BootRequest& req, const LibvirtOptions& opt) {
   // itself; the others are written out.
   for (const StorageController& c : hw.controllers) {
     if (c.builtin) continue;
-    line(2, "<controller type='" + c.libvirt_type + "' index='" + std::to_string(c.libvirt_index) +
-                "'" + (c.libvirt_model.empty() ? "" : " model='" + c.libvirt_model + "'") + "/>");
+    line(2, "<controller type='" + c.libvirt_type + "' index='" +
+                std::to_string(c.libvirt_index) + "'" +
+                (c.libvirt_model.empty() ? ""
+                                         : " model='" + c.libvirt_model + "'") +
+                "/>");
   }
   line(2, "<controller type='usb' model='none'/>");
   if (opt.console == "pty") {

@@ -123,14 +123,20 @@ TEST(DomainXmlTest, SataCdOnPcGetsASataController) {
               {"/run/bg/target.qcow2", "qcow2", false, false, -1, "target"}};
   DomainPlan plan = BuildDomain(r, LocalOptions());
   EXPECT_NE(plan.xml.find("<target dev='sda' bus='sata'/>\n      <readonly/>\n"
-                          "      <address type='drive' controller='0' bus='0' target='0' unit='0'/>"),
-            std::string::npos) << plan.xml;
-  EXPECT_NE(plan.xml.find("<controller type='sata' index='0'/>"), std::string::npos) << plan.xml;
+                          "      <address type='drive' controller='0' bus='0' "
+                          "target='0' unit='0'/>"),
+            std::string::npos)
+      << plan.xml;
+  EXPECT_NE(plan.xml.find("<controller type='sata' index='0'/>"),
+            std::string::npos)
+      << plan.xml;
   EXPECT_EQ(plan.xml.find("bus='ide'"), std::string::npos) << plan.xml;
   // The disk stays on pvscsi, its own target on LUN 0.
   EXPECT_NE(plan.xml.find("<target dev='sdb' bus='scsi'/>\n"
-                          "      <address type='drive' controller='0' bus='0' target='0' unit='0'/>"),
-            std::string::npos) << plan.xml;
+                          "      <address type='drive' controller='0' bus='0' "
+                          "target='0' unit='0'/>"),
+            std::string::npos)
+      << plan.xml;
   EXPECT_EQ(plan.applied["cdrom_bus"], "sata");
 }
 

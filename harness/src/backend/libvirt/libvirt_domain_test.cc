@@ -81,6 +81,55 @@ TEST_F(LibvirtDomainTest, CreatedPausedResumedAndDestroyedWithEvents) {
   EXPECT_NE(d.Ended()->find("destroyed"), std::string::npos) << *d.Ended();
 }
 
+// libvirt's own parser takes the CD-ROM layouts of the hardware plan (a SATA
+// controller added to i440fx, IDE channels, SCSI targets) and keeps each
+// disk where the plan put it.
+TEST_F(LibvirtDomainTest, EveryCdromBusIsAcceptedAndKeptByLibvirt) {
+  for (const std::string bus : {"ide", "sata", "scsi"}) {
+    SCOPED_TRACE(bus);
+    BootRequest r;
+    r.name = "bootgate-cd-" + bus;
+    r.run_dir = "/nonexistent";
+    r.accel = "tcg";
+    r.profile.name = "t";
+    r.profile.machine = "pc";
+    r.profile.disk_bus = "pvscsi";
+    r.profile.cdrom_bus = bus;
+    r.drives = {{"/img/inst.iso", "raw", true, true, 0, "installer"},
+                {"/img/ks.iso", "raw", true, true, -1, "config"},
+                {"/img/t.qcow2", "qcow2", false, false, -1, "target"}};
+    LibvirtOptions o;
+    o.driver = "test";
+    o.console_path = "/nonexistent/console.sock";
+    LibvirtDomain d(conn_, r.name, BuildDomainXml(r, o), &clock_);
+    virDomainPtr dom = virDomainLookupByName(conn_->get(), r.name.c_str());
+    ASSERT_NE(dom, nullptr);
+    char* raw = virDomainGetXMLDesc(dom, 0);
+    virDomainFree(dom);
+    ASSERT_NE(raw, nullptr);
+    std::string xml = raw;
+    free(raw);
+    std::string first = bus == "ide" ? "<target dev='hda' bus='ide'/>"
+                                     : "<target dev='sda' bus='" + bus + "'/>";
+    EXPECT_NE(xml.find(first), std::string::npos) << xml;
+    if (bus == "sata") {
+      EXPECT_NE(xml.find("<controller type='sata' index='0'"),
+                std::string::npos)
+          << xml;
+    }
+    // The kickstart CD: IDE master/slave of channel 0, AHCI port 1, SCSI
+    // target 1.
+    std::string second =
+        bus == "ide"    ? "controller='0' bus='0' target='0' unit='1'"
+        : bus == "sata" ? "controller='0' bus='0' target='0' unit='1'"
+                        : "controller='0' bus='0' target='1' unit='0'";
+    EXPECT_NE(xml.find("<address type='drive' " + second + "/>"),
+              std::string::npos)
+        << xml;
+    d.Destroy();
+  }
+}
+
 TEST_F(LibvirtDomainTest, DestructorDestroysTheDomain) {
   {
     LibvirtDomain d(conn_, "bootgate-life-2", Xml("bootgate-life-2"), &clock_);

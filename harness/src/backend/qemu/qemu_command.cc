@@ -116,8 +116,8 @@ QemuCommand BuildQemuCommand(const BootRequest& req, const QemuHost& host) {
     cmd.ovmf_vars_copy = req.run_dir + "/OVMF_VARS.fd";
     add({"-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" +
                        EscapeOpt(host.ovmf_code)});
-    add({"-drive", "if=pflash,format=raw,unit=1,file=" +
-                       EscapeOpt(cmd.ovmf_vars_copy)});
+    add({"-drive",
+         "if=pflash,format=raw,unit=1,file=" + EscapeOpt(cmd.ovmf_vars_copy)});
   }
 
   if (!p.smbios.empty()) {
@@ -135,22 +135,26 @@ QemuCommand BuildQemuCommand(const BootRequest& req, const QemuHost& host) {
     std::string drive = "if=none,id=" + pl.id + ",file=" + EscapeOpt(d.path) +
                         ",format=" + d.format;
     if (pl.as_cdrom) drive += ",media=cdrom";
-    if (d.readonly || d.cdrom) drive += ",readonly=on";  // a CD image is read-only on any bus
+    if (d.readonly || d.cdrom)
+      drive += ",readonly=on";  // a CD image is read-only on any bus
     add({"-drive", drive});
     std::string dev = pl.qemu_device;
     if (pl.controller >= 0) {
       const StorageController& c = hw.controllers[pl.controller];
       if (pl.bus == "ide")
-        dev += ",bus=" + c.id + "." + std::to_string(pl.bus_index) + ",unit=" + std::to_string(pl.unit);
+        dev += ",bus=" + c.id + "." + std::to_string(pl.bus_index) +
+               ",unit=" + std::to_string(pl.unit);
       else if (pl.bus == "sata")
         dev += ",bus=" + c.id + "." + std::to_string(pl.unit);
       else
-        dev += ",bus=" + c.id + ".0,scsi-id=" + std::to_string(pl.unit) + ",lun=0";
+        dev +=
+            ",bus=" + c.id + ".0,scsi-id=" + std::to_string(pl.unit) + ",lun=0";
     } else if (pl.bus == "nvme") {
       dev += ",serial=bootgate" + pl.id.substr(5);
     }
     dev += ",drive=" + pl.id;
-    if (pl.boot_index >= 0) dev += ",bootindex=" + std::to_string(pl.boot_index);
+    if (pl.boot_index >= 0)
+      dev += ",bootindex=" + std::to_string(pl.boot_index);
     add({"-device", dev});
   }
 

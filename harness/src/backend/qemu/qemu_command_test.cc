@@ -84,7 +84,9 @@ TEST(QemuCommandTest, HyperVFlagsDroppedUnderTcgWithAWarning) {
             std::string::npos) << s;
   EXPECT_NE(s.find("if=pflash,format=raw,unit=1,file=/run/bg/OVMF_VARS.fd"), std::string::npos);
   EXPECT_NE(s.find("-device virtio-scsi-pci,id=scsi0"), std::string::npos);
-  EXPECT_NE(s.find("-device scsi-hd,bus=scsi0.0,scsi-id=0,lun=0,drive=drive1"), std::string::npos) << s;
+  EXPECT_NE(s.find("-device scsi-hd,bus=scsi0.0,scsi-id=0,lun=0,drive=drive1"),
+            std::string::npos)
+      << s;
 }
 
 TEST(QemuCommandTest, HyperVFlagsAppliedUnderKvm) {
@@ -154,14 +156,20 @@ TEST(QemuCommandTest, SataCdOnPcGetsAnAhciController) {
   auto c = BuildQemuCommand(r, QemuHost{});
   std::string s = Joined(c);
   EXPECT_NE(s.find("-device ahci,id=ahci0 "), std::string::npos) << s;
-  EXPECT_NE(s.find("-device ide-cd,bus=ahci0.0,drive=drive0 "), std::string::npos) << s;
+  EXPECT_NE(s.find("-device ide-cd,bus=ahci0.0,drive=drive0 "),
+            std::string::npos)
+      << s;
   EXPECT_NE(s.find("-device pvscsi,id=scsi0 "), std::string::npos) << s;
-  EXPECT_NE(s.find("-device scsi-hd,bus=scsi0.0,scsi-id=0,lun=0,drive=drive1 "), std::string::npos) << s;
+  EXPECT_NE(s.find("-device scsi-hd,bus=scsi0.0,scsi-id=0,lun=0,drive=drive1 "),
+            std::string::npos)
+      << s;
   EXPECT_EQ(c.applied["cdrom_bus"], "sata");
   // The same request with the profile's IDE: the PIIX channel, named.
   r.profile.cdrom_bus = "ide";
   std::string ide = Joined(BuildQemuCommand(r, QemuHost{}));
-  EXPECT_NE(ide.find("-device ide-cd,bus=ide.0,unit=0,drive=drive0 "), std::string::npos) << ide;
+  EXPECT_NE(ide.find("-device ide-cd,bus=ide.0,unit=0,drive=drive0 "),
+            std::string::npos)
+      << ide;
   EXPECT_EQ(ide.find("ahci"), std::string::npos) << ide;
 }
 
