@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "vm_test_util.h"
 
 namespace bootgate::testing {
@@ -146,6 +148,53 @@ TEST(BadInputCliTest, ConnectWithTheQemuBackendExitsTwoNamingTheFix) {
   EXPECT_NE(r.stderr_text.find("--backend libvirt"), std::string::npos)
       << r.stderr_text;
   EXPECT_TRUE(DirEntries(state).empty()) << "a workspace was created";
+}
+
+// Issue 25: names, labels and build ids from input reached the terminal
+// raw: `validate` printed a scenario name's OSC/CSI sequences, `profiles` a
+// profile's, `history` a build id imported by `merge`. No byte of an escape
+// sequence (ESC, BEL, CSI as C1) may come out.
+bool HasTerminalControl(const std::string& text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == 0x1b || c == 0x07 || c == 0x9b || c == 0x9d) return true;
+    if (c == 0xc2 && i + 1 < text.size() && (static_cast<unsigned char>(text[i + 1]) & 0xe0) == 0x80) return true;
+  }
+  return false;
+}
+
+TEST(TerminalSafetyTest, NoCommandPrintsEscapeSequencesFromInput) {
+  const std::string evil = "evil\x1b]0;owned\x07\x1b[2J\xc2\x9b" "31m";
+  std::string dir = TestTempDir("bootgate-escapes-");
+  auto check = [&](const std::vector<std::string>& args) {
+    RunOptions o;
+    o.args = args;
+    o.timeout_s = 60;
+    auto r = RunBootgate(o);
+    EXPECT_FALSE(HasTerminalControl(r.stdout_text)) << "bootgate " << args[0] << " stdout: " << r.stdout_text;
+    EXPECT_FALSE(HasTerminalControl(r.stderr_text)) << "bootgate " << args[0] << " stderr: " << r.stderr_text;
+    return r;
+  };
+  // validate: the scenario's name.
+  nlohmann::json scn = {{"name", evil},
+                        {"image", {{"kernel", ReferenceDir() + "/vmlinuz"}, {"initrd", ReferenceDir() + "/initrd.img"}}}};
+  std::string scn_path = WriteScenario("escapes", scn);
+  auto v = check({"validate", scn_path});
+  EXPECT_NE(v.stderr_text.find("/name: name 'evil"), std::string::npos) << v.stderr_text;
+  // profiles: a profile's description.
+  fs::create_directories(dir + "/profiles");
+  auto prof = nlohmann::json::parse(std::ifstream(SourceDir() + "/scenarios/profiles/qemu-kvm.json"), nullptr, true, true);
+  prof["description"] = evil;
+  std::ofstream(dir + "/profiles/qemu-kvm.json") << prof.dump();
+  check({"profiles", "--dir", dir + "/profiles"});
+  // merge, then history: a shard report's build id, scenario and labels.
+  auto report = nlohmann::json::parse(std::ifstream(SourceDir() + "/harness/fuzz/corpus/report/report.json"));
+  report["build_id"] = evil;
+  fs::create_directories(dir + "/shard");
+  std::ofstream(dir + "/shard/report.json") << report.dump();
+  check({"merge", dir + "/shard/report.json", "--report-dir", dir + "/merged", "--history", dir + "/h.db"});
+  auto h = check({"history", "--db", dir + "/h.db"});
+  EXPECT_NE(h.stdout_text.find("evil"), std::string::npos) << "the build id was not shown at all: " << h.stdout_text;
 }
 
 }  // namespace

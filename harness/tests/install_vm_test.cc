@@ -191,7 +191,11 @@ TEST_F(InstallVmTest, DryRunWritesTheKickstartAndTheQemuCommandLinesWithoutAVm) 
   std::string config((std::istreambuf_iterator<char>(ks)), {});
   auto j = nlohmann::json::parse(config);
   EXPECT_EQ(j["hostname"], "refinst");
-  EXPECT_EQ(j["password"]["text"], "Refinst-Pw-7");  // as the installer will be served it
+  // As the installer will be served it: a SHA-512 crypt hash, never the
+  // clear text (issue 25).
+  EXPECT_EQ(j["password"]["crypted"], true);
+  EXPECT_EQ(std::string(j["password"]["text"]).rfind("$6$", 0), 0u) << j["password"];
+  EXPECT_EQ(config.find("Refinst-Pw-7"), std::string::npos);
   EXPECT_EQ(std::string(j["public_key"]).rfind("ssh-ed25519 ", 0), 0u);
   std::ifstream av(dir + "/qemu.argv");
   std::vector<std::string> argv;
@@ -203,7 +207,12 @@ TEST_F(InstallVmTest, DryRunWritesTheKickstartAndTheQemuCommandLinesWithoutAVm) 
   EXPECT_TRUE(has("# boot"));
   EXPECT_TRUE(has("-no-reboot"));
   bool ks_arg = false;
-  for (const auto& a : argv) ks_arg |= a.find("bootgate.mode=install ks=http://10.0.2.2:") != std::string::npos;
+  // The kickstart address QEMU forwards to the workspace's socket: no host
+  // port, no secret on the command line.
+  for (const auto& a : argv) ks_arg |= a.find("bootgate.mode=install ks=http://10.0.2.100/ks.json") != std::string::npos;
+  bool guestfwd = false;
+  for (const auto& a : argv) guestfwd |= a.find(",restrict=on,") != std::string::npos && a.find(",guestfwd=tcp:10.0.2.100:80-unix:") != std::string::npos;
+  EXPECT_TRUE(guestfwd);
   EXPECT_TRUE(ks_arg);
   EXPECT_NE(r.stdout_text.find("wrote " + dir + "/install.config"), std::string::npos) << r.stdout_text;
   EXPECT_NE(r.stdout_text.find("no VM started"), std::string::npos);

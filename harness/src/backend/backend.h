@@ -39,6 +39,19 @@ struct BootRequest {
   std::string kernel, initrd, append;  ///< direct kernel boot when set
   int ssh_host_port = 0;   ///< 0: no network forward
   int guest_ssh_port = 22;
+  /// User networking: "restricted" (QEMU's restrict=on: the guest reaches
+  /// nothing but `guest_forwards`, and only the SSH forward reaches it) or
+  /// "nat" (the guest reaches the outside world and this host's loopback as
+  /// 10.0.2.2).
+  std::string network = "restricted";
+  /// A TCP address the guest connects to, carried to a unix socket on this
+  /// host (QEMU guestfwd): the kickstart channel.
+  struct GuestForward {
+    std::string guest_addr;  ///< e.g. "10.0.2.100"
+    int guest_port = 0;
+    std::string unix_socket;  ///< in the private workspace
+  };
+  std::vector<GuestForward> guest_forwards;
   bool debug_port = false;  ///< isa-debugcon on 0x402
   std::vector<std::string> extra_args;
   std::vector<std::string> secrets;  ///< redacted from argv in reports

@@ -12,8 +12,10 @@ namespace bootgate {
 int CleanMain(bool probe) {
   auto left = CleanLeftovers(DefaultStateDir(), DestroyLeftoverDomain);
   AnnounceLeftovers(left);
-  std::printf("%zu leftover(s) removed from %s\n", left.size(),
-              DefaultStateDir().c_str());
+  size_t removed = 0;
+  for (const auto& l : left) removed += l.skipped ? 0 : 1;
+  std::printf("%zu leftover(s) removed from %s\n", removed,
+              Safe(DefaultStateDir()).c_str());
   if (probe) {
     bool had = ForgetKvmVerdict(DefaultCacheDir());
     std::printf("%s\n",

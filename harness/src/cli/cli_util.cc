@@ -72,8 +72,10 @@ void WriteReports(const SuiteResult& suite, const std::string& dir,
 void AnnounceLeftovers(const std::vector<Leftover>& left) {
   for (const auto& l : left)
     std::fprintf(stderr,
-                 "bootgate: cleaned up after a bootgate that died: %s\n",
-                 l.action.c_str());
+                 l.skipped
+                     ? "bootgate: warning: %s\n"
+                     : "bootgate: cleaned up after a bootgate that died: %s\n",
+                 Safe(l.action).c_str());
 }
 
 }  // namespace bootgate

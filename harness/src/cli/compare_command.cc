@@ -1,8 +1,10 @@
 #include <cstdio>
 
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "history/compare.h"
 #include "history/history.h"
+#include "util/sanitize.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -23,12 +25,13 @@ int CompareMain(const CompareCommandOptions& o) {
   if (!result.refusal.empty()) {
     std::fprintf(
         stderr, "bootgate: error: baseline '%s' vs candidate '%s': %s\n",
-        o.baseline.c_str(), o.candidate.c_str(), result.refusal.c_str());
+        Safe(o.baseline).c_str(), Safe(o.candidate).c_str(),
+        Safe(result.refusal).c_str());
   }
   if (o.format == "json") {
     std::printf("%s", RenderCompareJson(result).c_str());
   } else if (result.refusal.empty()) {
-    std::printf("%s", FormatCompareTable(result).c_str());
+    std::printf("%s", SanitizeForDisplay(FormatCompareTable(result)).c_str());
   }
   return CompareExitCode(result);
 }

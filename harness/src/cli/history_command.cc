@@ -32,11 +32,13 @@ int HistoryMain(const std::string& db, const std::string& selector, int limit,
       return r.metrics.count(k) ? Fmt(r.metrics.at(k)) : std::string("-");
     };
     std::printf("%-20s %-24s %-22s %-10s %-5s %-4d %-12s %-9s %-9s %-9s %s\n",
-                r.started_at.substr(0, 19).c_str(), r.suite_id.c_str(),
-                r.scenario.c_str(), r.profile.c_str(), r.accelerator.c_str(),
-                r.iteration, r.verdict.c_str(), m("boot_s").c_str(),
+                // Every field may come from a report merged in from elsewhere.
+                Safe(r.started_at.substr(0, 19)).c_str(),
+                Safe(r.suite_id).c_str(), Safe(r.scenario).c_str(),
+                Safe(r.profile).c_str(), Safe(r.accelerator).c_str(),
+                r.iteration, Safe(r.verdict).c_str(), m("boot_s").c_str(),
                 m("ram_mib").c_str(), m("disk_mib").c_str(),
-                r.build_id.c_str());
+                Safe(r.build_id).c_str());
   }
   std::printf("(%zu of %zu runs)\n", runs.size() - from, runs.size());
   return 0;

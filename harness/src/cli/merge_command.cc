@@ -175,7 +175,7 @@ int MergeMain(const std::vector<std::string>& reports,
   WriteReports(merged, out_dir, history.get(), launcher, true);
   PrintSummary(merged, stdout);
   std::printf("merged %zu runs from %zu reports into %s\n", merged.runs.size(),
-              reports.size(), out_dir.c_str());
+              reports.size(), Safe(out_dir).c_str());
   return ExitCodeFor(merged.verdict);
 }
 

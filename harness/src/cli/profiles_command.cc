@@ -1,5 +1,6 @@
 #include <cstdio>
 
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "scenario/profile.h"
 #include "util/paths.h"
@@ -14,13 +15,14 @@ int ProfilesMain(const std::string& dir_in) {
   for (const auto& [name, p] : profiles) {
     std::string vendor =
         p.smbios.count("manufacturer") ? p.smbios.at("manufacturer") : "";
-    std::printf("%-12s %-8s %-6s %-12s %-6s %-16s %s%s%s\n", name.c_str(),
-                p.machine.c_str(), p.firmware.c_str(), p.disk_bus.c_str(),
-                p.cdrom_bus.empty() ? "default" : p.cdrom_bus.c_str(),
-                p.nic_model.c_str(), vendor.c_str(),
-                vendor.empty() ? "" : " - ", p.description.c_str());
+    std::printf("%-12s %-8s %-6s %-12s %-6s %-16s %s%s%s\n",
+                Safe(name).c_str(), Safe(p.machine).c_str(),
+                Safe(p.firmware).c_str(), Safe(p.disk_bus).c_str(),
+                p.cdrom_bus.empty() ? "default" : Safe(p.cdrom_bus).c_str(),
+                Safe(p.nic_model).c_str(), Safe(vendor).c_str(),
+                vendor.empty() ? "" : " - ", Safe(p.description).c_str());
   }
-  std::printf("(%zu profiles in %s)\n", profiles.size(), dir.c_str());
+  std::printf("(%zu profiles in %s)\n", profiles.size(), Safe(dir).c_str());
   return 0;
 }
 

@@ -51,8 +51,8 @@ int DryRunMain(const std::vector<Scenario>& scenarios, const SuiteOptions& so,
     try {
       DryRunResult d = DryRunScenario({p.scenario, p.profile, 1, sub, ""},
                                       ctx.services, ctx.options);
-      std::printf("%s/%s (dry run, no VM started):\n", p.scenario->name.c_str(),
-                  p.profile.c_str());
+      std::printf("%s/%s (dry run, no VM started):\n",
+                  Safe(p.scenario->name).c_str(), Safe(p.profile).c_str());
       for (const auto& n : d.notes)
         std::printf("  %s\n", SanitizeForTerminal(n).c_str());
       for (const auto& f : d.files)
@@ -62,7 +62,7 @@ int DryRunMain(const std::vector<Scenario>& scenarios, const SuiteOptions& so,
                   SanitizeForTerminal(d.workspace).c_str());
     } catch (const std::exception& e) {
       std::fprintf(stderr, "bootgate: error: %s/%s: %s\n",
-                   p.scenario->name.c_str(), p.profile.c_str(),
+                   Safe(p.scenario->name).c_str(), Safe(p.profile).c_str(),
                    SanitizeForTerminal(e.what()).c_str());
       rc = 2;
     }
@@ -177,11 +177,12 @@ int PrepareImages(const std::vector<Scenario>& scenarios,
       std::fprintf(stderr,
                    "  image: running %s (it builds the image when missing or "
                    "stale)...\n",
-                   recipe.c_str());
+                   Safe(recipe).c_str());
     std::string last_line = said.get();
     double took_s = ToSeconds(clock.Now() - start);
     if (took_s >= 2 && !o.quiet && !last_line.empty())
-      std::fprintf(stderr, "  image: %s (%.0f s)\n", last_line.c_str(), took_s);
+      std::fprintf(stderr, "  image: %s (%.0f s)\n", Safe(last_line).c_str(),
+                   took_s);
   };
   for (const auto& s : scenarios) {
     try {
@@ -215,7 +216,8 @@ void SayAccel(const std::vector<Scenario>& scenarios,
     try {
       auto [chosen, why] =
           backend.ResolveAccel(o.accel.empty() ? "auto" : o.accel);
-      std::fprintf(stderr, "  accel: %s: %s\n", chosen.c_str(), why.c_str());
+      std::fprintf(stderr, "  accel: %s: %s\n", Safe(chosen).c_str(),
+                   Safe(why).c_str());
     } catch (const Error&) {
       // Said again, as the run's error, by every run that needs it.
     }
@@ -237,7 +239,7 @@ int FinishRun(const SuiteResult& suite, const RunCommandOptions& o,
       std::fprintf(
           stderr,
           "bootgate: error: could not record the run in the history %s: %s\n",
-          o.history.c_str(), e.what());
+          Safe(o.history).c_str(), Safe(e.what()).c_str());
       rc = 2;
     }
   }
@@ -253,7 +255,7 @@ int FinishRun(const SuiteResult& suite, const RunCommandOptions& o,
         "bootgate: error: could not write the reports to %s, so there is no "
         "report.json for this run (free space or fix permissions there and run "
         "again): %s\n",
-        report_dir.c_str(), e.what());
+        Safe(report_dir).c_str(), Safe(e.what()).c_str());
     rc = 2;
   }
   if (!o.pushgateway.empty()) {

@@ -1,5 +1,6 @@
 #include <cstdio>
 
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "scenario/profile.h"
 #include "scenario/scenario.h"
@@ -16,8 +17,8 @@ int ValidateMain(const std::vector<std::string>& files) {
     try {
       text = ReadFile(f);
     } catch (const Error& e) {
-      std::fprintf(stderr, "%s: error: cannot read the file: %s\n", f.c_str(),
-                   e.what());
+      std::fprintf(stderr, "%s: error: cannot read the file: %s\n",
+                   Safe(f).c_str(), Safe(e.what()).c_str());
       ++bad;
       continue;
     }
@@ -43,11 +44,11 @@ int ValidateMain(const std::vector<std::string>& files) {
       }
     }
     if (issues.empty()) {
-      std::printf("%s: ok (%s)\n", f.c_str(), s->name.c_str());
+      std::printf("%s: ok (%s)\n", Safe(f).c_str(), Safe(s->name).c_str());
     } else {
       ++bad;
       for (const auto& i : issues)
-        std::fprintf(stderr, "%s\n", i.ToString().c_str());
+        std::fprintf(stderr, "%s\n", Safe(i.ToString()).c_str());
     }
   }
   return bad ? 2 : 0;

@@ -154,10 +154,11 @@ void Console::OnLine(std::string_view raw, double t_s) {
       milestones_.push_back({milestone_patterns_[i].name, stamp, text.substr(0, 200)});
     }
   }
-  bytes_kept_ += text.size() + sizeof(ConsoleLine);
+  // Counted as held: the string's buffer (capacity), not just its text.
+  bytes_kept_ += text.capacity() + sizeof(ConsoleLine);
   lines_.push_back({stamp, std::move(text)});
   while (bytes_kept_ > options_.max_bytes_kept && lines_.size() > 1) {
-    bytes_kept_ -= lines_.front().text.size() + sizeof(ConsoleLine);
+    bytes_kept_ -= lines_.front().text.capacity() + sizeof(ConsoleLine);
     lines_.pop_front();
     ++first_seq_;
   }

@@ -186,7 +186,7 @@ std::vector<CheckResult> RunChecks(CommandChannel* channel, const std::vector<Ch
   std::vector<CheckResult> results;
   for (const auto& check : checks) {
     if (!channel) {
-      results.push_back({check.name, check.run, Verdict::kError,
+      results.push_back({check.name, Redact(check.run, secrets), Verdict::kError,
                          "no way into the guest (SSH off and no password for the serial console)",
                          -1, "", 0, "none"});
       continue;
@@ -204,6 +204,9 @@ std::vector<CheckResult> RunChecks(CommandChannel* channel, const std::vector<Ch
     // The reason quotes stdout (and a channel error may quote the command).
     c.output_excerpt = Redact(c.output_excerpt, secrets);
     c.reason = Redact(c.reason, secrets);
+    // The command is shown by every report (report.json, summary.md, HTML,
+    // JUnit): a scenario may pass the password in it.
+    c.command = Redact(c.command, secrets);
     results.push_back(c);
   }
   return results;

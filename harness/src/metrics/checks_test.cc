@@ -272,6 +272,20 @@ TEST(RunChecksTest, ExpandsProfileFieldsRedactsSecretsAndKeepsGoingAfterAnError)
   EXPECT_EQ(steps, (std::vector<std::string>{"check dies", "check vendor", "check leaks"}));
 }
 
+// Issue 25: the command was reported as written, secrets and all.
+TEST(RunChecksTest, TheCommandIsRedactedInTheResult) {
+  FakeCommandChannel ch("ssh");
+  ch.OnExact("echo hunter2 | passwd --stdin root", {0, "ok\n", "", false, 0});
+  CheckSpec pw;
+  pw.name = "password";
+  pw.run = "echo hunter2 | passwd --stdin root";
+  auto results = RunChecks(&ch, {pw}, {}, {"hunter2"}, nullptr);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].command, "echo ******** | passwd --stdin root");
+  auto none = RunChecks(nullptr, {pw}, {}, {"hunter2"}, nullptr);
+  EXPECT_THAT(none[0].command, Not(HasSubstr("hunter2")));
+}
+
 // The reason quotes the stdout that matched a forbidden pattern.
 TEST(RunChecksTest, ReasonQuotingStdoutIsRedacted) {
   FakeCommandChannel ch("ssh");

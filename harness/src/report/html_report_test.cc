@@ -158,6 +158,22 @@ TEST(HtmlReportTest, PageIsSelfContainedAndEscaped) {
   EXPECT_THAT(html, HasSubstr("chart not rendered: gnuplot exited with status 1: &lt;bad&gt;"));
 }
 
+// Issue 25: merge copied a shard's console_log into a link as it was, so a
+// report saying "javascript:..." made a live link in the merged page.
+TEST(HtmlReportTest, OnlyRelativeConsoleLogsBecomeLinks) {
+  SuiteResult suite = ExampleSuite();
+  RunResult* panic = nullptr;
+  for (auto& r : suite.runs)
+    if (r.failure_class == "kernel-panic") panic = &r;
+  ASSERT_NE(panic, nullptr);
+  panic->vm_phases = {{"install", "javascript:alert(document.domain)", {}, "", 0},
+                      {"boot", "../shard1/runs/a/console.log", {}, "", 0}};
+  std::string html = RenderHtml(suite, {}, HtmlOptions{});
+  EXPECT_THAT(html, Not(HasSubstr("href=\"javascript:")));
+  EXPECT_THAT(html, HasSubstr("<code>javascript:alert(document.domain)</code>"));
+  EXPECT_THAT(html, HasSubstr("<a href=\"../shard1/runs/a/console.log\">"));
+}
+
 TEST(HtmlReportTest, NoTrendsAndNoCharts) {
   std::string html = RenderHtml(ExampleSuite(), {}, HtmlOptions{});
   EXPECT_THAT(html, HasSubstr("No history yet"));

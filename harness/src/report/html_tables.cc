@@ -37,8 +37,12 @@ std::string Failure(const RunResult& r, const HtmlOptions& options) {
     facts.push_back("ended in phase <code>" + E(r.phase) + "</code>");
   for (const VmPhaseInfo& p : r.vm_phases) {
     if (!p.console_log.empty()) {
-      facts.push_back(E(p.name) + " console <a href=\"" + E(p.console_log) +
-                      "\">" + E(p.console_log) + "</a>");
+      // A merged shard's report may say anything: only a relative file
+      // becomes a link (never javascript: or another site).
+      facts.push_back(E(p.name) + " console " +
+                      (report_internal::IsRelativeFileLink(p.console_log)
+                           ? "<a href=\"" + E(p.console_log) + "\">" + E(p.console_log) + "</a>"
+                           : "<code>" + E(p.console_log) + "</code>"));
     }
   }
   if (!facts.empty())

@@ -192,14 +192,14 @@ std::string ConsoleTail(const RunResult& r, const MarkdownOptions& options) {
   }
   size_t n = std::min<size_t>(r.console_tail.size(),
                               static_cast<size_t>(options.console_tail_lines));
-  std::string out = "\n  ```text\n";
-  for (size_t i = r.console_tail.size() - n; i < r.console_tail.size(); ++i) {
-    std::string line = SanitizeXmlText(r.console_tail[i]);
-    // A line of backticks would end the fence early.
-    if (line.rfind("```", 0) == 0) line = " " + line;
-    out += "  " + line + "\n";
-  }
-  return out + "  ```\n\n";
+  std::vector<std::string> shown;
+  for (size_t i = r.console_tail.size() - n; i < r.console_tail.size(); ++i)
+    shown.push_back(SanitizeXmlText(r.console_tail[i]));
+  // Longer than any backtick run a guest line holds: no line ends it.
+  std::string fence = report_internal::MarkdownFence(shown);
+  std::string out = "\n  " + fence + "text\n";
+  for (const auto& line : shown) out += "  " + line + "\n";
+  return out + "  " + fence + "\n\n";
 }
 
 // What the judge counted against a group (counted runs and warm-ups that did

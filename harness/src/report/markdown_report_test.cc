@@ -65,6 +65,21 @@ TEST(MarkdownReportTest, EscapesPipesAndHtmlInCells) {
   EXPECT_THAT(md, Not(HasSubstr("<img")));
 }
 
+// Issue 25: a guest line " ```" (or any backtick run) closed the console
+// excerpt's fence, and what followed rendered as Markdown (links, headings).
+TEST(MarkdownReportTest, AGuestLineOfBackticksCannotCloseTheFence) {
+  SuiteResult suite = ExampleSuite();
+  RunResult* panic = nullptr;
+  for (auto& r : suite.runs)
+    if (r.failure_class == "kernel-panic") panic = &r;
+  ASSERT_NE(panic, nullptr);
+  panic->console_tail = {" ```", "# [click](javascript:alert(1))", "`````", "done"};
+  std::string md = RenderMarkdown(suite);
+  // Six backticks: one more than the longest run inside.
+  EXPECT_THAT(md, HasSubstr("\n  ``````text\n   ```\n  # [click](javascript:alert(1))\n  `````\n  done\n  ``````\n"))
+      << md;
+}
+
 TEST(MarkdownReportTest, PassingSuite) {
   SuiteResult suite = ExampleSuite();
   suite.runs.resize(4);

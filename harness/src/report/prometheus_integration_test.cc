@@ -381,5 +381,65 @@ TEST_F(PrometheusIntegrationTest, MetricsServerServesTheProviderOnEveryScrape) {
   }
 }
 
+// A raw-socket client: connects to 127.0.0.1:`port`, sends `request`, and
+// reads until the server closes or `timeout` passes. Returns what it read.
+std::string RawExchange(int port, const std::string& request, std::chrono::milliseconds timeout) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string out;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
+    timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return out;
+}
+
+// Issue 25: `serve` ran two civetweb workers that each waited 30 s for a
+// request head, so two half-sent requests stopped it answering for 30-50 s,
+// again and again. Measured here with real slow clients: silent ones and
+// one that trickles a byte every second.
+TEST(MetricsServerTest, SlowClientsDoNotHoldTheScrape) {
+  MetricsServer server("127.0.0.1:0", [] { return testing::ExampleSuite().runs; }, "b");
+  ASSERT_GT(server.port(), 0);
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> slow;
+  for (int i = 0; i < 4; ++i) {
+    slow.emplace_back([&, i] {
+      int fd = socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(static_cast<uint16_t>(server.port()));
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+        send(fd, "GET /metr", 9, MSG_NOSIGNAL);
+        for (int t = 0; t < 100 && !stop; ++t) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          if (i == 0 && t % 10 == 9) send(fd, "i", 1, MSG_NOSIGNAL);  // a trickle
+        }
+      }
+      close(fd);
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  for (int round = 0; round < 3; ++round) {
+    auto t0 = std::chrono::steady_clock::now();
+    std::string body = RawExchange(server.port(), "GET /metrics HTTP/1.0\r\n\r\n", std::chrono::seconds(20));
+    auto took = std::chrono::steady_clock::now() - t0;
+    EXPECT_THAT(body, HasSubstr("bootgate_scrape_error 0"));
+    EXPECT_LT(took, std::chrono::seconds(1)) << "round " << round << ": a slow client held the scrape";
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  }
+  stop = true;
+  for (auto& t : slow) t.join();
+}
+
 }  // namespace
 }  // namespace bootgate

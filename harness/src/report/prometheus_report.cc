@@ -421,7 +421,14 @@ MetricsServer::MetricsServer(const std::string& bind,
                              std::function<std::vector<SuiteResult>()> provider)
     : collector_(std::make_shared<Collector>(std::move(provider))) {
   try {
-    exposer_ = std::make_unique<prometheus::Exposer>(bind, 2);
+    // civetweb serves one connection per worker thread, and by default
+    // waits 30 s for a request head: two half-sent requests held the old
+    // two-thread server for that long, again and again. Now each request
+    // head has 2 s in all, and 16 workers share the load, so a few slow or
+    // silent clients cost the others nothing.
+    exposer_ = std::make_unique<prometheus::Exposer>(std::vector<std::string>{
+        "listening_ports", bind, "num_threads", "16", "request_timeout_ms", "2000",
+        "enable_keep_alive", "no"});
   } catch (const std::exception& e) {
     throw Error(bind, std::string("cannot serve /metrics there (address in use "
                                   "or invalid?): ") +

@@ -250,4 +250,26 @@ const RunResult* ExplainedRun(const RunGroup& group) {
   return found;
 }
 
+bool IsRelativeFileLink(std::string_view path) {
+  if (path.empty() || path[0] == '/' || path[0] == '#' || path[0] == '?') return false;
+  for (unsigned char c : path)
+    if (c < 0x20 || c == 0x7f || c == '\\' || c == '"' || c == '\'' || c == '<' || c == '>') return false;
+  // A colon before the first slash is a scheme ("javascript:", "data:",
+  // "https:"), or a Windows drive.
+  size_t colon = path.find(':');
+  return colon == std::string_view::npos || colon > path.find('/');
+}
+
+std::string MarkdownFence(const std::vector<std::string>& lines) {
+  size_t longest = 0;
+  for (const auto& line : lines) {
+    size_t run = 0;
+    for (char c : line) {
+      run = c == '`' ? run + 1 : 0;
+      longest = std::max(longest, run);
+    }
+  }
+  return std::string(std::max<size_t>(3, longest + 1), '`');
+}
+
 }  // namespace bootgate::report_internal

@@ -74,4 +74,13 @@ std::string ExplainSummary(const RunResult& run, const std::string& metric,
 /// The last counted run of `group` that has an explanation, or nullptr.
 const RunResult* ExplainedRun(const RunGroup& group);
 
+/// True if `path` (a report's console_log, perhaps from a merged shard) may
+/// become a link: a relative file path, no scheme ("javascript:", "data:"),
+/// no "//host", no backslash or control character. Pure.
+bool IsRelativeFileLink(std::string_view path);
+
+/// A Markdown code fence for `lines`: backticks, at least three and one more
+/// than the longest run of backticks in any line, so no line closes it. Pure.
+std::string MarkdownFence(const std::vector<std::string>& lines);
+
 }  // namespace bootgate::report_internal

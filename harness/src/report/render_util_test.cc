@@ -50,3 +50,30 @@ TEST(RenderUtilTest, GroupRunsPairsRunsWithAggregates) {
 
 }  // namespace
 }  // namespace bootgate::report_internal
+
+namespace bootgate::report_internal {
+namespace {
+
+TEST(RenderUtilTest, OnlyRelativeFilePathsAreLinks) {
+  EXPECT_TRUE(IsRelativeFileLink("runs/a/console.log"));
+  EXPECT_TRUE(IsRelativeFileLink("../shard-1/runs/a/console.log"));
+  EXPECT_TRUE(IsRelativeFileLink("runs/a:b/console.log"));
+  EXPECT_FALSE(IsRelativeFileLink(""));
+  EXPECT_FALSE(IsRelativeFileLink("javascript:alert(1)"));
+  EXPECT_FALSE(IsRelativeFileLink("JavaScript:alert(1)"));
+  EXPECT_FALSE(IsRelativeFileLink("data:text/html,x"));
+  EXPECT_FALSE(IsRelativeFileLink("https://evil.example/x"));
+  EXPECT_FALSE(IsRelativeFileLink("//evil.example/x"));
+  EXPECT_FALSE(IsRelativeFileLink("/etc/passwd"));
+  EXPECT_FALSE(IsRelativeFileLink("java\tscript:x"));
+  EXPECT_FALSE(IsRelativeFileLink("a\\b"));
+}
+
+TEST(RenderUtilTest, FenceIsLongerThanAnyBacktickRun) {
+  EXPECT_EQ(MarkdownFence({"plain"}), "```");
+  EXPECT_EQ(MarkdownFence({"```"}), "````");
+  EXPECT_EQ(MarkdownFence({"a `` b", "x ```````` y"}), "`````````");
+}
+
+}  // namespace
+}  // namespace bootgate::report_internal

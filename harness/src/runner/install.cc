@@ -13,6 +13,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/escape.h"
+#include "util/password_hash.h"
 #include "util/text.h"
 
 namespace bootgate {
@@ -27,6 +28,10 @@ std::string RenderInstallConfig(const std::string& template_text,
   // In JSON templates values are escaped for use inside a string literal.
   for (const auto& [k, v] : vars) values[k] = json ? JsonEscape(v) : v;
   values["public_key"] = json ? JsonEscape(public_key) : public_key;
+  // Shipped templates send {"crypted": true, "text": "{{password_crypted}}"}:
+  // a salted SHA-512 crypt hash, never the clear text (issue 25).
+  if (!values.count("password_crypted"))
+    values["password_crypted"] = Sha512CryptHash(vars.count("password") ? vars.at("password") : "");
   // photon-os-installer up to 2.7 appends public_key to authorized_keys as a
   // string; 2.8's m_updatesshconfig asserts an object with "key" and
   // "reason" (2.9 too). Templates use {{public_key_json}} to get the right
@@ -199,6 +204,9 @@ std::string ResolvePackageList(const std::string& wanted, const InstallPlan& pla
 
 namespace {
 
+// The guest address QEMU forwards to the kickstart server's socket.
+constexpr char kKickstartGuestAddr[] = "10.0.2.100";
+
 // The configuration server's refusals, as warnings.
 void NoteRefusedRequests(const ConfigServer& server, std::vector<std::string>* warnings) {
   for (const auto& q : server.requests())
@@ -295,13 +303,27 @@ PreparedInstall PrepareInstall(const RunRequest& run, const RunSetup& setup,
     p.config = RenderInstallConfig(template_text, p.plan.format,
                                    vars, setup.public_key, in.config_template);
     CheckInstallConfig(p.config, p.plan, in.config_template);
-    if (in.config_delivery == "http") {
-      // The kickstart holds the root password: it is served only under a
-      // per-run random path that the VM is told and no other local process
-      // can guess; anything else is a 404, recorded as a warning.
-      std::string path = "/" + RandomHex(16) + "/ks.json";
-      p.server = std::make_unique<ConfigServer>(std::map<std::string, std::string>{{path, p.config}});
-      subst["ks_url"] = "http://10.0.2.2:" + std::to_string(p.server->port()) + path;
+    bool http = in.config_delivery == "http";
+    if (http && services.backend && services.backend->name() == "libvirt") {
+      // libvirt's QEMU runs as another account (qemu:///system) or on
+      // another host: it cannot reach a socket in this user's private
+      // workspace. The kickstart goes on a second CD-ROM instead (on a
+      // remote host a 0600 volume in the guest's own pool).
+      http = false;
+      out->warnings.push_back(
+          "install.config.delivery \"http\" on the libvirt backend: the kickstart is delivered on a "
+          "second CD-ROM (ks=/dev/sr1:/ks.json) instead, which only the guest can read");
+    }
+    if (http) {
+      // The guest fetches http://10.0.2.100/ks.json; QEMU carries that one
+      // address (guestfwd) to a unix socket in the private workspace. No TCP
+      // port is open on the host and no secret is on a command line: no
+      // other local user can connect.
+      ConfigServerOptions so;
+      so.unix_socket = base.run_dir + "/ks.sock";
+      p.server = std::make_unique<ConfigServer>(std::map<std::string, std::string>{{"/ks.json", p.config}}, so);
+      req.guest_forwards.push_back({kKickstartGuestAddr, 80, so.unix_socket});
+      subst["ks_url"] = std::string("http://") + kKickstartGuestAddr + "/ks.json";
       subst["ks"] = "ks=" + subst["ks_url"];
     } else {
       std::string dir = base.run_dir + "/ks";
@@ -352,8 +374,9 @@ void Install(const RunRequest& run, const RunSetup& setup, const RunServices& se
   ConsoleOptions copts;
   copts.echo = options.echo_console;
   copts.echo_prefix = "  install| ";
-  out->phase = BootIntoSession(vm, p.req, "install", setup.out_dir, run.run_subdir,
-                               "install-console", copts, services, setup.workspace.get());
+  out->phase = BootIntoSession(vm, p.req, "install", setup.out_dir,
+                               run.run_subdir, "install-console", copts,
+                               services, setup.workspace.get());
   out->profile_applied = vm.guest->ProfileApplied();
   if (services.progress && !plan.installer.empty())
     services.progress->Note(run.Label(), plan.installer + ": kickstart " + plan.format +

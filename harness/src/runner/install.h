@@ -87,7 +87,9 @@ std::string ResolvePackageList(const std::string& wanted, const InstallPlan& pla
 /// `format` ("photon-2.3"/"2.4"/"2.7": public_key is a string;
 /// "photon-2.8"/"2.9": an object with "key" and "reason"; "text":
 /// placeholders only). The reason is `vars["public_key_reason"]` or a
-/// default. Pure.
+/// default. `{{password_crypted}}` is the SHA-512 crypt hash of
+/// `vars["password"]` with a fresh salt unless `vars` gives it. Pure but for
+/// that salt.
 std::string RenderInstallConfig(const std::string& template_text,
                                 const std::string& format,
                                 const std::map<std::string, std::string>& vars,

@@ -15,8 +15,10 @@
 #include "console/console.h"
 #include "runner/install.h"
 #include "scenario/scenario.h"
+#include "util/password_hash.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/password_hash.h"
 #include "util/process.h"
 
 namespace bootgate {
@@ -405,7 +407,9 @@ TEST(PhotonTemplateTest, PublicKeyHasTheShapeEachVersionAccepts) {
     auto j = nlohmann::json::parse(
         RenderInstallConfig(ShippedTemplate(), fmt, Vars(), key, "t"));
     EXPECT_EQ(j["public_key"], key) << fmt;
-    EXPECT_EQ(j["password"]["text"], "pw\"1");
+    // A crypt hash of the password, never the clear text (issue 25).
+    EXPECT_EQ(j["password"]["crypted"], true);
+    EXPECT_TRUE(CryptHashMatches("pw\"1", j["password"]["text"])) << j["password"];
   }
   auto j = nlohmann::json::parse(
       RenderInstallConfig(ShippedTemplate(), "photon-2.8", Vars(), key, "t"));

@@ -49,12 +49,14 @@ void TerminalProgress::Update(const std::string& label, const std::string& phase
                               double elapsed_s, std::optional<double> budget_s) {
   if (quiet_) return;
   char buf[256];
+  // The label is the scenario's and profile's names: input, made safe.
+  const std::string shown = SanitizeForTerminal(label);
   if (budget_s)
     std::snprintf(buf, sizeof buf, "  %-40s %-14s %7.1f s / %.1f s budget%s",
-                  label.c_str(), phase.c_str(), elapsed_s, *budget_s,
+                  shown.c_str(), phase.c_str(), elapsed_s, *budget_s,
                   elapsed_s > *budget_s ? "  OVER" : "");
   else
-    std::snprintf(buf, sizeof buf, "  %-40s %-14s %7.1f s", label.c_str(),
+    std::snprintf(buf, sizeof buf, "  %-40s %-14s %7.1f s", shown.c_str(),
                   phase.c_str(), elapsed_s);
   std::lock_guard lock(mu_);
   if (tty_) {
@@ -77,7 +79,7 @@ void TerminalProgress::Note(const std::string& label, const std::string& text) {
   if (quiet_) return;  // --quiet: the verdict line and errors only
   std::lock_guard lock(mu_);
   if (tty_) Clear();
-  std::fprintf(out_, "  %s: %s\n", label.c_str(), SanitizeForTerminal(text).c_str());
+  std::fprintf(out_, "  %s: %s\n", SanitizeForTerminal(label).c_str(), SanitizeForTerminal(text).c_str());
   if (tty_) Redraw();
   std::fflush(out_);
 }

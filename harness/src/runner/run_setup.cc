@@ -78,6 +78,7 @@ RunSetup SetUpRun(const RunRequest& run, const AccelChoice& accel,
   req.cpus = s.vm.cpus;
   req.memory_mib = s.vm.memory_mib;
   req.extra_args = s.vm.extra_args;
+  req.network = s.vm.network;
   req.secrets = ScenarioSecrets(s);
   req.debug_port = s.boot.marker == "debug-port";
 

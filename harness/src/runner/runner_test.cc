@@ -2,10 +2,14 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
+#include <cstring>
 #include <thread>
 
 #include "backend/fake_backend.h"
@@ -49,6 +53,101 @@ TEST(ConfigServerTest, ServesKnownPathsAnd404sTheRest) {
   ASSERT_EQ(reqs.size(), 2u);
   EXPECT_EQ(reqs[1].path, "/other");
   EXPECT_EQ(reqs[1].status, 404);
+}
+
+// A client that opens a connection and sends its request one byte at a
+// time, `gap` apart, for `bytes` bytes (a slowloris).
+std::thread SlowClient(int port, int bytes, std::chrono::milliseconds gap, std::atomic<bool>* stop) {
+  return std::thread([=] {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+      for (int i = 0; i < bytes && !*stop; ++i) {
+        if (send(fd, "G", 1, MSG_NOSIGNAL) != 1) break;
+        for (auto slept = std::chrono::milliseconds(0); slept < gap && !*stop; slept += std::chrono::milliseconds(50))
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+    close(fd);
+  });
+}
+
+// Issue 25: the server served one client at a time with a 2 s wait per
+// read, so a byte every 1.9 s held the installer's fetch (and teardown) for
+// as long as the slow client liked.
+TEST(ConfigServerTest, ASlowClientHoldsNeitherOthersNorTeardown) {
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> slow;
+  std::chrono::steady_clock::duration fetch, teardown;
+  {
+    ConfigServerOptions o;
+    o.request_timeout_s = 3;
+    auto server = std::make_unique<ConfigServer>(std::map<std::string, std::string>{{"/ks.json", "{}"}}, o);
+    for (int i = 0; i < 4; ++i) slow.push_back(SlowClient(server->port(), 100, std::chrono::milliseconds(1500), &stop));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto t0 = std::chrono::steady_clock::now();
+    std::string ok = HttpGet(server->port(), "/ks.json");
+    fetch = std::chrono::steady_clock::now() - t0;
+    EXPECT_EQ(ok.rfind("HTTP/1.0 200 OK", 0), 0u) << ok;
+    // Torn down with the slow clients still connected and sending.
+    t0 = std::chrono::steady_clock::now();
+    server.reset();
+    teardown = std::chrono::steady_clock::now() - t0;
+  }
+  stop = true;
+  for (auto& t : slow) t.join();
+  EXPECT_LT(fetch, std::chrono::seconds(1)) << "a slow client held the fetch";
+  EXPECT_LT(teardown, std::chrono::seconds(1)) << "teardown waited for a slow client";
+}
+
+TEST(ConfigServerTest, TheRequestLogIsBounded) {
+  ConfigServerOptions o;
+  o.max_logged = 8;
+  ConfigServer server(std::map<std::string, std::string>{{"/ks.json", "{}"}}, o);
+  for (int i = 0; i < 100; ++i) HttpGet(server.port(), "/probe" + std::to_string(i));
+  auto reqs = server.requests();
+  ASSERT_LE(reqs.size(), 8u);
+  EXPECT_EQ(reqs.back().path, "/probe99");
+  EXPECT_EQ(server.dropped_requests(), 92u);
+}
+
+// QEMU's guestfwd connects once and carries each guest connection's request
+// over that one stream: the server answers them in turn and keeps it open.
+TEST(ConfigServerTest, UnixSocketServesSuccessiveRequestsOnOneStream) {
+  TempDir dir(fs::temp_directory_path(), "bootgate-ks-");
+  ConfigServerOptions o;
+  o.unix_socket = (dir.path() / "ks.sock").string();
+  ConfigServer server(std::map<std::string, std::string>{{"/ks.json", "{\"k\": 1}"}}, o);
+  EXPECT_EQ(server.port(), 0);
+  struct stat st{};
+  ASSERT_EQ(stat(o.unix_socket.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::strcpy(a.sun_path, o.unix_socket.c_str());
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  auto ask = [&](const std::string& path) {
+    std::string req = "GET " + path + " HTTP/1.0\r\n\r\n";
+    EXPECT_EQ(write(fd, req.data(), req.size()), static_cast<ssize_t>(req.size()));
+    std::string resp;
+    char buf[4096];
+    while (resp.find("\r\n\r\n") == std::string::npos ||
+           resp.size() < resp.find("\r\n\r\n") + 4 + std::stoul(resp.substr(resp.find("Content-Length: ") + 16))) {
+      ssize_t n = read(fd, buf, sizeof buf);
+      if (n <= 0) break;
+      resp.append(buf, static_cast<size_t>(n));
+    }
+    return resp;
+  };
+  EXPECT_NE(ask("/ks.json").find("{\"k\": 1}"), std::string::npos);
+  EXPECT_EQ(ask("/nope").rfind("HTTP/1.0 404", 0), 0u);
+  EXPECT_NE(ask("/ks.json").find("{\"k\": 1}"), std::string::npos);
+  close(fd);
+  EXPECT_EQ(server.requests().size(), 3u);
 }
 
 TEST(TemplateTest, FillsPlaceholdersAndRejectsUnknownOnes) {
@@ -658,6 +757,77 @@ TEST(SuiteJobsTest, DefaultJobsIsAtLeastOneAndBoundedByCores) {
   EXPECT_GE(DefaultJobs(1, 512), 1);
   EXPECT_LE(DefaultJobs(1, 512), static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
   EXPECT_EQ(DefaultJobs(1, 1 << 30), 1);  // no host has a PiB of MemAvailable
+}
+
+}  // namespace
+}  // namespace bootgate
+
+namespace bootgate {
+namespace {
+
+// Issue 25: a leftover's recorded URI was handed to virConnectOpen as it
+// was: qemu+ext:// and command= run a program as the user.
+TEST(LeftoverUriTest, OnlyUrisBootgateWouldWritePass) {
+  TempDir dir(fs::temp_directory_path(), "bootgate-uri-");
+  std::string key = (dir.path() / "id").string();
+  WriteFileAtomic(key, "k", kSecretFileMode);
+  EXPECT_EQ(LeftoverUriProblem(""), "");
+  EXPECT_EQ(LeftoverUriProblem("qemu:///system"), "");
+  EXPECT_EQ(LeftoverUriProblem("qemu:///session"), "");
+  EXPECT_EQ(LeftoverUriProblem("test:///default"), "");
+  EXPECT_EQ(LeftoverUriProblem("qemu+ssh://ci@hv1/system?keyfile=" + key + "&no_verify=1"), "");
+  EXPECT_NE(LeftoverUriProblem("qemu+ext:///system?command=/tmp/x"), "");
+  EXPECT_NE(LeftoverUriProblem("qemu+EXT:///system"), "");
+  EXPECT_NE(LeftoverUriProblem("qemu+ssh://hv1/system?command=/tmp/evil"), "");
+  EXPECT_NE(LeftoverUriProblem("qemu+ssh://hv1/system?%63ommand=/tmp/evil"), "");  // %63 = c
+  EXPECT_NE(LeftoverUriProblem("qemu+ssh://hv1/system?netcat=/tmp/evil"), "");
+  // A key file of another user (planted for us to use).
+  std::string theirs = (dir.path() / "their-key").string();
+  WriteFileAtomic(theirs, "k", kSecretFileMode);
+  if (geteuid() == 0) ASSERT_EQ(chown(theirs.c_str(), 65534, 65534), 0);
+  else theirs = "/etc/passwd";
+  EXPECT_NE(LeftoverUriProblem("qemu+ssh://hv1/system?keyfile=" + theirs), "");
+  EXPECT_NE(LeftoverUriProblem("qemu+unix:///system?socket=/tmp/their.sock"), "");
+  EXPECT_NE(LeftoverUriProblem("qemu+ssh://hv1/system?keyfile=relative"), "");
+}
+
+// The state dir is /tmp/bootgate-<uid> without XDG_RUNTIME_DIR: another
+// user can make it first, world-writable. Nothing in it is read or run.
+TEST(WorkspaceTest, AStateDirThatIsNotPrivateIsSkippedUnread) {
+  TempDir root(fs::temp_directory_path(), "bootgate-planted-");
+  std::string state = (root.path() / "state").string();
+  fs::create_directories(state + "/bootgate-x");
+  chmod(state.c_str(), 0777);
+  WriteFileAtomic(state + "/bootgate-x/lock", "");
+  WriteFileAtomic(state + "/bootgate-x/owner.json",
+                  R"({"domain": "bootgate-x", "connect": "qemu+ext:///system?command=/bin/false"})");
+  int called = 0;
+  auto left = CleanLeftovers(state, [&](const std::string&, const std::string&) { ++called; });
+  EXPECT_EQ(called, 0);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_TRUE(left[0].skipped);
+  EXPECT_NE(left[0].action.find("writable by group or others"), std::string::npos) << left[0].action;
+  EXPECT_TRUE(fs::exists(state + "/bootgate-x/owner.json"));  // not ours to remove
+}
+
+// In our own state dir, a leftover whose URI bootgate would never write is
+// removed without opening that URI.
+TEST(WorkspaceTest, APlantedUriIsNeverOpened) {
+  TempDir state(fs::temp_directory_path(), "bootgate-state-");
+  chmod(state.path().c_str(), 0700);
+  std::string ws = (state.path() / "bootgate-y").string();
+  fs::create_directories(ws);
+  chmod(ws.c_str(), 0700);
+  WriteFileAtomic(ws + "/lock", "");
+  WriteFileAtomic(ws + "/owner.json",
+                  R"({"domain": "bootgate-y", "connect": "qemu+ext:///system?command=/bin/false"})");
+  std::string opened;
+  auto left = CleanLeftovers(state.path().string(),
+                             [&](const std::string& uri, const std::string&) { opened = uri; });
+  EXPECT_EQ(opened, "");
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_NE(left[0].action.find("did not destroy libvirt domain bootgate-y"), std::string::npos) << left[0].action;
+  EXPECT_FALSE(fs::exists(ws));
 }
 
 }  // namespace

@@ -41,12 +41,24 @@ struct Leftover {
   int vm_pid = 0;
   std::string domain;
   std::string action;  ///< what was done, for the user
+  /// Not ours (another user's directory, or a state dir that is not
+  /// private): nothing was read from it or done to it; `action` says why.
+  bool skipped = false;
 };
+
+/// Why a libvirt URI recorded in a leftover's owner.json must not be opened
+/// ("" if it may): only URIs bootgate itself would write pass, i.e. no
+/// transport that runs a program (ext), no `command=` or `netcat=`, no
+/// unknown parameter, and `keyfile=`/`socket=`/`known_hosts=`/`pkipath=`
+/// only naming files of this user.
+std::string LeftoverUriProblem(const std::string& uri);
 
 /// Finds workspaces of dead bootgate processes under `state_dir`, kills their
 /// QEMU (only if its command line still names the workspace, so a recycled
 /// pid is never hit), destroys their libvirt domain via `destroy_domain` and
-/// removes them.
+/// removes them. Nothing is read from `state_dir` unless it is a private
+/// directory of this user, nor from a workspace that is not; each such one
+/// is returned with `skipped` set (a warning for the user).
 std::vector<Leftover> CleanLeftovers(
     const std::string& state_dir,
     const std::function<void(const std::string& uri, const std::string& domain)>&

@@ -64,6 +64,9 @@ struct VmSpec {
   /// keeps the profile's (its hypervisor's default).
   std::string cdrom_bus = "profile";
   std::vector<std::string> extra_args;  ///< appended to QEMU's argv as-is
+  /// "restricted": the guest reaches nothing but what bootgate gives it (the
+  /// kickstart channel); "nat": the outside world and the host's loopback.
+  std::string network = "restricted";
 };
 
 /// How bootgate reaches the guest after the login prompt.

@@ -103,6 +103,14 @@ std::string FakeByteStream::written() const {
   return written_;
 }
 
+size_t StampingByteStream::ChunkCost(const std::string& bytes) {
+  // What the queue really holds for a chunk: its buffer (the string's own
+  // bytes when short) and the queue entry, plus the allocator's header, so
+  // a flood of 1-byte reads is charged for what it costs, not 1 byte each.
+  constexpr size_t kEntry = sizeof(std::pair<std::string, TimePoint>) + 16;
+  return kEntry + (bytes.capacity() > 15 ? bytes.capacity() + 16 : 0);
+}
+
 StampingByteStream::StampingByteStream(std::unique_ptr<ByteStream> inner,
                                        const Clock* clock,
                                        size_t max_backlog_bytes)
@@ -151,7 +159,7 @@ void StampingByteStream::Pump() {
       return;
     }
     chunks_.emplace_back(std::string(buf.data(), got), at);
-    backlog_bytes_ += got;
+    backlog_bytes_ += ChunkCost(chunks_.back().first);
     cv_.notify_all();
   }
 }
@@ -166,11 +174,14 @@ ReadStatus StampingByteStream::Read(char* buf, size_t size, Duration timeout, si
   std::memcpy(buf, bytes.data(), n);
   *got = n;
   last_arrival_ = at;
-  if (n == bytes.size())
+  // A chunk costs what it holds until it leaves the queue: a partial read
+  // frees nothing (erase keeps the capacity).
+  if (n == bytes.size()) {
+    backlog_bytes_ -= ChunkCost(bytes);
     chunks_.pop_front();
-  else
+  } else {
     bytes.erase(0, n);
-  backlog_bytes_ -= n;
+  }
   cv_.notify_all();  // the pump may wait for room
   return ReadStatus::kData;
 }

@@ -41,8 +41,9 @@ class ByteStream {
 /// chunk `inner` already stamped (an inner StampingByteStream) keeps that
 /// stamp. Read returns one chunk (or its rest) at a time; LastReadArrival
 /// gives its stamp. Writes go straight to `inner`. At most
-/// `max_backlog_bytes` wait unread: beyond that the pump stops reading
-/// (the guest's output waits in the pipe) rather than grow without bound.
+/// `max_backlog_bytes` of memory (payload and per-chunk overhead: see
+/// ChunkCost) wait unread: beyond that the pump stops reading (the guest's
+/// output waits in the pipe) rather than grow without bound.
 class StampingByteStream : public ByteStream {
  public:
   static constexpr size_t kDefaultMaxBacklogBytes = size_t{64} << 20;
@@ -60,6 +61,9 @@ class StampingByteStream : public ByteStream {
   /// Stops reading `inner` (idempotent; the destructor calls it): call it
   /// before whatever owns inner's descriptors closes them.
   void StopReading();
+  /// The memory one queued chunk holding `bytes` costs, as counted against
+  /// max_backlog_bytes.
+  static size_t ChunkCost(const std::string& bytes);
 
  private:
   void Pump();

@@ -28,7 +28,22 @@ std::string ReadFile(const fs::path& path) {
   return s;
 }
 
+mode_t ProcessUmask() {
+  // umask(2) can only be read by setting it, which races with other threads
+  // creating files; /proc/self/status says it without changing it.
+  try {
+    std::string status = ReadFile("/proc/self/status");
+    size_t at = status.find("\nUmask:");
+    if (at != std::string::npos) return static_cast<mode_t>(std::stoul(status.substr(at + 8), nullptr, 8));
+  } catch (...) {
+  }
+  return 022;
+}
+
 void WriteFileAtomic(const fs::path& path, std::string_view content, mode_t mode) {
+  // mkstemp makes 0600 and fchmod ignores the umask: apply it here, so a
+  // report is as readable as any file the user creates, and no more.
+  mode &= ~ProcessUmask();
   fs::path dir = path.parent_path().empty() ? "." : path.parent_path();
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -77,25 +92,30 @@ bool LooksLikeIso(const fs::path& path) {
   return in.gcount() == 5 && std::string(id, 5) == "CD001";
 }
 
+std::string PrivateDirectoryProblem(const std::string& dir) {
+  struct stat st{};
+  if (lstat(dir.c_str(), &st) != 0) return ErrnoMessage("cannot stat the directory", errno);
+  if (S_ISLNK(st.st_mode))
+    return "is a symbolic link; refusing it (another user may have planted it): remove it or "
+           "set XDG_RUNTIME_DIR or BOOTGATE_STATE_DIR to a directory of your own";
+  if (!S_ISDIR(st.st_mode)) return "exists and is not a directory";
+  if (st.st_uid != getuid())
+    return "is owned by uid " + std::to_string(st.st_uid) + ", not by this user (uid " +
+           std::to_string(getuid()) + "); refusing it: remove it, or set XDG_RUNTIME_DIR or BOOTGATE_STATE_DIR";
+  if (st.st_mode & 022)
+    return fmt::format("is writable by group or others (mode {:o}); refusing it: chmod 700 it, "
+                       "or set XDG_RUNTIME_DIR or BOOTGATE_STATE_DIR",
+                       st.st_mode & 07777);
+  return "";
+}
+
 void EnsurePrivateDirectory(const std::string& dir) {
   fs::path p(dir);
   std::error_code ec;
   if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
   if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
     throw Error(dir, ErrnoMessage("cannot create the directory", errno));
-  struct stat st{};
-  if (lstat(dir.c_str(), &st) != 0) throw Error(dir, ErrnoMessage("cannot stat the directory", errno));
-  if (S_ISLNK(st.st_mode))
-    throw Error(dir, "is a symbolic link; refusing it (another user may have planted it): remove it or "
-                     "set BOOTGATE_STATE_DIR to a directory of your own");
-  if (!S_ISDIR(st.st_mode)) throw Error(dir, "exists and is not a directory");
-  if (st.st_uid != getuid())
-    throw Error(dir, "is owned by uid " + std::to_string(st.st_uid) + ", not by this user (uid " +
-                         std::to_string(getuid()) + "); refusing it: remove it or set BOOTGATE_STATE_DIR");
-  if (st.st_mode & 022)
-    throw Error(dir, fmt::format("is writable by group or others (mode {:o}); refusing it: chmod 700 it "
-                                 "or set BOOTGATE_STATE_DIR",
-                                 st.st_mode & 07777));
+  if (std::string problem = PrivateDirectoryProblem(dir); !problem.empty()) throw Error(dir, problem);
 }
 
 TempDir::TempDir(const fs::path& parent, const std::string& prefix) {

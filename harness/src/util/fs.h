@@ -16,10 +16,13 @@ std::string ReadFile(const fs::path& path);
 /// Writes `content` to a temp file beside `path`, fsyncs it and renames it
 /// over `path`. On any failure (e.g. ENOSPC) the temp file is removed, `path`
 /// keeps its old content (or stays absent) and an Error names the path.
-/// `mode` is the file's final mode; the content is written into a file
-/// created 0600, so a secret (mode 0600) is never readable by others, not
-/// even for a moment.
-void WriteFileAtomic(const fs::path& path, std::string_view content, mode_t mode = 0644);
+/// The file's final mode is `mode` less the process umask (as for open(2));
+/// the content is written into a file created 0600, so a secret (mode 0600)
+/// is never readable by others, not even for a moment.
+void WriteFileAtomic(const fs::path& path, std::string_view content, mode_t mode = 0666);
+
+/// This process's umask, read without changing it.
+mode_t ProcessUmask();
 
 /// Mode for files that hold secrets (a rendered kickstart, keys).
 inline constexpr mode_t kSecretFileMode = 0600;
@@ -30,6 +33,11 @@ inline constexpr mode_t kSecretFileMode = 0600;
 /// or others. Throws Error naming what is wrong otherwise, so a directory
 /// planted in /tmp by another local user is never used.
 void EnsurePrivateDirectory(const std::string& dir);
+
+/// What makes `dir` unfit to trust ("" if nothing): not there, a symbolic
+/// link, not a directory, owned by another user, or writable by group or
+/// others (checked with lstat; nothing is created).
+std::string PrivateDirectoryProblem(const std::string& dir);
 
 /// A directory removed with everything in it when the object dies, unless
 /// Keep() was called.

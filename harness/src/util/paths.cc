@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "util/error.h"
+#include "util/fs.h"
 #include "util/version.h"
 
 namespace bootgate {
@@ -58,7 +60,16 @@ std::string DefaultCacheDir() {
   if (const char* x = Env("XDG_CACHE_HOME"))
     return std::string(x) + "/bootgate";
   if (const char* h = Env("HOME")) return std::string(h) + "/.cache/bootgate";
-  return DefaultStateDir() + "-cache";
+  // A name under /tmp that another local user can take first (with a
+  // planted KVM verdict or image in it): created private, or refused.
+  std::string dir = "/tmp/bootgate-" + std::to_string(getuid()) + "-cache";
+  try {
+    EnsurePrivateDirectory(dir);
+  } catch (const Error& e) {
+    throw Error(std::string(e.what()) + " (the cache dir falls back to it because HOME is unset: set "
+                "BOOTGATE_CACHE_DIR or XDG_CACHE_HOME to a directory of your own)");
+  }
+  return dir;
 }
 
 std::string XdgStateDirFrom(const char* xdg_state_home, const char* home) {

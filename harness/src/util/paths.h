@@ -29,11 +29,14 @@ DataDir FindDataDir(const std::string& exe);
 DataDir CurrentDataDir();
 
 /// The state dir for live runs' scratch space: $BOOTGATE_STATE_DIR, else
-/// $XDG_RUNTIME_DIR/bootgate, else /tmp/bootgate-<uid>.
+/// $XDG_RUNTIME_DIR/bootgate, else /tmp/bootgate-<uid>. Only named here:
+/// Workspace and CleanLeftovers check it is private before using it.
 std::string DefaultStateDir();
 
 /// Cached host facts and images: $BOOTGATE_CACHE_DIR, else
-/// $XDG_CACHE_HOME/bootgate, else ~/.cache/bootgate.
+/// $XDG_CACHE_HOME/bootgate, else ~/.cache/bootgate, else (no HOME)
+/// /tmp/bootgate-<uid>-cache, created private or refused (Error with the fix)
+/// when it is not a private directory of this user.
 std::string DefaultCacheDir();
 
 /// XDG state home of bootgate: `xdg_state_home`/bootgate when it is set and

@@ -3,11 +3,15 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -33,16 +37,18 @@ ResourceRegistry::Registration::~Registration() {
   if (registry_) registry_->Remove(id_);
 }
 
-ResourceRegistry::Registration ResourceRegistry::Add(
-    std::string what, std::function<void()> kill) {
+ResourceRegistry::Registration ResourceRegistry::Add(std::string what,
+                                                     std::function<void()> kill,
+                                                     bool may_block) {
   std::lock_guard lock(mu_);
   if (forced_) {
-    // The forced exit is under way: nothing new may outlive it.
+    // The forced exit is under way: nothing new may outlive it. (This is
+    // the owner's thread, not the one that exits: it may wait.)
     kill();
     return {};
   }
   long id = next_id_++;
-  live_[id] = {std::move(what), std::move(kill)};
+  live_[id] = {std::move(what), std::move(kill), may_block};
   return Registration(this, id);
 }
 
@@ -51,7 +57,7 @@ void ResourceRegistry::Remove(long id) {
   live_.erase(id);
 }
 
-std::vector<std::string> ResourceRegistry::ForceKillAll() {
+std::vector<std::string> ResourceRegistry::ForceKillAll(Duration block_wait) {
   // Recursive: a kill action may end an owner on this thread (a test's), and
   // the owner then unregisters here.
   std::lock_guard lock(mu_);
@@ -59,10 +65,45 @@ std::vector<std::string> ResourceRegistry::ForceKillAll() {
   std::vector<std::string> killed;
   std::map<long, Entry> live = std::move(live_);
   live_.clear();
+  // A kill that asks libvirtd runs on its own thread: a hung daemon, or an
+  // owner blocked in a libvirt call, must not hold the forced exit.
+  struct Pending {
+    std::mutex mu;
+    std::condition_variable cv;
+    int left = 0;
+  };
+  auto pending = std::make_shared<Pending>();
+  std::vector<std::pair<std::string, std::shared_ptr<std::atomic<bool>>>>
+      blocking;
   for (auto it = live.rbegin(); it != live.rend(); ++it) {
-    it->second.kill();
-    killed.push_back(it->second.what);
+    if (!it->second.may_block) {
+      it->second.kill();
+      killed.push_back(it->second.what);
+      continue;
+    }
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    blocking.emplace_back(it->second.what, done);
+    {
+      std::lock_guard p(pending->mu);
+      ++pending->left;
+    }
+    std::thread([kill = std::move(it->second.kill), done, pending] {
+      kill();
+      *done = true;
+      std::lock_guard p(pending->mu);
+      --pending->left;
+      pending->cv.notify_all();
+    }).detach();
   }
+  {
+    std::unique_lock p(pending->mu);
+    pending->cv.wait_for(p, block_wait, [&] { return pending->left == 0; });
+  }
+  for (const auto& [what, done] : blocking)
+    killed.push_back(
+        *done
+            ? what
+            : what + " (still being destroyed; `bootgate clean` finishes it)");
   return killed;
 }
 

@@ -42,12 +42,19 @@ class ResourceRegistry {
   /// than the owner's, while the owner may still use the resource; it must not
   /// take a lock the owner holds while it destroys its Registration. After
   /// ForceKillAll, a new resource is killed as it is registered.
-  [[nodiscard]] Registration Add(std::string what, std::function<void()> kill);
+  /// `may_block`: the action asks another service (libvirtd) and may hang
+  /// with it; a forced exit then never waits on it for longer than its
+  /// bound.
+  [[nodiscard]] Registration Add(std::string what, std::function<void()> kill,
+                                 bool may_block = false);
 
   /// Runs every registered kill action, newest first (a VM before the
-  /// workspace it runs in), and returns what was killed. Blocks owners that
-  /// unregister meanwhile, so no resource is freed under its kill action.
-  std::vector<std::string> ForceKillAll();
+  /// workspace it runs in), and returns what was killed. Actions that may
+  /// block run on their own threads, waited for up to `block_wait` in all;
+  /// those still running then are named "... (still being destroyed)".
+  /// Blocks owners that unregister meanwhile, so no resource is freed under
+  /// its kill action.
+  std::vector<std::string> ForceKillAll(Duration block_wait = std::chrono::seconds(2));
 
   /// How many resources are registered now.
   size_t size() const;
@@ -56,6 +63,7 @@ class ResourceRegistry {
   struct Entry {
     std::string what;
     std::function<void()> kill;
+    bool may_block = false;
   };
   void Remove(long id);
 

@@ -1,10 +1,12 @@
 #include <gtest/gtest.h>
+#include <atomic>
 #include <signal.h>
 #include <iterator>
 #include <fstream>
 
 #include <thread>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <set>
@@ -14,6 +16,7 @@
 #include "util/error.h"
 #include "util/escape.h"
 #include "util/fs.h"
+#include "util/password_hash.h"
 #include "util/cancel.h"
 #include "util/process.h"
 #include "util/text.h"
@@ -98,6 +101,30 @@ TEST(ProcessTest, CancellationStopsARunningCommandAndItsChildren) {
 }
 
 // Newest first: a VM dies before the workspace it runs in is removed.
+// Issue 25: a second Ctrl-C could block on a libvirt call (a hung daemon,
+// or the domain lock held by an owner inside one). A kill that may block is
+// waited for a bounded time, and everything else is still killed.
+TEST(ResourceRegistryTest, ForceKillAllDoesNotWaitOnABlockingKill) {
+  ResourceRegistry live;
+  auto release = std::make_shared<std::atomic<bool>>(false);
+  bool local_killed = false;
+  auto a = live.Add("process group 1", [&] { local_killed = true; });
+  auto b = live.Add(
+      "libvirt domain bootgate-hung",
+      [release] {
+        for (int i = 0; i < 300 && !*release; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      },
+      /*may_block=*/true);
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::string> killed = live.ForceKillAll(std::chrono::milliseconds(500));
+  auto took = std::chrono::steady_clock::now() - t0;
+  *release = true;
+  EXPECT_LT(took, std::chrono::seconds(2));
+  EXPECT_TRUE(local_killed);
+  ASSERT_EQ(killed.size(), 2u);
+  EXPECT_NE(killed[1].find("still being destroyed"), std::string::npos) << killed[1];
+}
+
 TEST(ResourceRegistryTest, ForceKillAllKillsNewestFirstAndOnlyWhatIsLive) {
   ResourceRegistry live;
   std::vector<std::string> order;
@@ -256,6 +283,40 @@ TEST(ByteStreamTest, FakeStreamDeliversThenEof) {
   EXPECT_EQ(s.Read(buf, sizeof buf, std::chrono::milliseconds(10), &got), ReadStatus::kEof);
 }
 
+// A guest that prints one byte at a time, as fast as it is read.
+class TrickleStream : public ByteStream {
+ public:
+  ReadStatus Read(char* buf, size_t, Duration, size_t* got) override {
+    buf[0] = 'x';
+    *got = 1;
+    ++reads;
+    return ReadStatus::kData;
+  }
+  void Write(std::string_view) override {}
+  std::atomic<size_t> reads{0};
+};
+
+// Issue 25: the backlog limit counted payload bytes, so a flood of 1-byte
+// reads queued 64 Ki entries of ~60 bytes each against a 64 KiB limit. What
+// the queue holds (entries included) must stay within the limit.
+TEST(ByteStreamTest, TheBacklogLimitCountsWhatTheQueueHolds) {
+  constexpr size_t kLimit = 64 << 10;
+  TrickleStream inner;
+  SystemClock clock;
+  StampingByteStream s(&inner, &clock, kLimit);
+  // Nobody reads: the pump fills the queue up to its limit and stops.
+  size_t before = 0;
+  for (int i = 0; i < 100 && (before == 0 || inner.reads != before); ++i) {
+    before = inner.reads;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  size_t queued_entries = inner.reads;
+  EXPECT_LE(queued_entries * (sizeof(std::pair<std::string, TimePoint>)), kLimit)
+      << queued_entries << " one-byte chunks queued against a " << kLimit << "-byte limit";
+  EXPECT_GT(queued_entries, 0u);
+  s.StopReading();
+}
+
 // Bytes a VM prints before anyone reads its console keep their arrival time:
 // the stamp is taken by the stream's own reader, not by the late consumer.
 TEST(ByteStreamTest, StampingStreamKeepsTheArrivalTimeOfEarlyBytes) {
@@ -338,7 +399,43 @@ TEST(WriteFileAtomicTest, SecretsAre0600AndReports0644) {
   ASSERT_EQ(stat(secret.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0600u);
   ASSERT_EQ(stat(report.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 07777, 0644u);
+  EXPECT_EQ(st.st_mode & 07777, 0666u & ~ProcessUmask());
+}
+
+// Reports follow the umask like any file the user creates: with umask 077
+// nobody else reads them (they were 0644 whatever the umask).
+TEST(WriteFileAtomicTest, ReportsFollowTheUmask) {
+  TempDir dir(fs::temp_directory_path(), "bootgate-umask-");
+  std::string report = (dir.path() / "report.json").string();
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    umask(077);
+    WriteFileAtomic(report, "{}");
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  struct stat st{};
+  ASSERT_EQ(stat(report.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+}
+
+// The kickstart carries the root password as a SHA-512 crypt hash
+// (photon-os-installer copies `text` into /etc/shadow when crypted is true).
+TEST(PasswordHashTest, Sha512CryptWithAFreshSalt) {
+  std::string a = Sha512CryptHash("Refinst-Pw-7");
+  std::string b = Sha512CryptHash("Refinst-Pw-7");
+  EXPECT_EQ(a.rfind("$6$", 0), 0u) << a;
+  EXPECT_EQ(a.size(), 3u + 16 + 1 + 86) << a;
+  EXPECT_NE(a, b);  // salted
+  EXPECT_EQ(a.find("Refinst-Pw-7"), std::string::npos);
+  EXPECT_TRUE(CryptHashMatches("Refinst-Pw-7", a));
+  EXPECT_FALSE(CryptHashMatches("refinst-pw-7", a));
+  EXPECT_EQ(Sha512CryptHash(""), "*");
+  // A known vector from the SHA-crypt specification (Drepper), rounds 5000.
+  EXPECT_TRUE(CryptHashMatches("Hello world!", "$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/"
+                                               "O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1"));
 }
 
 TEST(RandomHexTest, IsHexOfTheLengthAndNotRepeated) {

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "backend/hardware.h"
+#include "backend/user_network.h"
 #include "util/error.h"
 #include "util/escape.h"
 
@@ -267,13 +268,10 @@ DomainPlan BuildDomain(const BootRequest& req, const LibvirtOptions& opt) {
   // does not collide with the root ports libvirt adds.
   if (hw.nic) {
     qemu_args.insert(qemu_args.end(),
-                     {"-netdev",
-                      "user,id=n0,hostfwd=tcp:127.0.0.1:" +
-                          std::to_string(req.ssh_host_port) +
-                          "-:" + std::to_string(req.guest_ssh_port),
-                      "-device",
-                      hw.nic_model + ",netdev=n0,bus=" +
-                          (q35 ? "pcie.0" : "pci.0") + ",addr=0x10"});
+                     {"-netdev", UserNetdev("n0", req),
+                      "-device", hw.nic_model + ",netdev=n0,bus=" + (q35 ? "pcie.0" : "pci.0") +
+                                     ",addr=0x10"});
+    applied["network"] = req.network;
   }
   for (const auto& d : p.extra_devices) qemu_args.insert(qemu_args.end(), {"-device", d});
   if (!p.extra_devices.empty()) applied["extra_devices"] = Join(p.extra_devices, " ");
@@ -452,7 +450,8 @@ std::string SshTunnelCommand(const std::string& uri, const std::string& target_h
                                       ? "[" + target_host + "]"
                                       : target_host) +
                                      ":" + std::to_string(target_port),
-                           p.host});
+                           // "--": a host beginning with '-' is a host, never an option.
+                           "--", p.host});
   std::string cmd;
   for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + ShQuote(a);
   return cmd;

@@ -233,7 +233,11 @@ TEST(UriTest, TunnelCommandUsesTheTransportsSshAndKey) {
                              "127.0.0.1", 40022),
             "'/t/ssh-wrap' '-o' 'BatchMode=yes' '-o' 'ConnectTimeout=15' '-o' "
             "'ServerAliveInterval=5' '-o' 'ClearAllForwardings=yes' '-p' '2222' '-l' 'root' "
-            "'-i' '/r/k' '-o' 'StrictHostKeyChecking=no' '-W' '127.0.0.1:40022' 'h.example'");
+            "'-i' '/r/k' '-o' 'StrictHostKeyChecking=no' '-W' '127.0.0.1:40022' '--' 'h.example'");
+  // Issue 25: a host that begins with '-' must not become an ssh option
+  // (-oProxyCommand=... would run a program).
+  std::string hostile = SshTunnelCommand("qemu+ssh://-oProxyCommand=touch%20x/system", "127.0.0.1", 1);
+  EXPECT_NE(hostile.find("'--' '-oProxyCommand=touch%20x'"), std::string::npos) << hostile;
   // A quote in a parameter stays inside its argument.
   EXPECT_NE(SshTunnelCommand("qemu+ssh://h/system?keyfile=/a'b", "127.0.0.1", 1)
                 .find("'-i' '/a'\\''b'"),

@@ -266,13 +266,20 @@ LibvirtDomain::LibvirtDomain(std::shared_ptr<LibvirtConnection> conn,
     conn_->Unsubscribe(name_, log_);
     throw Error(name_, "libvirt could not create the domain: " + err);
   }
-  if (registry)
-    reg_ = registry->Add("libvirt domain " + name_, [this] { Destroy(); });
+  if (registry) {
+    // The forced exit's kill uses a handle of its own and never the domain
+    // lock: an owner blocked in a libvirt call holds that lock.
+    virDomainRef(dom_);
+    kill_dom_ = dom_;
+    reg_ = registry->Add(
+        "libvirt domain " + name_, [dom = kill_dom_] { virDomainDestroy(dom); }, /*may_block=*/true);
+  }
 }
 
 LibvirtDomain::~LibvirtDomain() {
   Destroy();
-  reg_ = {};  // after Destroy: a forced exit's Destroy may run until then
+  reg_ = {};  // after Destroy: a forced exit's kill may run until then
+  if (kill_dom_) virDomainFree(kill_dom_);
   conn_->Unsubscribe(name_, log_);
 }
 

@@ -95,6 +95,7 @@ class LibvirtDomain {
   std::shared_ptr<DomainEventLog> log_;
   mutable std::mutex mu_;
   virDomainPtr dom_ = nullptr;  // guarded by mu_; null once destroyed
+  virDomainPtr kill_dom_ = nullptr;  // the forced exit's own reference
   TimePoint t0_{};
   TimePoint last_poll_{};
   ResourceRegistry::Registration reg_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "backend/hardware.h"
+#include "backend/user_network.h"
 
 namespace bootgate {
 namespace {
@@ -163,12 +164,12 @@ QemuCommand BuildQemuCommand(const BootRequest& req, const QemuHost& host) {
     if (!req.append.empty()) add({"-append", req.append});
   }
 
-  // Network: user mode, SSH forwarded on loopback only.
+  // Network: user mode, SSH forwarded on loopback only; restricted (the
+  // guest reaches no host port and nothing outside) unless asked for nat.
   if (hw.nic) {
-    add({"-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:" +
-                        std::to_string(req.ssh_host_port) + "-:" +
-                        std::to_string(req.guest_ssh_port)});
+    add({"-netdev", UserNetdev("net0", req)});
     add({"-device", hw.nic_model + ",netdev=net0"});
+    cmd.applied["network"] = req.network;
   }
 
   // Serial console on stdio (a pipe bootgate reads); QMP on a socket fd.

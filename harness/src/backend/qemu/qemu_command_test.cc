@@ -31,23 +31,40 @@ TEST(QemuCommandTest, QemuKvmProfileGolden) {
   QemuHost host;
   host.qmp_fd = 7;
   auto c = BuildQemuCommand(Request(p, "tcg"), host);
-  EXPECT_EQ(
-      Joined(c),
-      "qemu-system-x86_64 -name bootgate-t,debug-threads=on -nodefaults "
-      "-no-user-config "
-      "-display none -vga none -no-reboot -pidfile /run/bg/qemu.pid -machine "
-      "q35 "
-      "-accel tcg,thread=multi -smp 1 -m 512 "
-      "-drive "
-      "if=none,id=drive0,file=/img/ref.iso,format=raw,media=cdrom,readonly=on "
-      "-device ide-cd,bus=ide.0,drive=drive0,bootindex=0 "
-      "-drive if=none,id=drive1,file=/run/bg/seed.iso,format=raw,readonly=on "
-      "-device virtio-blk-pci,drive=drive1 "
-      "-netdev user,id=net0,hostfwd=tcp:127.0.0.1:40022-:22 -device "
-      "virtio-net-pci,netdev=net0 "
-      "-chardev stdio,id=con0,signal=off -serial chardev:con0 "
-      "-chardev socket,id=qmp0,fd=7 -mon chardev=qmp0,mode=control");
+  EXPECT_EQ(Joined(c),
+            "qemu-system-x86_64 -name bootgate-t,debug-threads=on -nodefaults -no-user-config "
+            "-display none -vga none -no-reboot -pidfile /run/bg/qemu.pid -machine q35 "
+            "-accel tcg,thread=multi -smp 1 -m 512 "
+            "-drive if=none,id=drive0,file=/img/ref.iso,format=raw,media=cdrom,readonly=on "
+            "-device ide-cd,bus=ide.0,drive=drive0,bootindex=0 "
+            "-drive if=none,id=drive1,file=/run/bg/seed.iso,format=raw,readonly=on "
+            "-device virtio-blk-pci,drive=drive1 "
+            "-netdev user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:40022-:22 -device virtio-net-pci,netdev=net0 "
+            "-chardev stdio,id=con0,signal=off -serial chardev:con0 "
+            "-chardev socket,id=qmp0,fd=7 -mon chardev=qmp0,mode=control");
   EXPECT_TRUE(c.warnings.empty());
+}
+
+// Issue 25: user networking let the guest open the host's 127.0.0.1 as
+// 10.0.2.2. Restricted by default; the kickstart channel is a guestfwd to a
+// unix socket; "nat" is asked for by name and recorded.
+TEST(QemuCommandTest, UserNetworkingIsRestrictedUnlessNatIsAskedFor) {
+  Profile p;
+  BootRequest r = Request(p, "tcg");
+  r.guest_forwards = {{"10.0.2.100", 80, "/run/bg/ks.sock"}};
+  auto c = BuildQemuCommand(r, QemuHost{});
+  EXPECT_NE(Joined(c).find("-netdev user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:40022-:22,"
+                           "guestfwd=tcp:10.0.2.100:80-unix:/run/bg/ks.sock "),
+            std::string::npos)
+      << Joined(c);
+  EXPECT_EQ(c.applied["network"], "restricted");
+  r.network = "nat";
+  r.guest_forwards.clear();
+  c = BuildQemuCommand(r, QemuHost{});
+  EXPECT_NE(Joined(c).find("-netdev user,id=net0,hostfwd=tcp:127.0.0.1:40022-:22 "), std::string::npos);
+  EXPECT_EQ(c.applied["network"], "nat");
+  r.guest_forwards = {{"10.0.2.100", 80, "/run/a,b/ks.sock"}};
+  EXPECT_THROW(BuildQemuCommand(r, QemuHost{}), Error);
 }
 
 TEST(QemuCommandTest, HyperVFlagsDroppedUnderTcgWithAWarning) {

@@ -17,7 +17,7 @@ bg_trace() {
 bg_parse_cmdline() {
     BG_MODE=normal BG_FAULT= BG_DEBUGPORT= BG_SSHKEY= BG_ROOT= BG_ROOTFSTYPE=
     BG_KS= BG_INSECURE=0 BG_NET=static BG_IP=10.0.2.15/24 BG_GW=10.0.2.2
-    BG_HOSTNAME= BG_TRACE=0 BG_INSTALL_END=poweroff
+    BG_HOSTNAME= BG_TRACE=0 BG_INSTALL_END=poweroff BG_PROBE=
     read -r BG_CMDLINE </proc/cmdline
     set -f
     for arg in $BG_CMDLINE; do
@@ -32,6 +32,7 @@ bg_parse_cmdline() {
             bootgate.hostname=*)  BG_HOSTNAME=${arg#*=} ;;
             bootgate.trace=*)     BG_TRACE=${arg#*=} ;;
             bootgate.install_end=*) BG_INSTALL_END=${arg#*=} ;;
+            bootgate.probe=*)     BG_PROBE=${arg#*=} ;;
             root=*)               BG_ROOT=${arg#*=} ;;
             rootfstype=*)         BG_ROOTFSTYPE=${arg#*=} ;;
             ks=*)                 BG_KS=${arg#*=} ;;
@@ -39,6 +40,20 @@ bg_parse_cmdline() {
         esac
     done
     set +f
+}
+
+# bootgate.probe=HOST:PORT: a hostile guest's first move. Opens a TCP
+# connection to HOST:PORT (e.g. 10.0.2.2:N, the host's loopback under
+# unrestricted QEMU user networking), sends one line and prints what came
+# back, so a test can tell from the console whether the guest got through.
+bg_probe() {
+    [ -n "$BG_PROBE" ] || return 0
+    reply=$(echo "bootgate-probe from the guest" | timeout 5 nc "${BG_PROBE%:*}" "${BG_PROBE##*:}" 2>/dev/null | head -n 1)
+    if [ -n "$reply" ]; then
+        bg_log "probe $BG_PROBE: connected, reply: $reply"
+    else
+        bg_log "probe $BG_PROBE: no connection"
+    fi
 }
 
 bg_is_mounted() {
