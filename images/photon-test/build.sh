@@ -135,6 +135,13 @@ for m in minimal linux linux-esx initramfs grub2-efi-image photon-test-config; d
 done
 (cd "$repo" && dpkg-scanpackages -m . 2>/dev/null | sed 's|^Filename: \./|Filename: |' >Packages)
 grep -q '^Package: minimal$' "$repo/Packages" || die "RPMS/Packages lacks minimal"
+{
+    echo "Origin: photon-test"
+    echo "Label: photon-test"
+    echo "Date: $(LC_ALL=C date -u -R)"
+    echo "SHA256:"
+    echo " $(sha256sum <"$repo/Packages" | cut -d' ' -f1) $(stat -c %s "$repo/Packages") Packages"
+} >"$repo/Release"
 
 # --- the installer initrd: Debian userland + busybox init + Photon's login ------
 R=$tmp/initrd

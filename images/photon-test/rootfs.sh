@@ -26,6 +26,7 @@ for t in mmdebstrap tar depmod modprobe dpkg-deb; do
     command -v "$t" >/dev/null || die "missing tool: $t (see ci/install-deps.sh)"
 done
 mkdir -p "$parts"
+parts=$(cd "$parts" && pwd)
 T=$parts/.target I=$parts/.initrd
 rm -rf "$T" "$I" "$parts/debs" "$parts/modules"
 trap 'rm -rf "$T" "$I"' EXIT
@@ -39,19 +40,29 @@ done
 # The target's packages: Debian's counterparts of vmware/photon
 # SPECS/minimal/minimal.spec's Requires (dde71ec571) and of the rest of
 # common/data/packages_minimal.json (linux, initramfs, lvm2, less, sudo).
-# Only their .debs are kept (--skip=download/empty), not the system.
+# Only their .debs are kept (each installed package downloaded again by a
+# hook: the exact closure), not the system.
 target_pkgs=systemd,systemd-sysv,udev,dbus,kmod,linux-image-cloud-amd64,initramfs-tools,openssh-server,iptables
 target_pkgs+=,docker.io,sudo,less,lvm2,iproute2,procps,cloud-init,bc,bridge-utils,bzip2,cpio,e2fsprogs,file
 target_pkgs+=,findutils,grep,gzip,netbase,iputils-ping,net-tools,sed,tzdata,util-linux,vim-tiny,debianutils
 target_pkgs+=,libpam-runtime,apt,libgdbm6
-mmdebstrap --mode=root --variant=minbase --format=directory --skip=download/empty \
+# The hook, in the finished chroot: every installed package downloaded again
+# (the exact closure, essential ones included), and the generic kernel.
+cat >"$parts/.hook.sh" <<'HOOK'
+set -e
+chroot "$1" sh -c 'mkdir -p /var/tmp/debs && cd /var/tmp/debs &&
+    apt-get download -q $(dpkg-query -W -f="\${Package}=\${Version} ")' >/dev/null
+chroot "$1" sh -c 'mkdir -p /var/tmp/ik && cd /var/tmp/ik &&
+    apt-get download -q $(apt-cache depends linux-image-amd64 | sed -n "s/^ *Depends: \(linux-image-[0-9].*\)/\1/p")' >/dev/null
+HOOK
+mmdebstrap --mode=root --variant=minbase --format=directory \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
     --dpkgopt='path-exclude=/usr/share/locale/*' --include="$target_pkgs" \
-    --customize-hook='chroot "$1" sh -c "mkdir -p /var/tmp/ik && cd /var/tmp/ik && apt-get download -q \$(apt-cache depends linux-image-amd64 | sed -n \"s/^ *Depends: \\(linux-image-[0-9].*\\)/\\1/p\")"' \
+    --customize-hook="sh '$parts/.hook.sh' \"\$1\"" \
     bookworm "$T" >"$parts/mmdebstrap-target.log" 2>&1 ||
     { tail -n 30 "$parts/mmdebstrap-target.log" >&2; die "mmdebstrap (target packages) failed"; }
 mkdir -p "$parts/debs"
-mv "$T"/var/cache/apt/archives/*.deb "$parts/debs/"
+mv "$T"/var/tmp/debs/*.deb "$parts/debs/"
 ideb=$(ls "$T"/var/tmp/ik/linux-image-*.deb 2>/dev/null | head -n 1 || true)
 [ -n "$ideb" ] || die "the generic kernel package was not downloaded (see $parts/mmdebstrap-target.log)"
 echo "target_debs=$(ls "$parts/debs" | wc -l) target_debs_kib=$(du -sk "$parts/debs" | cut -f1)" >"$parts/rootfs.info"
