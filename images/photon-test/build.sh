@@ -150,6 +150,9 @@ compressor=lz4
 mkdir -p "$R"
 tar -C "$R" -xf "$parts/initrd-root.tar"
 install_busybox "$R"
+# Debian's /bin/sh (dash), not busybox's: busybox sh prefers its own applets
+# (its tar, which lacks --keep-directory-symlink) to the Debian tools.
+ln -sf dash "$R/usr/bin/sh"
 mkdir -p "$R"/{etc/bootgate,usr/share/udhcpc,mnt/media,var/log}
 cp "$ref/overlay/etc/bootgate/lib.sh" "$R/etc/bootgate/lib.sh"
 install -m 755 "$ref/overlay/usr/share/udhcpc/default.script" "$R/usr/share/udhcpc/default.script"
@@ -163,6 +166,10 @@ for m in ata_piix ata_generic; do
     [ -z "$(find "$R/lib/modules" -name "$m.ko*" -o -name 'pata_*.ko*' | head -n 1)" ] ||
         die "the installer initrd must not carry PIIX/IDE drivers ($m or pata_*)"
 done
+# Photon's python3 imports from /usr/lib/python3.11/site-packages, where
+# the photon-os-installer RPM puts photon_installer; Debian's from
+# /usr/lib/python3/dist-packages: a .pth adds Photon's path.
+echo /usr/lib/python3.11/site-packages >"$R/usr/lib/python3/dist-packages/photon-site-packages.pth"
 sed -i 's|^root:[^:]*:0:0:.*|root:x:0:0:root:/root:/bin/bootphotoninstaller|' "$R/etc/passwd"
 echo photon-installer >"$R/etc/hostname"
 (cd "$R" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | compress >"$tmp/base.img"
@@ -249,10 +256,10 @@ for v in $versions; do
                 >"$O/installer/build_install_options_custom.json"
             opts=build_install_options_custom.json ;;
     esac
-    mkdir -p "$O/bin"
-    sed "s|-o packages_minimal.json|-o $opts|" "$here/installer/bin/bootphotoninstaller" >"$O/bin/bootphotoninstaller.$v"
-    chmod 755 "$O/bin/bootphotoninstaller.$v"
-    mv "$O/bin/bootphotoninstaller.$v" "$O/bin/bootphotoninstaller"
+    # usr/bin, not bin: the kernel replaces a symlink (/bin -> usr/bin) by a
+    # directory of a later archive, which would empty /bin.
+    sed "s|-o packages_minimal.json|-o $opts|" "$here/installer/bin/bootphotoninstaller" >"$O/usr/bin/bootphotoninstaller"
+    chmod 755 "$O/usr/bin/bootphotoninstaller"
     python3 -m py_compile "$O/$site/photon_installer/installer.py" || die "installer.py of $v does not compile"
     I=$tmp/iso-$v
     mkdir -p "$I/isolinux"
