@@ -115,9 +115,22 @@ kver=$(cat "$parts/kver")
 # Debian's .debs (the closure) plus the stand-in packages with Photon's names
 # (meta/), sorted into x86_64/ and noarch/ as Photon's RPMS/ is, indexed by
 # dpkg-scanpackages for apt.
+# Debian compresses data.tar with xz, whose decompression under TCG is what
+# dpkg would spend most of the install on; Photon's RPMs are zstd. The debs
+# are rebuilt once with zstd (dpkg-deb -R/-b: same files, owners, scripts).
+mkdir -p "$parts/debs-zst"
+for f in "$parts"/debs/*.deb; do
+    z=$parts/debs-zst/${f##*/}
+    [ -s "$z" ] && continue
+    x=$tmp/unpack
+    rm -rf "$x"
+    dpkg-deb -R "$f" "$x" && dpkg-deb -Zzstd -z3 -b "$x" "$z.new" >/dev/null && mv "$z.new" "$z" ||
+        die "could not recompress $f"
+done
+rm -rf "$tmp/unpack"
 repo=$tmp/RPMS
 mkdir -p "$repo/x86_64" "$repo/noarch"
-for f in "$parts"/debs/*.deb; do
+for f in "$parts"/debs-zst/*.deb; do
     case $f in *_all.deb) ln "$f" "$repo/noarch/" ;; *) ln "$f" "$repo/x86_64/" ;; esac
 done
 for m in minimal linux linux-esx initramfs grub2-efi-image photon-test-config; do

@@ -28,7 +28,7 @@ done
 mkdir -p "$parts"
 parts=$(cd "$parts" && pwd)
 T=$parts/.target I=$parts/.initrd
-rm -rf "$T" "$I" "$parts/debs" "$parts/modules"
+rm -rf "$T" "$I" "$parts/debs" "$parts/debs-zst" "$parts/modules"
 trap 'rm -rf "$T" "$I"' EXIT
 # mmdebstrap fails ("Bad fd number" from dash) when inherited descriptors
 # push its pipes above fd 9: keep only stdio and the caller's lock (fd 9).
@@ -45,7 +45,7 @@ done
 target_pkgs=systemd,systemd-sysv,udev,dbus,kmod,linux-image-cloud-amd64,initramfs-tools,openssh-server,iptables
 target_pkgs+=,docker.io,sudo,less,lvm2,iproute2,procps,cloud-init,bc,bridge-utils,bzip2,cpio,e2fsprogs,file
 target_pkgs+=,findutils,grep,gzip,netbase,iputils-ping,net-tools,sed,tzdata,util-linux,vim-tiny,debianutils
-target_pkgs+=,libpam-runtime,apt,libgdbm6
+target_pkgs+=,libpam-runtime,apt,libgdbm6,zstd
 # The hook, in the finished chroot: every installed package downloaded again
 # (the exact closure, essential ones included), and the generic kernel.
 cat >"$parts/.hook.sh" <<'HOOK'
