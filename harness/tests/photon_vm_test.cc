@@ -117,9 +117,10 @@ void ExpectJudgedEndToEnd(const nlohmann::json& run,
     }
   }
   EXPECT_EQ(run["verdict"], ram_within ? "pass" : "fail") << run["reason"];
-  if (!ram_within)
+  if (!ram_within) {
     EXPECT_NE(std::string(run["reason"]).find("ram_mib"), std::string::npos)
         << run["reason"];
+  }
 }
 
 // The shipped test-image scenarios in one bootgate call, one VM at a time
