@@ -10,6 +10,6 @@ bash ci/install-ci-tools.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE="${BOOTGATE_BUILD_TYPE:-Release}" >/dev/null
 cmake --build build -j"$(nproc)"
 images/reference/build.sh
-# The Photon-compatible installer ISOs (2.3, 2.7) for photon_vm_test; a few
+# The Photon-compatible installer ISOs (2.3, 2.4, 2.7, 2.8, 2.9) for photon_vm_test; a few
 # minutes the first time (mmdebstrap), then cached.
 images/photon-test/build.sh

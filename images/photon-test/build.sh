@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
-# Builds the photon-test ISOs: installer ISOs that behave as the Photon OS
-# 5.0 installer ISO does towards a harness (kernel arguments, the initrd's
-# one-console rule, kickstart keys per installer version, console output,
-# end of install, the installed GRUB, sshd and iptables), built from Debian
-# packages only. See README.md for what they prove and what they cannot.
+# Builds the photon-test ISOs: installer ISOs laid out as Photon OS 5.0's
+# (the installer inside the initrd, RPMS/ a package repository of the
+# minimal closure only), whose initrd runs a Python imitation of
+# photon-os-installer 2.3, 2.4, 2.7, 2.8 or 2.9 that installs Debian
+# packages with dpkg and apt. See README.md for what they prove and what
+# they cannot.
 #
-# Usage: images/photon-test/build.sh [--installer 2.3|2.7|all] [--out DIR] [--force]
+# Usage: images/photon-test/build.sh [--installer 2.3|2.4|2.7|2.8|2.9|all] [--out DIR] [--force]
 #
 # Outputs in DIR (default $BOOTGATE_IMAGE_CACHE/photon-test; in a checkout
 # images/.cache/photon-test, installed ~/.cache/bootgate/images/photon-test):
-#   photon-test-2.3.iso  imitates photon-os-installer 2.3 (the 5.0 GA ISO)
-#   photon-test-2.7.iso  imitates photon-os-installer 2.7 (later 5.0 ISOs)
+#   photon-test-<v>.iso  imitates photon-os-installer <v> (2.3: the 5.0 GA ISO)
 #   stamp                recipe hash (first line) + build info
-#   .parts/              the installed system (rootfs.tar.zst), its kernel and
-#                        modules; rebuilt only when rootfs.sh or target/ change
+#   .parts/              Debian's packages, the initrd userland and kernel
+#                        (rootfs.sh; rebuilt only when rootfs.sh changes)
 # Each ISO: /isolinux/vmlinuz, /isolinux/initrd.img (boot them directly:
-# -kernel/-initrd), /PHOTON_VMWARE_CD, /RPMS/x86_64/photon-os-installer-<v>-1.ph5.x86_64.rpm
-# (a placeholder naming the version), /photon-test/rootfs.tar.zst.
+# -kernel/-initrd), /PHOTON_VMWARE_CD, /RPMS/{x86_64,noarch}/*.deb with
+# /RPMS/Packages (an apt repository). 2.3, 2.4: /installer of the initrd as
+# mk-install-iso.sh fills it; 2.7-2.9: as photon-iso-builder does.
 # Needs root (mmdebstrap) and the Debian archive through this host's apt.
 set -euo pipefail
 
@@ -39,7 +40,7 @@ versions=all
 die() { echo "images/photon-test/build.sh: error: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
     case "$1" in
-        --installer) [ $# -ge 2 ] || die "--installer needs 2.3, 2.7 or all"; versions=$2; shift 2 ;;
+        --installer) [ $# -ge 2 ] || die "--installer needs a version or all"; versions=$2; shift 2 ;;
         --installer=*) versions=${1#--installer=}; shift ;;
         --out) [ $# -ge 2 ] || die "--out needs a directory"; out=$2; shift 2 ;;
         --out=*) out=${1#--out=}; shift ;;
@@ -49,16 +50,15 @@ while [ $# -gt 0 ]; do
     esac
 done
 case $versions in
-    all) versions="2.3 2.7" ;;
-    2.3|2.7) ;;
-    *) die "--installer: '$versions' is not 2.3, 2.7 or all" ;;
+    all) versions="2.3 2.4 2.7 2.8 2.9" ;;
+    2.3|2.4|2.7|2.8|2.9) ;;
+    *) die "--installer: '$versions' is not 2.3, 2.4, 2.7, 2.8, 2.9 or all" ;;
 esac
 [ -d "$out" ] || mkdir -p "$out"
 cd "$out" && out=$PWD && cd "$OLDPWD"
 
 # What the recipe reads besides this folder (the reference image's pieces).
-shared=("$ref/initramfs.sh" "$ref/overlay/etc/bootgate/lib.sh" "$ref/overlay/etc/bootgate/modules"
-    "$ref/overlay/usr/share/udhcpc/default.script")
+shared=("$ref/initramfs.sh" "$ref/overlay/etc/bootgate/lib.sh" "$ref/overlay/usr/share/udhcpc/default.script")
 
 # Up to date when the stamp is newer than every recipe file (builtins only:
 # every bootgate run that names this recipe pays for this check). The
@@ -87,10 +87,10 @@ if fresh; then
     exit 0
 fi
 [ "$(id -u)" = 0 ] || die "needs root (mmdebstrap --mode=root, chroot)"
-for t in mmdebstrap zstd xorriso grub-mkimage cpio lz4 depmod modprobe ldd jq sfdisk mke2fs blkid realpath; do
+for t in mmdebstrap xorriso cpio lz4 depmod modprobe dpkg-deb dpkg-scanpackages; do
     command -v "$t" >/dev/null || die "missing tool: $t (see ci/install-deps.sh)"
 done
-for f in /bin/busybox /usr/lib/grub/i386-pc/boot.img; do
+for f in /bin/busybox /usr/share/grub/ascii.pf2; do
     [ -e "$f" ] || die "missing $f (see ci/install-deps.sh)"
 done
 
@@ -99,76 +99,196 @@ tmp=$(mktemp -d "$out/.build.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 hash_files() { (cd "$here/.." && LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -d' ' -f1; }
 
-# --- the installed system (cached in .parts) -------------------------------------
+# --- Debian's pieces (cached in .parts) --------------------------------------------
 parts=$out/.parts
-parts_hash=$(cd "$here/.." && find photon-test/rootfs.sh photon-test/target -type f -print0 | hash_files)
+parts_hash=$(cd "$here/.." && find photon-test/rootfs.sh -type f -print0 | hash_files)
 if [ "$force" = 1 ] || [ "$(cat "$parts/stamp" 2>/dev/null)" != "$parts_hash" ] ||
-    [ ! -s "$parts/rootfs.tar.zst" ]; then
-    echo "building the photon-test root file system (mmdebstrap from this host's apt sources)" >&2
+    [ ! -s "$parts/initrd-root.tar" ]; then
+    echo "downloading the photon-test packages (mmdebstrap from this host's apt sources)" >&2
     rm -f "$parts/stamp"
     "$here/rootfs.sh" "$parts" || die "rootfs.sh failed"
     echo "$parts_hash" >"$parts/stamp"
 fi
 kver=$(cat "$parts/kver")
 
-# --- installer initrd: busybox + the tools the installer runs --------------------
+# --- RPMS/: the package repository ------------------------------------------------
+# Debian's .debs (the closure) plus the stand-in packages with Photon's names
+# (meta/), sorted into x86_64/ and noarch/ as Photon's RPMS/ is, indexed by
+# dpkg-scanpackages for apt.
+# Debian compresses data.tar with xz, whose decompression under TCG is what
+# dpkg would spend most of the install on; Photon's RPMs are zstd. The debs
+# are rebuilt once with zstd (dpkg-deb -R/-b: same files, owners, scripts).
+mkdir -p "$parts/debs-zst"
+for f in "$parts"/debs/*.deb; do
+    z=$parts/debs-zst/${f##*/}
+    [ -s "$z" ] && continue
+    x=$tmp/unpack
+    rm -rf "$x"
+    dpkg-deb -R "$f" "$x" && dpkg-deb -Zzstd -z3 -b "$x" "$z.new" >/dev/null && mv "$z.new" "$z" ||
+        die "could not recompress $f"
+done
+rm -rf "$tmp/unpack"
+repo=$tmp/RPMS
+mkdir -p "$repo/x86_64" "$repo/noarch"
+for f in "$parts"/debs-zst/*.deb; do
+    case $f in *_all.deb) ln "$f" "$repo/noarch/" ;; *) ln "$f" "$repo/x86_64/" ;; esac
+done
+for m in minimal linux linux-esx initramfs grub2-efi-image photon-test-config; do
+    P=$tmp/pkg-$m
+    mkdir -p "$P/DEBIAN"
+    cp "$here/meta/$m" "$P/DEBIAN/control"
+    [ -f "$here/meta/$m.postinst" ] && install -m 755 "$here/meta/$m.postinst" "$P/DEBIAN/postinst"
+    if [ "$m" = photon-test-config ]; then
+        cp -a "$here/target/." "$P/"
+        mkdir -p "$P/boot/grub2/fonts"
+        ln -s grub2 "$P/boot/grub"  # Debian's grub-install writes /boot/grub
+        cp /usr/share/grub/ascii.pf2 "$P/boot/grub2/fonts/"
+    fi
+    dpkg-deb --root-owner-group -Zgzip -b "$P" "$repo/noarch/${m}_all.deb" >/dev/null
+done
+(cd "$repo" && dpkg-scanpackages -m . 2>/dev/null | sed 's|^Filename: \./|Filename: |' >Packages)
+grep -q '^Package: minimal$' "$repo/Packages" || die "RPMS/Packages lacks minimal"
+{
+    echo "Origin: photon-test"
+    echo "Label: photon-test"
+    echo "Date: $(LC_ALL=C date -u -R)"
+    echo "SHA256:"
+    echo " $(sha256sum <"$repo/Packages" | cut -d' ' -f1) $(stat -c %s "$repo/Packages") Packages"
+} >"$repo/Release"
+
+# --- the installer initrd: Debian userland + busybox init + Photon's login ------
 R=$tmp/initrd
 compressor=lz4
 . "$ref/initramfs.sh"
+mkdir -p "$R"
+tar -C "$R" -xf "$parts/initrd-root.tar"
 install_busybox "$R"
-mkdir -p "$R"/{lib/x86_64-linux-gnu,lib64,var/log,var/tmp,etc/bootgate,installer/grub,usr/share/udhcpc,mnt/media}
-chmod 1777 "$R/tmp" "$R/var/tmp"
-for b in bash jq zstd sfdisk mke2fs blkid realpath; do
-    copy_bin "$(command -v "$b")" "/usr/bin/$b"
-done
-ln -sf ../usr/bin/bash "$R/bin/bash"
-[ -f /etc/mke2fs.conf ] && cp /etc/mke2fs.conf "$R/etc/mke2fs.conf"
+# Debian's /bin/sh (dash), not busybox's: busybox sh prefers its own applets
+# (its tar, which lacks --keep-directory-symlink) to the Debian tools.
+ln -sf dash "$R/usr/bin/sh"
+mkdir -p "$R"/{etc/bootgate,usr/share/udhcpc,mnt/media,var/log}
 cp "$ref/overlay/etc/bootgate/lib.sh" "$R/etc/bootgate/lib.sh"
 install -m 755 "$ref/overlay/usr/share/udhcpc/default.script" "$R/usr/share/udhcpc/default.script"
-cp -a "$here/installer/." "$R/"
-rm -f "$R"/installer/mk-setup-grub-*.sh "$R/installer/user.cfg"
-chmod 755 "$R/init" "$R/bin/bootphotoninstaller" "$R/sbin/shutdown" "$R/usr/bin/photon-installer"
-# The reference image's drivers (virtio, SCSI, CD-ROM, isofs, VMware,
-# Hyper-V) and this image's own (modules: AHCI for q35's CD-ROM, ...).
+for f in init bin/bootphotoninstaller sbin/shutdown etc/bash.bashrc; do
+    rm -f "$R/$f"
+    install -D -m 755 "$here/installer/$f" "$R/$f"
+done
 mkdir -p "$R/lib/modules/$kver"
-copy_modules "$kver" "$ref/overlay/etc/bootgate/modules" "$parts/modules"
 copy_modules "$kver" "$here/modules" "$parts/modules"
-# Root logs in with the login script as its shell (mk-install-iso.sh's
-# sed of /etc/passwd); the installer's own hostname is photon-installer.
-printf 'root:x:0:0:root:/root:/bin/bootphotoninstaller\n' >"$R/etc/passwd"
-printf 'root:x:0:\ntty:x:5:\n' >"$R/etc/group"
+for m in ata_piix ata_generic; do
+    [ -z "$(find "$R/lib/modules" -name "$m.ko*" -o -name 'pata_*.ko*' | head -n 1)" ] ||
+        die "the installer initrd must not carry PIIX/IDE drivers ($m or pata_*)"
+done
+# Photon's python3 imports from /usr/lib/python3.11/site-packages, where
+# the photon-os-installer RPM puts photon_installer; Debian's from
+# /usr/lib/python3/dist-packages: a .pth adds Photon's path.
+echo /usr/lib/python3.11/site-packages >"$R/usr/lib/python3/dist-packages/photon-site-packages.pth"
+sed -i 's|^root:[^:]*:0:0:.*|root:x:0:0:root:/root:/bin/bootphotoninstaller|' "$R/etc/passwd"
 echo photon-installer >"$R/etc/hostname"
-# GRUB for the installed disk: boot.img for the MBR, core.img for the gap
-# after it, finding /boot/grub2 on the first partition.
-grub-mkimage -O i386-pc -d /usr/lib/grub/i386-pc -p '(hd0,msdos1)/boot/grub2' \
-    -o "$R/installer/grub/core.img" biosdisk part_msdos ext2
-cp /usr/lib/grub/i386-pc/boot.img "$R/installer/grub/boot.img"
+(cd "$R" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | compress >"$tmp/base.img"
 
-# --- one ISO per installer version ---------------------------------------------
-iso_hash=$( (cd "$here/.." && find photon-test reference/initramfs.sh reference/overlay/etc/bootgate \
-    reference/overlay/usr/share/udhcpc -type f ! -name README.md ! -name selftest.sh -print0 | hash_files
-    echo "$parts_hash"; dpkg-query -W -f='${Package} ${Version}\n' busybox-static bash jq zstd grub-pc-bin 2>/dev/null) |
-    sha256sum | cut -d' ' -f1)
+# --- per installer version: photon_installer in site-packages, /installer -------
+src=$here/installer/photon_installer
+site=usr/lib/python3.11/site-packages
+keys_of() {  # the known_keys of each tag (photon_installer/installer.py)
+    local k="additional_files additional_packages additional_rpms_path arch autopartition bootmode"
+    case $1 in 2.3) ;; *) k+=" disks" ;; esac
+    case $1 in 2.7|2.8|2.9) k+=" ansible docker insecure_repo manifest_file packagelist_files no_unmount no_clean tdnf_cachedir user_grub_cfg_file" ;; esac
+    case $1 in 2.8|2.9) k+=" build_mounts dps environment firstboot security prepkgsinstall prepkgsinstallscripts" ;; esac
+    case $1 in 2.9) k+=" archives grub services plugins" ;; esac
+    case $1 in 2.3) k+=" install_linux_esx" ;; esac
+    case $1 in 2.9) ;; *) k+=" ostree" ;; esac
+    k+=" disk eject_cdrom hostname linux_flavor live log_level packages packagelist_file partition_type partitions"
+    k+=" network password postinstall postinstallscripts preinstall preinstallscripts public_key photon_docker_image"
+    k+=" repos search_path setup_grub_script shadow_password type ui"
+    tr ' ' '\n' <<<"$k" | LC_ALL=C sort | sed "s/.*/        '&',/"
+}
 for v in $versions; do
-    echo "$v" >"$R/installer/version"
-    install -m 755 "$here/installer/installer/mk-setup-grub-$v.sh" "$R/installer/mk-setup-grub.sh"
-    rm -f "$R/installer/user.cfg"
-    # 2.7's installer ships user.cfg and mk-setup-grub.sh copies it to /boot.
-    [ "$v" = 2.3 ] || cp "$here/installer/installer/user.cfg" "$R/installer/user.cfg"
+    O=$tmp/overlay-$v
+    rm -rf "$O"
+    mkdir -p "$O/$site/photon_installer" "$O/installer" "$O/usr/bin"
+    while read -r f; do
+        d=$O/$site/photon_installer/$f
+        mkdir -p "$(dirname "$d")"
+        case $f in
+            installer.py)
+                case $v in 2.3) cbd=False ;; *) cbd=True ;; esac
+                case $v in 2.8|2.9) cr=True ;; *) cr=False ;; esac
+                case $v in 2.9) bm=efi ;; *) bm=dualboot ;; esac
+                case $v in 2.3|2.4) uc=False ;; *) uc=True ;; esac
+                case $v in 2.3|2.4) end='pass' ;; *) end='self.logger.info("creating image was successful")' ;; esac
+                keys=$(keys_of "$v")
+                awk -v keys="$keys" -v v="$v" -v cbd="$cbd" -v cr="$cr" -v bm="$bm" -v uc="$uc" -v end="$end" '
+                    /^@KNOWN_KEYS@$/ { print keys; next }
+                    { gsub(/@VERSION@/, v); gsub(/@CHECK_BEFORE_DEFAULTS@/, cbd); gsub(/@CHECK_RAISES@/, cr)
+                      gsub(/@DEFAULT_BOOTMODE@/, bm); gsub(/@MK_SETUP_GRUB_USER_CFG@/, uc); gsub(/@END_OF_INSTALL@/, end)
+                      print }' "$src/installer.py.in" >"$d" ;;
+            modules/m_updatesshconfig.py)
+                case $v in 2.8|2.9) cp "$src/modules/m_updatesshconfig-dict.py" "$d" ;;
+                    *) cp "$src/modules/m_updatesshconfig-str.py" "$d" ;; esac ;;
+            mk-setup-grub.sh)
+                case $v in 2.3|2.4) cp "$here/installer/installer/mk-setup-grub-2.3.sh" "$d" ;;
+                    *) cp "$here/installer/installer/mk-setup-grub-2.7.sh" "$d" ;; esac
+                chmod 755 "$d" ;;
+            user.cfg) cp "$here/installer/installer/user.cfg" "$d" ;;
+            *)
+                if [ -f "$src/$f" ]; then cp "$src/$f" "$d"
+                else
+                    case $f in
+                        *.py) echo "# photon-test stand-in: $f of photon-os-installer $v is not imitated (not on the unattended ISO path)." >"$d" ;;
+                        *.json) echo '{"_comment": "photon-test stand-in: not imitated"}' >"$d" ;;
+                        *) echo "# photon-test stand-in: $f of photon-os-installer $v is not imitated." >"$d" ;;
+                    esac
+                fi ;;
+        esac
+    done <"$here/installer/files/$v.txt"
+    # setup.py's egg-info: version.py's defaultTag is "2.2" in every tag
+    # (the RPM build has no git), so every version calls itself 2.2 here.
+    E=$O/$site/photon_installer-2.2-py3.11.egg-info
+    mkdir -p "$E"
+    printf 'Metadata-Version: 2.1\nName: photon-installer\nVersion: 2.2\nSummary: Installer code for photon\nAuthor-email: gpiyush@vmware.com\n' >"$E/PKG-INFO"
+    sed 's|^|photon_installer/|' "$here/installer/files/$v.txt" >"$E/SOURCES.txt"
+    printf '\n' >"$E/dependency_links.txt"
+    printf '\n' >"$E/not-zip-safe"
+    printf 'photon_installer\n' >"$E/top_level.txt"
+    printf 'requests\ncracklib\n' >"$E/requires.txt"
+    printf '[console_scripts]\nphoton-installer = photon_installer.main:main\nphoton-iso-builder = photon_installer.isoBuilder:main\n' >"$E/entry_points.txt"
+    for s in photon-installer:main photon-iso-builder:isoBuilder; do
+        printf '#!/usr/bin/python3\nimport sys\nfrom photon_installer.%s import main\nsys.exit(main())\n' "${s#*:}" >"$O/usr/bin/${s%%:*}"
+        chmod 755 "$O/usr/bin/${s%%:*}"
+    done
+    cp "$src/EULA.txt" "$src/sample_ui.cfg" "$O/installer/"
+    case $v in
+        2.3|2.4)  # mk-install-iso.sh: the package-list JSON files, sample_ui.cfg, EULA.txt
+            cp "$here/installer/installer/packages_minimal.json" "$O/installer/"
+            opts=packages_minimal.json ;;
+        *)  # photon-iso-builder (poi): its merged list as packages.json, the options file
+            python3 -c 'import json,sys; print(json.dumps({"packages": sorted(json.load(open(sys.argv[1]))["packages"])}, indent=4))' \
+                "$here/installer/installer/packages_minimal.json" >"$O/installer/packages.json"
+            echo '{"custom": {"title": "Photon Custom", "packagelist_file": "packages.json", "visible": false, "additional-files": []}}' \
+                >"$O/installer/build_install_options_custom.json"
+            opts=build_install_options_custom.json ;;
+    esac
+    # usr/bin, not bin: the kernel replaces a symlink (/bin -> usr/bin) by a
+    # directory of a later archive, which would empty /bin.
+    sed "s|-o packages_minimal.json|-o $opts|" "$here/installer/bin/bootphotoninstaller" >"$O/usr/bin/bootphotoninstaller"
+    chmod 755 "$O/usr/bin/bootphotoninstaller"
+    python3 -m py_compile "$O/$site/photon_installer/installer.py" || die "installer.py of $v does not compile"
     I=$tmp/iso-$v
-    mkdir -p "$I/isolinux" "$I/RPMS/x86_64" "$I/RPMS/noarch"
-    mkcpio "$R" | compress >"$I/isolinux/initrd.img"
+    mkdir -p "$I/isolinux"
+    { cat "$tmp/base.img"; (cd "$O" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | compress; } \
+        >"$I/isolinux/initrd.img"
     cp "$parts/vmlinuz" "$I/isolinux/vmlinuz"
     : >"$I/PHOTON_VMWARE_CD"
-    printf 'placeholder, not an RPM: this photon-test ISO imitates photon-os-installer %s\n' "$v" \
-        >"$I/RPMS/x86_64/photon-os-installer-$v-1.ph5.x86_64.rpm"
     xorriso -as mkisofs -quiet -R -J -l -V "PHOTON_$(date +%Y%m%d)" -o "$tmp/photon-test-$v.iso" \
-        -graft-points "$I" "photon-test/rootfs.tar.zst=$parts/rootfs.tar.zst" 2>"$tmp/xorriso.log" ||
+        -graft-points "$I" "RPMS=$repo" 2>"$tmp/xorriso.log" ||
         { cat "$tmp/xorriso.log" >&2; die "xorriso failed for $v"; }
 done
 
 # --- move into place: stamp last, so an interrupted move means a rebuild ----
-# ISOs of the other version from an older recipe are stale now.
+iso_hash=$( (cd "$here/.." && find photon-test reference/initramfs.sh reference/overlay/etc/bootgate \
+    reference/overlay/usr/share/udhcpc -type f ! -name README.md ! -name selftest.sh -print0 | hash_files
+    echo "$parts_hash") | sha256sum | cut -d' ' -f1)
 [ "$(head -n 1 "$out/stamp" 2>/dev/null)" = "$iso_hash" ] || rm -f "$out"/photon-test-*.iso
 rm -f "$out/stamp"
 for v in $versions; do mv -f "$tmp/photon-test-$v.iso" "$out/"; done
@@ -177,7 +297,7 @@ for v in $versions; do mv -f "$tmp/photon-test-$v.iso" "$out/"; done
     echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "installer_kernel=$kver"
     cat "$parts/rootfs.info"
-    for v in 2.3 2.7; do
+    for v in 2.3 2.4 2.7 2.8 2.9; do
         [ -f "$out/photon-test-$v.iso" ] && echo "iso_$v=$(stat -c %s "$out/photon-test-$v.iso")"
     done
     echo "build_s=$(( $(date +%s) - start ))"

@@ -18,6 +18,12 @@
 # It also checks the installed sshd_config: PermitRootLogin rewritten to yes
 # by the installer, or prohibit-password where the postinstall sets it.
 #
+#   ide-cd        the ISO on a PIIX IDE CD (machine pc's default): the
+#                 initrd has no IDE driver, so no /dev/cdrom: upstream's
+#                 "installation medium is not readable" traceback + prompt
+# The CD is an AHCI CD-ROM otherwise (the initrd has no PIIX/IDE driver, as
+# Photon's kernels); the installed disk is GPT with a BIOS boot partition.
+#
 # Usage: images/photon-test/selftest.sh [--installer 2.3|2.7|all] [--keep]
 #                                       [--only CASE[,CASE...]]
 # Exit 0 when every case passed. Needs qemu-system-x86_64, xorriso,
@@ -134,7 +140,7 @@ ks_json() {  # $1 = file name, $2 = postinstall kind (systemd|usercfg), [$3 = pu
   "disk": "/dev/vda",
   "partitions": [{"mountpoint": "/", "size": 0, "filesystem": "ext4"}],
   "bootmode": "bios",
-  "packagelist_file": "packages_minimal.json",
+  "packagelist_file": "$PLF",
   "linux_flavor": "linux",
   ${3:+\"public_key\": $3,}
   "postinstall": ["#!/bin/sh", $post],
@@ -152,9 +158,12 @@ guest() {  # run a command in the booted guest as root (key from the kickstart)
 APPEND="root=/dev/ram0 loglevel=3 photon.media=cdrom"
 SERIAL="console=ttyS0,115200n8"
 
-# A file of the installed root partition (ext4 from sector 2048).
+# A file of the installed root partition (GPT: the BIOS boot partition
+# first, the root file system second).
 disk_cat() {  # $1 = raw disk, $2 = path
-    debugfs -R "cat $2" "$1?offset=1048576" 2>/dev/null
+    local start
+    start=$(sfdisk -d "$1" 2>/dev/null | awk -F'start= *' '/ : start=/ { n++; if (n == 2) { split($2, a, ","); print a[1] } }')
+    debugfs -R "cat $2" "$1?offset=$((start * 512))" 2>/dev/null
 }
 
 for v in $versions; do
@@ -165,8 +174,11 @@ for v in $versions; do
         -extract /isolinux/initrd.img "$d/initrd.img" >/dev/null 2>&1
     boot_iso() {  # $1 = name, $2 = disk, $3 = kernel arguments
         start_vm "$1" "$2" -kernel "$d/vmlinuz" -initrd "$d/initrd.img" -append "$3" \
-            -drive "file=$iso,media=cdrom,if=ide,readonly=on"
+            -device ahci,id=ahci0 -drive "file=$iso,media=cdrom,if=none,id=cd0,readonly=on" \
+            -device ide-cd,drive=cd0,bus=ahci0.0
     }
+    # 2.3 (mk-install-iso.sh) ships packages_minimal.json; 2.7's ISO builder packages.json.
+    if [ "$v" = 2.3 ]; then PLF=packages_minimal.json; else PLF=packages.json; fi
     ks_json "ks-fixed-$v.json" systemd "$KEY"
     ks_json "ks-unfixed-$v.json" usercfg "$KEY"
     url="ks=http://10.0.2.2:$port"
@@ -277,6 +289,16 @@ for v in $versions; do
         if wait_for 'root \[ /installer \]# ' 600 && clean_log | grep -q "^TypeError: unsupported operand type(s) for +: 'dict' and 'str'"; then
             pass "2.3 key-object: TypeError traceback, shell prompt after $(elapsed) s"
         else fail "2.3 key-object: no TypeError"; fi
+        stop_vm
+    fi
+    if want ide-cd; then
+        truncate -s 3G "$d/scratch.raw"
+        start_vm "ide-cd-$v" "$d/scratch.raw" -kernel "$d/vmlinuz" -initrd "$d/initrd.img" \
+            -append "$APPEND $url/ks-fixed-$v.json insecure_installation=1 $SERIAL" \
+            -drive "file=$iso,media=cdrom,if=ide,readonly=on"
+        if wait_for 'root \[ /installer \]# ' 300 && clean_log | grep -q "installation medium is not readable"; then
+            pass "$v ide-cd: no /dev/cdrom on PIIX IDE, upstream's traceback, shell prompt after $(elapsed) s"
+        else fail "$v ide-cd: the IDE CD was not refused"; fi
         stop_vm
     fi
 done
