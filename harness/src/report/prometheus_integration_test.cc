@@ -407,7 +407,9 @@ std::string RawExchange(int port, const std::string& request, std::chrono::milli
 // again and again. Measured here with real slow clients: silent ones and
 // one that trickles a byte every second.
 TEST(MetricsServerTest, SlowClientsDoNotHoldTheScrape) {
-  MetricsServer server("127.0.0.1:0", [] { return testing::ExampleSuite().runs; }, "b");
+  MetricsServer server("127.0.0.1:0", [] {
+    return std::vector<SuiteResult>{testing::ExampleSuite()};
+  });
   ASSERT_GT(server.port(), 0);
   std::atomic<bool> stop{false};
   std::vector<std::thread> slow;
