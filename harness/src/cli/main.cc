@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "cli/ab.h"
 #include "cli/commands.h"
 #include "util/error.h"
 #include "util/paths.h"
@@ -147,6 +148,55 @@ int main(int argc, char** argv) {
       "--no-color", doctor_no_color,
       "No colour on a terminal (also when NO_COLOR is set and not empty)");
 
+  AbCommandOptions ab;
+  ab.history = reports_root + "/history.db";
+  ab.reports_root = reports_root;
+  auto* ab_cmd = app.add_subcommand(
+      "ab",
+      "Boot a baseline and a candidate alternately on this host and judge the "
+      "shift (Hodges-Lehmann, Wilcoxon signed-rank); exit 1 regression, 0 no "
+      "change or improvement, 3 inconclusive, 2 could not measure");
+  ab_cmd->add_option("--baseline", ab.baseline, "Baseline scenario (JSON)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  ab_cmd->add_option("--candidate", ab.candidate, "Candidate scenario (JSON)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  auto* ab_pairs = ab_cmd->add_option("--pairs", ab.pairs, "Pairs to run (default 10)")
+                       ->check(CLI::Range(1, 1000));
+  ab_cmd
+      ->add_option("--until-decided", ab.until_decided,
+                   "Run up to MAX pairs, stopping at the first decided look "
+                   "(group-sequential, linear alpha spending)")
+      ->check(CLI::Range(6, 1000))
+      ->excludes(ab_pairs);
+  ab_cmd->add_option("--min-effect", ab.min_effect,
+                     "Smallest shift that matters: 5% (of the baseline median, default) or 0.25s");
+  ab_cmd->add_option("--alpha", ab.alpha, "Error rate of a decision (default 0.05)")
+      ->check(CLI::Range(1e-6, 0.5));
+  ab_cmd->add_option("--metric", ab.metrics,
+                     "A metric that decides (repeatable; default boot_s); the others are reported");
+  ab_cmd->add_option("--order", ab.order, "abba (default) or random (per pair, seeded)")
+      ->check(CLI::IsMember({"abba", "random"}));
+  ab_cmd->add_option("--seed", ab.seed, "Seed of --order random (default: from the clock; recorded)")
+      ->check(CLI::Range(0LL, 1LL << 62));
+  ab_cmd->add_option("--warmup", ab.warmup, "Warm-up pairs, not counted (default 1)")
+      ->check(CLI::Range(0, 10));
+  ab_cmd->add_option("--profile", ab.profile, "Hardware profile (default: the baseline's first)");
+  ab_cmd->add_option("--accel", ab.accel, "Accelerator: auto, kvm or tcg")
+      ->check(CLI::IsMember({"auto", "kvm", "tcg"}));
+  ab_cmd->add_option("--timeout-scale", ab.timeout_scale, "Multiply every timeout by F > 0")
+      ->check(CLI::PositiveNumber);
+  ab_cmd->add_option("--report-dir", ab.report_dir,
+                     std::string("Where reports go (default <reports>/<run-id>; <reports>: ") +
+                         kReportsWhere + ")");
+  ab_cmd->add_option("--history", ab.history,
+                     "History database (default <reports>/history.db; \"\" to disable)");
+  ab_cmd->add_option("--baseline-build", ab.build_baseline, "Build id of the baseline (a label)");
+  ab_cmd->add_option("--candidate-build", ab.build_candidate, "Build id of the candidate (a label)");
+  ab_cmd->add_flag("--keep", ab.keep, "Keep the VMs' scratch files");
+  ab_cmd->add_flag("--quiet,-q", ab.quiet, "Only the table and errors");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -155,6 +205,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (*run_cmd) return RunCommandMain(run);
+    if (*ab_cmd) return AbMain(ab);
     if (*validate) return ValidateMain(validate_files);
     if (*profiles) return ProfilesMain(profile_dir);
     if (*history) return HistoryMain(db, selector, limit, history_format);
