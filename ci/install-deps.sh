@@ -12,6 +12,7 @@ PACKAGES=(
   # libraries
   libssh-dev nlohmann-json3-dev prometheus-cpp-dev libgtest-dev libgmock-dev
   googletest libbenchmark-dev libsqlite3-dev libcli11-dev libfmt-dev
+  libxml2-dev
   libvirt-dev libre2-dev
   # hypervisors
   qemu-system-x86 qemu-utils ovmf libvirt-daemon-system

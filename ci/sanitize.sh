@@ -43,8 +43,18 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:suppres
 export G_SLICE=always-malloc
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp}
 regex="^($(IFS='|'; echo "${tests[*]}"))\$"
+# A test named here that ctest does not know (renamed, not built) fails the
+# run instead of shrinking it silently; --no-tests=error below catches the
+# case where none is left.
+known_tests=$(cd "$build" && ctest -N | sed -n 's/^ *Test *#[0-9]*: //p')
+for t in "${tests[@]}"; do
+  if ! grep -qxF -- "$t" <<<"$known_tests"; then
+    echo "sanitize.sh: no test named '$t' in $build (ctest -N lists the names)" >&2
+    exit 2
+  fi
+done
 set +e
-(cd "$build" && ctest --output-on-failure -j2 -R "$regex")
+(cd "$build" && ctest --output-on-failure --no-tests=error -j2 -R "$regex")
 rc=$?
 set -e
 end=$(date +%s)

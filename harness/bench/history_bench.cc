@@ -92,11 +92,11 @@ void BM_MetricValuesLatest(benchmark::State& state) {
 }
 BENCHMARK(BM_MetricValuesLatest)->Unit(benchmark::kMicrosecond);
 
-void BM_LatestPerScenarioProfile(benchmark::State& state) {
+void BM_LatestJudgedSuites(benchmark::State& state) {
   History& h = *Filled().history;
-  for (auto _ : state) benchmark::DoNotOptimize(h.LatestPerScenarioProfile());
+  for (auto _ : state) benchmark::DoNotOptimize(h.LatestJudgedSuites());
 }
-BENCHMARK(BM_LatestPerScenarioProfile)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_LatestJudgedSuites)->Unit(benchmark::kMicrosecond);
 
 void BM_MetricTrend(benchmark::State& state) {
   History& h = *Filled().history;

@@ -33,26 +33,45 @@ const char* kKernel = R"("image": {"kernel": "{REF}/vmlinuz", "initrd": "{REF}/i
 std::vector<BadCase> Cases() {
   std::string k = kKernel;
   return {
-      {"malformed", "{\n  \"name\": \"x\",\n  \"image\": {\"iso\" \"a.iso\"}\n}", "/",
+      {"malformed",
+       "{\n  \"name\": \"x\",\n  \"image\": {\"iso\" \"a.iso\"}\n}", "/",
        "malformed JSON at line 3, column"},
-      {"unknown_key", "{\"name\": \"x\", " + k + ", \"vm\": {\"cpu\": 2}}", "/vm/cpu",
-       "unknown key 'cpu'; allowed keys here: accel, cpus"},
-      {"wrong_type", "{\"name\": \"x\", " + k + ", \"boot\": {\"timeout_s\": \"90\"}}",
+      {"unknown_key", "{\"name\": \"x\", " + k + ", \"vm\": {\"cpu\": 2}}",
+       "/vm/cpu", "unknown key 'cpu'; allowed keys here: accel, cpus"},
+      {"wrong_type",
+       "{\"name\": \"x\", " + k + ", \"boot\": {\"timeout_s\": \"90\"}}",
        "/boot/timeout_s", "expected a number, found a string"},
-      {"negative", "{\"name\": \"x\", " + k + ", \"vm\": {\"memory_mib\": -512}}", "/vm/memory_mib",
-       "out of range; expected 64 to 262144"},
-      {"absurd", "{\"name\": \"x\", " + k + ", \"boot\": {\"timeout_s\": 1e12}}", "/boot/timeout_s",
-       "out of range"},
-      {"missing_image", "{\"name\": \"x\", \"image\": {\"iso\": \"nope.iso\"}}", "/image/iso",
-       "does not exist; check the path"},
-      {"directory_image", "{\"name\": \"x\", \"image\": {\"kernel\": \"{DIR}\"}}", "/image/kernel",
+      {"negative",
+       "{\"name\": \"x\", " + k + ", \"vm\": {\"memory_mib\": -512}}",
+       "/vm/memory_mib", "out of range; expected 64 to 262144"},
+      {"absurd",
+       "{\"name\": \"x\", " + k + ", \"boot\": {\"timeout_s\": 1e12}}",
+       "/boot/timeout_s", "out of range"},
+      {"missing_image", "{\"name\": \"x\", \"image\": {\"iso\": \"nope.iso\"}}",
+       "/image/iso", "does not exist; check the path"},
+      {"directory_image",
+       "{\"name\": \"x\", \"image\": {\"kernel\": \"{DIR}\"}}", "/image/kernel",
        "is not a file"},
-      {"not_an_iso", "{\"name\": \"x\", \"image\": {\"iso\": \"fake.iso\"}}", "/image/iso",
-       "is not an ISO 9660 image"},
-      {"no_such_profile", "{\"name\": \"x\", " + k + ", \"profile\": \"no-such-hw\"}", "/profiles",
+      {"not_an_iso", "{\"name\": \"x\", \"image\": {\"iso\": \"fake.iso\"}}",
+       "/image/iso", "is not an ISO 9660 image"},
+      {"no_such_profile",
+       "{\"name\": \"x\", " + k + ", \"profile\": \"no-such-hw\"}", "/profiles",
        "profile 'no-such-hw' does not exist"},
-      {"bad_regex", "{\"name\": \"x\", " + k + ", \"boot\": {\"fail_patterns\": [\"(oops\"]}}",
+      {"bad_regex",
+       "{\"name\": \"x\", " + k +
+           ", \"boot\": {\"fail_patterns\": [\"(oops\"]}}",
        "/boot/fail_patterns/0", "invalid regular expression"},
+      // Settings nothing would read, refused with the fix instead of ignored.
+      {"kernel_arg_seed_on_iso",
+       "{\"name\": \"x\", \"image\": {\"iso\": \"{REF}/reference.iso\"}, "
+       "\"access\": "
+       "{\"method\": \"ssh\", \"user\": \"root\", \"seed\": \"kernel-arg\"}}",
+       "/access/seed", "Use \"nocloud\""},
+      {"boot_append_on_iso",
+       "{\"name\": \"x\", \"image\": {\"iso\": \"{REF}/reference.iso\"}, "
+       "\"boot\": "
+       "{\"append\": \"quiet\"}}",
+       "/boot/append", "image.kernel"},
   };
 }
 
@@ -93,6 +112,35 @@ TEST(BadInputCliTest, AMissingScenarioFileExitsTwo) {
   auto r = RunBootgate(o);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.stderr_text.find("/nonexistent/scenario.json"), std::string::npos) << r.stderr_text;
+}
+
+// --connect names a libvirt URI; the qemu backend would ignore it.
+TEST(BadInputCliTest, ConnectWithTheQemuBackendExitsTwoNamingTheFix) {
+  std::string dir = TestTempDir("connect");
+  std::string scn = dir + "/k.json";
+  std::ofstream(scn) << Expand(
+      std::string("{\"name\": \"k\", ") + kKernel + "}", dir);
+  std::string state = TestTempDir("state");
+  RunOptions o;
+  o.args = {"run",
+            scn,
+            "--no-html",
+            "--history",
+            "",
+            "--connect",
+            "qemu:///system",
+            "--report-dir",
+            TestTempDir("report") + "/out"};
+  o.env["BOOTGATE_STATE_DIR"] = state;
+  o.timeout_s = 60;
+  auto r = RunBootgate(o);
+  EXPECT_EQ(r.exit_code, 2) << r.stderr_text;
+  EXPECT_NE(r.stderr_text.find("--connect: 'qemu:///system'"),
+            std::string::npos)
+      << r.stderr_text;
+  EXPECT_NE(r.stderr_text.find("--backend libvirt"), std::string::npos)
+      << r.stderr_text;
+  EXPECT_TRUE(DirEntries(state).empty()) << "a workspace was created";
 }
 
 }  // namespace

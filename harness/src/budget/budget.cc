@@ -98,23 +98,29 @@ RunJudgement JudgeRun(const std::vector<CheckResult>& checks,
       return fail("check-failed", "check '" + c.name + "' failed: " + c.reason);
     }
   }
+  std::string over;  // per-run budgets over their limit
   for (const BudgetResult& b : budgets) {
-    if (b.verdict == Verdict::kFail) {
-      return fail("budget",
-                  fmt::format("{} {:.1f} exceeds its budget of {:.1f}",
-                              b.metric, b.value, b.limit));
-    }
+    if (b.verdict != Verdict::kFail) continue;
+    over += fmt::format("{}{} {:.1f} exceeds its budget of {:.1f}",
+                        over.empty() ? "" : ", ", b.metric, b.value, b.limit);
   }
+  // A per-run budget is only a note for the group's judged statistic; a
+  // run that also could not measure is not counted there, so it must not
+  // fail on that note alone: it stays "could not measure".
+  if (!over.empty() && !stopped_unmeasured && j.errors.empty()) {
+    return fail("budget", over);
+  }
+  const std::string also = over.empty() ? "" : "; also: " + over;
   if (end.verdict != Verdict::kPass) {
     j.verdict = end.verdict;
     j.failure_class = end.failure_class;
-    j.reason = end.reason;
+    j.reason = end.reason + also;
     return j;
   }
   if (!j.errors.empty()) {
     j.verdict = Verdict::kError;
     j.failure_class = "could-not-measure";
-    j.reason = j.errors.front();
+    j.reason = j.errors.front() + also;
     return j;
   }
   j.reason = "all budgets and checks passed";
@@ -129,10 +135,113 @@ void ApplyJudgement(const RunJudgement& judgement, RunResult* run) {
     run->warnings.push_back("could not measure: " + e);
 }
 
+namespace {
+
+// The verdicts and reasons Aggregate collects; the final verdict is
+// CombineVerdicts over them and its reason the first one given for it.
+struct Notes {
+  std::vector<Verdict> verdicts;
+  std::map<Verdict, std::string> first_reason;
+  void Add(Verdict v, const std::string& why) {
+    verdicts.push_back(v);
+    if (first_reason[v].empty()) first_reason[v] = why;
+  }
+};
+
+// Notes every run's verdict and returns the counted ones (see Aggregate).
+std::vector<const RunResult*> NoteRuns(const std::vector<RunResult>& runs,
+                                       Notes& notes) {
+  std::vector<const RunResult*> counted;
+  for (const RunResult& run : runs) {
+    switch (run.verdict) {
+      case Verdict::kInterrupted:
+      case Verdict::kError:
+        notes.Add(run.verdict, fmt::format("{} {}: {}", RunName(run),
+                                           run.verdict == Verdict::kError
+                                               ? "could not measure"
+                                               : "was interrupted",
+                                           Why(run)));
+        continue;  // never counted
+      case Verdict::kSkipped:
+        continue;
+      case Verdict::kFail:
+        if (!FailedOnlyOnOwnBudgets(run)) {
+          notes.Add(Verdict::kFail,
+                    fmt::format("{} failed: {}", RunName(run), Why(run)));
+        }
+        break;
+      case Verdict::kPass:
+      case Verdict::kInconclusive:
+        break;
+    }
+    if (!run.warmup) counted.push_back(&run);
+  }
+  return counted;
+}
+
+// The note of a median budget whose limit lies inside the CI.
+std::string InconclusiveNote(const BudgetResult& b, const Stats& s,
+                             const std::vector<double>& values) {
+  const std::optional<int> decide = RunsToDecide(values, b.limit);
+  const std::string more =
+      decide ? fmt::format(
+                   "about {} runs in all would decide it if later runs fall "
+                   "like these",
+                   *decide)
+             : "these runs sit on both sides of it: more runs are unlikely "
+               "to decide it";
+  if (s.n < kMinRunsForMedianCi) {
+    return fmt::format(
+        "budget {:g} inside [min, max] = [{:g}, {:g}] over {} runs; {} runs "
+        "are too few for any 95% interval of the median ([min, max] covers "
+        "it with {:.1f}%); {}",
+        b.limit, s.ci_low, s.ci_high, s.n, s.n, s.ci_level * 100, more);
+  }
+  return fmt::format(
+      "budget {:g} inside the exact {:.1f}% order-statistics CI of the "
+      "median [{:g}, {:g}] over {} runs; {}",
+      b.limit, s.ci_level * 100, s.ci_low, s.ci_high, s.n, more);
+}
+
+// Judges one budgeted metric on the group's statistic `judge`.
+BudgetResult JudgeGroupBudget(const std::string& metric, double limit,
+                              const AggregateResult& agg,
+                              const std::vector<double>& values, Notes& notes) {
+  BudgetResult b;
+  b.metric = metric;
+  b.limit = limit;
+  b.statistic = agg.judge;
+  auto it = agg.stats.find(metric);
+  if (it == agg.stats.end()) {
+    b.verdict = Verdict::kSkipped;
+    b.note = "metric not measured in any counted run";
+    return b;
+  }
+  const Stats& s = it->second;
+  b.value = Statistic(s, agg.judge);
+  SetMargin(b);
+  b.verdict = b.value > b.limit ? Verdict::kFail : Verdict::kPass;
+  if (agg.judge == "median" && s.n >= 3 && s.ci_low < b.limit &&
+      b.limit < s.ci_high) {
+    b.verdict = Verdict::kInconclusive;
+    b.note = InconclusiveNote(b, s, values);
+    notes.Add(b.verdict, metric + ": " + b.note);
+  } else if (b.verdict == Verdict::kFail) {
+    notes.Add(b.verdict, fmt::format("{} {} {:g} is over the budget {:g}",
+                                     metric, agg.judge, b.value, b.limit));
+  } else {
+    notes.Add(b.verdict, "");
+  }
+  return b;
+}
+
+}  // namespace
+
 AggregateResult Aggregate(const std::vector<RunResult>& runs,
                           const Budgets& budgets, const std::string& judge,
                           double noisy_cov) {
-  if (judge != "median" && judge != "p95" && judge != "max" && judge != "mean") {
+  if (judge != "median" && judge != "p95" && judge != "max" &&
+      judge != "mean") {
     throw Error("budgets", "unknown judge statistic \"" + judge +
                                "\"; use median, p95, max or mean");
   }
@@ -143,40 +252,14 @@ AggregateResult Aggregate(const std::vector<RunResult>& runs,
     agg.profile = runs.front().profile;
     agg.backend = runs.front().backend;
   }
-  std::vector<Verdict> verdicts;
-  std::map<Verdict, std::string> first_reason;  // reason of the final verdict
-  auto note = [&](Verdict v, const std::string& why) {
-    verdicts.push_back(v);
-    if (first_reason[v].empty()) first_reason[v] = why;
-  };
-  std::vector<const RunResult*> counted;
+  Notes notes;
+  const std::vector<const RunResult*> counted = NoteRuns(runs, notes);
   std::set<std::string> accelerators;
-  for (const RunResult& run : runs) {
-    switch (run.verdict) {
-      case Verdict::kInterrupted:
-      case Verdict::kError:
-        note(run.verdict, fmt::format("{} {}: {}", RunName(run),
-                                      run.verdict == Verdict::kError ? "could not measure"
-                                                                     : "was interrupted",
-                                      Why(run)));
-        continue;  // never counted
-      case Verdict::kSkipped:
-        continue;
-      case Verdict::kFail:
-        if (!FailedOnlyOnOwnBudgets(run)) {
-          note(Verdict::kFail, fmt::format("{} failed: {}", RunName(run), Why(run)));
-        }
-        break;
-      case Verdict::kPass:
-      case Verdict::kInconclusive:
-        break;
-    }
-    if (run.warmup) continue;
-    counted.push_back(&run);
-    if (!run.accelerator.empty()) accelerators.insert(run.accelerator);
+  for (const RunResult* run : counted) {
+    if (!run->accelerator.empty()) accelerators.insert(run->accelerator);
   }
   if (counted.empty()) {
-    note(Verdict::kError, "no counted run: nothing to judge");
+    notes.Add(Verdict::kError, "no counted run: nothing to judge");
   } else {
     agg.accelerator = counted.front()->accelerator;
     if (accelerators.size() > 1) {
@@ -186,7 +269,6 @@ AggregateResult Aggregate(const std::vector<RunResult>& runs,
                              "); budgets use " + agg.accelerator + "'s limits");
     }
   }
-
   std::map<std::string, std::vector<double>> values;
   for (const RunResult* run : counted) {
     for (const auto& [metric, v] : run->metrics) values[metric].push_back(v);
@@ -199,64 +281,19 @@ AggregateResult Aggregate(const std::vector<RunResult>& runs,
     }
     agg.stats[metric] = s;
   }
-
   for (const std::string& metric : BudgetedMetrics(budgets, agg.profile)) {
-    const std::optional<double> limit = budgets.Limit(metric, agg.profile, agg.accelerator);
+    const std::optional<double> limit =
+        budgets.Limit(metric, agg.profile, agg.accelerator);
     if (!limit) continue;
-    BudgetResult b;
-    b.metric = metric;
-    b.limit = *limit;
-    b.statistic = judge;
-    auto it = agg.stats.find(metric);
-    if (it == agg.stats.end()) {
-      b.verdict = Verdict::kSkipped;
-      b.note = "metric not measured in any counted run";
-      agg.budgets.push_back(std::move(b));
-      continue;
-    }
-    const Stats& s = it->second;
-    b.value = Statistic(s, judge);
-    SetMargin(b);
-    b.verdict = b.value > b.limit ? Verdict::kFail : Verdict::kPass;
-    if (judge == "median" && s.n >= 3 && s.ci_low < b.limit && b.limit < s.ci_high) {
-      b.verdict = Verdict::kInconclusive;
-      const std::optional<int> decide = RunsToDecide(values[metric], b.limit);
-      const std::string more = decide ? fmt::format(
-                                            "about {} runs in all would decide "
-                                            "it if later runs fall like "
-                                            "these",
-                                            *decide)
-                                      : "these runs sit on both sides of it: "
-                                        "more runs are unlikely to decide it";
-      if (s.n < kMinRunsForMedianCi) {
-        b.note = fmt::format(
-            "budget {:g} inside [min, max] = [{:g}, {:g}] over {} runs; {} "
-            "runs are too few for "
-            "any 95% interval of the median ([min, max] covers it with "
-            "{:.1f}%); {}",
-            b.limit, s.ci_low, s.ci_high, s.n, s.n, s.ci_level * 100, more);
-      } else {
-        b.note = fmt::format(
-            "budget {:g} inside the exact {:.1f}% order-statistics CI of the "
-            "median "
-            "[{:g}, {:g}] over {} runs; {}",
-            b.limit, s.ci_level * 100, s.ci_low, s.ci_high, s.n, more);
-      }
-      note(b.verdict, metric + ": " + b.note);
-    } else if (b.verdict == Verdict::kFail) {
-      note(b.verdict, fmt::format("{} {} {:g} is over the budget {:g}", metric, judge,
-                                  b.value, b.limit));
-    } else {
-      note(b.verdict, "");
-    }
-    agg.budgets.push_back(std::move(b));
+    agg.budgets.push_back(
+        JudgeGroupBudget(metric, *limit, agg, values[metric], notes));
   }
-  agg.verdict = CombineVerdicts(verdicts);
-  agg.reason = first_reason[agg.verdict];
+  agg.verdict = CombineVerdicts(notes.verdicts);
+  agg.reason = notes.first_reason[agg.verdict];
   // A failure outranks "could not measure"; the errors are listed beside it.
   for (Verdict v : {Verdict::kInterrupted, Verdict::kError}) {
-    if (agg.verdict == Verdict::kFail && !first_reason[v].empty()) {
-      agg.reason += "; also: " + first_reason[v];
+    if (agg.verdict == Verdict::kFail && !notes.first_reason[v].empty()) {
+      agg.reason += "; also: " + notes.first_reason[v];
     }
   }
   return agg;

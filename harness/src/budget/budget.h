@@ -50,7 +50,11 @@ struct RunJudgement {
 /// how its pipeline ended. A real failure wins over "could not measure":
 ///   1. a stop with kFail (panic, fail pattern...) -> kFail, its class;
 ///   2. a failed check -> kFail "check-failed" (the first one);
-///   3. a failed per-run budget -> kFail "budget" (the first one);
+///   3. a failed per-run budget -> kFail "budget" (all of them), unless the
+///      run also could not measure (rule 4 or 5 applies): a per-run budget
+///      is a note for the group's judged statistic, and a run that could
+///      not measure is not counted there, so it stays kError / kInterrupted
+///      with the budget named in its reason ("...; also: boot_s ...");
 ///   4. else a stop with kInterrupted / kError -> that verdict and class;
 ///   5. else a check that errored -> kError "could-not-measure";
 ///   6. else kPass, reason "all budgets and checks passed".

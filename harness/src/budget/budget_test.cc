@@ -396,19 +396,34 @@ TEST(JudgeRun, AFailedCheckStaysAFailWhenAnotherCheckErrors) {
   EXPECT_EQ(ExitCodeFor(k.verdict), 1);
 }
 
-TEST(JudgeRun, AFailedBudgetStaysAFailWhenTheRunStoppedOnAnError) {
+// A per-run budget is a note for the group's statistic, and a run that could
+// not measure is not counted there: it stays an error (exit 2), with the
+// budget named. The old rule made it kFail "budget", which the aggregate then
+// treated as a note, so the group could PASS with exit 0.
+TEST(JudgeRun, AFailedBudgetOfARunThatCouldNotMeasureIsAnError) {
   BudgetResult over;
   over.metric = "boot_s";
   over.value = 12;
   over.limit = 10;
   over.verdict = Verdict::kFail;
-  RunJudgement j = JudgeRun(
-      {}, {over}, {Verdict::kError, "could-not-measure", "SSH timed out"});
-  EXPECT_EQ(j.verdict, Verdict::kFail);
-  EXPECT_EQ(j.failure_class, "budget");
+  RunJudgement j =
+      JudgeRun({}, {over}, {Verdict::kError, "ssh", "SSH timed out"});
+  EXPECT_EQ(j.verdict, Verdict::kError);
+  EXPECT_EQ(j.failure_class, "ssh");
+  EXPECT_THAT(j.reason, HasSubstr("SSH timed out"));
   EXPECT_THAT(j.reason, HasSubstr("boot_s 12.0 exceeds its budget of 10.0"));
-  ASSERT_EQ(j.errors.size(), 1u);
-  EXPECT_EQ(j.errors[0], "SSH timed out");
+  // The group of such a run does not pass, whatever the other runs did.
+  RunResult bad, good;
+  bad.iteration = 1;
+  bad.metrics["boot_s"] = 12;
+  bad.budgets = {over};
+  ApplyJudgement(j, &bad);
+  good.iteration = 2;
+  good.metrics["boot_s"] = 6;
+  good.verdict = Verdict::kPass;
+  Budgets budgets;
+  budgets.limits["boot_s"].any = 10;
+  EXPECT_EQ(Aggregate({bad, good}, budgets, "median").verdict, Verdict::kError);
 }
 
 TEST(JudgeRun, StopsErrorsAndPasses) {

@@ -1,11 +1,14 @@
-// The command-line front end: each `bootgate <command>` is one function here,
-// called by main.cc after CLI11 has parsed the arguments. Commands return the
+// The command-line front end: each `bootgate <command>` is one function,
+// in its own <command>_command.cc, called by main.cc after CLI11 has parsed
+// the arguments. Commands return the
 // process exit code: 0 pass, 1 the image failed, 2 could not measure.
 #pragma once
 
 #include <map>
 #include <string>
 #include <vector>
+
+#include "result/result.h"
 
 namespace bootgate {
 
@@ -63,8 +66,19 @@ struct CompareCommandOptions {
 /// mismatch without --allow-mismatch), named on stderr.
 int CompareMain(const CompareCommandOptions& o);
 int ServeMain(const std::string& db, const std::string& bind);
-int MergeMain(const std::vector<std::string>& reports, const std::string& out_dir,
-              const std::string& history);
+/// `bootgate merge`: the shard reports as one suite, re-judged by the judge
+/// with each shard's recorded budgets; each shard's metadata (K/N, run id,
+/// build, labels, timeout scale, suite verdict) kept in `shards`; the suite
+/// verdict also ranks each shard's own (verdict.h). Throws Error naming the
+/// missing shards of the plan unless `allow_partial` (then they make the
+/// merged verdict at least kError), and for runs given twice.
+SuiteResult MergeReports(const std::vector<std::string>& reports,
+                         const std::string& out_dir, bool allow_partial);
+/// MergeReports, written out (and recorded in `history` if not empty);
+/// exit 2 naming what is wrong when it throws.
+int MergeMain(const std::vector<std::string>& reports,
+              const std::string& out_dir, const std::string& history,
+              bool allow_partial = false);
 /// Removes leftovers; `probe` also forgets the cached KVM verdict.
 int CleanMain(bool probe);
 /// `bootgate doctor`: 0 when the reference scenario can run here, else 2.

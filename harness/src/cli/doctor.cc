@@ -92,13 +92,9 @@ bool HostIsAGuest() {
   return false;
 }
 
-}  // namespace
-
-std::vector<DoctorLine> CollectDoctorFacts(ProcessLauncher& launcher,
-                                           KvmProber& prober,
-                                           const DoctorOptions& o) {
-  std::vector<DoctorLine> lines;
-  // QEMU itself.
+// QEMU itself and the image tools.
+void QemuFacts(ProcessLauncher& launcher, const DoctorOptions& o,
+               std::vector<DoctorLine>& lines) {
   std::string qemu_path;
   if (!FindExecutable(o.qemu_binary, &qemu_path)) {
     lines.push_back({State::kMissing, "qemu", o.qemu_binary + " not found",
@@ -124,8 +120,10 @@ std::vector<DoctorLine> CollectDoctorFacts(ProcessLauncher& launcher,
   lines.push_back(Tool("xorriso", "xorriso", "xorriso",
                        "NoCloud seeds, installer media, the reference image",
                        true));
+}
 
-  // KVM: the device, nesting, and the probe that proves it.
+// KVM: the device, nesting, and the probe that proves it.
+void KvmFacts(KvmProber& prober, std::vector<DoctorLine>& lines) {
   ProbeHost host = ProbeHost::Current();
   if (access("/dev/kvm", F_OK) != 0)
     lines.push_back({State::kMissing, "/dev/kvm",
@@ -159,8 +157,11 @@ std::vector<DoctorLine> CollectDoctorFacts(ProcessLauncher& launcher,
                  "virtualisation on the hypervisor below this host",
            false});
   }
+}
 
-  // Firmware for the UEFI profiles (hyperv, vmware-efi).
+// Firmware for the UEFI profiles, and libvirtd for --backend libvirt.
+void FirmwareAndLibvirtFacts(ProcessLauncher& launcher, const DoctorOptions& o,
+                             std::vector<DoctorLine>& lines) {
   QemuHost qh;
   if (access(qh.ovmf_code.c_str(), R_OK) == 0 &&
       access(qh.ovmf_vars_template.c_str(), R_OK) == 0)
@@ -212,14 +213,11 @@ std::vector<DoctorLine> CollectDoctorFacts(ProcessLauncher& launcher,
            false});
     }
   }
+}
 
-  // Where bootgate writes.
-  lines.push_back(Directory("state dir", o.state_dir, true));
-  lines.push_back(Directory("report dir", o.report_dir, true));
-  if (!o.cache_dir.empty())
-    lines.push_back(Directory("cache dir", o.cache_dir, false));
-
-  // The reference image, built or buildable.
+// The reference image, built or buildable.
+void ReferenceImageFacts(const DoctorOptions& o,
+                         std::vector<DoctorLine>& lines) {
   if (!o.source_dir.empty()) {
     std::string cache = o.image_cache_dir.empty()
                             ? o.source_dir + "/images/.cache"
@@ -256,8 +254,10 @@ std::vector<DoctorLine> CollectDoctorFacts(ProcessLauncher& launcher,
       }
     }
   }
+}
 
-  // Reports and the dashboards' tests.
+// Reports and the dashboards' tests.
+void ReportToolFacts(std::vector<DoctorLine>& lines) {
   lines.push_back(Tool("gnuplot", "gnuplot", "gnuplot-nox",
                        "charts in report.html; --no-html skips them", false));
   std::string chromium;
@@ -275,6 +275,25 @@ std::vector<DoctorLine> CollectDoctorFacts(ProcessLauncher& launcher,
                        "prometheus-pushgateway", "--pushgateway tests", false));
   lines.push_back(Tool("sshd", "/usr/sbin/sshd", "openssh-server",
                        "the SSH client's tests", false));
+}
+
+}  // namespace
+
+std::vector<DoctorLine> CollectDoctorFacts(ProcessLauncher& launcher,
+                                           KvmProber& prober,
+                                           const DoctorOptions& o) {
+  std::vector<DoctorLine> lines;
+  QemuFacts(launcher, o, lines);
+  KvmFacts(prober, lines);
+  FirmwareAndLibvirtFacts(launcher, o, lines);
+  // Where bootgate writes.
+  lines.push_back(Directory("state dir", o.state_dir, true));
+  lines.push_back(Directory("report dir", o.report_dir, true));
+  if (!o.cache_dir.empty())
+    lines.push_back(Directory("cache dir", o.cache_dir, false));
+
+  ReferenceImageFacts(o, lines);
+  ReportToolFacts(lines);
   return lines;
 }
 

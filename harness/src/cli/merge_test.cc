@@ -1,5 +1,5 @@
 // `bootgate merge` on real shard reports written to disk: runs judged by the
-// real judging code (EvaluateBudgets, JudgeRun, FinishSuite), rendered by
+// real judging code (EvaluateBudgets, JudgeRun, JudgeSuite), rendered by
 // the real JSON reporter, then merged. One combined report whose runs, run
 // folders, aggregates, verdict, JUnit and history import all reflect both
 // shards, judged exactly as one process would; overlapping shards are
@@ -13,6 +13,7 @@
 #include <set>
 
 #include "budget/budget.h"
+#include "budget/judge_suite.h"
 #include "cli/commands.h"
 #include "history/history.h"
 #include "report/json_report.h"
@@ -63,7 +64,7 @@ std::vector<RunResult> JudgedRuns(const Scenario& s,
 }
 
 // The suite `bootgate run` would report for these runs: aggregated and
-// judged by FinishSuite with the scenarios' budgets.
+// judged by JudgeSuite with the scenarios' budgets.
 SuiteResult JudgedSuite(const std::string& run_id, std::vector<RunResult> runs,
                         const std::vector<Scenario>& scenarios) {
   SuiteResult s;
@@ -72,7 +73,7 @@ SuiteResult JudgedSuite(const std::string& run_id, std::vector<RunResult> runs,
   s.build_id = "b42";
   s.labels = {{"branch", "main"}};
   s.runs = std::move(runs);
-  FinishSuite(&s, &scenarios);
+  JudgeSuite(&s, &scenarios);
   return s;
 }
 
@@ -94,6 +95,20 @@ std::string WriteShard(const fs::path& dir, const std::string& run_id,
   return (dir / "report.json").string();
 }
 
+// Marks a written report as shard k of n of a plan of `groups`, with its
+// own build and labels, as `bootgate run --shard k/n` records it.
+void MarkShard(const std::string& report, int k, int n,
+               const std::vector<std::string>& groups,
+               const std::string& build) {
+  SuiteResult s = ParseJsonReport(ReadFile(report), report);
+  s.shard_index = k;
+  s.shard_count = n;
+  s.planned_groups = groups;
+  s.build_id = build;
+  s.labels = {{"shard", std::to_string(k)}};
+  WriteFileAtomic(report, RenderJson(s));
+}
+
 std::vector<RunResult> Concat(std::vector<RunResult> a,
                               const std::vector<RunResult>& b) {
   a.insert(a.end(), b.begin(), b.end());
@@ -112,6 +127,7 @@ TEST_F(MergeTest, SummaryPrintsGuestTextSanitised) {
   const std::vector<Scenario> plan = {Judged("alpha", 20)};
   std::vector<RunResult> runs = JudgedRuns(plan[0], {50});
   const std::string evil = "panic \x1b]0;pwned\x07\x1b[2J\xc2\x9b" "31m done";
+  runs[0].failure_class = "kernel-panic";  // counted against the group
   runs[0].reason = "kernel-panic on the console: " + evil;
   runs[0].console_tail = {"last line " + evil};
   runs[0].warnings = {"libssh: banner " + evil};
@@ -210,11 +226,16 @@ TEST_F(MergeTest, RefusesARunPresentInTwoShards) {
       WriteShard(tmp_.path() / "s1", "r-b", "2026-01-01T00:00:00.000Z",
                  "2026-01-01T00:01:00.000Z", JudgedRuns(plan[0], {9}), plan);
   try {
-    MergeMain({a, b}, (tmp_.path() / "out").string(), "");
+    MergeReports({a, b}, (tmp_.path() / "out").string(), false);
     FAIL() << "overlapping shards were merged";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("appears in two shard reports"), std::string::npos) << e.what();
   }
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(MergeMain({a, b}, (tmp_.path() / "out").string(), ""), 2);
+  EXPECT_NE(testing::internal::GetCapturedStderr().find(
+                "appears in two shard reports"),
+            std::string::npos);
   EXPECT_FALSE(fs::exists(tmp_.path() / "out" / "report.json"));
 }
 
@@ -330,6 +351,61 @@ TEST(JudgingFromAggregates, RefusesReportsThatJudgedOneScenarioDifferently) {
   b.profile = "q35";
   b.judge = "p95";
   EXPECT_THROW(JudgingFromAggregates({a, b}), Error);
+}
+
+// One shard of two: `merge` names the missing one and exits 2 (the old merge
+// could not tell and passed on what it had); --allow-partial merges anyway,
+// and the verdict still says something is missing. Each shard's metadata is
+// kept, not only the first report's.
+TEST_F(MergeTest, OneShardOfTwoExitsTwoNamingTheOther) {
+  const std::vector<Scenario> plan = {Judged("alpha", 20), Judged("beta", 20)};
+  std::string a =
+      WriteShard(tmp_.path() / "s1", "r-1", "2026-01-01T00:00:00.000Z",
+                 "2026-01-01T00:01:00.000Z", JudgedRuns(plan[0], {9}), plan);
+  MarkShard(a, 1, 2, {"alpha/qemu-kvm", "beta/qemu-kvm"}, "b-1");
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(MergeMain({a}, (tmp_.path() / "out").string(), ""), 2);
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("shard 2/2"), std::string::npos) << err;
+  EXPECT_NE(err.find("--allow-partial"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(tmp_.path() / "out" / "report.json"));
+
+  SuiteResult partial = MergeReports({a}, (tmp_.path() / "out").string(), true);
+  EXPECT_EQ(partial.verdict, Verdict::kError);
+
+  std::string b =
+      WriteShard(tmp_.path() / "s2", "r-2", "2026-01-01T00:00:00.000Z",
+                 "2026-01-01T00:01:00.000Z", JudgedRuns(plan[1], {8}), plan);
+  MarkShard(b, 2, 2, {"alpha/qemu-kvm", "beta/qemu-kvm"}, "b-2");
+  SuiteResult whole =
+      MergeReports({a, b}, (tmp_.path() / "out").string(), false);
+  EXPECT_EQ(whole.verdict, Verdict::kPass);
+  ASSERT_EQ(whole.shards.size(), 2u);
+  EXPECT_EQ(whole.shards[0].at("shard"), "1/2");
+  EXPECT_EQ(whole.shards[1].at("shard"), "2/2");
+  EXPECT_EQ(whole.shards[1].at("build_id"), "b-2");
+  EXPECT_EQ(whole.shards[1].at("labels"), "shard=2");
+  EXPECT_EQ(whole.shards[1].at("verdict"), "pass");
+  EXPECT_EQ(whole.planned_groups.size(), 2u);
+  // The shards' metadata survives report.json.
+  const SuiteResult back = ParseJsonReport(RenderJson(whole), "merged");
+  ASSERT_EQ(back.shards.size(), 2u);
+  EXPECT_EQ(back.shards[0].at("run_id"), "r-1");
+}
+
+// A shard's own suite verdict counts: an interrupted shard makes the merged
+// suite interrupted even where its runs passed (merge used to ignore it).
+TEST_F(MergeTest, AShardsOwnVerdictCounts) {
+  const std::vector<Scenario> plan = {Judged("alpha", 20)};
+  std::string a =
+      WriteShard(tmp_.path() / "s1", "r-1", "2026-01-01T00:00:00.000Z",
+                 "2026-01-01T00:01:00.000Z", JudgedRuns(plan[0], {9}), plan);
+  SuiteResult s = ParseJsonReport(ReadFile(a), a);
+  s.interrupted = true;
+  s.verdict = Verdict::kInterrupted;
+  WriteFileAtomic(a, RenderJson(s));
+  EXPECT_EQ(MergeReports({a}, (tmp_.path() / "out").string(), false).verdict,
+            Verdict::kInterrupted);
 }
 
 }  // namespace

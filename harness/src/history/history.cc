@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "budget/budget.h"
+#include "report/json_report.h"
 #include "util/error.h"
 
 namespace bootgate {
@@ -83,7 +84,23 @@ CREATE TABLE explain(
   PRIMARY KEY (run_id, kind, name)) WITHOUT ROWID;
 )sql";
 
-constexpr const char* kCounted = "r.verdict NOT IN ('error', 'interrupted', 'skipped')";
+// Schema 4 stores each suite's judged aggregates (what `serve` exports) and
+// each run's role and the verdict the judge counted it as.
+constexpr const char* kJudgedTables = R"sql(
+CREATE TABLE aggregates(
+  suite_id TEXT NOT NULL REFERENCES suites(suite_id) ON DELETE CASCADE,
+  scenario TEXT NOT NULL,
+  profile TEXT NOT NULL,
+  verdict TEXT NOT NULL,
+  aggregate_json TEXT NOT NULL,
+  PRIMARY KEY (suite_id, scenario, profile)) WITHOUT ROWID;
+ALTER TABLE runs ADD COLUMN role TEXT NOT NULL DEFAULT 'counted';
+ALTER TABLE runs ADD COLUMN counts_as TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr const char* kCounted =
+    "r.role != 'superseded' AND r.verdict NOT IN ('error', 'interrupted', "
+    "'skipped')";
 
 using Param = std::variant<std::string, int64_t, double>;
 
@@ -214,9 +231,12 @@ Sql Where(const Selector& sel) {
 }
 
 constexpr const char* kRunColumns =
-    "r.id, r.suite_id, r.scenario, r.profile, r.backend, r.accelerator, r.host, "
-    "r.image_path, r.image_sha256, r.build_id, r.started_at, r.verdict, r.reason, "
-    "r.iteration, r.warmup, r.labels_json, r.vm_cpus, r.vm_memory_mib";
+    "r.id, r.suite_id, r.scenario, r.profile, r.backend, r.accelerator, "
+    "r.host, "
+    "r.image_path, r.image_sha256, r.build_id, r.started_at, r.verdict, "
+    "r.reason, "
+    "r.iteration, r.warmup, r.labels_json, r.vm_cpus, r.vm_memory_mib, r.role, "
+    "r.counts_as, r.attempt";
 
 std::vector<HistoryRun> LoadRuns(sqlite3* db, const std::string& path, const std::string& sql,
                                  const std::vector<Param>& params) {
@@ -243,6 +263,9 @@ std::vector<HistoryRun> LoadRuns(sqlite3* db, const std::string& path, const std
       h.warmup = s.Int(14) != 0;
       h.vm_cpus = static_cast<int>(s.Int(16));
       h.vm_memory_mib = static_cast<int>(s.Int(17));
+      h.role = s.Text(18);
+      h.counts_as = s.Text(19).empty() ? h.verdict : s.Text(19);
+      h.attempt = static_cast<int>(s.Int(20));
       const auto labels = nlohmann::json::parse(s.Text(15), nullptr, false);
       if (labels.is_object()) {
         for (const auto& [k, v] : labels.items()) {
@@ -472,6 +495,7 @@ void History::Open(int busy_timeout_ms) {
         "ALTER TABLE runs ADD COLUMN vm_memory_mib INTEGER NOT NULL DEFAULT 0");
   // Schema 3 keeps each run's explanation; older runs have none.
   if (version >= 1 && version <= 2) upgrade(2, kExplainTable);
+  if (version >= 1 && version <= 3) upgrade(3, kJudgedTables);
   if (version == 0) {
     // Create the schema once, even when several processes open a new file.
     ExecSql(db_, path_, "BEGIN IMMEDIATE");
@@ -481,6 +505,7 @@ void History::Open(int busy_timeout_ms) {
         if (s.Step() && s.Int(0) > 0) throw not_ours();
         ExecSql(db_, path_, kSchema);
         ExecSql(db_, path_, kExplainTable);
+        ExecSql(db_, path_, kJudgedTables);
         ExecSql(db_, path_, "PRAGMA application_id=" + std::to_string(kApplicationId) +
                                 "; PRAGMA user_version=" + std::to_string(kHistorySchemaVersion));
       }
@@ -510,10 +535,13 @@ void History::Record(const SuiteResult& suite) {
     }
     Stmt run_insert(
         db_, path_,
-        "INSERT INTO runs(suite_id, scenario, profile, backend, accelerator, host, image_path, "
-        "image_sha256, build_id, labels_json, started_at, iteration, attempt, warmup, verdict, "
-        "reason, failure_class, vm_cpus, vm_memory_mib) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "INSERT INTO runs(suite_id, scenario, profile, backend, accelerator, "
+        "host, image_path, "
+        "image_sha256, build_id, labels_json, started_at, iteration, attempt, "
+        "warmup, verdict, "
+        "reason, failure_class, vm_cpus, vm_memory_mib, role, counts_as) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?)");
     Stmt metric_insert(db_, path_,
                        "INSERT INTO metrics(run_id, metric, value, budget_limit, budget_verdict) "
                        "VALUES (?, ?, ?, ?, ?)");
@@ -524,12 +552,31 @@ void History::Record(const SuiteResult& suite) {
                       "INSERT INTO checks(run_id, name, verdict, duration_s) VALUES (?, ?, ?, ?)");
     for (const RunResult& run : suite.runs) {
       run_insert.Reset();
-      run_insert.BindAll({suite.run_id, run.scenario, run.profile, run.backend, run.accelerator,
-                          suite.host, run.image, run.image_sha256, suite.build_id, suite_labels,
-                          run.started_at.empty() ? suite.started_at : run.started_at,
-                          int64_t{run.iteration}, int64_t{run.attempt},
-                          int64_t{run.warmup ? 1 : 0}, ToString(run.verdict), run.reason,
-                          run.failure_class, int64_t{run.vm_cpus}, int64_t{run.vm_memory_mib}});
+      // The scenario's own labels beside the suite's (--label wins a clash).
+      std::map<std::string, std::string> labels = run.labels;
+      for (const auto& [k, v] : suite.labels) labels[k] = v;
+      run_insert.BindAll(
+          {suite.run_id,
+           run.scenario,
+           run.profile,
+           run.backend,
+           run.accelerator,
+           suite.host,
+           run.image,
+           run.image_sha256,
+           suite.build_id,
+           LabelsJson(labels),
+           run.started_at.empty() ? suite.started_at : run.started_at,
+           int64_t{run.iteration},
+           int64_t{run.attempt},
+           int64_t{run.warmup ? 1 : 0},
+           ToString(run.verdict),
+           run.reason,
+           run.failure_class,
+           int64_t{run.vm_cpus},
+           int64_t{run.vm_memory_mib},
+           ToString(run.role),
+           ToString(run.counts_as)});
       run_insert.Step();
       const int64_t run_id = sqlite3_last_insert_rowid(db_);
       std::map<std::string, const BudgetResult*> budgets;
@@ -554,6 +601,18 @@ void History::Record(const SuiteResult& suite) {
         check_insert.BindAll({run_id, c.name, ToString(c.verdict), c.duration_s});
         check_insert.Step();
       }
+    }
+    Stmt aggregate_insert(
+        db_, path_,
+        "INSERT INTO aggregates(suite_id, scenario, profile, verdict, "
+        "aggregate_json) VALUES (?, ?, ?, ?, ?)");
+    for (const AggregateResult& a : suite.aggregates) {
+      aggregate_insert.Reset();
+      aggregate_insert.BindAll(
+          {suite.run_id, a.scenario, a.profile, ToString(a.verdict),
+           ToJson(a).dump(-1, ' ', false,
+                          nlohmann::json::error_handler_t::replace)});
+      aggregate_insert.Step();
     }
     ExecSql(db_, path_, "COMMIT");
   } catch (const Error& e) {
@@ -615,19 +674,54 @@ std::vector<std::pair<std::string, double>> History::MetricTrend(
   return points;
 }
 
-std::vector<HistoryRun> History::LatestPerScenarioProfile() const {
-  const std::string counted_r2 =
-      "r2.warmup = 0 AND r2.verdict NOT IN ('error', 'interrupted', 'skipped')";
-  return LoadRuns(
+std::vector<SuiteResult> History::LatestJudgedSuites() const {
+  // Oldest first, so that the last one seen of a group is its latest.
+  Stmt s(
       db_, path_,
-      std::string("SELECT ") + kRunColumns +
-          " FROM runs r WHERE r.id IN (SELECT (SELECT r2.id FROM runs r2 WHERE "
-          "r2.scenario = g.scenario AND r2.profile = g.profile AND r2.accelerator = "
-          "g.accelerator AND " + counted_r2 +
-          " ORDER BY r2.started_at DESC, r2.id DESC LIMIT 1) FROM (SELECT DISTINCT r2.scenario, "
-          "r2.profile, r2.accelerator FROM runs r2 WHERE " + counted_r2 +
-          ") g) ORDER BY r.scenario, r.profile, r.accelerator",
-      {});
+      "SELECT a.suite_id, a.scenario, a.profile, a.aggregate_json, s.build_id, "
+      "s.labels_json, s.started_at, s.finished_at, s.host, s.verdict "
+      "FROM aggregates a JOIN suites s ON s.suite_id = a.suite_id "
+      "ORDER BY s.started_at, s.rowid");
+  std::map<std::pair<std::string, std::string>, SuiteResult> latest;
+  while (s.Step()) {
+    SuiteResult suite;
+    suite.run_id = s.Text(0);
+    const auto aggregate = nlohmann::json::parse(s.Text(3), nullptr, false);
+    if (aggregate.is_discarded()) {
+      throw Error(path_, "suite " + suite.run_id +
+                             ": its stored aggregate of " + s.Text(1) + "/" +
+                             s.Text(2) + " is not JSON");
+    }
+    suite.aggregates.push_back(AggregateFromJson(aggregate));
+    suite.build_id = s.Text(4);
+    const auto labels = nlohmann::json::parse(s.Text(5), nullptr, false);
+    if (labels.is_object()) {
+      for (const auto& [k, v] : labels.items()) {
+        if (v.is_string()) suite.labels[k] = v.get<std::string>();
+      }
+    }
+    suite.started_at = s.Text(6);
+    suite.finished_at = s.Text(7);
+    suite.host = s.Text(8);
+    suite.verdict = VerdictFromString(s.Text(9));
+    latest[{s.Text(1), s.Text(2)}] = std::move(suite);
+  }
+  std::vector<SuiteResult> out;
+  for (auto& [group, suite] : latest) {
+    // The group's latest counted run of that suite, for bootgate_run_*.
+    for (const HistoryRun& h : LoadRuns(
+             db_, path_,
+             std::string("SELECT ") + kRunColumns +
+                 " FROM runs r WHERE r.suite_id = ? AND r.scenario = ? AND "
+                 "r.profile = ? AND r.role = 'counted' ORDER BY r.iteration "
+                 "DESC, "
+                 "r.attempt DESC, r.id DESC LIMIT 1",
+             {suite.run_id, group.first, group.second})) {
+      suite.runs.push_back(RunFromHistory(h));
+    }
+    out.push_back(std::move(suite));
+  }
+  return out;
 }
 
 RunResult RunFromHistory(const HistoryRun& h) {
@@ -637,7 +731,14 @@ RunResult RunFromHistory(const HistoryRun& h) {
   r.backend = h.backend;
   r.accelerator = h.accelerator;
   r.iteration = h.iteration;
+  r.attempt = h.attempt;
+  r.warmup = h.warmup;
   r.verdict = VerdictFromString(h.verdict);
+  r.role = h.role.empty() ? (h.warmup ? RunRole::kWarmup : RunRole::kCounted)
+                          : RunRoleFromString(h.role);
+  r.counts_as =
+      h.counts_as.empty() ? r.verdict : VerdictFromString(h.counts_as);
+  r.labels = h.labels;
   r.reason = h.reason;
   r.metrics = h.metrics;
   r.started_at = h.started_at;
@@ -666,7 +767,10 @@ std::string RenderHistoryJson(const std::vector<HistoryRun>& runs) {
                    {"started_at", r.started_at},
                    {"iteration", r.iteration},
                    {"warmup", r.warmup},
+                   {"attempt", r.attempt},
                    {"verdict", r.verdict},
+                   {"role", r.role},
+                   {"counts_as", r.counts_as},
                    {"reason", r.reason},
                    {"labels", r.labels.empty() ? nlohmann::json::object()
                                                : nlohmann::json(r.labels)},

@@ -22,10 +22,16 @@ struct HistoryRun {
   std::string suite_id, scenario, profile, backend, accelerator, host,
       image_path, image_sha256, build_id, started_at, verdict, reason;
   int iteration = 1;
+  int attempt = 1;
   bool warmup = false;
+  /// What the judge made of it (schema 4; older rows: "counted" and the
+  /// run's own verdict).
+  std::string role = "counted";
+  std::string counts_as;
   int vm_cpus = 0;        ///< 0: not recorded (history schema 1)
   int vm_memory_mib = 0;
-  std::map<std::string, std::string> labels;  ///< the suite's labels
+  /// The suite's labels (--label) and the scenario's own `labels`.
+  std::map<std::string, std::string> labels;
   std::map<std::string, double> metrics;
   std::map<std::string, double> limits;       ///< per-run budget limits, if judged
   /// The run's explanation (schema 3), kind -> name -> value: "unit" (s,
@@ -67,7 +73,8 @@ class History {
   History(const History&) = delete;
   History& operator=(const History&) = delete;
 
-  /// Writes one suite (suite row, runs, metrics, checks) in one transaction;
+  /// Writes one suite (suite row, runs with their roles, metrics, checks,
+  /// the judged aggregates) in one transaction;
   /// on any failure nothing is written and an Error names the database.
   /// Recording the same run_id twice is an Error.
   void Record(const SuiteResult& suite);
@@ -85,9 +92,12 @@ class History {
   std::vector<std::pair<std::string, double>> MetricTrend(
       const std::string& scenario, const std::string& profile,
       const std::string& metric, int limit) const;
-  /// The latest counted, non-warmup run per (scenario, profile, accelerator),
-  /// sorted by those keys (for `bootgate serve`).
-  std::vector<HistoryRun> LatestPerScenarioProfile() const;
+  /// Per scenario x profile, the latest suite (by started_at) that judged
+  /// it, whatever its verdict (error and interrupted included): a suite
+  /// with that one stored aggregate, its build, labels and verdict, and the
+  /// group's latest counted run if it has one (for `bootgate serve`).
+  /// Suites recorded before schema 4 stored no aggregates and are not seen.
+  std::vector<SuiteResult> LatestJudgedSuites() const;
 
   const std::string& path() const { return path_; }
 
@@ -115,6 +125,6 @@ std::map<std::string, std::map<std::string, double>> ExplainRows(
 std::string RenderHistoryJson(const std::vector<HistoryRun>& runs);
 
 /// Schema version written to PRAGMA user_version.
-inline constexpr int kHistorySchemaVersion = 3;
+inline constexpr int kHistorySchemaVersion = 4;
 
 }  // namespace bootgate

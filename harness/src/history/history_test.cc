@@ -141,7 +141,9 @@ TEST_F(HistoryTest, AFailedRecordLeavesNoPartialRows) {
   h.Record(MakeSuite("good", "2024-05-01T10:00:00Z", "b1", {{}, {}}));
   // The third run's boot_s is NaN, which SQLite stores as NULL and the
   // NOT NULL constraint rejects - after the suite and two runs were written.
-  SuiteResult bad = MakeSuite("bad", "2024-05-02T10:00:00Z", "b2", {{}, {}, {.boot_s = NAN}});
+  SuiteResult bad =
+      MakeSuite("bad", "2024-05-02T10:00:00Z", "b2", {{}, {}, {}});
+  bad.runs[2].metrics["boot_s"] = NAN;  // after judging, which refuses it
   try {
     h.Record(bad);
     FAIL() << "recorded a NaN metric";
@@ -226,21 +228,41 @@ TEST_F(HistorySelectorTest, MetricTrendIsOrderedAndLimited) {
   EXPECT_TRUE(h_->MetricTrend("photon", "other", "boot_s", 10).empty());
 }
 
-TEST_F(HistorySelectorTest, LatestPerScenarioProfileSkipsErrorAndWarmupRuns) {
-  h_->Record(MakeSuite("s4", "2024-05-04T10:00:00Z", "b4",
-                       {{.scenario = "alpine", .boot_s = 50, .verdict = Verdict::kError},
-                        {.scenario = "alpine", .accel = "kvm", .boot_s = 1}}));
-  auto latest = h_->LatestPerScenarioProfile();
-  ASSERT_EQ(latest.size(), 3u);
-  EXPECT_EQ(latest[0].scenario, "alpine");
-  EXPECT_EQ(latest[0].accelerator, "kvm");
-  EXPECT_EQ(latest[0].suite_id, "s4");
-  EXPECT_EQ(latest[1].scenario, "alpine");
-  EXPECT_EQ(latest[1].accelerator, "tcg");
-  EXPECT_EQ(latest[1].suite_id, "s2");  // s4's tcg run was an error
-  EXPECT_DOUBLE_EQ(latest[1].metrics.at("boot_s"), 6);
-  EXPECT_EQ(latest[2].scenario, "photon");
-  EXPECT_EQ(latest[2].suite_id, "s3");
+// `serve` exports each group's latest suite as the judge saw it: a suite
+// whose group could not measure is the latest, not an older passing one (the
+// old LatestPerScenarioProfile skipped error runs and read a raw run).
+TEST_F(HistorySelectorTest,
+       LatestJudgedSuitesKeepErrorSuitesWithTheirBuildAndLabels) {
+  h_->Record(MakeSuite(
+      "s4", "2024-05-04T10:00:00Z", "b4",
+      {{.scenario = "alpine", .boot_s = 50, .verdict = Verdict::kError}},
+      {{"branch", "main"}}));
+  auto latest = h_->LatestJudgedSuites();
+  ASSERT_EQ(latest.size(), 2u);
+  EXPECT_EQ(latest[0].aggregates.at(0).scenario, "alpine");
+  EXPECT_EQ(latest[0].run_id, "s4");
+  EXPECT_EQ(latest[0].build_id, "b4");
+  EXPECT_EQ(latest[0].labels.at("branch"), "main");
+  EXPECT_EQ(latest[0].aggregates.at(0).verdict, Verdict::kError);
+  EXPECT_EQ(latest[0].aggregates.at(0).counts.at("error"), 1);
+  ASSERT_EQ(latest[0].runs.size(), 1u);
+  EXPECT_EQ(latest[0].runs[0].counts_as, Verdict::kError);
+  EXPECT_EQ(latest[1].aggregates.at(0).scenario, "photon");
+  EXPECT_EQ(latest[1].run_id, "s3");
+}
+
+// A scenario's own labels are stored with its runs and selectable.
+TEST_F(HistorySelectorTest, ScenarioLabelsAreStoredAndSelectable) {
+  h_->Record(MakeSuite("s5", "2024-05-05T10:00:00Z", "b5",
+                       {{.scenario = "alpine", .labels = {{"os", "alpine-3"}}}},
+                       {{"branch", "main"}}));
+  auto runs = h_->QueryRuns(ParseSelector("label.os=alpine-3"));
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].suite_id, "s5");
+  EXPECT_EQ(runs[0].labels.at("branch"), "main");
+  EXPECT_EQ(
+      h_->MetricValues(ParseSelector("label.os=alpine-3"), "boot_s").size(),
+      1u);
 }
 
 TEST(ParseSelector, ParsesEveryKey) {
@@ -337,7 +359,10 @@ TEST(HistoryMigrationTest, SchemaOneGainsVmSizesAndKeepsItsRuns) {
       sqlite3_exec(
           db,
           "ALTER TABLE runs DROP COLUMN vm_cpus; ALTER TABLE runs DROP COLUMN "
-          "vm_memory_mib; DROP TABLE explain; PRAGMA user_version=1",
+          "vm_memory_mib; DROP TABLE explain; DROP TABLE aggregates; ALTER "
+          "TABLE "
+          "runs DROP COLUMN role; ALTER TABLE runs DROP COLUMN counts_as; "
+          "PRAGMA user_version=1",
           nullptr, nullptr, nullptr),
       SQLITE_OK)
       << sqlite3_errmsg(db);
@@ -365,8 +390,12 @@ TEST(HistoryMigrationTest, SchemaTwoGainsExplanationsAndKeepsItsRuns) {
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE explain; PRAGMA user_version=2",
-                         nullptr, nullptr, nullptr),
+  ASSERT_EQ(sqlite3_exec(
+                db,
+                "DROP TABLE explain; DROP TABLE aggregates; ALTER TABLE runs "
+                "DROP COLUMN role; ALTER TABLE runs DROP COLUMN counts_as; "
+                "PRAGMA user_version=2",
+                nullptr, nullptr, nullptr),
             SQLITE_OK)
       << sqlite3_errmsg(db);
   sqlite3_close(db);
@@ -392,6 +421,11 @@ TEST(HistoryMigrationTest, SchemaTwoGainsExplanationsAndKeepsItsRuns) {
   ASSERT_EQ(runs.size(), 2u);
   EXPECT_TRUE(runs[0].explain.empty());
   EXPECT_DOUBLE_EQ(runs[1].explain.at("unit").at("ssh.service"), 1.25);
+  // Schema 4: s2's judged aggregate is stored; s1 predates it.
+  EXPECT_EQ(runs[0].role, "counted");
+  auto judged = h.LatestJudgedSuites();
+  ASSERT_EQ(judged.size(), 1u);
+  EXPECT_EQ(judged[0].run_id, "s2");
   EXPECT_DOUBLE_EQ(runs[1].explain.at("process").at("sshd"), 5.0);
   EXPECT_DOUBLE_EQ(runs[1].explain.at("kernel").at("sunreclaim"), 20);
   EXPECT_DOUBLE_EQ(runs[1].explain.at("package").at("systemd"), 24.5);

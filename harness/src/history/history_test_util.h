@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "budget/judge_suite.h"
 #include "result/result.h"
 
 namespace bootgate::testing_history {
@@ -19,6 +20,7 @@ struct RunSpec {
   bool warmup = false;
   Verdict verdict = Verdict::kPass;
   int vm_cpus = 1;
+  std::map<std::string, std::string> labels = {};  ///< the scenario's own
   int vm_memory_mib = 512;
 };
 
@@ -45,6 +47,7 @@ inline SuiteResult MakeSuite(const std::string& id, const std::string& started_a
     r.iteration = ++i;
     r.warmup = spec.warmup;
     r.verdict = spec.verdict;
+    r.labels = spec.labels;
     r.image = "/images/" + spec.scenario + ".iso";
     r.image_sha256 = "abc123";
     // Runs start one second apart after the suite.
@@ -54,6 +57,7 @@ inline SuiteResult MakeSuite(const std::string& id, const std::string& started_a
     r.metrics["ram_mib"] = 120;
     s.runs.push_back(r);
   }
+  JudgeSuite(&s, nullptr);  // as `bootgate run` records it: judged
   return s;
 }
 

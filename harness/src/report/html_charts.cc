@@ -122,12 +122,17 @@ std::vector<BudgetRow> RowsFor(const std::vector<RunGroup>& groups,
     BudgetRow row;
     row.scenario = g.scenario;
     row.profile = g.profile;
-    for (const RunResult* r : g.Counted()) {
+    for (const RunResult* r : g.WithRole(RunRole::kCounted)) {
+      // The dots are the values the judged statistic was taken over.
+      if (r->counts_as == Verdict::kError ||
+          r->counts_as == Verdict::kInterrupted)
+        continue;
       auto it = r->metrics.find(metric);
       if (it != r->metrics.end()) row.iterations.push_back(it->second);
     }
     for (const BudgetResult& b : g.Budgets()) {
-      if (b.metric != metric) continue;
+      // A budget whose metric was never measured has no bar.
+      if (b.metric != metric || b.verdict == Verdict::kSkipped) continue;
       row.value = b.value;
       row.limit = b.limit;
       row.statistic = b.statistic;
@@ -211,7 +216,9 @@ std::optional<ChartSpec> TimelineChart(const SuiteResult& suite,
                                        const std::string& data_dir) {
   std::vector<const RunResult*> runs;
   for (const RunResult& r : suite.runs) {
-    if (r.warmup || (r.phases.empty() && r.milestones.empty())) continue;
+    if (r.role != RunRole::kCounted ||
+        (r.phases.empty() && r.milestones.empty()))
+      continue;
     if (static_cast<int>(runs.size()) == kMaxTimelineRows) break;
     runs.push_back(&r);
   }

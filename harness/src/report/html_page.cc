@@ -164,13 +164,12 @@ std::string PageHeader(const SuiteResult& suite,
 std::string Cards(const SuiteResult& suite,
                   const std::vector<RunGroup>& groups) {
   int counted = 0, passed = 0, errored = 0;
-  for (const RunResult& r : suite.runs) {
-    if (r.warmup) continue;
-    ++counted;
-    // The judged verdict: a run over only its own budget is not a failure.
-    const Verdict v = report_internal::ReportedRunVerdict(r, report_internal::AggregateOf(suite, r));
-    passed += v == Verdict::kPass;
-    errored += v == Verdict::kError || v == Verdict::kInterrupted;
+  for (const AggregateResult& a : suite.aggregates) {
+    for (const auto& [verdict, n] : a.counts) {
+      counted += n;
+      passed += verdict == "pass" ? n : 0;
+      errored += verdict == "error" || verdict == "interrupted" ? n : 0;
+    }
   }
   int groups_failed = GroupsFailed(groups);
   int budgets_total = 0, budgets_ok = 0, checks_total = 0, checks_ok = 0;
@@ -179,7 +178,7 @@ std::string Cards(const SuiteResult& suite,
       ++budgets_total;
       budgets_ok += b.verdict == Verdict::kPass;
     }
-    for (const RunResult* r : g.Counted()) {
+    for (const RunResult* r : g.WithRole(RunRole::kCounted)) {
       for (const CheckResult& c : r->checks) {
         ++checks_total;
         checks_ok += c.verdict == Verdict::kPass;

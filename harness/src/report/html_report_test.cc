@@ -46,8 +46,8 @@ TEST(HtmlReportTest, OneBudgetChartPerMetricPlusTimelineAndTrends) {
   auto charts = BuildCharts(ExampleSuite(), ExampleTrends(), "DATA");
   std::vector<std::string> ids;
   for (const auto& c : charts) ids.push_back(c.id);
-  EXPECT_THAT(ids, ::testing::ElementsAre("budget-boot_s", "budget-ram_mib",
-                                          "budget-disk_mib", "budget-install_s",
+  EXPECT_THAT(ids, ::testing::ElementsAre("budget-boot_s", "budget-disk_mib",
+                                          "budget-install_s", "budget-ram_mib",
                                           "timeline", "trend-1"));
   const ChartSpec& boot = charts[0];
   EXPECT_THAT(boot.script, HasSubstr("set terminal svg"));
@@ -138,8 +138,8 @@ TEST(HtmlReportTest, PageMatchesGolden) {
 
 TEST(HtmlReportTest, PageIsSelfContainedAndEscaped) {
   SuiteResult suite = ExampleSuite();
-  suite.runs[6].reason = "<script>alert(1)</script>";
-  suite.runs[6].console_tail.push_back("</pre><img src=x onerror=alert(2)>");
+  suite.runs[7].reason = "<script>alert(1)</script>";
+  suite.runs[7].console_tail.push_back("</pre><img src=x onerror=alert(2)>");
   std::string html = RenderHtml(suite, ExampleTrends(), FakeChartOptions(suite));
   EXPECT_THAT(html, Not(HasSubstr("<script")));
   EXPECT_THAT(html, Not(HasSubstr("<img")));

@@ -27,9 +27,9 @@ std::string Failure(const RunResult& r, const HtmlOptions& options) {
   std::string out;
   out += fmt::format(
       "<div class=\"failure v-{}\">\n<p>{} <strong>{} / {}</strong> "
-      "iteration {}, attempt {}</p>\n<p>{}</p>\n",
+      "{}iteration {}, attempt {}</p>\n<p>{}</p>\n",
       ToString(r.verdict), Pill(r.verdict), E(r.scenario), E(r.profile),
-      r.iteration, r.attempt, E(r.reason));
+      r.warmup ? "warm-up " : "", r.iteration, r.attempt, E(r.reason));
   std::vector<std::string> facts;
   if (!r.failure_class.empty())
     facts.push_back("failure class <code>" + E(r.failure_class) + "</code>");
@@ -87,16 +87,14 @@ std::string GroupsTable(const std::vector<RunGroup>& groups) {
        "<th>Iterations</th><th>Verdict</th><th>Reason</th></tr>\n";
   for (const RunGroup& g : groups) {
     Verdict v = g.GroupVerdict();
-    std::string reason = g.aggregate != nullptr ? g.aggregate->reason
-                         : g.Counted().empty()  ? ""
-                                                : g.Counted().back()->reason;
+    std::string reason = g.aggregate != nullptr ? g.aggregate->reason : "";
     o += fmt::format(
         "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td "
         "class=\"num\">{}</td>"
         "<td>{}</td><td>{}</td></tr>\n",
         v == Verdict::kPass ? "" : " class=\"bad\"", E(g.scenario),
-        E(g.profile), E(g.Backend()), E(g.Accelerator()), g.Counted().size(),
-        Pill(v), E(reason));
+        E(g.profile), E(g.Backend()), E(g.Accelerator()),
+        g.WithRole(RunRole::kCounted).size(), Pill(v), E(reason));
   }
   return o + "</table>\n";
 }
@@ -125,7 +123,8 @@ std::string BudgetsTable(const std::vector<RunGroup>& groups) {
 std::string ChecksSection(const std::vector<RunGroup>& groups) {
   size_t checks_total = 0;
   for (const RunGroup& g : groups) {
-    for (const RunResult* r : g.Counted()) checks_total += r->checks.size();
+    for (const RunResult* r : g.WithRole(RunRole::kCounted))
+      checks_total += r->checks.size();
   }
   std::string o;
   o += "<section id=\"checks\">\n<h2>Conformance checks</h2>\n";
@@ -137,7 +136,7 @@ std::string ChecksSection(const std::vector<RunGroup>& groups) {
          "<th>Command</th><th>Channel</th><th>Duration</th><th>Verdict</"
          "th><th>Reason</th></tr>\n";
     for (const RunGroup& g : groups) {
-      for (const RunResult* r : g.Counted()) {
+      for (const RunResult* r : g.WithRole(RunRole::kCounted)) {
         for (const CheckResult& c : r->checks) {
           o += fmt::format(
               "<tr{}><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td>"
@@ -161,8 +160,13 @@ std::string FailuresSection(const SuiteResult& suite,
                             const HtmlOptions& options) {
   std::string failures;
   for (const RunResult& r : suite.runs) {
-    const Verdict v = report_internal::ReportedRunVerdict(r, report_internal::AggregateOf(suite, r));
-    if (r.warmup || v == Verdict::kPass || v == Verdict::kSkipped) continue;
+    // What the judge counted against the group: counted runs and warm-ups
+    // that did not pass; a superseded attempt is listed in "All runs".
+    const Verdict v = r.counts_as;
+    if (r.role == RunRole::kSuperseded || v == Verdict::kPass ||
+        v == Verdict::kSkipped) {
+      continue;
+    }
     failures += Failure(r, options);
   }
   if (failures.empty()) return "";
@@ -197,7 +201,10 @@ std::string RunsSection(const SuiteResult& suite) {
         "<tr><td>{}</td><td>{}</td><td class=\"num\">{}{}</td><td "
         "class=\"num\">{}</td><td>{}</td>",
         E(r.scenario), E(r.profile), r.iteration, r.warmup ? " (warm-up)" : "",
-        r.attempt, Pill(r.verdict));
+        r.attempt,
+        Pill(r.counts_as) + (r.role == RunRole::kSuperseded
+                                 ? " superseded (" + ToString(r.verdict) + ")"
+                                 : ""));
     for (const std::string& m : metric_columns) {
       auto it = r.metrics.find(m);
       o += "<td class=\"num\">" +

@@ -54,6 +54,13 @@ class Reader {
     return &*it;
   }
 
+  /// Every string member of this object.
+  void GetAll(std::map<std::string, std::string>& out) const {
+    for (auto it = j_.begin(); it != j_.end(); ++it) {
+      if (!it->is_string()) Fail(it.key(), "expected a string");
+      out[it.key()] = it->get<std::string>();
+    }
+  }
   void Get(const std::string& key, std::string& out) const {
     if (const json* v = Find(key)) {
       if (!v->is_string()) Fail(key, "expected a string");
@@ -203,6 +210,18 @@ RunResult ReadRun(const Reader& r) {
   r.Get("warmup", run.warmup);
   r.Get("passed_after_retry", run.passed_after_retry);
   r.Get("verdict", run.verdict);
+  // Reports from before the judge recorded roles: a warm-up or counted run.
+  std::string role = run.warmup ? "warmup" : "counted";
+  r.Get("role", role);
+  try {
+    run.role = RunRoleFromString(role);
+  } catch (const Error& e) {
+    r.Fail("role", e.what());
+  }
+  run.counts_as = run.verdict;
+  r.Get("counts_as", run.counts_as);
+  r.Get("judge_note", run.judge_note);
+  r.Get("labels", run.labels);
   r.Get("reason", run.reason);
   r.Get("failure_class", run.failure_class);
   r.Get("phase", run.phase);
@@ -289,6 +308,14 @@ AggregateResult ReadAggregate(const Reader& r) {
   });
   a.budgets = ReadBudgets(r);
   r.Get("warnings", a.warnings);
+  std::map<std::string, double> counts;
+  r.Get("counts", counts);
+  for (const auto& [verdict, n] : counts)
+    a.counts[verdict] = static_cast<int>(n);
+  r.Get("superseded", a.superseded);
+  r.Get("warmups", a.warmups);
+  r.Get("errors", a.errors);
+  r.Get("warmup_failures", a.warmup_failures);
   return a;
 }
 
@@ -344,6 +371,10 @@ nlohmann::json ToJson(const RunResult& run) {
             {"warmup", run.warmup},
             {"passed_after_retry", run.passed_after_retry},
             {"verdict", ToString(run.verdict)},
+            {"labels", run.labels.empty() ? json::object() : json(run.labels)},
+            {"role", ToString(run.role)},
+            {"counts_as", ToString(run.counts_as)},
+            {"judge_note", run.judge_note},
             {"reason", run.reason},
             {"failure_class", run.failure_class},
             {"phase", run.phase},
@@ -390,35 +421,56 @@ nlohmann::json ToJson(const AggregateResult& a) {
           {"reason", a.reason},
           {"stats", stats},
           {"budgets", BudgetsJson(a.budgets)},
-          {"warnings", a.warnings}};
+          {"warnings", a.warnings},
+          {"counts", a.counts.empty() ? json::object() : json(a.counts)},
+          {"superseded", a.superseded},
+          {"warmups", a.warmups},
+          {"errors", a.errors},
+          {"warmup_failures", a.warmup_failures}};
 }
 
 nlohmann::json ToJson(const SuiteResult& suite) {
   json runs = json::array();
+  for (const RunResult& r : suite.runs) runs.push_back(ToJson(r));
+  // What the judge counted: counted runs only (superseded attempts and
+  // warm-ups are in "superseded" and "warmups").
   std::map<std::string, int> counts;
-  for (const RunResult& r : suite.runs) {
-    runs.push_back(ToJson(r));
-    if (!r.warmup) counts[ToString(r.verdict)]++;
+  int superseded = 0, warmups = 0;
+  for (const AggregateResult& a : suite.aggregates) {
+    for (const auto& [verdict, n] : a.counts) counts[verdict] += n;
+    superseded += a.superseded;
+    warmups += a.warmups;
   }
+  json shards = json::array();
+  for (const auto& shard : suite.shards) shards.push_back(shard);
   json aggregates = json::array();
   for (const AggregateResult& a : suite.aggregates) aggregates.push_back(ToJson(a));
   json labels = json::object();
   for (const auto& [k, v] : suite.labels) labels[k] = v;
-  return {{"schema", suite.schema},
-          {"run_id", suite.run_id},
-          {"started_at", suite.started_at},
-          {"finished_at", suite.finished_at},
-          {"host", suite.host},
-          {"bootgate_version", suite.bootgate_version},
-          {"timeout_scale", suite.timeout_scale},
-          {"build_id", suite.build_id},
-          {"labels", labels},
-          {"verdict", ToString(suite.verdict)},
-          {"exit_code", ExitCodeFor(suite.verdict)},
-          {"counts", counts.empty() ? json::object() : json(counts)},
-          {"runs", runs},
-          {"aggregates", aggregates},
-          {"report_dir", suite.report_dir}};
+  return {
+      {"schema", suite.schema},
+      {"run_id", suite.run_id},
+      {"started_at", suite.started_at},
+      {"finished_at", suite.finished_at},
+      {"host", suite.host},
+      {"bootgate_version", suite.bootgate_version},
+      {"timeout_scale", suite.timeout_scale},
+      {"build_id", suite.build_id},
+      {"labels", labels},
+      {"verdict", ToString(suite.verdict)},
+      {"exit_code", ExitCodeFor(suite.verdict)},
+      {"counts", counts.empty() ? json::object() : json(counts)},
+      {"superseded", superseded},
+      {"warmups", warmups},
+      {"interrupted", suite.interrupted},
+      {"shard", suite.shard_count == 0 ? json(nullptr)
+                                       : json({{"index", suite.shard_index},
+                                               {"count", suite.shard_count}})},
+      {"planned_groups", suite.planned_groups},
+      {"shards", shards},
+      {"runs", runs},
+      {"aggregates", aggregates},
+      {"report_dir", suite.report_dir}};
 }
 
 RunResult RunFromJson(const nlohmann::json& j) { return ReadRun(Reader(j, "")); }
@@ -447,6 +499,18 @@ SuiteResult SuiteFromJson(const nlohmann::json& j) {
   r.Get("build_id", suite.build_id);
   r.Get("labels", suite.labels);
   r.Get("verdict", suite.verdict);
+  r.Get("interrupted", suite.interrupted);
+  if (const json* shard = r.Find("shard")) {
+    Reader k(*shard, r.Path("shard"));
+    k.Get("index", suite.shard_index);
+    k.Get("count", suite.shard_count);
+  }
+  r.Get("planned_groups", suite.planned_groups);
+  r.Each("shards", [&](const Reader& shard) {
+    std::map<std::string, std::string> m;
+    shard.GetAll(m);
+    suite.shards.push_back(std::move(m));
+  });
   r.Each("runs", [&](const Reader& run) { suite.runs.push_back(ReadRun(run)); });
   r.Each("aggregates", [&](const Reader& a) {
     suite.aggregates.push_back(ReadAggregate(a));

@@ -27,13 +27,24 @@ TEST(JsonReportTest, RoundTripKeepsEveryField) {
   EXPECT_EQ(back.run_id, suite.run_id);
   EXPECT_EQ(back.labels, suite.labels);
   EXPECT_EQ(back.verdict, Verdict::kFail);
-  const RunResult& retried = back.runs[2];
+  const RunResult& retried = back.runs[3];
   EXPECT_TRUE(retried.passed_after_retry);
   EXPECT_EQ(retried.attempt, 2);
+  // The judge's roles survive: the attempt it superseded is marked so.
+  EXPECT_EQ(back.runs[2].role, RunRole::kSuperseded);
+  EXPECT_EQ(back.runs[2].verdict, Verdict::kError);
+  EXPECT_EQ(retried.role, RunRole::kCounted);
+  EXPECT_EQ(back.runs[0].role, RunRole::kWarmup);
+  EXPECT_EQ(back.runs[4].counts_as,
+            Verdict::kPass);  // over its own budget only
+  EXPECT_FALSE(back.runs[4].judge_note.empty());
+  EXPECT_EQ(back.aggregates[0].superseded, 1);
+  EXPECT_EQ(back.aggregates[0].counts,
+            (std::map<std::string, int>{{"pass", 2}}));
   EXPECT_TRUE(back.runs[0].warmup);
-  EXPECT_EQ(back.runs[6].console_tail, suite.runs[6].console_tail);
-  EXPECT_EQ(back.runs[6].failure_class, "kernel-panic");
-  EXPECT_EQ(back.runs[4].checks[1].verdict, Verdict::kFail);
+  EXPECT_EQ(back.runs[7].console_tail, suite.runs[7].console_tail);
+  EXPECT_EQ(back.runs[7].failure_class, "kernel-panic");
+  EXPECT_EQ(back.runs[5].checks[1].verdict, Verdict::kFail);
   EXPECT_EQ(back.runs[1].samples, suite.runs[1].samples);
   EXPECT_EQ(back.runs[1].vm_phases[0].argv, suite.runs[1].vm_phases[0].argv);
   // t0 as wall-clock time survives to the microsecond (host-trace overlays).
@@ -112,7 +123,7 @@ TEST(JsonReportTest, RunObjectHasEveryRunResultField) {
     EXPECT_TRUE(run.contains(key)) << key;
   }
   EXPECT_EQ(run["verdict"], "pass");
-  EXPECT_DOUBLE_EQ(run["metrics"]["boot_s"].get<double>(), 9.8);
+  EXPECT_DOUBLE_EQ(run["metrics"]["boot_s"].get<double>(), 9.0);
   EXPECT_EQ(run["budgets"][0]["metric"], "boot_s");
   EXPECT_EQ(run["budgets"][0]["statistic"], "value");
 }
@@ -122,8 +133,12 @@ TEST(JsonReportTest, TopLevelCarriesSchemaVerdictAndExitCode) {
   EXPECT_EQ(j["schema"], "bootgate.report/v1");
   EXPECT_EQ(j["verdict"], "fail");
   EXPECT_EQ(j["exit_code"], 1);
-  EXPECT_EQ(j["counts"]["pass"], 3);
-  EXPECT_EQ(j["counts"]["fail"], 4);
+  // Counted runs only, by what the judge counted them as: the superseded
+  // attempt and the warm-up are apart, and h1 (over only its own budget)
+  // counts as a pass.
+  EXPECT_EQ(j["counts"], (nlohmann::json{{"pass", 4}, {"fail", 3}}));
+  EXPECT_EQ(j["superseded"], 1);
+  EXPECT_EQ(j["warmups"], 1);
 }
 
 TEST(JsonReportTest, RejectsAnotherSchema) {
@@ -171,7 +186,7 @@ TEST(JsonReportTest, ParseJsonReportNamesTheSource) {
     EXPECT_NE(std::string(e.what()).find("shard-2/report.json"), std::string::npos);
   }
   SuiteResult back = ParseJsonReport(RenderJson(ExampleSuite()), "x");
-  EXPECT_EQ(back.runs.size(), 8u);
+  EXPECT_EQ(back.runs.size(), 9u);
 }
 
 TEST(JsonReportTest, MissingFieldsTakeDefaults) {

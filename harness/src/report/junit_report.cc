@@ -18,12 +18,30 @@ using report_internal::FormatMetric;
 using report_internal::FormatNumber;
 using report_internal::RunGroup;
 
+// An earlier attempt of the same test, written the way Maven Surefire writes
+// reruns: flakyFailure / flakyError inside a passing testcase, rerunFailure /
+// rerunError after the failure of a testcase whose every attempt failed.
+struct Rerun {
+  bool failure = true;  ///< failure (the image) or error (could not measure)
+  std::string type;
+  std::string message;
+  std::string body;
+};
+
 struct Outcome {
-  enum Kind { kPassed, kFailure, kError, kSkipped } kind = kPassed;
+  enum Kind { kPassed, kFailure, kError, kSkipped };
+  Outcome() = default;
+  Outcome(Kind k, std::string t, std::string m, std::string b)
+      : kind(k),
+        type(std::move(t)),
+        message(std::move(m)),
+        body(std::move(b)) {}
+  Kind kind = kPassed;
   std::string type;     ///< failure/error type attribute
   std::string message;  ///< one line
   std::string body;     ///< details (escaped on output); of a passed case,
                         ///< its <system-out> (e.g. a run note)
+  std::vector<Rerun> reruns;  ///< superseded attempts, oldest first
 };
 
 struct TestCase {
@@ -119,11 +137,12 @@ Outcome CheckOutcome(const CheckResult& c) {
   return o;
 }
 
-Outcome BootOutcome(const RunResult& r, const AggregateResult* group) {
+// The outcome of a run as the judge counted it (counts_as, judge_note).
+Outcome BootOutcome(const RunResult& r) {
   // Over only its own budget: a note; the group's judged budgets decide.
-  if (std::string note = report_internal::RunNote(r, group); !note.empty()) {
+  if (!r.judge_note.empty()) {
     Outcome o;
-    o.body = "note: " + note + "\n";
+    o.body = "note: " + r.judge_note + "\n";
     return o;
   }
   bool explained = false;
@@ -131,7 +150,7 @@ Outcome BootOutcome(const RunResult& r, const AggregateResult* group) {
   for (const CheckResult& c : r.checks) explained |= c.verdict != Verdict::kPass;
   std::string message = r.reason;
   if (!r.failure_class.empty()) message = r.failure_class + ": " + message;
-  switch (r.verdict) {
+  switch (r.counts_as) {
     case Verdict::kPass:
       return {};
     case Verdict::kSkipped:
@@ -145,12 +164,62 @@ Outcome BootOutcome(const RunResult& r, const AggregateResult* group) {
     case Verdict::kInconclusive:
       // A failed budget or check has its own testcase; the boot itself only
       // fails when nothing else explains the verdict (panic, timeout...).
-      if (explained && r.failure_class.empty()) return {};
+      if (explained &&
+          (r.failure_class.empty() || r.failure_class == "check-failed" ||
+           r.failure_class == "budget")) {
+        return {};
+      }
       return {Outcome::kFailure,
               r.failure_class.empty() ? "boot" : r.failure_class, message,
               RunDetails(r)};
   }
   return {};
+}
+
+// A superseded attempt as a rerun element.
+Rerun RerunOf(const RunResult& r) {
+  Rerun x;
+  x.failure =
+      r.verdict == Verdict::kFail || r.verdict == Verdict::kInconclusive;
+  x.type = r.failure_class.empty() ? (x.failure ? "boot" : "could-not-measure")
+                                   : r.failure_class;
+  x.message = fmt::format("attempt {} {} (superseded by a later attempt): {}",
+                          r.attempt, ToString(r.verdict), r.reason);
+  x.body = RunDetails(r) +
+           (r.accel_note.empty() ? "" : "accel note: " + r.accel_note + "\n");
+  return x;
+}
+
+// The group's judged verdict as one testcase, so that what a CI system
+// counts (failures, errors) always says what the gate decided.
+Outcome GateOutcome(const AggregateResult& a) {
+  switch (a.verdict) {
+    case Verdict::kPass:
+    case Verdict::kSkipped:
+      return {Outcome::kPassed, "", "",
+              a.reason.empty() ? "" : a.reason + "\n"};
+    case Verdict::kFail:
+    case Verdict::kInconclusive:
+      return {Outcome::kFailure, ToString(a.verdict), a.reason,
+              a.reason + "\n"};
+    case Verdict::kError:
+    case Verdict::kInterrupted:
+      return {Outcome::kError, ToString(a.verdict), a.reason, a.reason + "\n"};
+  }
+  return {};
+}
+
+void AppendReruns(std::string& out, const Outcome& o) {
+  const bool passed = o.kind == Outcome::kPassed;
+  for (const Rerun& r : o.reruns) {
+    const std::string tag = std::string(passed ? "flaky" : "rerun") +
+                            (r.failure ? "Failure" : "Error");
+    out += fmt::format(
+        "      <{} message=\"{}\" "
+        "type=\"{}\"><stackTrace>{}</stackTrace></{}>\n",
+        tag, XmlAttrEscape(r.message), XmlAttrEscape(r.type), XmlEscape(r.body),
+        tag);
+  }
 }
 
 void AppendCase(std::string& out, const TestCase& tc) {
@@ -159,9 +228,16 @@ void AppendCase(std::string& out, const TestCase& tc) {
                      FormatNumber(tc.time_s, 3));
   const Outcome& o = tc.outcome;
   if (o.kind == Outcome::kPassed) {
-    out += o.body.empty() ? "/>\n"
-                          : ">\n      <system-out>" + XmlEscape(o.body) +
-                                "</system-out>\n    </testcase>\n";
+    if (o.body.empty() && o.reruns.empty()) {
+      out += "/>\n";
+      return;
+    }
+    out += ">\n";
+    AppendReruns(out, o);
+    if (!o.body.empty()) {
+      out += "      <system-out>" + XmlEscape(o.body) + "</system-out>\n";
+    }
+    out += "    </testcase>\n";
     return;
   }
   out += ">\n";
@@ -179,6 +255,7 @@ void AppendCase(std::string& out, const TestCase& tc) {
       break;
     }
   }
+  AppendReruns(out, o);
   out += "    </testcase>\n";
 }
 
@@ -188,104 +265,140 @@ void AppendProperty(std::string& out, const std::string& name,
                      XmlAttrEscape(name), XmlAttrEscape(value));
 }
 
+struct JSuite {
+  std::string name;
+  std::string timestamp;
+  std::vector<std::pair<std::string, std::string>> properties;
+  std::vector<TestCase> cases;
+  int failures = 0, errors = 0, skipped = 0;
+  double time_s = 0;
+};
+
+std::vector<std::pair<std::string, std::string>> GroupProperties(
+    const RunGroup& g, const SuiteResult& suite, const RunResult* last) {
+  const AggregateResult* a = g.aggregate;
+  std::vector<std::pair<std::string, std::string>> p = {
+      {"scenario", g.scenario},
+      {"profile", g.profile},
+      {"accelerator", g.Accelerator()},
+      {"backend", g.Backend()},
+      {"verdict", ToString(g.GroupVerdict())},
+      {"iterations", std::to_string(g.WithRole(RunRole::kCounted).size())}};
+  if (a != nullptr) {
+    p.push_back({"superseded_attempts", std::to_string(a->superseded)});
+    p.push_back({"warmups", std::to_string(a->warmups)});
+  }
+  if (!suite.build_id.empty()) p.push_back({"build", suite.build_id});
+  if (a != nullptr && !a->reason.empty()) p.push_back({"reason", a->reason});
+  if (last != nullptr) {
+    if (!last->hypervisor_version.empty()) {
+      p.push_back({"hypervisor", last->hypervisor_version});
+    }
+    for (const PhaseResult& ph : last->phases) {
+      p.push_back(
+          {"phase." + ph.name + "_s", FormatNumber(ph.duration_s(), 3)});
+    }
+  }
+  // Metric properties: the judged statistics over the counted runs.
+  if (a != nullptr) {
+    for (const auto& [metric, st] : a->stats) {
+      p.push_back({"metric." + metric + ".median", FormatNumber(st.median, 3)});
+    }
+  }
+  std::vector<std::string> warnings = g.Warnings();
+  for (size_t i = 0; i < warnings.size(); ++i) {
+    p.push_back({"warning." + std::to_string(i + 1), warnings[i]});
+  }
+  return p;
+}
+
+// One testcase per run the judge kept (counted runs and warm-ups), its
+// superseded attempts nested as reruns, then its checks (counted runs only).
+void AddRunCases(JSuite& s, const RunGroup& g, const std::string& classname) {
+  const auto counted = g.WithRole(RunRole::kCounted);
+  const bool several = counted.size() > 1;
+  std::vector<const RunResult*> kept = g.WithRole(RunRole::kWarmup);
+  kept.insert(kept.end(), counted.begin(), counted.end());
+  for (const RunResult* r : kept) {
+    std::string suffix = r->warmup ? fmt::format(" [warm-up {}]", r->iteration)
+                         : several
+                             ? fmt::format(" [iteration {}]", r->iteration)
+                             : "";
+    auto it = r->metrics.find("boot_s");
+    double boot_time = it != r->metrics.end() ? it->second : r->wall_s;
+    Outcome o = BootOutcome(*r);
+    for (const RunResult* earlier : g.SupersededBy(*r)) {
+      o.reruns.push_back(RerunOf(*earlier));
+    }
+    s.cases.push_back({"boot" + suffix, classname, boot_time, o});
+    s.time_s += r->wall_s;
+    if (r->warmup) continue;
+    for (const CheckResult& c : r->checks) {
+      s.cases.push_back({"check: " + c.name + suffix, classname, c.duration_s,
+                         CheckOutcome(c)});
+    }
+  }
+}
+
+JSuite GroupSuite(const RunGroup& g, const SuiteResult& suite) {
+  JSuite s;
+  s.name = g.scenario + " / " + g.profile;
+  const std::string classname = "bootgate." + g.scenario + "." + g.profile;
+  const auto counted = g.WithRole(RunRole::kCounted);
+  const RunResult* last = counted.empty() ? nullptr : counted.back();
+  if (!counted.empty()) s.timestamp = counted.front()->started_at;
+  s.properties = GroupProperties(g, suite, last);
+  if (g.aggregate != nullptr) {
+    s.cases.push_back({"verdict", classname, 0, GateOutcome(*g.aggregate)});
+  }
+  AddRunCases(s, g, classname);
+  if (g.aggregate != nullptr) {
+    const RunResult* explained = ExplainedRun(g);
+    for (const BudgetResult& b : g.aggregate->budgets) {
+      s.cases.push_back(
+          {BudgetName(b), classname, 0,
+           BudgetOutcome(
+               b, explained ? ExplainSummary(*explained, b.metric) : "")});
+    }
+  }
+  for (const TestCase& tc : s.cases) {
+    s.failures += tc.outcome.kind == Outcome::kFailure;
+    s.errors += tc.outcome.kind == Outcome::kError;
+    s.skipped += tc.outcome.kind == Outcome::kSkipped;
+  }
+  return s;
+}
+
+void AppendSuite(std::string& out, const JSuite& s, const SuiteResult& suite) {
+  out += fmt::format(
+      "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" "
+      "skipped=\"{}\" time=\"{}\"",
+      XmlEscape(s.name), s.cases.size(), s.failures, s.errors, s.skipped,
+      FormatNumber(s.time_s, 3));
+  if (!s.timestamp.empty()) {
+    out += fmt::format(" timestamp=\"{}\"", XmlEscape(s.timestamp));
+  }
+  if (!suite.host.empty()) {
+    out += fmt::format(" hostname=\"{}\"", XmlEscape(suite.host));
+  }
+  out += ">\n    <properties>\n";
+  for (const auto& [name, value] : s.properties)
+    AppendProperty(out, name, value);
+  out += "    </properties>\n";
+  for (const TestCase& tc : s.cases) AppendCase(out, tc);
+  out += "  </testsuite>\n";
+}
+
 }  // namespace
 
 std::string RenderJUnit(const SuiteResult& suite) {
-  struct Suite {
-    std::string name;
-    std::string timestamp;
-    std::vector<std::pair<std::string, std::string>> properties;
-    std::vector<TestCase> cases;
-    int failures = 0, errors = 0, skipped = 0;
-    double time_s = 0;
-  };
-  std::vector<Suite> suites;
+  std::vector<JSuite> suites;
   for (const RunGroup& g : report_internal::GroupRuns(suite)) {
-    Suite s;
-    s.name = g.scenario + " / " + g.profile;
-    std::string classname = "bootgate." + g.scenario + "." + g.profile;
-    auto counted = g.Counted();
-    const RunResult* last = counted.empty() ? nullptr : counted.back();
-    if (!counted.empty()) s.timestamp = counted.front()->started_at;
-    s.properties = {{"scenario", g.scenario},
-                    {"profile", g.profile},
-                    {"accelerator", g.Accelerator()},
-                    {"backend", g.Backend()},
-                    {"verdict", ToString(g.GroupVerdict())},
-                    {"iterations", std::to_string(counted.size())}};
-    if (!suite.build_id.empty()) s.properties.push_back({"build", suite.build_id});
-    if (g.aggregate != nullptr && !g.aggregate->reason.empty()) {
-      s.properties.push_back({"reason", g.aggregate->reason});
-    }
-    if (last != nullptr) {
-      if (!last->hypervisor_version.empty()) {
-        s.properties.push_back({"hypervisor", last->hypervisor_version});
-      }
-      for (const PhaseResult& p : last->phases) {
-        s.properties.push_back(
-            {"phase." + p.name + "_s", FormatNumber(p.duration_s(), 3)});
-      }
-    }
-    // Metric properties: the aggregate's judged statistic (median) when
-    // there is one, else the last counted run's value.
-    if (g.aggregate != nullptr && !g.aggregate->stats.empty()) {
-      for (const auto& [metric, st] : g.aggregate->stats) {
-        s.properties.push_back({"metric." + metric + ".median",
-                                FormatNumber(st.median, 3)});
-      }
-    } else if (last != nullptr) {
-      for (const auto& [metric, value] : last->metrics) {
-        s.properties.push_back({"metric." + metric, FormatNumber(value, 3)});
-      }
-    }
-    std::vector<std::string> warnings = g.Warnings();
-    for (size_t i = 0; i < warnings.size(); ++i) {
-      s.properties.push_back({"warning." + std::to_string(i + 1), warnings[i]});
-    }
-
-    bool several = counted.size() > 1;
-    for (const RunResult* r : counted) {
-      std::string suffix =
-          several ? fmt::format(" [iteration {}]", r->iteration) : "";
-      auto it = r->metrics.find("boot_s");
-      double boot_time = it != r->metrics.end() ? it->second : r->wall_s;
-      s.cases.push_back({"boot" + suffix, classname, boot_time,
-                         BootOutcome(*r, g.aggregate)});
-      for (const CheckResult& c : r->checks) {
-        s.cases.push_back({"check: " + c.name + suffix, classname, c.duration_s,
-                           CheckOutcome(c)});
-      }
-      s.time_s += r->wall_s;
-    }
-    if (g.aggregate != nullptr) {
-      const RunResult* explained = ExplainedRun(g);
-      for (const BudgetResult& b : g.aggregate->budgets) {
-        s.cases.push_back(
-            {BudgetName(b), classname, 0,
-             BudgetOutcome(
-                 b, explained ? ExplainSummary(*explained, b.metric) : "")});
-      }
-    } else {
-      for (const RunResult* r : counted) {
-        std::string suffix =
-            several ? fmt::format(" [iteration {}]", r->iteration) : "";
-        for (const BudgetResult& b : r->budgets) {
-          s.cases.push_back({BudgetName(b) + suffix, classname, 0,
-                             BudgetOutcome(b, ExplainSummary(*r, b.metric))});
-        }
-      }
-    }
-    for (const TestCase& tc : s.cases) {
-      s.failures += tc.outcome.kind == Outcome::kFailure;
-      s.errors += tc.outcome.kind == Outcome::kError;
-      s.skipped += tc.outcome.kind == Outcome::kSkipped;
-    }
-    suites.push_back(std::move(s));
+    suites.push_back(GroupSuite(g, suite));
   }
-
   int tests = 0, failures = 0, errors = 0, skipped = 0;
   double time_s = 0;
-  for (const Suite& s : suites) {
+  for (const JSuite& s : suites) {
     tests += static_cast<int>(s.cases.size());
     failures += s.failures;
     errors += s.errors;
@@ -297,28 +410,7 @@ std::string RenderJUnit(const SuiteResult& suite) {
       "<testsuites name=\"bootgate\" tests=\"{}\" failures=\"{}\" errors=\"{}\" "
       "skipped=\"{}\" time=\"{}\">\n",
       tests, failures, errors, skipped, FormatNumber(time_s, 3));
-  for (const Suite& s : suites) {
-    out += fmt::format(
-        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" "
-        "skipped=\"{}\" time=\"{}\"",
-        XmlEscape(s.name), s.cases.size(), s.failures, s.errors, s.skipped,
-        FormatNumber(s.time_s, 3));
-    if (!s.timestamp.empty()) {
-      out += fmt::format(" timestamp=\"{}\"", XmlEscape(s.timestamp));
-    }
-    if (!suite.host.empty()) {
-      out += fmt::format(" hostname=\"{}\"", XmlEscape(suite.host));
-    }
-    out += ">\n    <properties>\n";
-    for (const auto& [name, value] : s.properties) {
-      std::string line;
-      AppendProperty(line, name, value);
-      out += line;
-    }
-    out += "    </properties>\n";
-    for (const TestCase& tc : s.cases) AppendCase(out, tc);
-    out += "  </testsuite>\n";
-  }
+  for (const JSuite& s : suites) AppendSuite(out, s, suite);
   out += "</testsuites>\n";
   return out;
 }

@@ -6,6 +6,7 @@
 #include <regex>
 #include <vector>
 
+#include "budget/judge_suite.h"
 #include "report/example_suite.h"
 
 namespace bootgate {
@@ -63,14 +64,20 @@ TEST(JUnitReportTest, IsWellFormedXml) {
 
 TEST(JUnitReportTest, OneSuitePerScenarioAndProfileWithCounts) {
   std::string xml = RenderJUnit(ExampleSuite());
-  EXPECT_THAT(xml, HasSubstr("<testsuite name=\"photon-minimal / qemu-kvm\""));
-  EXPECT_THAT(xml, HasSubstr("<testsuite name=\"alpine-virt / hyperv-gen2\" tests=\"2\" "
-                             "failures=\"2\" errors=\"0\" skipped=\"0\""));
-  // photon/hyperv: 2 boots + 3 checks + 2 budgets; the boot budget and one
-  // check fail.
+  EXPECT_THAT(
+      xml,
+      HasSubstr("<testsuite name=\"photon-minimal / qemu-kvm\" tests=\"12\" "
+                "failures=\"0\" errors=\"0\""));
+  // alpine/hyperv: the verdict and two boots fail; its two budgets were
+  // never measured.
+  EXPECT_THAT(
+      xml,
+      HasSubstr("<testsuite name=\"alpine-virt / hyperv-gen2\" tests=\"5\" "
+                "failures=\"3\" errors=\"0\" skipped=\"2\""));
+  // photon/hyperv: the verdict, 2 boots, 3 checks, 4 budgets; the verdict,
+  // the boot budget and one check fail (the boots are explained by them).
   EXPECT_THAT(xml, HasSubstr("<testsuite name=\"photon-minimal / hyperv-gen2\" "
-                             "tests=\"7\" failures=\"2\""));
-  EXPECT_THAT(xml, HasSubstr("<testsuites name=\"bootgate\" tests=\"23\" failures=\"4\""));
+                             "tests=\"10\" failures=\"3\" errors=\"0\""));
 }
 
 TEST(JUnitReportTest, BudgetAndCheckTestcases) {
@@ -81,7 +88,8 @@ TEST(JUnitReportTest, BudgetAndCheckTestcases) {
   EXPECT_THAT(xml, HasSubstr("name=\"check: dropbear listening [iteration 2]\""));
   EXPECT_THAT(xml, HasSubstr("type=\"check\""));
   EXPECT_THAT(xml, HasSubstr("<property name=\"accelerator\" value=\"tcg\"/>"));
-  EXPECT_THAT(xml, HasSubstr("<property name=\"phase.kernel_s\" value=\"3.06\"/>"));
+  EXPECT_THAT(xml,
+              HasSubstr("<property name=\"phase.kernel_s\" value=\"3.3\"/>"));
   EXPECT_THAT(xml, HasSubstr("<property name=\"metric.boot_s.median\" value=\"10\"/>"));
   EXPECT_THAT(xml, HasSubstr("<property name=\"build\" value=\"photon-5.0-build-1234\"/>"));
 }
@@ -98,29 +106,89 @@ TEST(JUnitReportTest, PanicFailsTheBootTestcaseWithConsoleTail) {
 
 TEST(JUnitReportTest, ErrorAndSkippedOutcomes) {
   SuiteResult suite = ExampleSuite();
-  suite.runs[5].verdict = Verdict::kError;
-  suite.runs[5].reason = "could not start QEMU: qemu-system-x86_64 not found";
-  suite.runs[5].failure_class = "";
-  suite.aggregates.clear();
-  RunResult skipped = suite.runs[5];
+  RunResult& a1 = suite.runs[6];
+  ASSERT_EQ(a1.scenario + "/" + a1.profile, "alpine-virt/qemu-kvm");
+  a1.verdict = Verdict::kError;
+  a1.reason = "could not start QEMU: qemu-system-x86_64 not found";
+  a1.failure_class = "";
+  RunResult skipped = a1;
   skipped.profile = "vmware-esxi";
   skipped.verdict = Verdict::kSkipped;
   skipped.reason = "profile needs KVM";
   skipped.budgets.clear();
   skipped.checks.clear();
   suite.runs.push_back(skipped);
+  JudgeSuite(&suite, nullptr);
   std::string xml = RenderJUnit(suite);
   ExpectWellFormed(xml);
   EXPECT_THAT(xml, HasSubstr("<error message=\"could not start QEMU: qemu-system-x86_64 not "
                              "found\" type=\"could-not-measure\">"));
   EXPECT_THAT(xml, HasSubstr("<skipped message=\"profile needs KVM\"/>"));
-  // Without aggregates, budgets come from each run (statistic "value").
-  EXPECT_THAT(xml, HasSubstr("name=\"boot_s &lt;= 45 (value) [iteration 1]\""));
+  // The group's judged verdict is its own testcase: an error there too.
+  EXPECT_THAT(
+      xml, HasSubstr("<testsuite name=\"alpine-virt / qemu-kvm\" tests=\"3\" "
+                     "failures=\"0\" errors=\"2\""));
 }
 
-TEST(JUnitReportTest, WarmupRunsAreLeftOut) {
-  std::string xml = RenderJUnit(ExampleSuite());
+// A warm-up is its own testcase: its failure fails the group, so a CI
+// system must see it with its reason (the old writer left warm-ups out).
+TEST(JUnitReportTest, WarmupsAreTheirOwnTestcasesWithTheirReason) {
+  SuiteResult suite = ExampleSuite();
+  std::string xml = RenderJUnit(suite);
+  EXPECT_THAT(xml, HasSubstr("name=\"boot [warm-up 1]\""));
   EXPECT_THAT(xml, Not(HasSubstr("iteration 0")));
+  RunResult& warm = suite.runs[0];
+  ASSERT_TRUE(warm.warmup);
+  warm.verdict = Verdict::kFail;
+  warm.failure_class = "kernel-panic";
+  warm.reason = "kernel panic in the warm-up";
+  JudgeSuite(&suite, nullptr);
+  xml = RenderJUnit(suite);
+  EXPECT_THAT(
+      xml, HasSubstr("name=\"boot [warm-up 1]\" time=\"12.5\">\n      <failure "
+                     "message=\"kernel-panic: kernel panic in the warm-up\""));
+  EXPECT_THAT(
+      xml,
+      HasSubstr("<testsuite name=\"photon-minimal / qemu-kvm\" tests=\"8\" "
+                "failures=\"2\""));
+}
+
+// Maven Surefire's rerun format, which GitLab, Jenkins and GitHub's JUnit
+// actions read: an attempt a later one superseded is a flakyError inside
+// the passing testcase (never an <error> of its own: the old writer counted
+// it in errors="1" under a green gate); when every attempt failed, the last
+// is the <error> and the earlier ones rerunError.
+TEST(JUnitReportTest, SupersededAttemptsAreSurefireReruns) {
+  SuiteResult suite = ExampleSuite();
+  std::string xml = RenderJUnit(suite);
+  ExpectWellFormed(xml);
+  EXPECT_THAT(
+      xml, HasSubstr(
+               "name=\"boot [iteration 2]\" time=\"11\">\n      <flakyError "
+               "message=\"attempt 1 error (superseded by a later attempt): SSH "
+               "did not answer within 60 s on port 40024\" type=\"ssh\">"
+               "<stackTrace>"));
+  EXPECT_THAT(
+      xml,
+      HasSubstr("<testsuite name=\"photon-minimal / qemu-kvm\" tests=\"12\" "
+                "failures=\"0\" errors=\"0\""));
+  // Attempt 2 could not measure either: the testcase errors, attempt 1 is
+  // its rerunError.
+  RunResult& p2 = suite.runs[3];
+  ASSERT_EQ(p2.attempt, 2);
+  p2.verdict = Verdict::kError;
+  p2.failure_class = "ssh";
+  p2.reason = "SSH did not answer again";
+  JudgeSuite(&suite, nullptr);
+  xml = RenderJUnit(suite);
+  ExpectWellFormed(xml);
+  EXPECT_THAT(xml, HasSubstr("<error message=\"ssh: SSH did not answer again\" "
+                             "type=\"could-not-measure\">"));
+  EXPECT_THAT(
+      xml,
+      HasSubstr("<rerunError message=\"attempt 1 error (superseded by a later "
+                "attempt)"));
+  EXPECT_THAT(xml, Not(HasSubstr("<flakyError")));
 }
 
 // Fails on the old reporter: the boot testcase of iteration 2 got

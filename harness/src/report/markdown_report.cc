@@ -56,46 +56,71 @@ std::string Margin(const BudgetResult& b) {
                      FormatNumber(b.margin_pct, 1));
 }
 
-}  // namespace
-
-std::string RenderMarkdown(const SuiteResult& suite, const MarkdownOptions& options) {
-  auto groups = report_internal::GroupRuns(suite);
-  std::map<Verdict, int> counts;
-  int counted_runs = 0;
-  for (const RunResult& r : suite.runs) {
-    if (r.warmup) continue;
-    ++counted_runs;
-    counts[report_internal::ReportedRunVerdict(
-        r, report_internal::AggregateOf(suite, r))]++;
+std::string Header(const SuiteResult& suite, size_t groups) {
+  // What the judge counted: counted runs only, by the verdict they count as.
+  std::map<std::string, int> counts;
+  int counted_runs = 0, superseded = 0, warmups = 0;
+  for (const AggregateResult& a : suite.aggregates) {
+    for (const auto& [v, n] : a.counts) {
+      counts[v] += n;
+      counted_runs += n;
+    }
+    superseded += a.superseded;
+    warmups += a.warmups;
   }
-
   std::string out = fmt::format("## bootgate: **{}**\n\n", UpperVerdict(suite.verdict));
   std::vector<std::string> summary;
-  summary.push_back(fmt::format("{} scenario x profile group{}", groups.size(),
-                                groups.size() == 1 ? "" : "s"));
+  summary.push_back(fmt::format("{} scenario x profile group{}", groups,
+                                groups == 1 ? "" : "s"));
   std::string runs = fmt::format("{} counted run{}", counted_runs,
                                  counted_runs == 1 ? "" : "s");
   std::vector<std::string> parts;
-  for (const auto& [v, n] : counts) parts.push_back(fmt::format("{} {}", n, ToString(v)));
+  for (const auto& [v, n] : counts) parts.push_back(fmt::format("{} {}", n, v));
   if (!parts.empty()) runs += " (" + fmt::format("{}", fmt::join(parts, ", ")) + ")";
   summary.push_back(runs);
+  if (warmups > 0)
+    summary.push_back(
+        fmt::format("{} warm-up{}", warmups, warmups == 1 ? "" : "s"));
+  if (superseded > 0) {
+    summary.push_back(fmt::format("{} superseded attempt{}", superseded,
+                                  superseded == 1 ? "" : "s"));
+  }
+  if (suite.interrupted) summary.push_back("interrupted");
+  if (suite.shard_count > 0) {
+    summary.push_back(
+        fmt::format("shard {}/{}", suite.shard_index, suite.shard_count));
+  }
   if (!suite.build_id.empty()) summary.push_back("build " + Code(suite.build_id));
   if (!suite.host.empty()) summary.push_back("host " + Code(suite.host));
   if (!suite.bootgate_version.empty()) {
     summary.push_back("bootgate " + Cell(suite.bootgate_version));
   }
   if (!suite.started_at.empty()) summary.push_back("started " + Cell(suite.started_at));
-  out += fmt::format("{}\n\n", fmt::join(summary, " · "));
+  return out + fmt::format("{}\n\n", fmt::join(summary, " · "));
+}
 
-  // The metric table.
-  out += "| Scenario | Profile | Accel | Metric | Value | Budget | Margin | Verdict |\n";
+// The judged verdict of each group and the judge's reason for it.
+std::string VerdictTable(const std::vector<RunGroup>& groups) {
+  std::string out =
+      "| Scenario | Profile | Verdict | Reason |\n|---|---|---|---|\n";
+  for (const RunGroup& g : groups) {
+    out += fmt::format("| {} | {} | {} | {} |\n", Cell(g.scenario),
+                       Cell(g.profile), VerdictCell(g.GroupVerdict()),
+                       g.aggregate != nullptr ? Cell(g.aggregate->reason) : "");
+  }
+  return out + "\n";
+}
+
+std::string MetricTable(const std::vector<RunGroup>& groups) {
+  std::string out =
+      "| Scenario | Profile | Accel | Metric | Value | Budget | Margin | "
+      "Verdict |\n";
   out += "|---|---|---|---|---|---|---|---|\n";
   for (const RunGroup& g : groups) {
     std::string accel = Cell(g.Accelerator());
     std::set<std::string> judged;
-    std::vector<BudgetResult> budgets = g.Budgets();
     bool any_row = false;
-    for (const BudgetResult& b : budgets) {
+    for (const BudgetResult& b : g.Budgets()) {
       judged.insert(b.metric);
       std::string value = FormatMetric(b.metric, b.value);
       if (b.statistic != "value") value += " (" + b.statistic + ")";
@@ -120,9 +145,10 @@ std::string RenderMarkdown(const SuiteResult& suite, const MarkdownOptions& opti
                          Cell(g.profile), accel, VerdictCell(g.GroupVerdict()));
     }
   }
+  return out;
+}
 
-  // What the guests say about their figures (the last explained run of
-  // each group): the top movers of every metric a reader may ask about.
+std::string ExplainedSection(const std::vector<RunGroup>& groups) {
   std::string explained;
   for (const RunGroup& g : groups) {
     const RunResult* r = report_internal::ExplainedRun(g);
@@ -134,12 +160,13 @@ std::string RenderMarkdown(const SuiteResult& suite, const MarkdownOptions& opti
                                  Cell(g.profile), metric, Cell(line));
     }
   }
-  if (!explained.empty()) out += "\n### What the guest says\n\n" + explained;
+  return explained.empty() ? "" : "\n### What the guest says\n\n" + explained;
+}
 
-  // Failed checks.
+std::string FailedChecks(const SuiteResult& suite) {
   std::string checks;
   for (const RunResult& r : suite.runs) {
-    if (r.warmup) continue;
+    if (r.role != RunRole::kCounted) continue;
     for (const CheckResult& c : r.checks) {
       if (c.verdict == Verdict::kPass || c.verdict == Verdict::kSkipped) continue;
       checks += fmt::format("- {} / {} iteration {}: **{}** {}: {}\n", Cell(r.scenario),
@@ -148,64 +175,104 @@ std::string RenderMarkdown(const SuiteResult& suite, const MarkdownOptions& opti
       if (!c.command.empty()) checks += fmt::format("  - command: {}\n", Code(c.command));
     }
   }
-  if (!checks.empty()) out += "\n### Failed checks\n\n" + checks;
+  return checks.empty() ? "" : "\n### Failed checks\n\n" + checks;
+}
 
-  // Failed, errored and inconclusive runs; a run over only its own budget is
-  // a note (its group's judged statistic decides).
-  std::string failures, notes;
+std::string RunName(const RunResult& r) {
+  return fmt::format(
+      "{} / {} {}iteration {}{}", Cell(r.scenario), Cell(r.profile),
+      r.warmup ? "warm-up " : "", r.iteration,
+      r.attempt > 1 ? fmt::format(" attempt {}", r.attempt) : "");
+}
+
+std::string ConsoleTail(const RunResult& r, const MarkdownOptions& options) {
+  if (options.console_tail_lines <= 0 || r.failure_class.empty() ||
+      r.console_tail.empty()) {
+    return "";
+  }
+  size_t n = std::min<size_t>(r.console_tail.size(),
+                              static_cast<size_t>(options.console_tail_lines));
+  std::string out = "\n  ```text\n";
+  for (size_t i = r.console_tail.size() - n; i < r.console_tail.size(); ++i) {
+    std::string line = SanitizeXmlText(r.console_tail[i]);
+    // A line of backticks would end the fence early.
+    if (line.rfind("```", 0) == 0) line = " " + line;
+    out += "  " + line + "\n";
+  }
+  return out + "  ```\n\n";
+}
+
+// What the judge counted against a group (counted runs and warm-ups that did
+// not pass), the attempts it superseded, and its notes.
+std::string RunSections(const SuiteResult& suite,
+                        const MarkdownOptions& options) {
+  std::string failures, superseded, notes;
   for (const RunResult& r : suite.runs) {
-    const AggregateResult* group = report_internal::AggregateOf(suite, r);
-    if (!r.warmup && !report_internal::RunNote(r, group).empty()) {
-      notes += fmt::format("- {} / {} iteration {}: {}\n", Cell(r.scenario),
-                           Cell(r.profile), r.iteration,
-                           Cell(report_internal::RunNote(r, group)));
-    }
-    const Verdict v = report_internal::ReportedRunVerdict(r, group);
-    if (r.warmup || v == Verdict::kPass || v == Verdict::kSkipped) {
+    std::string what =
+        fmt::format("- {}: **{}**", RunName(r), ToString(r.verdict));
+    if (!r.failure_class.empty()) what += " (" + Cell(r.failure_class) + ")";
+    what += ": " + Cell(r.reason) + "\n";
+    if (r.role == RunRole::kSuperseded) {
+      superseded += what;
       continue;
     }
-    failures += fmt::format("- {} / {} iteration {}: **{}**", Cell(r.scenario),
-                            Cell(r.profile), r.iteration, ToString(r.verdict));
-    if (!r.failure_class.empty()) failures += " (" + Cell(r.failure_class) + ")";
-    failures += ": " + Cell(r.reason) + "\n";
-    if (options.console_tail_lines > 0 && !r.failure_class.empty() &&
-        !r.console_tail.empty()) {
-      size_t n = std::min<size_t>(r.console_tail.size(),
-                                  static_cast<size_t>(options.console_tail_lines));
-      failures += "\n  ```text\n";
-      for (size_t i = r.console_tail.size() - n; i < r.console_tail.size(); ++i) {
-        std::string line = SanitizeXmlText(r.console_tail[i]);
-        // A line of backticks would end the fence early.
-        if (line.rfind("```", 0) == 0) line = " " + line;
-        failures += "  " + line + "\n";
-      }
-      failures += "  ```\n\n";
+    if (!r.judge_note.empty()) {
+      notes += fmt::format("- {}: {}\n", RunName(r), Cell(r.judge_note));
     }
+    if (r.counts_as == Verdict::kPass || r.counts_as == Verdict::kSkipped)
+      continue;
+    failures += what + ConsoleTail(r, options);
   }
+  std::string out;
   if (!failures.empty()) out += "\n### Failures\n\n" + failures;
+  if (!superseded.empty()) {
+    out +=
+        "\n### Superseded attempts\n\nA later attempt of the same iteration "
+        "replaced these (--retries, the KVM to TCG fallback); they do not "
+        "count.\n\n" +
+        superseded;
+  }
   if (!notes.empty()) out += "\n### Notes\n\n" + notes;
+  return out;
+}
 
+std::string Installers(const SuiteResult& suite) {
   // Which installer each group's install phase found, and how its end was
   // seen: what a reader of a Photon gate needs to trust install_s.
   std::string installers;
   std::set<std::string> said;
   for (const RunResult& r : suite.runs) {
-    if (r.warmup || r.installer.empty()) continue;
+    if (r.role != RunRole::kCounted || r.installer.empty()) continue;
     std::string line = fmt::format("- {} / {}: {}; completion: {}\n", Cell(r.scenario), Cell(r.profile),
                                    Cell(r.installer), Cell(r.install_completion.substr(0, r.install_completion.find(" (marker at"))));
     if (said.insert(line).second) installers += line;
   }
-  if (!installers.empty()) out += "\n### Installers\n\n" + installers;
+  return installers.empty() ? "" : "\n### Installers\n\n" + installers;
+}
 
-  // Warnings, de-duplicated per group.
+std::string Warnings(const std::vector<RunGroup>& groups) {
   std::string warnings;
   for (const RunGroup& g : groups) {
     for (const std::string& w : g.Warnings()) {
       warnings += fmt::format("- {} / {}: {}\n", Cell(g.scenario), Cell(g.profile), Cell(w));
     }
   }
-  if (!warnings.empty()) out += "\n### Warnings\n\n" + warnings;
+  return warnings.empty() ? "" : "\n### Warnings\n\n" + warnings;
+}
 
+}  // namespace
+
+std::string RenderMarkdown(const SuiteResult& suite,
+                           const MarkdownOptions& options) {
+  auto groups = report_internal::GroupRuns(suite);
+  std::string out = Header(suite, groups.size());
+  out += VerdictTable(groups);
+  out += MetricTable(groups);
+  out += ExplainedSection(groups);
+  out += FailedChecks(suite);
+  out += RunSections(suite, options);
+  out += Installers(suite);
+  out += Warnings(groups);
   if (!options.artifacts.empty()) {
     std::vector<std::string> names;
     for (const std::string& a : options.artifacts) names.push_back(Code(a));

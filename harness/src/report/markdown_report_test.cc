@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "budget/judge_suite.h"
 #include "report/example_suite.h"
 
 namespace bootgate {
@@ -57,7 +58,7 @@ TEST(MarkdownReportTest, EscapesPipesAndHtmlInCells) {
   for (RunResult& r : suite.runs) {
     if (r.scenario == "photon-minimal" && r.profile == "qemu-kvm") r.scenario = "a|b";
   }
-  suite.runs[6].reason = "<img src=x> | broken\nline";
+  suite.runs[7].reason = "<img src=x> | broken\nline";
   std::string md = RenderMarkdown(suite);
   EXPECT_THAT(md, HasSubstr("| a\\|b | qemu-kvm |"));
   EXPECT_THAT(md, HasSubstr("&lt;img src=x&gt; \\| broken line"));
@@ -66,7 +67,7 @@ TEST(MarkdownReportTest, EscapesPipesAndHtmlInCells) {
 
 TEST(MarkdownReportTest, PassingSuite) {
   SuiteResult suite = ExampleSuite();
-  suite.runs.resize(3);
+  suite.runs.resize(4);
   suite.aggregates.resize(1);
   suite.verdict = Verdict::kPass;
   std::string md = RenderMarkdown(suite, {.artifacts = {}, .console_tail_lines = 0});
@@ -84,6 +85,43 @@ TEST(MarkdownReportTest, ARunOverOnlyItsOwnBudgetIsANoteNotAFailure) {
   EXPECT_THAT(md, HasSubstr("### Notes"));
   EXPECT_THAT(md, HasSubstr("iteration 2: boot_s 10.5 over its own budget 10"));
   EXPECT_THAT(md, Not(HasSubstr("**fail**")));
+}
+
+// The judge's verdict and reason of every group, the superseded attempt
+// apart from the failures (the old summary listed a superseded KVM attempt
+// under failures of a PASS gate), and a warm-up failure with its reason
+// (the old summary left warm-ups out though they fail the group).
+TEST(MarkdownReportTest,
+     PrintsTheJudgedGroupsSupersededAttemptsAndWarmupFailures) {
+  SuiteResult suite = ExampleSuite();
+  std::string md = RenderMarkdown(suite);
+  EXPECT_THAT(
+      md,
+      HasSubstr(
+          "| alpine-virt | hyperv-gen2 | **fail** | iteration 1 (attempt 1) "
+          "failed: kernel-panic: kernel panic at 3.2 s"));
+  EXPECT_THAT(md, HasSubstr("7 counted runs (3 fail, 4 pass) · 1 warm-up · 1 "
+                            "superseded attempt"));
+  const size_t superseded = md.find("### Superseded attempts");
+  ASSERT_NE(superseded, std::string::npos) << md;
+  const size_t line = md.find(
+      "photon-minimal / qemu-kvm iteration 2 attempt 1: **error** (ssh)");
+  EXPECT_GT(line, superseded) << md;
+  RunResult& warm = suite.runs[0];
+  warm.verdict = Verdict::kError;
+  warm.failure_class = "ssh";
+  warm.reason = "SSH never answered in the warm-up";
+  JudgeSuite(&suite, nullptr);
+  md = RenderMarkdown(suite);
+  EXPECT_THAT(
+      md,
+      HasSubstr("| photon-minimal | qemu-kvm | **error** | warmup iteration 1 "
+                "(attempt 1) could not measure: ssh: SSH never answered"));
+  EXPECT_THAT(
+      md,
+      HasSubstr(
+          "- photon-minimal / qemu-kvm warm-up iteration 1: **error** (ssh): "
+          "SSH never answered in the warm-up"));
 }
 
 }  // namespace

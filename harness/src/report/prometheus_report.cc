@@ -51,15 +51,36 @@ std::string UnitHelp(const PrometheusMetricName& m) {
   return m.unit.empty() ? "" : ", in " + m.unit;
 }
 
-// One scenario x profile: the judged series from its aggregate (or, where
-// only runs are known, as for `serve`, from its latest run), then the latest
-// counted run's own values under bootgate_run_*.
-void FillGroup(Families& f, const RunResult& r, const AggregateResult* agg,
+// The latest counted run's metrics, checks and boot phases.
+template <typename With>
+void FillRun(Families& f, const RunResult& r, const With& with) {
+  const Labels base = with("scenario", r.scenario);
+  for (const auto& [key, value] : r.metrics) {
+    PrometheusMetricName m = PrometheusNameFor(key);
+    f.Set(m.run_name,
+          "bootgate metric " + key + " of the latest counted run" + UnitHelp(m),
+          base, value * m.scale);
+  }
+  for (const CheckResult& c : r.checks) {
+    f.Set("bootgate_check_passed", "1 if the conformance check passed, else 0",
+          with("check", c.name), c.verdict == Verdict::kPass ? 1 : 0);
+  }
+  for (const PhaseResult& p : r.phases) {
+    f.Set("bootgate_boot_phase_seconds", "Duration of a boot phase",
+          with("phase", p.name), p.duration_s());
+  }
+}
+
+// One scenario x profile: the judged series from its aggregate, then the
+// latest counted run's own values under bootgate_run_* (when it has one).
+void FillGroup(Families& f, const AggregateResult& agg, const RunResult* r,
                const std::string& build_id) {
-  const Labels base = {{"scenario", r.scenario},
-                       {"profile", r.profile},
-                       {"accelerator", r.accelerator},
-                       {"backend", r.backend},
+  const Labels base = {{"scenario", agg.scenario},
+                       {"profile", agg.profile},
+                       {"accelerator", r != nullptr && agg.accelerator.empty()
+                                           ? r->accelerator
+                                           : agg.accelerator},
+                       {"backend", agg.backend},
                        {"build", build_id}};
   auto with = [&](const std::string& k, const std::string& v) {
     Labels l = base;
@@ -76,7 +97,7 @@ void FillGroup(Families& f, const RunResult& r, const AggregateResult* agg,
   };
 
   // ---- the judged verdict and statistic (what the gate decided) ----
-  const Verdict judged = agg != nullptr ? agg->verdict : r.verdict;
+  const Verdict judged = agg.verdict;
   f.Set("bootgate_passed",
         "1 if the scenario x profile passed (the judged verdict the exit code "
         "reads), else 0",
@@ -85,6 +106,14 @@ void FillGroup(Families& f, const RunResult& r, const AggregateResult* agg,
       "bootgate_verdict",
       "1 for the judged verdict of the scenario x profile, 0 for the others",
       judged);
+  for (const auto& [verdict, n] : agg.counts) {
+    f.Set("bootgate_counted_runs",
+          "Counted runs of the scenario x profile by the verdict they count as",
+          with("verdict", verdict), n);
+  }
+  f.Set("bootgate_superseded_attempts",
+        "Attempts a retry or the KVM->TCG fallback superseded", base,
+        agg.superseded);
   auto judged_value = [&](const std::string& key, double value, int n) {
     PrometheusMetricName m = PrometheusNameFor(key);
     f.Set(m.name,
@@ -96,15 +125,10 @@ void FillGroup(Families& f, const RunResult& r, const AggregateResult* agg,
           "Counted runs behind the judged statistic of a metric",
           with("metric", m.base), n);
   };
-  if (agg != nullptr) {
-    for (const auto& [key, st] : agg->stats) {
-      judged_value(key, report_internal::JudgedStatistic(st, agg->judge), st.n);
-    }
-  } else {
-    for (const auto& [key, value] : r.metrics) judged_value(key, value, 1);
+  for (const auto& [key, st] : agg.stats) {
+    judged_value(key, report_internal::JudgedStatistic(st, agg.judge), st.n);
   }
-  const std::vector<BudgetResult>& budgets =
-      agg != nullptr ? agg->budgets : r.budgets;
+  const std::vector<BudgetResult>& budgets = agg.budgets;
   for (const BudgetResult& b : budgets) {
     PrometheusMetricName m = PrometheusNameFor(b.metric);
     std::string name = "bootgate_budget" + (m.unit.empty() ? "" : "_" + m.unit);
@@ -128,42 +152,22 @@ void FillGroup(Families& f, const RunResult& r, const AggregateResult* agg,
   }
 
   // ---- the latest counted run ----
-  const Verdict run_verdict = report_internal::ReportedRunVerdict(r, agg);
+  if (r == nullptr) return;
+  const Verdict run_verdict = r->counts_as;
   f.Set("bootgate_run_passed", "1 if the latest counted run passed, else 0",
         base, run_verdict == Verdict::kPass ? 1 : 0);
   verdicts("bootgate_run_verdict",
            "1 for the verdict of the latest counted run, 0 for the others",
            run_verdict);
-  if (auto t = report_internal::ParseRfc3339(r.started_at)) {
+  if (auto t = report_internal::ParseRfc3339(r->started_at)) {
     f.Set("bootgate_run_timestamp_seconds",
           "Unix time the latest counted run started", base, *t);
   }
   f.Set("bootgate_run_duration_seconds",
-        "Wall-clock duration of the latest counted run", base, r.wall_s);
+        "Wall-clock duration of the latest counted run", base, r->wall_s);
   f.Set("bootgate_run_iteration", "Iteration number of the exported run", base,
-        r.iteration);
-  for (const auto& [key, value] : r.metrics) {
-    PrometheusMetricName m = PrometheusNameFor(key);
-    f.Set(m.run_name,
-          "bootgate metric " + key + " of the latest counted run" + UnitHelp(m),
-          base, value * m.scale);
-  }
-  for (const CheckResult& c : r.checks) {
-    f.Set("bootgate_check_passed", "1 if the conformance check passed, else 0",
-          with("check", c.name), c.verdict == Verdict::kPass ? 1 : 0);
-  }
-  for (const PhaseResult& p : r.phases) {
-    f.Set("bootgate_boot_phase_seconds", "Duration of a boot phase",
-          with("phase", p.name), p.duration_s());
-  }
-}
-
-const AggregateResult* FindAggregate(
-    const std::vector<AggregateResult>& aggregates, const RunResult& r) {
-  for (const AggregateResult& a : aggregates) {
-    if (a.scenario == r.scenario && a.profile == r.profile) return &a;
-  }
-  return nullptr;
+        r->iteration);
+  FillRun(f, *r, with);
 }
 
 std::vector<prometheus::MetricFamily> SortedCollect(
@@ -284,7 +288,7 @@ std::vector<RunResult> LatestCountedRuns(const std::vector<RunResult>& runs) {
   std::vector<RunResult> out;
   std::map<std::pair<std::string, std::string>, size_t> index;
   for (const RunResult& r : runs) {
-    if (r.warmup) continue;
+    if (r.role != RunRole::kCounted) continue;
     auto key = std::make_pair(r.scenario, r.profile);
     auto it = index.find(key);
     if (it == index.end()) {
@@ -293,28 +297,57 @@ std::vector<RunResult> LatestCountedRuns(const std::vector<RunResult>& runs) {
       continue;
     }
     RunResult& current = out[it->second];
-    if (std::tie(r.iteration, r.attempt) >=
-        std::tie(current.iteration, current.attempt)) {
-      current = r;
-    }
+    if (r.iteration >= current.iteration) current = r;
   }
   return out;
 }
+
+namespace {
+
+void FillSuite(Families& families, const std::vector<RunResult>& runs,
+               const std::vector<AggregateResult>& aggregates,
+               const std::string& build_id) {
+  const std::vector<RunResult> latest = LatestCountedRuns(runs);
+  for (const AggregateResult& a : aggregates) {
+    const RunResult* run = nullptr;
+    for (const RunResult& r : latest) {
+      if (r.scenario == a.scenario && r.profile == a.profile) run = &r;
+    }
+    FillGroup(families, a, run, build_id);
+  }
+}
+
+}  // namespace
 
 void FillRegistry(prometheus::Registry& registry,
                   const std::vector<RunResult>& runs,
                   const std::vector<AggregateResult>& aggregates,
                   const std::string& build_id) {
   Families families(registry);
-  for (const RunResult& r : LatestCountedRuns(runs)) {
-    FillGroup(families, r, FindAggregate(aggregates, r), build_id);
-  }
+  FillSuite(families, runs, aggregates, build_id);
 }
 
 void FillRegistry(prometheus::Registry& registry,
-                  const std::vector<RunResult>& latest,
-                  const std::string& build_id) {
-  FillRegistry(registry, latest, {}, build_id);
+                  const std::vector<SuiteResult>& latest_suites) {
+  auto& info =
+      prometheus::BuildGauge()
+          .Name("bootgate_suite_info")
+          .Help(
+              "1 per scenario x profile: the suite whose judged verdict is "
+              "exported, its run id, build and labels (label_<key>)")
+          .Register(registry);
+  Families families(registry);
+  for (const SuiteResult& s : latest_suites) {
+    FillSuite(families, s.runs, s.aggregates, s.build_id);
+    for (const AggregateResult& a : s.aggregates) {
+      Labels l = {{"scenario", a.scenario},
+                  {"profile", a.profile},
+                  {"build", s.build_id},
+                  {"run_id", s.run_id}};
+      for (const auto& [k, v] : s.labels) l["label_" + ToIdentifier(k)] = v;
+      info.Add(l).Set(1);
+    }
+  }
 }
 
 std::string RenderPrometheusText(const SuiteResult& suite) {
@@ -326,9 +359,18 @@ std::string RenderPrometheusText(const SuiteResult& suite) {
 void PushToGateway(const SuiteResult& suite, const std::string& url,
                    const std::string& job) {
   GatewayUrl gateway_url = ParseGatewayUrl(url);
-  for (const RunResult& run : LatestCountedRuns(suite.runs)) {
+  for (const AggregateResult& group : suite.aggregates) {
+    SuiteResult one;
+    one.build_id = suite.build_id;
+    one.aggregates = {group};
+    for (const RunResult& r : suite.runs) {
+      if (r.scenario == group.scenario && r.profile == group.profile) {
+        one.runs.push_back(r);
+      }
+    }
+    const AggregateResult& run = group;  // its scenario and profile name it
     auto registry = std::make_shared<prometheus::Registry>();
-    FillRegistry(*registry, {run}, suite.aggregates, suite.build_id);
+    FillRegistry(*registry, std::vector<SuiteResult>{one});
     prometheus::Labels grouping;
     grouping.insert(GroupingLabel("scenario", run.scenario));
     grouping.insert(GroupingLabel("profile", run.profile));
@@ -350,14 +392,14 @@ void PushToGateway(const SuiteResult& suite, const std::string& url,
 
 class MetricsServer::Collector : public prometheus::Collectable {
  public:
-  Collector(std::function<std::vector<RunResult>()> provider, std::string build_id)
-      : provider_(std::move(provider)), build_id_(std::move(build_id)) {}
+  explicit Collector(std::function<std::vector<SuiteResult>()> provider)
+      : provider_(std::move(provider)) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     prometheus::Registry registry;
     double failed = 0;
     try {
-      FillRegistry(registry, provider_(), build_id_);
+      FillRegistry(registry, provider_());
     } catch (const std::exception&) {
       // A scrape must still answer; the error is visible as a series.
       failed = 1;
@@ -372,15 +414,12 @@ class MetricsServer::Collector : public prometheus::Collectable {
   }
 
  private:
-  std::function<std::vector<RunResult>()> provider_;
-  std::string build_id_;
+  std::function<std::vector<SuiteResult>()> provider_;
 };
 
 MetricsServer::MetricsServer(const std::string& bind,
-                             std::function<std::vector<RunResult>()> provider,
-                             std::string build_id)
-    : collector_(std::make_shared<Collector>(std::move(provider),
-                                             std::move(build_id))) {
+                             std::function<std::vector<SuiteResult>()> provider)
+    : collector_(std::make_shared<Collector>(std::move(provider))) {
   try {
     exposer_ = std::make_unique<prometheus::Exposer>(bind, 2);
   } catch (const std::exception& e) {

@@ -21,17 +21,18 @@
 // bootgate_samples{metric} runs; bootgate_passed (0/1) and
 // bootgate_verdict{verdict=...} the judged verdict; bootgate_budget_passed
 // {metric} 1/0 for a measured budget and absent for one whose metric was
-// never measured (bootgate_budget_measured{metric} 0). Where only runs are
-// known (`bootgate serve` reads the history's latest run) these come from
-// that run, n = 1.
+// never measured (bootgate_budget_measured{metric} 0);
+// bootgate_counted_runs{verdict} and bootgate_superseded_attempts what the
+// judge counted. `bootgate serve` exports the same from each group's latest
+// judged suite in the history.
 //
 // The latest counted run, under bootgate_run_*: bootgate_run_<metric> (e.g.
 // bootgate_run_boot_seconds), bootgate_run_passed, bootgate_run_verdict
-// {verdict} (a run over only its own budget in a judged group passes: a note,
-// not a failure), bootgate_check_passed{check}, bootgate_boot_phase_seconds
-// {phase}, bootgate_run_timestamp_seconds, bootgate_run_duration_seconds,
-// bootgate_run_iteration. Every series carries the labels scenario, profile,
-// accelerator, backend and build (the build id).
+// {verdict} (the verdict the judge counted it as: a run over only its own
+// budget passes, a note), bootgate_check_passed{check},
+// bootgate_boot_phase_seconds {phase}, bootgate_run_timestamp_seconds,
+// bootgate_run_duration_seconds, bootgate_run_iteration. Every series carries
+// the labels scenario, profile, accelerator, backend and build (the build id).
 #pragma once
 
 #include <functional>
@@ -60,25 +61,23 @@ struct PrometheusMetricName {
 /// Applies the naming scheme above; characters outside [a-zA-Z0-9_] become _.
 PrometheusMetricName PrometheusNameFor(const std::string& metric_key);
 
-/// The runs whose values are exported: for each scenario x profile the LAST
-/// counted iteration (not warm-up; highest iteration, then highest attempt,
-/// then latest in the vector). Exporting one real run (not the aggregate
-/// median) keeps every series a value that was really measured, and gives
-/// Prometheus one sample per run to compute medians over time from.
+/// The runs whose values are exported: for each scenario x profile the last
+/// run the judge counted (RunRole::kCounted, highest iteration). Exporting
+/// one real run (not the aggregate median) keeps every bootgate_run_* series
+/// a value that was really measured.
 std::vector<RunResult> LatestCountedRuns(const std::vector<RunResult>& runs);
 
-/// Adds the gauges of every scenario x profile with a counted run to
-/// `registry`: judged series from its aggregate in `aggregates`, run series
-/// from LatestCountedRuns(runs).
+/// Adds the gauges of every judged scenario x profile (one per aggregate in
+/// `aggregates`, whatever its verdict: error and interrupted included) to
+/// `registry`; run series from LatestCountedRuns(runs) where it has one.
 void FillRegistry(prometheus::Registry& registry,
                   const std::vector<RunResult>& runs,
                   const std::vector<AggregateResult>& aggregates,
                   const std::string& build_id);
-/// The same without aggregates (`serve`): the judged series come from each
-/// group's latest counted run and its own budgets.
+/// The same for several suites, each with its own build (`serve`: each
+/// group's latest suite from the history).
 void FillRegistry(prometheus::Registry& registry,
-                  const std::vector<RunResult>& latest,
-                  const std::string& build_id);
+                  const std::vector<SuiteResult>& latest_suites);
 
 /// The suite in the Prometheus text exposition format (families in a
 /// fixed order, series sorted by labels), via prometheus::TextSerializer.
@@ -92,16 +91,16 @@ std::string RenderPrometheusText(const SuiteResult& suite);
 void PushToGateway(const SuiteResult& suite, const std::string& url,
                    const std::string& job = "bootgate");
 
-/// Serves /metrics for Prometheus: every scrape calls `provider` (e.g. the
-/// latest runs from the history database) and exports them as FillRegistry
-/// does. A provider that throws yields bootgate_scrape_error 1 and no runs.
+/// Serves /metrics for Prometheus: every scrape calls `provider` (e.g. each
+/// group's latest judged suite from the history database) and exports them
+/// as FillRegistry does. A provider that throws yields bootgate_scrape_error
+/// 1 and no runs.
 class MetricsServer {
  public:
   /// Listens on `bind` ("127.0.0.1:9464"; port 0 picks a free port). Throws
   /// Error naming the address if it cannot listen.
   MetricsServer(const std::string& bind,
-                std::function<std::vector<RunResult>()> provider,
-                std::string build_id);
+                std::function<std::vector<SuiteResult>()> provider);
   ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;

@@ -83,10 +83,22 @@ std::optional<double> ParseRfc3339(const std::string& text) {
   return static_cast<double>(t) + second - offset_s;
 }
 
-std::vector<const RunResult*> RunGroup::Counted() const {
+std::vector<const RunResult*> RunGroup::WithRole(RunRole role) const {
   std::vector<const RunResult*> out;
   for (const RunResult* r : runs) {
-    if (!r->warmup) out.push_back(r);
+    if (r->role == role) out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<const RunResult*> RunGroup::SupersededBy(
+    const RunResult& run) const {
+  std::vector<const RunResult*> out;
+  for (const RunResult* r : runs) {
+    if (r->role == RunRole::kSuperseded && r->iteration == run.iteration &&
+        r->warmup == run.warmup && r->attempt < run.attempt) {
+      out.push_back(r);
+    }
   }
   return out;
 }
@@ -106,19 +118,12 @@ std::string RunGroup::Backend() const {
 }
 
 Verdict RunGroup::GroupVerdict() const {
-  if (aggregate != nullptr) return aggregate->verdict;
-  std::vector<Verdict> verdicts;
-  for (const RunResult* r : Counted()) verdicts.push_back(r->verdict);
-  return CombineVerdicts(verdicts);
+  return aggregate != nullptr ? aggregate->verdict : Verdict::kError;
 }
 
 std::vector<BudgetResult> RunGroup::Budgets() const {
-  if (aggregate != nullptr && !aggregate->budgets.empty()) {
-    return aggregate->budgets;
-  }
-  auto counted = Counted();
-  return counted.empty() ? std::vector<BudgetResult>{}
-                         : counted.back()->budgets;
+  return aggregate != nullptr ? aggregate->budgets
+                              : std::vector<BudgetResult>{};
 }
 
 const AggregateResult* AggregateOf(const SuiteResult& suite,
@@ -127,23 +132,6 @@ const AggregateResult* AggregateOf(const SuiteResult& suite,
     if (a.scenario == run.scenario && a.profile == run.profile) return &a;
   }
   return nullptr;
-}
-
-Verdict ReportedRunVerdict(const RunResult& run, const AggregateResult* group) {
-  if (group != nullptr && FailedOnlyOnOwnBudgets(run)) return Verdict::kPass;
-  return run.verdict;
-}
-
-std::string RunNote(const RunResult& run, const AggregateResult* group) {
-  if (group == nullptr || !FailedOnlyOnOwnBudgets(run)) return "";
-  std::string over;
-  for (const BudgetResult& b : run.budgets) {
-    if (b.verdict != Verdict::kFail) continue;
-    over += (over.empty() ? "" : ", ") + b.metric + " " +
-            FormatNumber(b.value, 3) + " over its own budget " +
-            FormatNumber(b.limit, 3);
-  }
-  return over + " in this run; the group is judged on its " + group->judge;
 }
 
 double JudgedStatistic(const Stats& stats, const std::string& judge) {
@@ -162,7 +150,7 @@ std::vector<std::string> RunGroup::Warnings() const {
   if (aggregate != nullptr) {
     for (const std::string& w : aggregate->warnings) add(w);
   }
-  for (const RunResult* r : Counted()) {
+  for (const RunResult* r : WithRole(RunRole::kCounted)) {
     for (const std::string& w : r->warnings) add(w);
   }
   return out;
@@ -257,7 +245,7 @@ std::string ExplainSummary(const RunResult& run, const std::string& metric,
 
 const RunResult* ExplainedRun(const RunGroup& group) {
   const RunResult* found = nullptr;
-  for (const RunResult* r : group.Counted())
+  for (const RunResult* r : group.WithRole(RunRole::kCounted))
     if (r->explain) found = r;
   return found;
 }

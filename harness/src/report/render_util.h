@@ -26,20 +26,24 @@ std::string FormatMetric(const std::string& metric, double value);
 std::optional<double> ParseRfc3339(const std::string& text);
 
 /// The runs and aggregate of one scenario x profile, in first-seen order.
+/// Everything it answers is what the judge (budget/judge_suite.h) decided:
+/// it reads roles, counts_as and the aggregate, and decides nothing.
 struct RunGroup {
   std::string scenario;
   std::string profile;
-  const AggregateResult* aggregate = nullptr;  ///< may be null
+  const AggregateResult* aggregate = nullptr;  ///< null: never judged
   std::vector<const RunResult*> runs;          ///< every attempt, in order
-  /// Runs that count (not warm-up).
-  std::vector<const RunResult*> Counted() const;
+  /// The runs the judge gave `role`, in order.
+  std::vector<const RunResult*> WithRole(RunRole role) const;
+  /// The attempts of `run`'s iteration that a later one superseded.
+  std::vector<const RunResult*> SupersededBy(const RunResult& run) const;
   /// The accelerator that really ran (aggregate's, else the last run's).
   std::string Accelerator() const;
   std::string Backend() const;
-  /// The group's verdict (aggregate's, else the runs' combined).
+  /// The judged verdict (the aggregate's; kError if the group was never
+  /// judged).
   Verdict GroupVerdict() const;
-  /// Budgets judged for the group: the aggregate's, else the last counted
-  /// run's.
+  /// The judged budgets (the aggregate's).
   std::vector<BudgetResult> Budgets() const;
   /// The group's warnings, each once: the aggregate's, then the counted
   /// runs'.
@@ -50,16 +54,6 @@ std::vector<RunGroup> GroupRuns(const SuiteResult& suite);
 /// The aggregate of `run`'s scenario x profile in `suite`, or nullptr.
 const AggregateResult* AggregateOf(const SuiteResult& suite,
                                    const RunResult& run);
-
-/// The verdict every reporter shows for one run: the run's own, except that
-/// a run that failed only its own per-run budgets (FailedOnlyOnOwnBudgets)
-/// in a group with an aggregate shows kPass, because the group's judged
-/// statistic decides; RunNote says what happened instead.
-Verdict ReportedRunVerdict(const RunResult& run, const AggregateResult* group);
-
-/// For such a run: "boot_s 10.5 over its own budget 10 in this run; the
-/// group is judged on its median". Else "".
-std::string RunNote(const RunResult& run, const AggregateResult* group);
 
 /// The statistic `judge` ("median" | "p95" | "max" | "mean" | "min") of
 /// `stats`; the median for an unknown name.

@@ -2,7 +2,30 @@
 
 #include <algorithm>
 
+#include "util/error.h"
+
 namespace bootgate {
+
+std::string ToString(RunRole role) {
+  switch (role) {
+    case RunRole::kCounted:
+      return "counted";
+    case RunRole::kWarmup:
+      return "warmup";
+    case RunRole::kSuperseded:
+      return "superseded";
+  }
+  return "counted";
+}
+
+RunRole RunRoleFromString(const std::string& s) {
+  for (RunRole r :
+       {RunRole::kCounted, RunRole::kWarmup, RunRole::kSuperseded}) {
+    if (ToString(r) == s) return r;
+  }
+  throw Error("unknown run role '" + s +
+              "'; expected counted, warmup or superseded");
+}
 
 bool FailedOnlyOnOwnBudgets(const RunResult& run) {
   if (run.verdict != Verdict::kFail) return false;

@@ -27,10 +27,23 @@ struct VmPhaseInfo {
   double t0_unix_s = 0;
 };
 
+/// What the judge made of a run within its scenario x profile group.
+enum class RunRole {
+  kCounted,     ///< the final attempt of an iteration: its verdict counts
+  kWarmup,      ///< the final attempt of a warm-up: its failure fails the
+                ///< group, its figures feed nothing
+  kSuperseded,  ///< an attempt a later one replaced (--retries, KVM->TCG)
+};
+std::string ToString(RunRole role);  ///< "counted" | "warmup" | "superseded"
+RunRole RunRoleFromString(const std::string& s);  ///< throws Error
+
 /// One VM run: one scenario x profile x iteration (x attempt).
 struct RunResult {
   std::string scenario;
   std::string scenario_file;
+  /// The scenario's own `labels` (stored in the history beside the
+  /// suite's --label ones, selectable as label.K).
+  std::map<std::string, std::string> labels;
   std::string profile = "qemu-kvm";
   std::string backend = "qemu";
   std::string connect_uri;         ///< libvirt, without credentials
@@ -77,6 +90,14 @@ struct RunResult {
   int vm_cpus = 0;         ///< the VM's size, as the scenario asked
   int vm_memory_mib = 0;
   std::string run_dir;     ///< report subdirectory, relative
+  /// Set by the judge (budget/judge_suite.h JudgeSuite), read by every
+  /// output: the run's role in its group, the verdict it counts as there
+  /// (its own, except a counted run that failed only its own per-run
+  /// budgets counts as kPass: the group's judged statistic decides) and, for
+  /// such a run, the judge's note saying so.
+  RunRole role = RunRole::kCounted;
+  Verdict counts_as = Verdict::kError;
+  std::string judge_note;
 };
 
 /// True if `run` is kFail only because of its own per-run budgets (no check

@@ -25,6 +25,18 @@ struct AggregateResult {
   std::map<std::string, Stats> stats;  ///< metric -> statistics
   std::vector<BudgetResult> budgets;   ///< judged on the chosen statistic
   std::vector<std::string> warnings;   ///< e.g. "noisy host: CoV 12%"
+  /// What the judge counted (budget/judge_suite.h): per verdict the number
+  /// of counted runs (RunRole::kCounted) that count as it, and how many
+  /// attempts were superseded and how many warm-ups ran.
+  std::map<std::string, int> counts;
+  int superseded = 0;
+  int warmups = 0;
+  /// Every run of the group that could not measure or was interrupted
+  /// (warm-ups included, superseded attempts not): "iteration 2 (attempt
+  /// 1): timeout: ...".
+  std::vector<std::string> errors;
+  /// Every warm-up that did not pass, with its reason.
+  std::vector<std::string> warmup_failures;
 };
 
 /// A whole `bootgate run`.
@@ -39,6 +51,17 @@ struct SuiteResult {
   double timeout_scale = 1.0;
   std::string build_id;
   std::map<std::string, std::string> labels;
+  /// --shard K/N (0/0: not sharded) and every scenario/profile group of the
+  /// whole plan, this shard's or not: `merge` names the shards missing.
+  int shard_index = 0;
+  int shard_count = 0;
+  std::vector<std::string> planned_groups;
+  /// Per merged shard "K/N": its run id, build, labels, timeout scale and
+  /// suite verdict (empty for an unmerged report).
+  std::vector<std::map<std::string, std::string>> shards;
+  bool interrupted = false;  ///< Ctrl-C or a signal stopped the suite
+  /// Set by the judge: CombineVerdicts over the groups' verdicts, plus
+  /// kInterrupted when interrupted (a failure still outranks it).
   Verdict verdict = Verdict::kPass;
   std::vector<RunResult> runs;
   std::vector<AggregateResult> aggregates;

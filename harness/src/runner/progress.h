@@ -1,6 +1,7 @@
-// Live progress for people: the phase each run is in and its elapsed time
-// against the budget, redrawn in place on a terminal, one line per change
-// otherwise (CI logs).
+// Live progress for people: on a terminal, the phase each run is in and its
+// elapsed time against the budget, redrawn in place; in a CI log, what
+// finished and how long it took ("boot finished after 6.07 s"), never a
+// figure at the start of a phase, where it would read as a measurement.
 #pragma once
 
 #include <cstdio>
@@ -8,6 +9,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+
+#include "util/clock.h"
 
 namespace bootgate {
 
@@ -24,12 +27,17 @@ class Progress {
 };
 
 /// Writes to a FILE (stderr). On a terminal (`tty`), a live multi-line view
-/// redrawn in place; otherwise one plain line per phase change and per note,
-/// never an escape sequence. `quiet`: nothing at all.
+/// redrawn in place. Otherwise plain lines, never an escape sequence: when a
+/// run enters a phase, "<label>  <phase> ..." without a figure; when it
+/// leaves it (next phase or Done), "<label>  <phase> finished after 6.07 s"
+/// (the time `clock` saw between the two; with the budget when one was
+/// given); and each note. `quiet`: nothing at all.
 class TerminalProgress : public Progress {
  public:
   /// `tty`: whether `out` is a terminal (isatty of its descriptor).
-  TerminalProgress(FILE* out, bool quiet, bool tty);
+  /// `clock`: times the phases in a log (null: the system's steady clock).
+  TerminalProgress(FILE* out, bool quiet, bool tty,
+                   const Clock* clock = nullptr);
   void Update(const std::string& label, const std::string& phase, double elapsed_s,
               std::optional<double> budget_s) override;
   void Note(const std::string& label, const std::string& text) override;
@@ -38,12 +46,20 @@ class TerminalProgress : public Progress {
  private:
   void Redraw();
   void Clear();
+  TimePoint Now() const;
+  void Finished(const std::string& label);  // in a log; mu_ held
   FILE* out_;
   bool tty_;
   bool quiet_;
   std::mutex mu_;
   std::map<std::string, std::string> live_;     // label -> status line
   std::map<std::string, std::string> last_phase_;
+  struct Phase {
+    TimePoint started;
+    std::optional<double> budget_s;
+  };
+  std::map<std::string, Phase> phase_started_;  // label -> current phase
+  const Clock* clock_;
   int drawn_lines_ = 0;
 };
 

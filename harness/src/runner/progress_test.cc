@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 
@@ -36,21 +37,34 @@ int Lines(const std::string& s) {
   return n;
 }
 
-TEST(TerminalProgressTest, OffATerminalOneLinePerPhaseChangeAndNoEscapes) {
+// In a CI log a line says what finished and its figure; a phase's start
+// carries no figure (the old "firmware 0.0 s" read as a measurement).
+TEST(TerminalProgressTest, OffATerminalSaysWhatFinishedAndItsFigure) {
   MemStream out;
-  TerminalProgress p(out.file(), /*quiet=*/false, /*tty=*/false);
-  for (double t = 0; t < 5; t += 0.5)
+  FakeClock clock;
+  TerminalProgress p(out.file(), /*quiet=*/false, /*tty=*/false, &clock);
+  for (double t = 0; t < 5; t += 0.5) {
     p.Update("ref/qemu-kvm #1", "firmware", t, std::nullopt);
-  for (double t = 0; t < 5; t += 0.5)
+    clock.Advance(std::chrono::milliseconds(500));
+  }
+  for (double t = 0; t < 6; t += 0.5) {
     p.Update("ref/qemu-kvm #1", "kernel", t, 45.0);
+    clock.Advance(std::chrono::milliseconds(500));
+  }
   p.Note("ref/qemu-kvm #1", "pass");
   p.Done("ref/qemu-kvm #1");
   std::string text = out.text();
-  EXPECT_EQ(Lines(text), 3) << text;  // two phases and the note: no redraws
+  // Two phase starts, two "finished", the note: no redraws, no escapes.
+  EXPECT_EQ(Lines(text), 5) << text;
   EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
-  EXPECT_NE(text.find("firmware"), std::string::npos);
-  EXPECT_NE(text.find("kernel"), std::string::npos);
-  EXPECT_NE(text.find("45.0 s budget"), std::string::npos);
+  EXPECT_NE(text.find("firmware ...\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("firmware finished after 5.00 s"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("kernel finished after 6.00 s (budget 45.0 s)"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("0.0 s"), std::string::npos)
+      << "a figure at a phase start: " << text;
 }
 
 TEST(TerminalProgressTest, OnATerminalRedrawsInPlace) {

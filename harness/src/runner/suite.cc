@@ -11,9 +11,10 @@
 #include <thread>
 
 #include "budget/budget.h"
+#include "budget/judge_suite.h"
 #include "metrics/meminfo.h"
-#include "util/fs.h"
 #include "util/error.h"
+#include "util/fs.h"
 
 namespace bootgate {
 
@@ -93,140 +94,103 @@ int DefaultJobs(int vm_cpus, int vm_memory_mib) {
   return std::max(1, std::min(by_cpu, by_mem));
 }
 
-void FinishSuite(SuiteResult* suite, const std::vector<Scenario>* scenarios) {
-  suite->aggregates.clear();
-  std::vector<std::pair<std::string, std::string>> groups;
-  for (const auto& r : suite->runs) {
-    auto g = std::make_pair(r.scenario, r.profile);
-    if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+std::vector<std::string> PlannedGroups(const std::vector<Scenario>& scenarios,
+                                       const SuiteOptions& options) {
+  SuiteOptions whole = options;
+  whole.shard_count = 0;
+  std::vector<std::string> groups;
+  for (const PlannedRun& p : PlanRuns(scenarios, whole)) {
+    if (groups.empty() || groups.back() != p.key()) groups.push_back(p.key());
   }
-  std::vector<Verdict> verdicts;
-  for (const auto& [name, profile] : groups) {
-    std::vector<RunResult> runs;
-    for (const auto& r : suite->runs)
-      if (r.scenario == name && r.profile == profile) runs.push_back(r);
-    Budgets budgets;
-    if (scenarios) {
-      for (const auto& s : *scenarios)
-        if (s.name == name) budgets = s.budgets;
-    }
-    // Only the final attempt of a retried run counts.
-    std::vector<RunResult> counted;
-    for (const auto& r : runs) {
-      bool superseded = false;
-      for (const auto& o : runs)
-        if (o.iteration == r.iteration && o.warmup == r.warmup && o.attempt > r.attempt) superseded = true;
-      if (!superseded) counted.push_back(r);
-    }
-    AggregateResult a = Aggregate(counted, budgets, budgets.judge);
-    verdicts.push_back(a.verdict);
-    suite->aggregates.push_back(a);
-  }
-  suite->verdict = CombineVerdicts(verdicts);
+  return groups;
 }
 
-std::vector<Scenario> JudgingFromAggregates(
-    const std::vector<AggregateResult>& aggregates) {
-  std::vector<Scenario> out;
-  for (const AggregateResult& a : aggregates) {
-    // Reports written before aggregates carried "judge" still name the
-    // statistic in each judged budget.
-    std::string judge = a.judge;
-    for (const BudgetResult& b : a.budgets) {
-      if (b.statistic != "value") judge = b.statistic;
+namespace {
+
+// One `bootgate run`'s plan on the worker pool: whole scenario x profile
+// groups per worker, each run with its attempts (--retries, the KVM->TCG
+// fallback), then --until-confident's extra samples.
+class SuiteRunner {
+ public:
+  SuiteRunner(const std::vector<Scenario>& scenarios, const SuiteOptions& o,
+              RunContext& ctx)
+      : scenarios_(scenarios), o_(o), ctx_(ctx) {}
+
+  std::vector<RunResult> Run(const std::vector<PlannedRun>& plan, int jobs) {
+    // A scenario x profile group's warm-ups and iterations run one after
+    // another, warm-ups first, so that they never slow each other; only
+    // different groups share the host.
+    for (const auto& p : plan) {
+      if (groups_.empty() || groups_.back().front().key() != p.key())
+        groups_.emplace_back();
+      groups_.back().push_back(p);
     }
-    auto it = std::find_if(out.begin(), out.end(), [&](const Scenario& s) {
-      return s.name == a.scenario;
-    });
-    if (it == out.end()) {
-      Scenario s;
-      s.name = a.scenario;
-      s.budgets.judge = judge;
-      out.push_back(std::move(s));
-      it = out.end() - 1;
-    } else if (it->budgets.judge != judge) {
-      throw Error(
-          a.scenario,
-          "judged on " + it->budgets.judge + " in one report and on " + judge +
-              " in another; were they run from different scenario files?");
-    }
-    auto& limits = it->budgets.per_profile[a.profile];
-    for (const BudgetResult& b : a.budgets) {
-      BudgetValue v;
-      v.any = b.limit;
-      auto [slot, added] = limits.emplace(b.metric, v);
-      if (!added && slot->second.any != v.any) {
-        throw Error(a.scenario + "/" + a.profile,
-                    "two reports give " + b.metric +
-                        " different budgets; were they run from "
-                        "different scenario files?");
+    std::vector<std::thread> threads;
+    for (int i = 0;
+         i < std::max(1, std::min<int>(jobs, static_cast<int>(groups_.size())));
+         ++i)
+      threads.emplace_back([this] { Worker(); });
+    for (auto& t : threads) t.join();
+    return results_;
+  }
+
+  // --until-confident: more samples for inconclusive groups, bounded.
+  void UntilConfident(SuiteResult& suite) {
+    if (o_.until_confident_max <= 0) return;
+    while (!Cancelled()) {
+      std::vector<PlannedRun> more;
+      for (const auto& a : suite.aggregates) {
+        if (!NeedsMoreSamples(a)) continue;
+        int n = 0;
+        const Scenario* sc = nullptr;
+        for (const auto& r : suite.runs)
+          if (r.scenario == a.scenario && r.profile == a.profile && !r.warmup)
+            n = std::max(n, r.iteration);
+        for (const auto& s : scenarios_)
+          if (s.name == a.scenario) sc = &s;
+        if (sc && n < o_.until_confident_max)
+          more.push_back({sc, a.profile, n + 1, false});
       }
+      if (more.empty()) break;
+      for (const auto& p : more) RunOne(p);
+      suite.runs = results_;
+      JudgeSuite(&suite, &scenarios_);
     }
   }
-  return out;
-}
 
-SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
-                     const SuiteOptions& o, RunContext& ctx) {
-  SuiteResult suite;
-  suite.run_id = o.run_id;
-  suite.build_id = o.build_id;
-  suite.labels = o.labels;
-  suite.started_at = ctx.services.clock->WallTimeRfc3339();
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  suite.host = host;
-  suite.report_dir = ctx.options.report_dir;
-
-  std::vector<PlannedRun> plan = PlanRuns(scenarios, o);
-  int max_cpus = 1, max_mem = 256;
-  for (const auto& p : plan) {
-    max_cpus = std::max(max_cpus, p.scenario->vm.cpus);
-    max_mem = std::max(max_mem, p.scenario->vm.memory_mib);
+  bool Cancelled() const {
+    return ctx_.services.cancel && ctx_.services.cancel->cancelled();
   }
-  int jobs = o.jobs > 0 ? o.jobs : DefaultJobs(max_cpus, max_mem);
 
-  // A scenario x profile group's warm-ups and iterations run one after
-  // another, warm-ups first, so that they never slow each other; only
-  // different groups share the host.
-  std::vector<std::vector<PlannedRun>> groups;
-  for (const auto& p : plan) {
-    if (groups.empty() || groups.back().front().key() != p.key()) groups.emplace_back();
-    groups.back().push_back(p);
-  }
-  std::mutex mu;
-  std::condition_variable cv;
-  size_t next = 0;
-  int running = 0;
-  bool exclusive_running = false;
-  std::vector<RunResult> results;
-  Overlaps overlaps;
-
-  auto run_one = [&](const PlannedRun& p) {
+ private:
+  // One planned run and its attempts; all of them go into the results.
+  void RunOne(const PlannedRun& p) {
     std::vector<RunResult> attempts;
     std::string forced_accel, fallback_reason;
-    int last_attempt = 1 + o.retries;
+    int last_attempt = 1 + o_.retries;
     for (int attempt = 1; attempt <= last_attempt; ++attempt) {
       std::string sub = p.scenario->name + "." + p.profile + "." +
                         (p.warmup ? "warmup" : "iter") + std::to_string(p.iteration) +
                         (attempt > 1 ? ".attempt" + std::to_string(attempt) : "");
-      int slot = overlaps.Begin();
-      RunResult r = RunScenario({p.scenario, p.profile, p.iteration, sub, forced_accel},
-                                ctx.services, ctx.options);
-      r.concurrent_vms = overlaps.End(slot);
+      int slot = overlaps_.Begin();
+      RunResult r =
+          RunScenario({p.scenario, p.profile, p.iteration, sub, forced_accel},
+                      ctx_.services, ctx_.options);
+      r.concurrent_vms = overlaps_.End(slot);
       r.warmup = p.warmup;
       r.attempt = attempt;
+      r.labels = p.scenario->labels;
       if (!forced_accel.empty()) {
         r.accel_note = "fell back to TCG after attempt " + std::to_string(attempt - 1) +
                        " under KVM: " + fallback_reason;
       }
-      bool cancelled = ctx.services.cancel && ctx.services.cancel->cancelled();
+      bool cancelled = Cancelled();
       if (r.failure_class == "kvm-stuck" && !cancelled) {
         if (r.accel_requested == "auto" && forced_accel.empty()) {
           // KVM was chosen for this host and failed it: say so for the
           // host, and run this attempt again under TCG (an extra attempt,
           // not one of --retries).
-          ctx.services.backend->ReportAccelBroken("kvm", r.reason);
+          ctx_.services.backend->ReportAccelBroken("kvm", r.reason);
           fallback_reason = r.reason;
           forced_accel = "tcg";
           ++last_attempt;
@@ -244,79 +208,95 @@ SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
     size_t tries = attempts.size() - (forced_accel.empty() ? 0 : 1);
     if (tries > 1 && attempts.back().verdict == Verdict::kPass)
       attempts.back().passed_after_retry = true;
-    std::lock_guard lock(mu);
-    for (auto& a : attempts) results.push_back(std::move(a));
-  };
+    std::lock_guard lock(mu_);
+    for (auto& a : attempts) results_.push_back(std::move(a));
+  }
 
-  auto cancelled = [&] { return ctx.services.cancel && ctx.services.cancel->cancelled(); };
-  auto worker = [&] {
+  // Takes whole groups until none is left; an exclusive group runs alone.
+  void Worker() {
     while (true) {
       const std::vector<PlannedRun>* group = nullptr;
       {
-        std::unique_lock lock(mu);
-        cv.wait(lock, [&] {
-          if (next >= groups.size()) return true;
-          if (exclusive_running) return false;
-          if (groups[next].front().scenario->exclusive) return running == 0;
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] {
+          if (next_ >= groups_.size()) return true;
+          if (exclusive_running_) return false;
+          if (groups_[next_].front().scenario->exclusive) return running_ == 0;
           return true;
         });
-        if (next >= groups.size()) return;
-        if (cancelled()) {
-          next = groups.size();
-          cv.notify_all();
+        if (next_ >= groups_.size()) return;
+        if (Cancelled()) {
+          next_ = groups_.size();
+          cv_.notify_all();
           return;
         }
-        group = &groups[next++];
-        ++running;
-        if (group->front().scenario->exclusive) exclusive_running = true;
+        group = &groups_[next_++];
+        ++running_;
+        if (group->front().scenario->exclusive) exclusive_running_ = true;
       }
       for (const PlannedRun& p : *group) {
-        if (cancelled()) break;
-        run_one(p);
+        if (Cancelled()) break;
+        RunOne(p);
       }
       {
-        std::lock_guard lock(mu);
-        --running;
-        if (group->front().scenario->exclusive) exclusive_running = false;
+        std::lock_guard lock(mu_);
+        --running_;
+        if (group->front().scenario->exclusive) exclusive_running_ = false;
       }
-      cv.notify_all();
-    }
-  };
-
-  std::vector<std::thread> threads;
-  for (int i = 0; i < std::max(1, std::min<int>(jobs, static_cast<int>(groups.size()))); ++i)
-    threads.emplace_back(worker);
-  for (auto& t : threads) t.join();
-
-  // --until-confident: more samples for inconclusive groups, bounded.
-  suite.runs = results;
-  FinishSuite(&suite, &scenarios);
-  if (o.until_confident_max > 0) {
-    while (!(ctx.services.cancel && ctx.services.cancel->cancelled())) {
-      std::vector<PlannedRun> more;
-      for (const auto& a : suite.aggregates) {
-        if (!NeedsMoreSamples(a)) continue;
-        int n = 0;
-        const Scenario* sc = nullptr;
-        for (const auto& r : suite.runs)
-          if (r.scenario == a.scenario && r.profile == a.profile && !r.warmup) n = std::max(n, r.iteration);
-        for (const auto& s : scenarios) if (s.name == a.scenario) sc = &s;
-        if (sc && n < o.until_confident_max) more.push_back({sc, a.profile, n + 1, false});
-      }
-      if (more.empty()) break;
-      for (const auto& p : more) run_one(p);
-      suite.runs = results;
-      FinishSuite(&suite, &scenarios);
+      cv_.notify_all();
     }
   }
+
+  const std::vector<Scenario>& scenarios_;
+  const SuiteOptions& o_;
+  RunContext& ctx_;
+  std::vector<std::vector<PlannedRun>> groups_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  size_t next_ = 0;
+  int running_ = 0;
+  bool exclusive_running_ = false;
+  std::vector<RunResult> results_;
+  Overlaps overlaps_;
+};
+
+}  // namespace
+
+SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
+                     const SuiteOptions& o, RunContext& ctx) {
+  SuiteResult suite;
+  suite.run_id = o.run_id;
+  suite.build_id = o.build_id;
+  suite.labels = o.labels;
+  suite.started_at = ctx.services.clock->WallTimeRfc3339();
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  suite.host = host;
+  suite.report_dir = ctx.options.report_dir;
+  suite.shard_index = o.shard_index;
+  suite.shard_count = o.shard_count;
+  suite.planned_groups = PlannedGroups(scenarios, o);
+
+  std::vector<PlannedRun> plan = PlanRuns(scenarios, o);
+  int max_cpus = 1, max_mem = 256;
+  for (const auto& p : plan) {
+    max_cpus = std::max(max_cpus, p.scenario->vm.cpus);
+    max_mem = std::max(max_mem, p.scenario->vm.memory_mib);
+  }
+  int jobs = o.jobs > 0 ? o.jobs : DefaultJobs(max_cpus, max_mem);
+
+  SuiteRunner runner(scenarios, o, ctx);
+  suite.runs = runner.Run(plan, jobs);
+  JudgeSuite(&suite, &scenarios);
+  runner.UntilConfident(suite);
   std::sort(suite.runs.begin(), suite.runs.end(), [](const RunResult& a, const RunResult& b) {
     return std::tie(a.scenario, a.profile, a.warmup, a.iteration, a.attempt) <
            std::tie(b.scenario, b.profile, b.warmup, b.iteration, b.attempt);
   });
-  if (ctx.services.cancel && ctx.services.cancel->cancelled()) {
-    // Runs that never started are not invented; the verdict says interrupted.
-    suite.verdict = Verdict::kInterrupted;
-  }
+  // Runs that never started are not invented; the judge ranks
+  // "interrupted" below a group that already failed (verdict.h).
+  suite.interrupted = runner.Cancelled();
+  JudgeSuite(&suite, &scenarios);
   suite.finished_at = ctx.services.clock->WallTimeRfc3339();
   return suite;
 }

@@ -46,22 +46,15 @@ std::vector<PlannedRun> PlanRuns(const std::vector<Scenario>& scenarios,
 /// overlap each other.
 int DefaultJobs(int vm_cpus, int vm_memory_mib);
 
-/// Runs the plan and aggregates. Never throws for a failing image.
+/// Runs the plan and judges it (budget/judge_suite.h JudgeSuite). Never
+/// throws for a failing image.
 SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
                      const SuiteOptions& options, RunContext& ctx);
 
-/// Recomputes aggregates and the suite verdict from runs with Aggregate, each
-/// group judged with its scenario's budgets (none when `scenarios` is null
-/// or lacks the scenario: then only non-budget failures count).
-void FinishSuite(SuiteResult* suite, const std::vector<Scenario>* scenarios);
-
-/// What a report records of how its groups were judged, as scenarios that
-/// carry only a name and budgets: per scenario the aggregates' judge
-/// statistic, per profile each judged budget's resolved limit. FinishSuite
-/// with these re-judges a report's runs exactly as the run did (`bootgate
-/// merge`). Throws Error if two aggregates of one scenario name different
-/// judges or different limits for one metric and profile.
-std::vector<Scenario> JudgingFromAggregates(
-    const std::vector<AggregateResult>& aggregates);
+/// Every scenario/profile group of the plan before sharding, in plan order
+/// ("reference/qemu-kvm"): what a shard's report records so that `merge`
+/// can name the shards missing.
+std::vector<std::string> PlannedGroups(const std::vector<Scenario>& scenarios,
+                                       const SuiteOptions& options);
 
 }  // namespace bootgate

@@ -112,6 +112,42 @@ void ParseLabels(Reader& r, const json& labels,
 
 }  // namespace
 
+namespace {
+
+// Settings that only a directly booted kernel (image.kernel) reads: refused
+// with the fix, never silently ignored. (`--connect` with the qemu backend is
+// refused by `bootgate run`, which knows the backend it will use.)
+void RefuseIgnoredSettings(Reader& r, const Scenario& s) {
+  std::string boots;  // what boots instead of a direct kernel, if anything
+  if (s.install.enabled) {
+    boots = "the disk the install wrote";
+  } else if (!s.image.iso.empty()) {
+    boots = "an ISO (its own boot loader chooses the kernel arguments)";
+  } else if (!s.image.disk.empty()) {
+    boots = "a disk image (its own boot loader chooses the kernel arguments)";
+  }
+  if (!boots.empty() && s.access.seed == "kernel-arg") {
+    r.Issue(
+        "/access/seed",
+        "\"kernel-arg\" passes the SSH key on the kernel command line, which "
+        "only a "
+        "kernel booted directly (image.kernel) receives; this scenario boots " +
+            boots +
+            ". Use \"nocloud\" (a seed volume the guest reads) or \"none\".");
+  }
+  if (!boots.empty() && !s.boot.extra_append.empty()) {
+    r.Issue("/boot/append",
+            "appended only to a kernel booted directly (image.kernel); this "
+            "scenario boots " +
+                boots +
+                ", which never sees it. Put the arguments in the image's boot "
+                "loader, or boot its kernel with image.kernel, image.initrd "
+                "and image.append.");
+  }
+}
+
+}  // namespace
+
 std::optional<Scenario> ParseScenario(const std::string& text,
                                       const std::string& file,
                                       std::vector<ValidationIssue>* issues,
@@ -183,6 +219,7 @@ std::optional<Scenario> ParseScenario(const std::string& text,
   r.Int(j, "", "warmup", 0, 100, &s.warmup);
   r.Bool(j, "", "exclusive", &s.exclusive);
   if (j.contains("labels")) ParseLabels(r, j["labels"], &s.labels);
+  RefuseIgnoredSettings(r, s);
 
   if (issues->size() > before) return std::nullopt;
   return s;

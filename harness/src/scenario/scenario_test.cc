@@ -154,6 +154,27 @@ TEST(ScenarioTest, SilenceLongerThanTimeoutIsRejected) {
                        "/boot/silence_s", "never fire"));
 }
 
+// Settings only a directly booted kernel reads are refused elsewhere, with
+// the fix, instead of being silently ignored.
+TEST(ScenarioTest, KernelOnlySettingsAreRefusedWhereNoKernelIsBootedDirectly) {
+  auto issues = Issues(R"({"name": "x", "image": {"iso": "a"},
+                           "access": {"method": "ssh", "seed": "kernel-arg"}})");
+  EXPECT_TRUE(HasIssue(issues, "/access/seed", "Use \"nocloud\""))
+      << Dump(issues);
+  issues = Issues(
+      R"({"name": "x", "image": {"disk": "a.qcow2"}, "boot": {"append": "quiet"}})");
+  EXPECT_TRUE(HasIssue(issues, "/boot/append", "a disk image")) << Dump(issues);
+  issues = Issues(
+      R"({"name": "x", "install": {"media": {"iso": "a"}, "complete": "reset"},
+                      "access": {"seed": "kernel-arg"}})");
+  EXPECT_TRUE(HasIssue(issues, "/access/seed", "the disk the install wrote"))
+      << Dump(issues);
+  // A direct kernel boot takes both.
+  issues = Issues(R"({"name": "x", "image": {"kernel": "k", "initrd": "i"},
+                      "boot": {"append": "quiet"}, "access": {"seed": "kernel-arg"}})");
+  EXPECT_TRUE(issues.empty()) << Dump(issues);
+}
+
 TEST(ScenarioTest, InstallNeedsCompletionPattern) {
   auto issues = Issues(R"({"name": "x", "install": {"media": {"iso": "a"}, "complete": "pattern"}})");
   EXPECT_TRUE(HasIssue(issues, "/install/complete_pattern", "required")) << Dump(issues);

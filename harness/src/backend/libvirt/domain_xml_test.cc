@@ -45,7 +45,9 @@ LibvirtOptions LocalOptions() {
 // Compares with testdata/<name>.xml; BOOTGATE_UPDATE_GOLDENS=1 rewrites it.
 void ExpectGolden(const std::string& name, const std::string& xml) {
   std::string path = SourceDir() + "/harness/src/backend/libvirt/testdata/" + name + ".xml";
-  if (getenv("BOOTGATE_UPDATE_GOLDENS")) WriteFileAtomic(path, xml);
+  if (const char* u = getenv("BOOTGATE_UPDATE_GOLDENS");
+      u && std::string(u) == "1")
+    return WriteFileAtomic(path, xml);
   EXPECT_EQ(xml, ReadFile(path)) << "golden " << path
                                  << " differs; rerun with BOOTGATE_UPDATE_GOLDENS=1 if intended";
 }

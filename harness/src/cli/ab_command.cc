@@ -15,6 +15,7 @@
 #include "report/junit_report.h"
 #include "report/markdown_report.h"
 #include "runner/run_scenario.h"
+#include "budget/judge_suite.h"
 #include "runner/suite.h"
 #include "runner/workspace.h"
 #include "scenario/profile.h"
@@ -263,7 +264,7 @@ int AbMain(const AbCommandOptions& o) {
     } catch (const Error&) {
     }
   }
-  FinishSuite(&suite, &scenarios);
+  JudgeSuite(&suite, &scenarios);
   suite.finished_at = clock.WallTimeRfc3339();
 
   int rc = AbExitCode(ab);
