@@ -17,7 +17,7 @@ bg_trace() {
 bg_parse_cmdline() {
     BG_MODE=normal BG_FAULT= BG_DEBUGPORT= BG_SSHKEY= BG_ROOT= BG_ROOTFSTYPE=
     BG_KS= BG_INSECURE=0 BG_NET=static BG_IP=10.0.2.15/24 BG_GW=10.0.2.2
-    BG_HOSTNAME= BG_TRACE=0 BG_INSTALL_END=poweroff BG_DELAY_S=
+    BG_HOSTNAME= BG_TRACE=0 BG_INSTALL_END=poweroff
     read -r BG_CMDLINE </proc/cmdline
     set -f
     for arg in $BG_CMDLINE; do
@@ -32,11 +32,11 @@ bg_parse_cmdline() {
             bootgate.hostname=*)  BG_HOSTNAME=${arg#*=} ;;
             bootgate.trace=*)     BG_TRACE=${arg#*=} ;;
             bootgate.install_end=*) BG_INSTALL_END=${arg#*=} ;;
-            bootgate.delay_s=*)   BG_DELAY_S=${arg#*=} ;;
             root=*)               BG_ROOT=${arg#*=} ;;
             rootfstype=*)         BG_ROOTFSTYPE=${arg#*=} ;;
             ks=*)                 BG_KS=${arg#*=} ;;
             insecure_installation=*) BG_INSECURE=${arg#*=} ;;
+            bootgate.delay_s=*)   BG_DELAY_S=${arg#*=} ;;
         esac
     done
     set +f
