@@ -3,8 +3,12 @@
 // (bootgate.delay_s, images/reference/README.md) must be told apart as a
 // regression whose interval holds the true 1.0 s and excludes 0; the same
 // image against itself must be "no change". Each A/B is 10 pairs of
-// direct-kernel boots without SSH (~6 s a boot), at alpha 0.01 so the 99%
-// interval misses the truth in about 1 run of 100.
+// direct-kernel boots without SSH (~7 s a boot), --until-decided 30 (it
+// looks at 8, 12, 16, ... pairs and stops at the first decided look) at
+// alpha 0.01, so the interval misses the truth in at most 1 run of 100. On
+// a host loaded by other work (measured here with a load average of 13 on 2
+// cores: boots from 6 to 18 s) no number of pairs in reach decides, which
+// is why the test runs alone (RUN_SERIAL in CMake).
 #include <gtest/gtest.h>
 
 #include "vm_test_util.h"
@@ -46,8 +50,9 @@ TEST_F(AbVmTest, KnownOneSecondShiftIsARegressionWithTheTruthInside) {
   const auto& ab = run.report["ab"];
   EXPECT_EQ(run.exit_code, 1) << run.stdout_text;
   EXPECT_EQ(ab["decision"], "regression") << ab.dump(2);
-  EXPECT_EQ(ab["pairs"], 10);
-  EXPECT_EQ(ab["order"].size(), 10u);
+  const int pairs = ab["pairs"].get<int>();
+  EXPECT_GE(pairs, 8);
+  EXPECT_EQ(ab["order"].size(), static_cast<size_t>(pairs));
   EXPECT_EQ(ab["order"][0], "AB");
   EXPECT_EQ(ab["order"][1], "BA");
   const nlohmann::json* boot = Metric(ab, "boot_s");
@@ -58,15 +63,15 @@ TEST_F(AbVmTest, KnownOneSecondShiftIsARegressionWithTheTruthInside) {
   EXPECT_GE((*boot)["ci_high"].get<double>(), 1.0) << boot->dump();
   EXPECT_LT((*boot)["p_value"].get<double>(), 0.01);
   // Both sides' runs are in the report (and so in the history): 1 warm-up
-  // and 10 counted runs each.
+  // and one counted run per pair each.
   int base = 0, cand = 0;
   for (const auto& r : run.report["runs"]) {
     if (r["warmup"].get<bool>()) continue;
     base += r["scenario"] == "ab-base";
     cand += r["scenario"] == "ab-slow";
   }
-  EXPECT_EQ(base, 10);
-  EXPECT_EQ(cand, 10);
+  EXPECT_EQ(base, pairs);
+  EXPECT_EQ(cand, pairs);
   EXPECT_NE(run.stdout_text.find("ab: regression"), std::string::npos);
 }
 

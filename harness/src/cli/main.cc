@@ -82,6 +82,12 @@ void AddRun(CLI::App& app, Cli& c, const std::string& reports_root,
       ->add_option("--until-confident", c.run.until_confident,
                    "Take more samples, up to N, while a budget is inconclusive")
       ->check(CLI::Range(1, 1000));
+  c.run_cmd
+      ->add_option("--boots-per-install", c.run.boots_per_install,
+                   "Install once per K boots of a group; each boot starts from a "
+                   "fresh copy-on-write overlay of the installed disk (default: "
+                   "the scenario's install.boots_per_install, 1)")
+      ->check(CLI::Range(1, 1000));
   c.run_cmd->add_option("--accel", c.run.accel, "Accelerator: auto, kvm or tcg")
       ->check(CLI::IsMember({"auto", "kvm", "tcg"}));
   c.run_cmd
@@ -247,7 +253,7 @@ void AddAb(CLI::App& app, Cli& c, const std::string& reports_root,
       ->check(CLI::ExistingFile);
   auto* pairs = c.ab_cmd->add_option("--pairs", c.ab.pairs, "Pairs to run (default 10)")
                        ->check(CLI::Range(1, 1000));
-  ab_cmd
+  c.ab_cmd
       ->add_option("--until-decided", c.ab.until_decided,
                    "Run up to MAX pairs, stopping at the first decided look "
                    "(group-sequential, linear alpha spending)")
