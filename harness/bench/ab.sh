@@ -6,9 +6,9 @@
 #        a1  D = 1.0 s, --until-decided 20: decision, shift, interval, pairs
 #            needed (the look it stopped at);
 #        a2  A against A, --until-decided 20: decision and pairs needed;
-#        a3  D = 0.5, 0.25, 0.1 s at --pairs 10 (min effect 0.05 s): which
+#        a3  D = 0.5, 0.25, 0.1 s (AB_SHIFTS) at --pairs 10 (min effect 0.05 s): which
 #            shifts 10 pairs decide on this host.
-#   b) wall time of a 10-boot gate of scenarios/reference-install.json with
+#   b) wall time of a 10-boot (GATE_BOOTS) gate of scenarios/reference-install.json with
 #      one install per boot (the default) and one install for all
 #      (--boots-per-install 10); then the same for the Photon test image
 #      (scenarios/photon-5-testimage-2.7.json) when its ISO is in the image
@@ -88,7 +88,7 @@ if want a; then
   ab "a1 known 1.0 s shift" a1 --baseline "$base" --candidate "$(scenario ab-delay-1.0 1.0)" \
     --until-decided 20 --min-effect 0.25s
   ab "a2 A vs A" a2 --baseline "$base" --candidate "$base" --until-decided 20 --min-effect 0.25s
-  for d in 0.5 0.25 0.1; do
+  for d in ${AB_SHIFTS:-0.5 0.25 0.1}; do
     ab "a3 shift $d s, 10 pairs" "a3-$d" --baseline "$base" \
       --candidate "$(scenario "ab-delay-$d" "$d")" --pairs 10 --min-effect 0.05s
   done
@@ -99,7 +99,7 @@ gate() { # label dir scenario extra-args...
   shift 3
   local t0 rc=0
   t0=$(date +%s.%N)
-  "$bootgate" run "$sc" --iterations 10 --warmup 0 --accel tcg --history "" --no-html \
+  "$bootgate" run "$sc" --iterations "${GATE_BOOTS:-10}" --warmup 0 --accel tcg --history "" --no-html \
     --report-dir "$out/$dir" --quiet "$@" >"$out/$dir.out" 2>"$out/$dir.err" || rc=$?
   local wall
   wall=$(echo "$(date +%s.%N) - $t0" | bc)
@@ -121,12 +121,12 @@ EOF
 
 if want b; then
   gate "b1 reference-install, 1 install per boot" b1 "$root/scenarios/reference-install.json"
-  gate "b2 reference-install, 1 install for 10 boots" b2 "$root/scenarios/reference-install.json" \
-    --boots-per-install 10
+  gate "b2 reference-install, 1 install for all boots" b2 "$root/scenarios/reference-install.json" \
+    --boots-per-install "${GATE_BOOTS:-10}"
   photon=$root/scenarios/photon-5-testimage-2.7.json
   if ls "$BOOTGATE_IMAGE_CACHE"/photon-test/*.iso >/dev/null 2>&1; then
     gate "b3 photon test image, 1 install per boot" b3 "$photon"
-    gate "b4 photon test image, 1 install for 10 boots" b4 "$photon" --boots-per-install 10
+    gate "b4 photon test image, 1 install for all boots" b4 "$photon" --boots-per-install "${GATE_BOOTS:-10}"
   else
     say "b3/b4 photon test image: skipped, no ISO in $BOOTGATE_IMAGE_CACHE/photon-test"
   fi
