@@ -43,9 +43,11 @@ const nlohmann::json* Metric(const nlohmann::json& ab,
 TEST_F(AbVmTest, KnownOneSecondShiftIsARegressionWithTheTruthInside) {
   std::string a = WriteScenario("ab-base", Delayed("ab-base", ""));
   std::string b = WriteScenario("ab-slow", Delayed("ab-slow", "1.0"));
+  std::string dir = TestTempDir("abreport");
   BootgateRun run = RunBootgate(
-      Opts({"ab", "--baseline", a, "--candidate", b, "--pairs", "10",
-            "--min-effect", "0.5s", "--alpha", "0.01", "--history", ""}));
+      Opts({"ab", "--baseline", a, "--candidate", b, "--until-decided", "30",
+            "--min-effect", "0.5s", "--alpha", "0.01", "--history", "",
+            "--report-dir", dir}));
   ASSERT_TRUE(run.report.contains("ab")) << run.stderr_text;
   const auto& ab = run.report["ab"];
   EXPECT_EQ(run.exit_code, 1) << run.stdout_text;
@@ -78,9 +80,11 @@ TEST_F(AbVmTest, KnownOneSecondShiftIsARegressionWithTheTruthInside) {
 TEST_F(AbVmTest, SameImageTwiceIsNoChange) {
   std::string a = WriteScenario("ab-same", Delayed("ab-same", ""));
   std::string hist = TestTempDir("abhist") + "/history.db";
+  std::string dir = TestTempDir("abreport");
   BootgateRun run = RunBootgate(
-      Opts({"ab", "--baseline", a, "--candidate", a, "--pairs", "10",
-            "--min-effect", "0.5s", "--alpha", "0.01", "--history", hist}));
+      Opts({"ab", "--baseline", a, "--candidate", a, "--until-decided", "30",
+            "--min-effect", "0.5s", "--alpha", "0.01", "--history", hist,
+            "--report-dir", dir}));
   ASSERT_TRUE(run.report.contains("ab")) << run.stderr_text;
   const auto& ab = run.report["ab"];
   EXPECT_EQ(run.exit_code, 0) << run.stdout_text;
