@@ -119,7 +119,10 @@ AbResult AnalyzeAb(const std::vector<AbPair>& pairs, double alpha,
     m.baseline_median = MedianOf(base);
     m.candidate_median = MedianOf(cand);
     m.min_effect = options.min_effect.For(name, m.baseline_median);
-    if (m.n == r.pairs && m.n > 0) {
+    // Pairs where a run failed before measuring the metric (e.g. a fail
+    // pattern during boot) drop out of that metric only; n says how many
+    // pairs it rests on.
+    if (m.n > 0) {
       m.shift = HodgesLehmannPaired(d, 1 - m.alpha);
       m.p_value = WilcoxonSignedRank(d).p_two_sided;
       m.decision = AbDecide(m.shift, m.min_effect);

@@ -63,7 +63,8 @@ struct AbResult {
 /// Analyses `pairs` at interval level 1 - `alpha` (Bonferroni over the
 /// decisive metrics: each decisive one at alpha / count). Metrics: those
 /// measured on both sides of every pair, minus phase_* (the phase split
-/// explains, it does not gate). A decisive metric absent from some pair is
+/// explains, it does not gate), plus the decisive ones, each judged on the
+/// pairs that measured it on both sides (n); a metric no pair measured is
 /// inconclusive. decision: regression if any decisive metric is one, else
 /// inconclusive if any is, else improvement if any is, else no change;
 /// more_pairs: the largest of the inconclusive decisive metrics'.

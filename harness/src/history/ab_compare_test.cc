@@ -77,6 +77,19 @@ TEST(AnalyzeAb, NoShiftIsNoChangeAndFewPairsInconclusive) {
   EXPECT_EQ(AbExitCode(err), 2);
 }
 
+// A run that failed before measuring boot_s (measured on this host: an RCU
+// stall under load) drops only its pair, not the whole A/B.
+TEST(AnalyzeAb, APairWithoutTheMetricDropsOut) {
+  Runs r = Make(1.0, 12);
+  r.cand[3].metrics.erase("boot_s");
+  AbOptions o;
+  o.min_effect = ParseMinEffect("0.25s");
+  AbResult a = AnalyzeAb(r.pairs, 0.05, o);
+  ASSERT_EQ(a.metrics[0].metric, "boot_s");
+  EXPECT_EQ(a.metrics[0].n, 11);
+  EXPECT_EQ(a.metrics[0].decision, AbDecision::kRegression);
+}
+
 TEST(AnalyzeAb, ImprovementAndMissingDecisiveMetric) {
   Runs r = Make(-1.0, 10);
   AbOptions o;
