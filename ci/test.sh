@@ -2,9 +2,12 @@
 # Runs the whole test suite: unit tests, integration tests against real
 # servers (sshd, Prometheus, Pushgateway, libvirtd) and VM tests that boot
 # real images under QEMU. Starts the services the tests need. Run ci/setup.sh
-# first. Exit status is ctest's.
+# first; this completes it (ci/setup.sh --all: every package, the npm CI
+# tools, every test target, the Photon test images). Exit status is ctest's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+bash ci/setup.sh --all
 
 # libvirtd for the libvirt backend tests (qemu:///system).
 if [ -x ci/start-libvirtd.sh ]; then bash ci/start-libvirtd.sh; fi

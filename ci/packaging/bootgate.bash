@@ -6,7 +6,7 @@ _bootgate() {
   local cur prev words cword
   _init_completion || return
 
-  local commands="run validate profiles history compare serve merge clean doctor"
+  local commands="run ab validate profiles history compare serve merge clean doctor"
   local cmd="" i
   for ((i = 1; i < cword; i++)); do
     case ${words[i]} in
@@ -56,9 +56,14 @@ _bootgate() {
   case $cmd in
     run)
       opts="--report-dir --history --iterations -n --warmup --retries --jobs -j
-            --shard --until-confident --accel --probe-kernel --profile --backend
+            --shard --until-confident --boots-per-install --accel --probe-kernel --profile --backend
             --connect --build-id --label --pushgateway --dry-run --keep --console
             --timeout-scale --quiet -q --no-color --no-html --help" ;;
+    ab)
+      opts="--baseline --candidate --pairs --until-decided --min-effect --alpha
+            --metric --order --seed --warmup --profile --accel --timeout-scale
+            --report-dir --history --baseline-build --candidate-build --keep
+            --quiet -q --help" ;;
     validate) opts="--help" ;;
     profiles) opts="--dir --help" ;;
     history) opts="--db --select --limit --format --help" ;;

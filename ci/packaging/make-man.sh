@@ -16,7 +16,7 @@ trap 'rm -f "$include"' EXIT
 # --help texts go in verbatim (.nf), one subsection each.
 {
   echo "[COMMANDS]"
-  for cmd in run validate profiles history compare serve merge clean doctor; do
+  for cmd in run ab validate profiles history compare serve merge clean doctor; do
     echo ".SS \"bootgate $cmd\""
     echo ".nf"
     # Roff: a leading dot or quote would be a request; backslashes escape.

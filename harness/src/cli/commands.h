@@ -22,6 +22,7 @@ struct RunCommandOptions {
   int jobs = 0;
   std::string shard;  ///< "K/N"
   int until_confident = 0;
+  int boots_per_install = 0;  ///< 0: each scenario's own (default 1)
   std::string accel;
   std::string probe_kernel;  ///< kernel for the KVM probe; "" = from /boot
   std::vector<std::string> profiles;

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "cli/ab.h"
 #include "cli/commands.h"
 #include "util/error.h"
 #include "util/paths.h"
@@ -40,6 +41,8 @@ struct Cli {
   std::string doctor_kernel;
   bool doctor_no_color = false;
   CLI::App* doctor = nullptr;
+  AbCommandOptions ab;
+  CLI::App* ab_cmd = nullptr;
 };
 
 void AddRun(CLI::App& app, Cli& c, const std::string& reports_root,
@@ -78,6 +81,12 @@ void AddRun(CLI::App& app, Cli& c, const std::string& reports_root,
   c.run_cmd
       ->add_option("--until-confident", c.run.until_confident,
                    "Take more samples, up to N, while a budget is inconclusive")
+      ->check(CLI::Range(1, 1000));
+  c.run_cmd
+      ->add_option("--boots-per-install", c.run.boots_per_install,
+                   "Install once per K boots of a group; each boot starts from a "
+                   "fresh copy-on-write overlay of the installed disk (default: "
+                   "the scenario's install.boots_per_install, 1)")
       ->check(CLI::Range(1, 1000));
   c.run_cmd->add_option("--accel", c.run.accel, "Accelerator: auto, kvm or tcg")
       ->check(CLI::IsMember({"auto", "kvm", "tcg"}));
@@ -227,8 +236,60 @@ void AddCleanAndDoctor(CLI::App& app, Cli& c) {
 }
 
 // Runs the command the user chose; its exit code.
+void AddAb(CLI::App& app, Cli& c, const std::string& reports_root,
+           const char* reports_where) {
+  c.ab.history = reports_root + "/history.db";
+  c.ab.reports_root = reports_root;
+  c.ab_cmd = app.add_subcommand(
+      "ab",
+      "Boot a baseline and a candidate alternately on this host and judge the "
+      "shift (Hodges-Lehmann, Wilcoxon signed-rank); exit 1 regression, 0 no "
+      "change or improvement, 3 inconclusive, 2 could not measure");
+  c.ab_cmd->add_option("--baseline", c.ab.baseline, "Baseline scenario (JSON)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  c.ab_cmd->add_option("--candidate", c.ab.candidate, "Candidate scenario (JSON)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  auto* pairs = c.ab_cmd->add_option("--pairs", c.ab.pairs, "Pairs to run (default 10)")
+                       ->check(CLI::Range(1, 1000));
+  c.ab_cmd
+      ->add_option("--until-decided", c.ab.until_decided,
+                   "Run up to MAX pairs, stopping at the first decided look "
+                   "(group-sequential, linear alpha spending)")
+      ->check(CLI::Range(6, 1000))
+      ->excludes(pairs);
+  c.ab_cmd->add_option("--min-effect", c.ab.min_effect,
+                     "Smallest shift that matters: 5% (of the baseline median, default) or 0.25s");
+  c.ab_cmd->add_option("--alpha", c.ab.alpha, "Error rate of a decision (default 0.05)")
+      ->check(CLI::Range(1e-6, 0.5));
+  c.ab_cmd->add_option("--metric", c.ab.metrics,
+                     "A metric that decides (repeatable; default boot_s); the others are reported");
+  c.ab_cmd->add_option("--order", c.ab.order, "abba (default) or random (per pair, seeded)")
+      ->check(CLI::IsMember({"abba", "random"}));
+  c.ab_cmd->add_option("--seed", c.ab.seed, "Seed of --order random (default: from the clock; recorded)")
+      ->check(CLI::Range(0LL, 1LL << 62));
+  c.ab_cmd->add_option("--warmup", c.ab.warmup, "Warm-up pairs, not counted (default 1)")
+      ->check(CLI::Range(0, 10));
+  c.ab_cmd->add_option("--profile", c.ab.profile, "Hardware profile (default: the baseline's first)");
+  c.ab_cmd->add_option("--accel", c.ab.accel, "Accelerator: auto, kvm or tcg")
+      ->check(CLI::IsMember({"auto", "kvm", "tcg"}));
+  c.ab_cmd->add_option("--timeout-scale", c.ab.timeout_scale, "Multiply every timeout by F > 0")
+      ->check(CLI::PositiveNumber);
+  c.ab_cmd->add_option("--report-dir", c.ab.report_dir,
+                     std::string("Where reports go (default <reports>/<run-id>; <reports>: ") +
+                         reports_where + ")");
+  c.ab_cmd->add_option("--history", c.ab.history,
+                     "History database (default <reports>/history.db; \"\" to disable)");
+  c.ab_cmd->add_option("--baseline-build", c.ab.build_baseline, "Build id of the baseline (a label)");
+  c.ab_cmd->add_option("--candidate-build", c.ab.build_candidate, "Build id of the candidate (a label)");
+  c.ab_cmd->add_flag("--keep", c.ab.keep, "Keep the VMs' scratch files");
+  c.ab_cmd->add_flag("--quiet,-q", c.ab.quiet, "Only the table and errors");
+}
+
 int Dispatch(Cli& c) {
   if (*c.run_cmd) return RunCommandMain(c.run);
+  if (*c.ab_cmd) return AbMain(c.ab);
   if (*c.validate) return ValidateMain(c.validate_files);
   if (*c.profiles) return ProfilesMain(c.profile_dir);
   if (*c.history)
@@ -269,6 +330,7 @@ int main(int argc, char** argv) {
       "~/.local/state/bootgate/reports) when installed";
   Cli c;
   AddRun(app, c, reports_root, kReportsWhere);
+  AddAb(app, c, reports_root, kReportsWhere);
   AddValidateAndProfiles(app, c);
   AddHistoryAndCompare(app, c, reports_root);
   AddServeAndMerge(app, c, reports_root);

@@ -141,6 +141,7 @@ SuiteOptions SuiteOptionsFor(const RunCommandOptions& o, const Clock& clock) {
   so.retries = o.retries;
   so.jobs = o.jobs;
   so.until_confident_max = o.until_confident;
+  so.boots_per_install = o.boots_per_install;
   so.profiles = o.profiles;
   so.build_id = o.build_id;
   for (const auto& l : o.labels) {

@@ -202,6 +202,7 @@ RunResult ReadRun(const Reader& r) {
   r.Get("accel_requested", run.accel_requested);
   r.Get("installer", run.installer);
   r.Get("install_completion", run.install_completion);
+  r.Get("install_id", run.install_id);
   r.Get("concurrent_vms", run.concurrent_vms);
   r.Get("vm_cpus", run.vm_cpus);
   r.Get("vm_memory_mib", run.vm_memory_mib);
@@ -363,6 +364,7 @@ nlohmann::json ToJson(const RunResult& run) {
             {"accel_requested", run.accel_requested},
             {"installer", run.installer},
             {"install_completion", run.install_completion},
+            {"install_id", run.install_id},
             {"concurrent_vms", run.concurrent_vms},
             {"vm_cpus", run.vm_cpus},
             {"vm_memory_mib", run.vm_memory_mib},

@@ -79,6 +79,10 @@ struct RunResult {
   /// detected.
   std::string installer;
   std::string install_completion;
+  /// The install whose disk this run booted (scenarios with an install):
+  /// its own ("<scenario>.<profile>.iter3") by default, a shared one
+  /// ("<scenario>.<profile>.install1") with --boots-per-install K > 1.
+  std::string install_id;
   std::string access_channel;  ///< "ssh" | "serial" | "none"
   int ssh_port = 0;
   std::string host_key_sha256;

@@ -55,6 +55,14 @@ struct RunRequest {
   /// Set: overrides the scenario and --accel (the TCG rerun after KVM
   /// failed a run).
   std::string forced_accel;
+  /// --boots-per-install K > 1 (runner/install_reuse.h): the installed disk
+  /// this run boots through a fresh overlay instead of installing ("": it
+  /// installs), or, on a run that installs, where to keep its installed
+  /// disk for the group's next runs. install_id names the install whose
+  /// disk the run booted (report.json's install_id).
+  std::string installed_disk = {};
+  std::string keep_installed_disk_at = {};
+  std::string install_id = {};
   /// "scenario/profile#iteration", for progress lines.
   std::string Label() const;
   /// What the run asks of the accelerator: --accel, else the scenario's.

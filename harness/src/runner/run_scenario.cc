@@ -3,6 +3,7 @@
 #include "metrics/checks.h"
 #include "metrics/explain/collect.h"
 #include "runner/image_prep.h"
+#include "runner/install_reuse.h"
 #include "runner/run_stages.h"
 
 namespace bootgate {
@@ -20,9 +21,12 @@ RunResult RunScenario(const RunRequest& run, const RunServices& svc, const RunOp
     try {
       st.accel = ChooseAccel(run, svc, opt);
       st.setup = SetUpRun(run, *st.accel, svc, opt);
-      if (s.install.enabled) {
+      if (s.install.enabled && !run.installed_disk.empty()) {
+        st.install = ReuseInstall(run, &*st.setup, svc);
+      } else if (s.install.enabled) {
         st.install = RunInstall(run, *st.setup, svc, opt);
         if (st.install->failure) std::rethrow_exception(st.install->failure);
+        if (!run.keep_installed_disk_at.empty()) KeepInstall(run, *st.setup, svc, &*st.install);
       }
       st.booted = BootSystem(run, *st.setup, st.install ? &*st.install : nullptr, svc, opt);
       st.ssh = StartSsh(*st.booted, run, *st.setup, svc);
@@ -45,6 +49,7 @@ RunResult RunScenario(const RunRequest& run, const RunServices& svc, const RunOp
       st.stop = StopForCurrentException();
     }
     result = AssembleRunResult(run, svc, opt, st);
+    result.install_id = run.install_id;
     if (st.setup && st.setup->workspace->kept() && svc.progress)
       svc.progress->Note(run.Label(), "kept " + st.setup->workspace->path() +
                                           " (--keep); remove it with: rm -rf " +

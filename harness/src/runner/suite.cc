@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "budget/budget.h"
+#include "runner/install_reuse.h"
 #include "budget/judge_suite.h"
 #include "metrics/meminfo.h"
 #include "util/error.h"
@@ -164,7 +165,7 @@ class SuiteRunner {
 
  private:
   // One planned run and its attempts; all of them go into the results.
-  void RunOne(const PlannedRun& p) {
+  void RunOne(const PlannedRun& p, GroupInstalls* installs = nullptr) {
     std::vector<RunResult> attempts;
     std::string forced_accel, fallback_reason;
     int last_attempt = 1 + o_.retries;
@@ -173,9 +174,10 @@ class SuiteRunner {
                         (p.warmup ? "warmup" : "iter") + std::to_string(p.iteration) +
                         (attempt > 1 ? ".attempt" + std::to_string(attempt) : "");
       int slot = overlaps_.Begin();
-      RunResult r =
-          RunScenario({p.scenario, p.profile, p.iteration, sub, forced_accel},
-                      ctx_.services, ctx_.options);
+      RunRequest request{p.scenario, p.profile, p.iteration, sub, forced_accel};
+      if (installs) installs->Prepare(&request);
+      RunResult r = RunScenario(request, ctx_.services, ctx_.options);
+      if (installs) installs->Finished(request);
       r.concurrent_vms = overlaps_.End(slot);
       r.warmup = p.warmup;
       r.attempt = attempt;
@@ -234,9 +236,15 @@ class SuiteRunner {
         ++running_;
         if (group->front().scenario->exclusive) exclusive_running_ = true;
       }
+      const Scenario& s = *group->front().scenario;
+      GroupInstalls installs(
+          o_.boots_per_install > 0 ? o_.boots_per_install : s.install.boots_per_install,
+          ctx_.options.state_dir, group->front().key(), ctx_.options.keep);
+      // Warm-ups install for themselves: their installs are not samples.
+      GroupInstalls own(1, ctx_.options.state_dir, group->front().key(), ctx_.options.keep);
       for (const PlannedRun& p : *group) {
         if (Cancelled()) break;
-        RunOne(p);
+        RunOne(p, p.warmup ? &own : &installs);
       }
       {
         std::lock_guard lock(mu_);

@@ -21,6 +21,9 @@ struct SuiteOptions {
   int shard_index = 0;      ///< --shard K/N: K (1-based) ...
   int shard_count = 0;      ///< ... and N; 0 = no sharding
   int until_confident_max = 0;  ///< take more samples while inconclusive
+  /// --boots-per-install: installs per K boots of a group (0: each
+  /// scenario's install.boots_per_install, default 1).
+  int boots_per_install = 0;
   std::vector<std::string> profiles;  ///< overrides scenarios' profiles
   std::string run_id;
   std::string build_id;

@@ -37,7 +37,7 @@ void ParseInstall(Reader& r, const json& in, const std::string& base,
           in, "/install",
           {"media", "extract_kernel", "kernel_path", "initrd_path", "append",
            "disk_size_mib", "config", "complete", "complete_pattern",
-           "fail_patterns", "timeout_s", "silence_s"}))
+           "fail_patterns", "timeout_s", "silence_s", "boots_per_install"}))
     return;
   if (in.contains("media"))
     ParseImage(r, in["media"], "/install/media", base, &out->media,
@@ -63,6 +63,7 @@ void ParseInstall(Reader& r, const json& in, const std::string& base,
   ParseFailPatterns(r, in, "/install", "fail_patterns", &out->fail_patterns);
   r.Number(in, "/install", "timeout_s", 1, 86400, &out->timeout_s, " seconds");
   r.Number(in, "/install", "silence_s", 0, 86400, &out->silence_s, " seconds");
+  r.Int(in, "/install", "boots_per_install", 1, 1000, &out->boots_per_install);
   if (out->extract_kernel && out->media.iso.empty())
     r.Issue("/install/extract_kernel",
             "needs an installer \"iso\" to read the kernel from.");

@@ -146,6 +146,10 @@ struct InstallSpec {
   std::vector<FailPattern> fail_patterns;
   double timeout_s = 600;
   double silence_s = 0;
+  /// Boots per install (>= 1): with K > 1 a group installs once per K boots
+  /// and boots copy-on-write overlays of the installed disk
+  /// (runner/install_reuse.h); --boots-per-install overrides it.
+  int boots_per_install = 1;
 };
 
 /// `explain`: the guest's own attribution of boot, RAM and disk, collected

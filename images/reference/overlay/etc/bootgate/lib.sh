@@ -37,6 +37,7 @@ bg_parse_cmdline() {
             rootfstype=*)         BG_ROOTFSTYPE=${arg#*=} ;;
             ks=*)                 BG_KS=${arg#*=} ;;
             insecure_installation=*) BG_INSECURE=${arg#*=} ;;
+            bootgate.delay_s=*)   BG_DELAY_S=${arg#*=} ;;
         esac
     done
     set +f
