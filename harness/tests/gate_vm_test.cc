@@ -208,8 +208,11 @@ TEST_F(GateVmTest, FourGroupsSayTheSameVerdictInEveryOutput) {
       WriteScenario("g-over", over), WriteScenario("g-nologin", nologin)};
   const int gateway_port = FreePort();
   Server gateway(launcher,
-                 {"prometheus-pushgateway", "--web.listen-address=127.0.0.1:" +
-                                                std::to_string(gateway_port)},
+                 // Debian's build persists to /var/lib/prometheus by
+                 // default; this gateway starts empty and keeps to itself.
+                 {"prometheus-pushgateway",
+                  "--web.listen-address=127.0.0.1:" + std::to_string(gateway_port),
+                  "--persistence.file=" + dir + "/pushgateway.data"},
                  dir + "/pushgateway.log");
   const std::string db = dir + "/history.db";
   std::vector<std::string> args = {"run"};

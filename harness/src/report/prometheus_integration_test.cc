@@ -237,8 +237,12 @@ TEST_F(PrometheusIntegrationTest, PushedSuiteAnswersEveryDashboardAndAlertQuery)
   fs::copy_file(SourceDir() / "dashboards/prometheus/alerts.yml", dir_.path() / "alerts.yml");
 
   Server gateway(launcher_,
+                 // Debian's build persists to /var/lib/prometheus by
+                 // default: every test gateway would see the last one's
+                 // pushes. Each gets a file of its own.
                  {"prometheus-pushgateway",
-                  "--web.listen-address=127.0.0.1:" + std::to_string(gateway_port)},
+                  "--web.listen-address=127.0.0.1:" + std::to_string(gateway_port),
+                  "--persistence.file=" + (dir_.path() / "pushgateway.data").string()},
                  dir_.path() / "pushgateway.log");
   Server prometheus(launcher_,
                     {"prometheus", "--config.file=" + (dir_.path() / "prometheus.yml").string(),
