@@ -106,7 +106,6 @@ if [ "$force" = 1 ] || [ "$(cat "$parts/stamp" 2>/dev/null)" != "$parts_hash" ] 
     [ ! -s "$parts/initrd-root.tar" ]; then
     echo "downloading the photon-test packages (mmdebstrap from this host's apt sources)" >&2
     rm -f "$parts/stamp"
-    rm -rf "$parts/debs-zst-pyc"
     "$here/rootfs.sh" "$parts" || die "rootfs.sh failed"
     echo "$parts_hash" >"$parts/stamp"
 fi
@@ -140,9 +139,25 @@ for f in "$parts"/debs/*.deb; do
     dpkg-deb -Zzstd -z3 -b "$x" "$z.new" >/dev/null && mv "$z.new" "$z" || die "could not recompress $f"
 done
 rm -rf "$tmp/unpack" "$parts/debs-zst"
+for z in "$parts"/debs-zst-pyc/*.deb; do  # of debs rootfs.sh no longer downloads
+    [ -e "$parts/debs/${z##*/}" ] || rm -f "$z"
+done
+# mmdebstrap took usrmerge (the first alternative of init-system-helpers'
+# Depends), which converts a split /usr with perl; the target is merged
+# from the start (the installer makes /bin, /lib... links to usr/, as
+# Photon's filesystem package lays it out), so usr-is-merged stands in and
+# usrmerge and the perl it alone pulls in stay out of RPMS/.
+not_in_repo=" usrmerge perl perl-modules-5.36 libperl5.36 libfile-find-rule-perl libnumber-compare-perl libtext-glob-perl "
+mkdir -p "$parts/extra"
+if ! ls "$parts"/extra/usr-is-merged_*_all.deb >/dev/null 2>&1; then
+    (cd "$parts/extra" && apt-get download -q usr-is-merged >/dev/null) || die "apt-get download usr-is-merged failed"
+fi
 repo=$tmp/RPMS
 mkdir -p "$repo/x86_64" "$repo/noarch"
-for f in "$parts"/debs-zst-pyc/*.deb; do
+for f in "$parts"/debs/*.deb "$parts"/extra/*.deb; do
+    n=${f##*/}
+    case $not_in_repo in *" ${n%%_*} "*) continue ;; esac
+    case $f in */extra/*) ;; *) f=$parts/debs-zst-pyc/$n ;; esac
     case $f in *_all.deb) ln "$f" "$repo/noarch/" ;; *) ln "$f" "$repo/x86_64/" ;; esac
 done
 for m in minimal linux linux-esx initramfs grub2-efi-image photon-test-config; do
@@ -160,6 +175,19 @@ for m in minimal linux linux-esx initramfs grub2-efi-image photon-test-config; d
 done
 (cd "$repo" && dpkg-scanpackages -m . 2>/dev/null | sed 's|^Filename: \./|Filename: |' >Packages)
 grep -q '^Package: minimal$' "$repo/Packages" || die "RPMS/Packages lacks minimal"
+# Every Depends/Pre-Depends of RPMS/ has an alternative that RPMS/ holds.
+python3 - "$repo/Packages" <<'PY' || die "RPMS/ is not closed under its dependencies"
+import sys
+stanzas = [dict(l.split(': ', 1) for l in b.splitlines() if l and not l[0].isspace() and ': ' in l)
+           for b in open(sys.argv[1]).read().split('\n\n') if b.strip()]
+have = {s['Package'] for s in stanzas} | {p.strip().split(' ')[0] for s in stanzas
+                                         for p in s.get('Provides', '').split(',') if p.strip()}
+bad = [f"{s['Package']}: {g.strip()}" for s in stanzas for fld in ('Pre-Depends', 'Depends')
+       for g in s.get(fld, '').split(',') if g.strip()
+       and not any(a.strip().split(' ')[0].split(':')[0] in have for a in g.split('|'))]
+print("\n".join(f"RPMS/ lacks a dependency of {b}" for b in bad), file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
 {
     echo "Origin: photon-test"
     echo "Label: photon-test"
