@@ -1,12 +1,15 @@
 // The shipped Photon OS scenarios, unchanged but for their media, against
 // the Photon-compatible test image (images/photon-test, laid out as the
-// real 5.0 ISOs): installer versions 2.3, 2.7 and 2.9, and the VMware
-// variant (pvscsi disk, vmxnet3 NIC), install, reboot, boot to their serial
-// login, are sampled, checked and judged as the real ISO would be; and
-// each of the four faults the scenarios guard against, reintroduced, fails
-// with its own failure class well before any timeout.
+// real 5.0 ISOs): installer versions 2.3 and 2.9 on the qemu-kvm profile
+// and 2.7 on the VMware variant (pvscsi disk, vmxnet3 NIC) install, reboot,
+// boot to their serial login, are sampled, checked and judged as the real
+// ISO would be; and each of the four faults the scenarios guard against,
+// reintroduced, fails with its own failure class well before any timeout
+// (the three that need a whole install only with BOOTGATE_PHOTON_VM_FAULTS=all:
+// CI affords three installs).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -125,20 +128,22 @@ void ExpectJudgedEndToEnd(const nlohmann::json& run,
 
 // The shipped test-image scenarios in one bootgate call, one VM at a time
 // (each VM has both cores; the budgets are for that): 2.3 (the 5.0 GA
-// layout), 2.7 and 2.9 (photon-iso-builder's layout; 2.9 wants public_key
-// as an object and defaults bootmode to efi, which the template overrides)
-// on the qemu-kvm profile (q35: the CD on AHCI, virtio disk and NIC), and
-// the VMware variant (2.7 on pc with a pvscsi disk as /dev/sda and a
-// vmxnet3 NIC, linux-esx asked for). Each installs with dpkg and apt from
-// the ISO's RPMS/ repository, onto GPT with a BIOS boot partition.
+// layout) and 2.9 (photon-iso-builder's layout; 2.9 wants public_key as an
+// object and defaults bootmode to efi, which the template overrides) on the
+// qemu-kvm profile (q35: the CD on AHCI, virtio disk and NIC), and the
+// VMware variant (2.7 on pc: the CD on AHCI, a pvscsi disk as /dev/sda and a
+// vmxnet3 NIC, linux-esx asked for): two profiles, three versions, three
+// installs. Each installs with dpkg and apt from the ISO's RPMS/ repository,
+// onto GPT with a BIOS boot partition. (photon-5-testimage-2.7 is the
+// qemu-kvm twin of the VMware run; photon_layout_dryrun_test covers it.)
 TEST_F(PhotonVmTest,
        InstallerVersionsAndTheVmwareVariantInstallBootAndAreJudged) {
   RunOptions o = Opts({"run", Scenario("photon-5-testimage-2.3"),
-                       Scenario("photon-5-testimage-2.7"),
                        Scenario("photon-5-testimage-2.9"),
                        Scenario("photon-5-testimage-vmware")});
-  // Four full runs one after another: up to 8 min each on a loaded host.
-  o.timeout_s = 2700;
+  // Three full runs one after another: budgets 300 s + 120 s each under
+  // TCG, up to 12 min each on a loaded host.
+  o.timeout_s = 2200;
   auto r = RunBootgate(o);
   ASSERT_TRUE(r.report.is_object()) << r.stderr_text;
   const std::string marker =
@@ -147,8 +152,6 @@ TEST_F(PhotonVmTest,
                        "photon-os-installer 2.3", "guest reset");
   EXPECT_EQ(Run(r, "photon-5-testimage-2.3")["install_completion"],
             "guest reset");
-  ExpectJudgedEndToEnd(Run(r, "photon-5-testimage-2.7"),
-                       "photon-os-installer 2.7", marker);
   ExpectJudgedEndToEnd(Run(r, "photon-5-testimage-2.9"),
                        "photon-os-installer 2.9", marker);
   const auto& vmware = Run(r, "photon-5-testimage-vmware");
@@ -175,8 +178,12 @@ TEST_F(PhotonVmTest,
         double(run["metrics"].value("image_mib", -1.0)), double(run["wall_s"]));
 }
 
-// Each fix of the shipped scenario and template undone, one at a time.
+// Each fix of the shipped scenario and template undone, one at a time. The
+// first fails at the installer's start; the other three need a whole
+// install each, run with BOOTGATE_PHOTON_VM_FAULTS=all.
 TEST_F(PhotonVmTest, EachOfTheFourFaultsFailsWithItsClassBeforeItsTimeout) {
+  const char* faults = std::getenv("BOOTGATE_PHOTON_VM_FAULTS");
+  const bool all = faults && std::string(faults) == "all";
   std::string two_consoles = WriteBeside(
       "photon-two-consoles", {{"install",
                                {{"append",
@@ -201,8 +208,10 @@ TEST_F(PhotonVmTest, EachOfTheFourFaultsFailsWithItsClassBeforeItsTimeout) {
       {{"install",
         {{"config",
           {{"template", TemplateWithout("root-login", "PermitRootLogin")}}}}}});
-  auto r = RunBootgate(Opts(
-      {"run", two_consoles, marker_only, user_cfg, root_login, "--jobs", "2"}));
+  std::vector<std::string> args = {"run", two_consoles};
+  if (all)
+    args.insert(args.end(), {marker_only, user_cfg, root_login, "--jobs", "2"});
+  auto r = RunBootgate(Opts(args));
   EXPECT_EQ(r.exit_code, 1) << r.stderr_text;
   ASSERT_TRUE(r.report.is_object()) << r.stderr_text;
 
@@ -211,6 +220,14 @@ TEST_F(PhotonVmTest, EachOfTheFourFaultsFailsWithItsClassBeforeItsTimeout) {
   const auto& consoles = Run(r, "photon-two-consoles");
   EXPECT_EQ(consoles["failure_class"], "installer-shell") << consoles["reason"];
   EXPECT_FALSE(consoles["metrics"].contains("install_s"));
+  EXPECT_LT(double(consoles["wall_s"]), 300.0);
+  if (!all) {
+    EXPECT_TRUE(DirEntries(state_dir_).empty());
+    std::printf(
+        "faults 2-4 (a whole install each) not run: "
+        "BOOTGATE_PHOTON_VM_FAULTS=all runs them\n");
+    return;
+  }
   // 2. Waiting for 2.7's line on a 2.3 installer: it resets without one.
   const auto& marker = Run(r, "photon-marker-only");
   EXPECT_EQ(marker["failure_class"], "vm-exited") << marker["reason"];

@@ -118,19 +118,46 @@ kver=$(cat "$parts/kver")
 # Debian compresses data.tar with xz, whose decompression under TCG is what
 # dpkg would spend most of the install on; Photon's RPMs are zstd. The debs
 # are rebuilt once with zstd (dpkg-deb -R/-b: same files, owners, scripts).
-mkdir -p "$parts/debs-zst"
+# Photon's python3 RPMs also ship their byte-code (%py3_compile at build
+# time), where Debian's postinsts compile it in the target: the rebuilt debs
+# carry the .pyc of their modules, compiled by this host's Python 3.11 (the
+# byte-code of every 3.11.x is the same, magic 3495) with the target's paths; the installer then
+# skips the postinsts' compilation (installer.py DEFERRED_COMMANDS).
+[ "$(python3 -c 'import sys; print(sys.version_info[:2] == (3, 11))')" = True ] ||
+    die "the host's python3 is not 3.11 (the debs' Python): cannot byte-compile their modules"
+mkdir -p "$parts/debs-zst-pyc"
 for f in "$parts"/debs/*.deb; do
-    z=$parts/debs-zst/${f##*/}
+    z=$parts/debs-zst-pyc/${f##*/}
     [ -s "$z" ] && continue
     x=$tmp/unpack
     rm -rf "$x"
-    dpkg-deb -R "$f" "$x" && dpkg-deb -Zzstd -z3 -b "$x" "$z.new" >/dev/null && mv "$z.new" "$z" ||
-        die "could not recompress $f"
+    dpkg-deb -R "$f" "$x" || die "could not unpack $f"
+    for d in "$x"/usr/lib/python3 "$x"/usr/lib/python3.11; do
+        # -qq: Debian ships some files that are not Python 3 (templates, tests).
+        [ -d "$d" ] && { python3 -m compileall -qq -j0 -s "$x" -p / "$d" || true; }
+    done
+    dpkg-deb -Zzstd -z3 -b "$x" "$z.new" >/dev/null && mv "$z.new" "$z" || die "could not recompress $f"
 done
-rm -rf "$tmp/unpack"
+rm -rf "$tmp/unpack" "$parts/debs-zst"
+for z in "$parts"/debs-zst-pyc/*.deb; do  # of debs rootfs.sh no longer downloads
+    [ -e "$parts/debs/${z##*/}" ] || rm -f "$z"
+done
+# mmdebstrap took usrmerge (the first alternative of init-system-helpers'
+# Depends), which converts a split /usr with perl; the target is merged
+# from the start (the installer makes /bin, /lib... links to usr/, as
+# Photon's filesystem package lays it out), so usr-is-merged stands in and
+# usrmerge and the perl it alone pulls in stay out of RPMS/.
+not_in_repo=" usrmerge perl perl-modules-5.36 libperl5.36 libfile-find-rule-perl libnumber-compare-perl libtext-glob-perl "
+mkdir -p "$parts/extra"
+if ! ls "$parts"/extra/usr-is-merged_*_all.deb >/dev/null 2>&1; then
+    (cd "$parts/extra" && apt-get download -q usr-is-merged >/dev/null) || die "apt-get download usr-is-merged failed"
+fi
 repo=$tmp/RPMS
 mkdir -p "$repo/x86_64" "$repo/noarch"
-for f in "$parts"/debs-zst/*.deb; do
+for f in "$parts"/debs/*.deb "$parts"/extra/*.deb; do
+    n=${f##*/}
+    case $not_in_repo in *" ${n%%_*} "*) continue ;; esac
+    case $f in */extra/*) ;; *) f=$parts/debs-zst-pyc/$n ;; esac
     case $f in *_all.deb) ln "$f" "$repo/noarch/" ;; *) ln "$f" "$repo/x86_64/" ;; esac
 done
 for m in minimal linux linux-esx initramfs grub2-efi-image photon-test-config; do
@@ -148,6 +175,19 @@ for m in minimal linux linux-esx initramfs grub2-efi-image photon-test-config; d
 done
 (cd "$repo" && dpkg-scanpackages -m . 2>/dev/null | sed 's|^Filename: \./|Filename: |' >Packages)
 grep -q '^Package: minimal$' "$repo/Packages" || die "RPMS/Packages lacks minimal"
+# Every Depends/Pre-Depends of RPMS/ has an alternative that RPMS/ holds.
+python3 - "$repo/Packages" <<'PY' || die "RPMS/ is not closed under its dependencies"
+import sys
+stanzas = [dict(l.split(': ', 1) for l in b.splitlines() if l and not l[0].isspace() and ': ' in l)
+           for b in open(sys.argv[1]).read().split('\n\n') if b.strip()]
+have = {s['Package'] for s in stanzas} | {p.strip().split(' ')[0] for s in stanzas
+                                         for p in s.get('Provides', '').split(',') if p.strip()}
+bad = [f"{s['Package']}: {g.strip()}" for s in stanzas for fld in ('Pre-Depends', 'Depends')
+       for g in s.get(fld, '').split(',') if g.strip()
+       and not any(a.strip().split(' ')[0].split(':')[0] in have for a in g.split('|'))]
+print("\n".join(f"RPMS/ lacks a dependency of {b}" for b in bad), file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
 {
     echo "Origin: photon-test"
     echo "Label: photon-test"
@@ -214,14 +254,27 @@ for v in $versions; do
             installer.py)
                 case $v in 2.3) cbd=False ;; *) cbd=True ;; esac
                 case $v in 2.8|2.9) cr=True ;; *) cr=False ;; esac
-                case $v in 2.9) bm=efi ;; *) bm=dualboot ;; esac
+                # The default bootmode and the per-arch keys (2.4 on) as
+                # upstream's _add_defaults/__init__ write them: bootgate's
+                # detector (harness/src/runner/installer_id.cc) reads them.
+                i12='            '
+                case $v in
+                    2.9) bm="${i12}install_config['bootmode'] = 'efi'" ;;
+                    *) bm="${i12}if \"x86_64\" in arch:\n${i12}    install_config['bootmode'] = 'dualboot'\n${i12}else:\n${i12}    install_config['bootmode'] = 'efi'" ;;
+                esac
+                case $v in
+                    2.3) ak="        # (2.4 added the per-arch variants packages_<arch>, linux_flavor_<arch>)" ;;
+                    *) ak="        # some keys can have arch-specific variants\n        for key in ['packages', 'linux_flavor']:\n            for arch in ['x86_64', 'aarch64']:\n                self.known_keys.add(f'{key}_{arch}')" ;;
+                esac
                 case $v in 2.3|2.4) uc=False ;; *) uc=True ;; esac
                 case $v in 2.3|2.4) end='pass' ;; *) end='self.logger.info("creating image was successful")' ;; esac
                 keys=$(keys_of "$v")
-                awk -v keys="$keys" -v v="$v" -v cbd="$cbd" -v cr="$cr" -v bm="$bm" -v uc="$uc" -v end="$end" '
+                awk -v keys="$keys" -v v="$v" -v cbd="$cbd" -v cr="$cr" -v bm="$bm" -v ak="$ak" -v uc="$uc" -v end="$end" '
                     /^@KNOWN_KEYS@$/ { print keys; next }
+                    /^@BOOTMODE_DEFAULT@$/ { print bm; next }
+                    /^@ARCH_KEYS@$/ { print ak; next }
                     { gsub(/@VERSION@/, v); gsub(/@CHECK_BEFORE_DEFAULTS@/, cbd); gsub(/@CHECK_RAISES@/, cr)
-                      gsub(/@DEFAULT_BOOTMODE@/, bm); gsub(/@MK_SETUP_GRUB_USER_CFG@/, uc); gsub(/@END_OF_INSTALL@/, end)
+                      gsub(/@MK_SETUP_GRUB_USER_CFG@/, uc); gsub(/@END_OF_INSTALL@/, end)
                       print }' "$src/installer.py.in" >"$d" ;;
             modules/m_updatesshconfig.py)
                 case $v in 2.8|2.9) cp "$src/modules/m_updatesshconfig-dict.py" "$d" ;;
