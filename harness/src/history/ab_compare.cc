@@ -8,6 +8,7 @@
 #include <set>
 
 #include "history/history.h"
+#include "util/escape.h"
 
 namespace bootgate {
 namespace {
@@ -21,31 +22,6 @@ std::string Unit(const std::string& metric) {
   if (metric.size() > 4 && metric.compare(metric.size() - 4, 4, "_mib") == 0)
     return "MiB";
   return "";
-}
-
-std::string XmlEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t')
-          continue;
-        out += c;
-    }
-  }
-  return out;
 }
 
 std::string MdEscape(const std::string& s) {
