@@ -305,7 +305,7 @@ TEST_P(SignalVmTest, MidSshIsInterruptedAndKeepsItsMetrics) {
   std::string scn = WriteScenario("sigssh", WithSsh(DirectKernel("sigssh", "nossh"), 120));
   auto o = RunOpts({scn});
   o.signal = GetParam();
-  o.trigger = "ssh" + std::string(12, ' ');  // the progress line of phase "ssh"
+  o.trigger = " ssh ...\n";  // the progress line that starts phase "ssh"
   auto r = RunBootgate(o);
   EXPECT_EQ(r.exit_code, 2) << r.stdout_text << r.stderr_text;
   ASSERT_TRUE(r.report.is_object()) << r.stderr_text;

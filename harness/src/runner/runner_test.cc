@@ -781,6 +781,13 @@ TEST(LeftoverUriTest, OnlyUrisBootgateWouldWritePass) {
   EXPECT_NE(LeftoverUriProblem("qemu+ssh://hv1/system?command=/tmp/evil"), "");
   EXPECT_NE(LeftoverUriProblem("qemu+ssh://hv1/system?%63ommand=/tmp/evil"), "");  // %63 = c
   EXPECT_NE(LeftoverUriProblem("qemu+ssh://hv1/system?netcat=/tmp/evil"), "");
+  // command= of this user's own ssh wrapper (what remote_libvirt_vm_test
+  // runs with, recorded back as given): only while nobody else can change it.
+  std::string own_ssh = (dir.path() / "ssh").string();
+  WriteFileAtomic(own_ssh, "#!/bin/sh\n", 0700);
+  EXPECT_EQ(LeftoverUriProblem("qemu+ssh://hv1/system?command=" + own_ssh), "");
+  ASSERT_EQ(chmod(own_ssh.c_str(), 0770), 0);
+  EXPECT_NE(LeftoverUriProblem("qemu+ssh://hv1/system?command=" + own_ssh), "");
   // A key file of another user (planted for us to use).
   std::string theirs = (dir.path() / "their-key").string();
   WriteFileAtomic(theirs, "k", kSecretFileMode);

@@ -150,6 +150,16 @@ std::string LeftoverUriProblem(const std::string& uri) {
         if (!IsOwnFile(value) && !(key == "pkipath" && value.empty()))
           return "names " + key + "=" + value +
                  ", which is not a file of this user";
+      } else if (key == "command") {
+        // The ssh program libvirt runs here: bootgate writes back the URI
+        // the user ran with, so a program of this user's own that nobody
+        // else can change is theirs to run; anything else is refused.
+        struct stat st {};
+        if (!IsOwnFile(value) || lstat(value.c_str(), &st) != 0 ||
+            (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+          return "names command=" + value +
+                 ", which is not a program of this user that only they can "
+                 "change";
       } else if (!kFlags.count(key)) {
         return "has the parameter '" + key + "', which bootgate never writes";
       }
