@@ -447,5 +447,31 @@ TEST(MetricsServerTest, SlowClientsDoNotHoldTheScrape) {
   for (auto& t : slow) t.join();
 }
 
+// Writes 1 MiB of stack from its top down, a byte a page (so a stack too
+// small faults on its guard page, not somewhere beyond it); returns 2.
+[[gnu::noinline]] int UseMebibyteOfStack() {
+  volatile char buf[1 << 20];
+  for (size_t i = sizeof buf; i >= 4096; i -= 4096) buf[i - 1] = 1;
+  return buf[sizeof buf - 1] + buf[4095];
+}
+
+// The provider runs where reading the history database and judging have
+// room: civetweb's Debian build gives its workers 100 KiB of stack, which
+// the judged example suite overflowed under AddressSanitizer. 1 MiB faults
+// on that stack with or without a sanitizer.
+TEST(MetricsServerTest, ProviderHasAFullThreadStack) {
+  std::atomic<int> used{0};
+  MetricsServer server("127.0.0.1:0", [&] {
+    used = UseMebibyteOfStack();
+    return std::vector<SuiteResult>{testing::ExampleSuite()};
+  });
+  ASSERT_GT(server.port(), 0);
+  std::string body = RawExchange(server.port(), "GET /metrics HTTP/1.0\r\n\r\n",
+                                 std::chrono::seconds(20));
+  EXPECT_THAT(body, HasSubstr("bootgate_scrape_error 0"));
+  EXPECT_THAT(body, HasSubstr("bootgate_run_passed{"));
+  EXPECT_EQ(used, 2) << "the provider did not finish";
+}
+
 }  // namespace
 }  // namespace bootgate

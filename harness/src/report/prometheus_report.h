@@ -94,7 +94,8 @@ void PushToGateway(const SuiteResult& suite, const std::string& url,
 /// Serves /metrics for Prometheus: every scrape calls `provider` (e.g. each
 /// group's latest judged suite from the history database) and exports them
 /// as FillRegistry does. A provider that throws yields bootgate_scrape_error
-/// 1 and no runs.
+/// 1 and no runs. The provider runs on a thread with the process's default
+/// thread stack (not the HTTP server's 100 KiB worker stack).
 class MetricsServer {
  public:
   /// Listens on `bind` ("127.0.0.1:9464"; port 0 picks a free port). Throws
