@@ -55,21 +55,30 @@ class FakeGuest : public Guest {
  private:
   // Writes the script's bytes at their times; wakes early when destroyed.
   void Play() {
-    for (const auto& step : script_.console) {
+    const size_t n = script_.console.size();
+    for (size_t i = 0; i < n; ++i) {
+      if (i + 1 == n && script_.ends_before_last_step && !End()) return;
+      const auto& step = script_.console[i];
       std::unique_lock lock(mu_);
       if (cv_.wait_for(lock, step.after, [&] { return destroyed_; })) return;
       lock.unlock();
       console_.Push(step.bytes);
     }
-    if (!script_.exit_status) return;
-    {
-      std::lock_guard lock(mu_);
-      if (destroyed_) return;
-      ended_ = script_.exit_status;
-      if (!script_.shutdown_reason.empty())
-        events_.push_back({"SHUTDOWN", script_.shutdown_reason, ToSeconds(clock_->Now() - t0_)});
-    }
+    if (!script_.exit_status || !End()) return;
     console_.Close();
+  }
+
+  // Marks the VM ended with the script's status (once); false if it was
+  // destroyed first.
+  bool End() {
+    std::lock_guard lock(mu_);
+    if (destroyed_) return false;
+    if (ended_ || !script_.exit_status) return true;
+    ended_ = script_.exit_status;
+    if (!script_.shutdown_reason.empty())
+      events_.push_back({"SHUTDOWN", script_.shutdown_reason,
+                         ToSeconds(clock_->Now() - t0_)});
+    return true;
   }
 
   std::vector<GuestEvent> events_;  // guarded by mu_

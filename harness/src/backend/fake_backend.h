@@ -40,6 +40,11 @@ struct FakeGuestScript {
   /// reason ("guest-shutdown" for a power-off, "guest-reset" for a reboot
   /// under -no-reboot), as QEMU's QMP reports it.
   std::string shutdown_reason;
+  /// With exit_status: the VM has already ended when its last step's delay
+  /// begins; that step's bytes arrive after it, then the console closes. As
+  /// when QEMU has exited and the console still holds what the guest printed
+  /// last, not yet read.
+  bool ends_before_last_step = false;
 };
 
 /// Plays scripts in order, one per Boot(); the last one repeats.

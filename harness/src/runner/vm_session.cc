@@ -1,6 +1,7 @@
 #include "runner/vm_session.h"
 
 #include <algorithm>
+#include <optional>
 #include <thread>
 
 #include "console/printk_check.h"
@@ -14,6 +15,10 @@ std::string Fmt1(double v) {
 }
 
 namespace {
+// How long an ended VM's console may take to close before the end is judged
+// without it (every backend's console closes after the VM's last byte).
+constexpr Duration kConsoleDrain = std::chrono::seconds(2);
+
 // A fail pattern can match a line still being printed ("...: FAILED" before
 // ": target disk too small"): wait briefly for the rest, for the reason and
 // the console tail.
@@ -100,6 +105,7 @@ double WaitForConsole(VmSession& vm, const ConsoleWait& wait, const RunServices&
   uint64_t cursor = 0;
   TimePoint t0 = vm.guest->started_at();
   TimePoint deadline = t0 + FromSeconds(timeout_s);
+  std::optional<TimePoint> drain_until;  // set once the VM is seen ended
   while (true) {
     TimePoint tick = std::min(deadline, clock.Now() + std::chrono::milliseconds(250));
     WaitOutcome w = vm.console->WaitFor(patterns, &cursor, tick,
@@ -143,6 +149,15 @@ double WaitForConsole(VmSession& vm, const ConsoleWait& wait, const RunServices&
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
             ended = vm.guest->Ended();
           }
+        }
+        // The VM's end is judged only once its console is read to the end:
+        // what the guest printed last (a completion marker, then power-off)
+        // may still be unread when the process is gone, and on a loaded
+        // host the console reader lags more than a tick behind. A console
+        // that never closes is given kConsoleDrain.
+        if (ended && w.kind == WaitOutcome::kTimeout) {
+          if (!drain_until) drain_until = clock.Now() + kConsoleDrain;
+          if (clock.Now() < *drain_until) break;
         }
         if (ended) {
           if (wait.vm_exit_is_success) return ToSeconds(clock.Now() - t0);
