@@ -79,15 +79,7 @@ AllowTcpForwarding yes
 PidFile none
 LogLevel DEBUG1
 EOF
-# Commands from sshd run through root's bash, which sources ~/.bashrc: the
-# CI machine's runs `pyenv init`, whose rehash lock (left by any killed
-# shell) hangs each command 60 s. The test host gets an empty .bashrc in its
-# own mount namespace (plain sshd where namespaces are not allowed).
-if [ -f "$HOME/.bashrc" ] && unshare --mount true 2>/dev/null; then
-  unshare --mount /bin/sh -c 'mount --bind /dev/null "$1/.bashrc" && exec /usr/sbin/sshd -D -f "$2/sshd_config" -E "$2/sshd.log"' sh "$HOME" "$work" &
-else
-  /usr/sbin/sshd -D -f "$work/sshd_config" -E "$work/sshd.log" &
-fi
+/usr/sbin/sshd -D -f "$work/sshd_config" -E "$work/sshd.log" &
 sshd_pid=$!
 echo "[$host_ip]:2222 $(cut -d' ' -f1,2 "$work/host_key.pub")" >"$work/known_hosts"
 # The ssh both libvirt's transport and bootgate's tunnel run (URI command=):
