@@ -11,6 +11,8 @@
 // is why the test runs alone (RUN_SERIAL in CMake).
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "vm_test_util.h"
 
 namespace bootgate::testing {
@@ -77,14 +79,27 @@ TEST_F(AbVmTest, KnownOneSecondShiftIsARegressionWithTheTruthInside) {
   EXPECT_NE(run.stdout_text.find("ab: regression"), std::string::npos);
 }
 
+// One scenario on two image files with the same bytes (`--candidate-image`,
+// the form a release engineer uses for two builds of one image).
 TEST_F(AbVmTest, SameImageTwiceIsNoChange) {
   std::string a = WriteScenario("ab-same", Delayed("ab-same", ""));
+  std::string copy = TestTempDir("abimage") + "/vmlinuz-copy";
+  std::filesystem::copy_file(ReferenceDir() + "/vmlinuz", copy);
   std::string hist = TestTempDir("abhist") + "/history.db";
   std::string dir = TestTempDir("abreport");
   BootgateRun run = RunBootgate(
-      Opts({"ab", "--baseline", a, "--candidate", a, "--until-decided", "30",
-            "--min-effect", "0.5s", "--alpha", "0.01", "--history", hist,
-            "--report-dir", dir}));
+      Opts({"ab", "--baseline", a, "--candidate-image", copy,
+            "--until-decided", "30", "--min-effect", "0.5s", "--alpha", "0.01",
+            "--history", hist, "--report-dir", dir}));
+  // The candidate booted the copy, the baseline the scenario's own kernel.
+  int on_copy = 0, on_own = 0;
+  for (const auto& r : run.report.value("runs", nlohmann::json::array())) {
+    if (r["scenario"] == "ab-same-candidate") on_copy += r["image"] == copy;
+    if (r["scenario"] == "ab-same-baseline")
+      on_own += r["image"] == ReferenceDir() + "/vmlinuz";
+  }
+  EXPECT_GE(on_copy, 8);
+  EXPECT_EQ(on_copy, on_own);
   ASSERT_TRUE(run.report.contains("ab")) << run.stderr_text;
   const auto& ab = run.report["ab"];
   EXPECT_EQ(run.exit_code, 0) << run.stdout_text;

@@ -150,6 +150,39 @@ TEST(BadInputCliTest, ConnectWithTheQemuBackendExitsTwoNamingTheFix) {
   EXPECT_TRUE(DirEntries(state).empty()) << "a workspace was created";
 }
 
+// `ab` with one scenario: the candidate is the baseline's scenario on
+// --candidate-image, which must be a file; without either, the error says
+// what to give. Both before any VM or workspace.
+TEST(BadInputCliTest, AbWithoutACandidateOrWithAMissingImageExitsTwo) {
+  nlohmann::json scn = {
+      {"name", "abk"},
+      {"image",
+       {{"kernel", ReferenceDir() + "/vmlinuz"},
+        {"initrd", ReferenceDir() + "/initrd.img"}}}};
+  std::string path = WriteScenario("abk", scn);
+  std::string state = TestTempDir("abstate");
+  auto ab = [&](std::vector<std::string> extra) {
+    RunOptions o;
+    o.args = {"ab", "--baseline", path, "--history", "", "--report-dir",
+              TestTempDir("abreport") + "/out"};
+    o.args.insert(o.args.end(), extra.begin(), extra.end());
+    o.env["BOOTGATE_STATE_DIR"] = state;
+    o.timeout_s = 60;
+    return RunBootgate(o);
+  };
+  auto none = ab({});
+  EXPECT_EQ(none.exit_code, 2) << none.stderr_text;
+  EXPECT_NE(none.stderr_text.find("--candidate-image"), std::string::npos)
+      << none.stderr_text;
+  auto missing = ab({"--candidate-image", "/nonexistent/new.qcow2"});
+  EXPECT_EQ(missing.exit_code, 2) << missing.stderr_text;
+  EXPECT_NE(missing.stderr_text.find(
+                "--candidate-image: '/nonexistent/new.qcow2' is not a file"),
+            std::string::npos)
+      << missing.stderr_text;
+  EXPECT_TRUE(DirEntries(state).empty()) << "a workspace was created";
+}
+
 // Issue 25: names, labels and build ids from input reached the terminal
 // raw: `validate` printed a scenario name's OSC/CSI sequences, `profiles` a
 // profile's, `history` a build id imported by `merge`. No byte of an escape

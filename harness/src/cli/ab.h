@@ -12,7 +12,11 @@
 namespace bootgate {
 
 struct AbCommandOptions {
-  std::string baseline, candidate;  ///< scenario files
+  std::string baseline, candidate;  ///< scenario files (candidate: default
+                                    ///< the baseline's, with an image below)
+  /// Image files put in place of the scenario's own (WithImage): one
+  /// scenario, two builds of its image.
+  std::string baseline_image, candidate_image;
   int pairs = 10;                   ///< --pairs (fixed design)
   int until_decided = 0;            ///< --until-decided MAX (sequential)
   std::string min_effect = "5%";

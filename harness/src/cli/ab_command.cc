@@ -1,5 +1,3 @@
-#include "cli/ab.h"
-
 #include <unistd.h>
 
 #include <cstdio>
@@ -8,14 +6,16 @@
 #include <nlohmann/json.hpp>
 
 #include "backend/qemu/qemu_backend.h"
+#include "budget/judge_suite.h"
+#include "cli/ab.h"
 #include "cli/backends.h"
+#include "cli/cli_util.h"
 #include "history/ab_compare.h"
 #include "history/history.h"
 #include "report/json_report.h"
 #include "report/junit_report.h"
 #include "report/markdown_report.h"
 #include "runner/run_scenario.h"
-#include "budget/judge_suite.h"
 #include "runner/suite.h"
 #include "runner/workspace.h"
 #include "scenario/profile.h"
@@ -29,17 +29,6 @@
 
 namespace bootgate {
 namespace {
-
-std::string AbRunId(const Clock& clock) {
-  std::string t = clock.WallTimeRfc3339();
-  std::string id;
-  for (char c : t.substr(0, 19))
-    if (c != '-' && c != ':') id += c == 'T' ? '-' : c;
-  char suffix[16];
-  std::snprintf(suffix, sizeof suffix, "-ab%04x",
-                static_cast<unsigned>(getpid()) & 0xffff);
-  return id + suffix;
-}
 
 // report.json, summary.md and junit.xml of the suite, each with the A/B
 // added: the suite's reporters are used as they are, the `ab` section is
@@ -57,6 +46,70 @@ void WriteAbReports(const SuiteResult& suite, const AbResult& ab,
   WriteFileAtomic(dir + "/report.json", report.dump(2) + "\n");
 }
 
+// The A/B's statistical options from the command line, checked.
+AbOptions AbOptionsFor(const AbCommandOptions& o) {
+  if (!(o.timeout_scale > 0))
+    throw Error("--timeout-scale", "must be a number above 0");
+  if (!(o.alpha > 0 && o.alpha < 1))
+    throw Error("--alpha", "must be between 0 and 1");
+  if (o.until_decided != 0 && o.until_decided < 6)
+    throw Error("--until-decided",
+                "needs at least 6 pairs (fewer never give a 95% interval)");
+  AbOptions ab_options;
+  ab_options.min_effect = ParseMinEffect(o.min_effect);
+  if (!o.metrics.empty()) ab_options.decisive = o.metrics;
+  return ab_options;
+}
+
+// `side`'s scenario: its file (default: the baseline's), with
+// --<side>-image put in place of its image when given.
+Scenario LoadSide(const std::string& file, const std::string& image,
+                  const std::string& image_option, double timeout_scale) {
+  Scenario s = LoadScenario(file);
+  ScaleTimeouts(&s, timeout_scale);
+  if (!image.empty()) {
+    if (!std::filesystem::is_regular_file(image))
+      throw Error(image_option, "'" + image + "' is not a file");
+    s = WithImage(s, std::filesystem::absolute(image).string());
+  }
+  return s;
+}
+
+// Baseline and candidate, named apart and checked to have the same VM
+// shape and backend.
+std::vector<Scenario> LoadAbScenarios(const AbCommandOptions& o) {
+  if (o.candidate.empty() && o.candidate_image.empty())
+    throw Error("--candidate",
+                "give the candidate's scenario, or --candidate-image to run "
+                "the baseline scenario on another image");
+  std::vector<Scenario> scenarios;
+  scenarios.push_back(LoadSide(o.baseline, o.baseline_image, "--baseline-image",
+                               o.timeout_scale));
+  scenarios.push_back(LoadSide(o.candidate.empty() ? o.baseline : o.candidate,
+                               o.candidate_image, "--candidate-image",
+                               o.timeout_scale));
+  Scenario& base = scenarios[0];
+  Scenario& cand = scenarios[1];
+  // Both sides are recorded in the history: one name each, even for A vs A.
+  if (base.name == cand.name) {
+    base.name += "-baseline";
+    cand.name += "-candidate";
+  }
+  // The same VM shape on both sides, or the A/B measures the shape.
+  if (base.vm.cpus != cand.vm.cpus || base.vm.memory_mib != cand.vm.memory_mib)
+    throw Error(cand.file,
+                "the VM shape differs from the baseline's (" +
+                    std::to_string(base.vm.cpus) + " vCPU / " +
+                    std::to_string(base.vm.memory_mib) + " MiB vs " +
+                    std::to_string(cand.vm.cpus) + " vCPU / " +
+                    std::to_string(cand.vm.memory_mib) +
+                    " MiB); an A/B needs the same vm.cpus and vm.memory_mib");
+  if (base.backend != cand.backend)
+    throw Error(cand.file, "backend " + cand.backend +
+                               " differs from the baseline's " + base.backend);
+  return scenarios;
+}
+
 }  // namespace
 
 int AbMain(const AbCommandOptions& o) {
@@ -68,76 +121,35 @@ int AbMain(const AbCommandOptions& o) {
   setenv("BOOTGATE_IMAGE_CACHE", DefaultImageCacheDir().c_str(), 0);
 
   // Everything is checked before the first VM.
-  if (!(o.timeout_scale > 0))
-    throw Error("--timeout-scale", "must be a number above 0");
-  if (!(o.alpha > 0 && o.alpha < 1))
-    throw Error("--alpha", "must be between 0 and 1");
-  if (o.until_decided != 0 && o.until_decided < 6)
-    throw Error("--until-decided",
-                "needs at least 6 pairs (fewer never give a 95% interval)");
-  AbOptions ab_options;
-  ab_options.min_effect = ParseMinEffect(o.min_effect);
-  if (!o.metrics.empty()) ab_options.decisive = o.metrics;
+  AbOptions ab_options = AbOptionsFor(o);
   AbOrderMode mode = ParseAbOrderMode(o.order);
   uint64_t seed =
       o.seed >= 0
           ? static_cast<uint64_t>(o.seed)
           : static_cast<uint64_t>(clock.Now().time_since_epoch().count());
-
-  std::vector<Scenario> scenarios;
-  scenarios.push_back(LoadScenario(o.baseline));
-  scenarios.push_back(LoadScenario(o.candidate));
-  for (auto& s : scenarios) ScaleTimeouts(&s, o.timeout_scale);
-  Scenario& base = scenarios[0];
-  Scenario& cand = scenarios[1];
-  // Both sides are recorded in the history: one name each, even for A vs A.
-  if (base.name == cand.name) {
-    base.name += "-baseline";
-    cand.name += "-candidate";
-  }
+  std::vector<Scenario> scenarios = LoadAbScenarios(o);
+  const Scenario& base = scenarios[0];
+  const Scenario& cand = scenarios[1];
   std::string profile = o.profile.empty() ? base.profiles.front() : o.profile;
   auto profiles = LoadProfiles(DefaultProfileDir(base.file));
   if (!profiles.count(profile))
     throw Error("--profile", "profile '" + profile + "' does not exist in " +
                                  DefaultProfileDir(base.file));
-  // The same VM shape on both sides, or the A/B measures the shape.
-  if (base.vm.cpus != cand.vm.cpus || base.vm.memory_mib != cand.vm.memory_mib)
-    throw Error(o.candidate,
-                "the VM shape differs from the baseline's (" +
-                    std::to_string(base.vm.cpus) + " vCPU / " +
-                    std::to_string(base.vm.memory_mib) + " MiB vs " +
-                    std::to_string(cand.vm.cpus) + " vCPU / " +
-                    std::to_string(cand.vm.memory_mib) +
-                    " MiB); an A/B needs the same vm.cpus and vm.memory_mib");
-  if (base.backend != cand.backend)
-    throw Error(o.candidate, "backend " + cand.backend +
-                                 " differs from the baseline's " +
-                                 base.backend);
+  for (const auto& s : scenarios)
+    if (std::string why =
+            CdromBusConflict(profiles.at(profile), s.vm.cdrom_bus);
+        !why.empty())
+      throw Error(s.file, "/vm/cdrom_bus: " + why);
 
   std::string state_dir = DefaultStateDir();
-  for (const auto& l : CleanLeftovers(state_dir, DestroyLeftoverDomain))
-    std::fprintf(stderr,
-                 "bootgate: cleaned up after a bootgate that died: %s\n",
-                 l.action.c_str());
-  AccelResolver accel(KvmProber(&launcher, QemuBinary(), DefaultCacheDir(),
-                                FindProbeKernel("")),
-                      ProbeHost::Current);
-  std::unique_ptr<Backend> backend =
-      MakeBackend(base.backend, base.connect, &launcher, &clock, &accel, &live);
+  AnnounceLeftovers(CleanLeftovers(state_dir, DestroyLeftoverDomain));
+  RunBackend backend =
+      OpenRunBackend(base.backend, base.connect, "", &launcher, &clock, &live);
   RecipeRunner recipes(&launcher, &cancel);
-  for (const auto& s : scenarios) {
-    try {
-      if (!s.image.recipe.empty()) recipes.Ensure(s.image.recipe);
-      if (!s.install.media.recipe.empty())
-        recipes.Ensure(s.install.media.recipe);
-    } catch (const Error& e) {
-      std::fprintf(stderr, "bootgate: error: %s: the image recipe failed: %s\n",
-                   s.file.c_str(), SanitizeForTerminal(e.what()).c_str());
-      return 2;
-    }
-  }
+  if (int rc = PrepareImages(scenarios, o.quiet, recipes, clock); rc != 0)
+    return rc;
 
-  std::string run_id = AbRunId(clock);
+  std::string run_id = NewRunId(clock, "ab");
   std::string report_dir =
       o.report_dir.empty() ? o.reports_root + "/" + run_id : o.report_dir;
   std::filesystem::create_directories(report_dir);
@@ -145,8 +157,14 @@ int AbMain(const AbCommandOptions& o) {
   TerminalProgress progress(stderr, o.quiet, isatty(STDERR_FILENO) != 0);
   LoopbackPortPicker ports;
   RunContext ctx;
-  ctx.services = {backend.get(), &launcher, &clock,   &cancel,
-                  &ssh,          &progress, &recipes, &ports};
+  ctx.services = {backend.backend.get(),
+                  &launcher,
+                  &clock,
+                  &cancel,
+                  &ssh,
+                  &progress,
+                  &recipes,
+                  &ports};
   ctx.options.profiles = profiles;
   ctx.options.state_dir = state_dir;
   ctx.options.report_dir = report_dir;
@@ -162,11 +180,12 @@ int AbMain(const AbCommandOptions& o) {
   std::vector<std::string> schedule = AbSchedule(max_pairs, mode, seed);
   if (!o.quiet)
     std::fprintf(stderr,
-                 "bootgate ab %s: %s (baseline) vs %s (candidate), %s %d "
+                 "bootgate ab %s: %s (baseline) vs %s (candidate), %s%d "
                  "pairs, order %s "
                  "(seed %llu), reports in %s\n",
-                 run_id.c_str(), base.name.c_str(), cand.name.c_str(),
-                 o.until_decided > 0 ? "up to" : "", max_pairs, o.order.c_str(),
+                 run_id.c_str(), Safe(base.name).c_str(),
+                 Safe(cand.name).c_str(), o.until_decided > 0 ? "up to " : "",
+                 max_pairs, o.order.c_str(),
                  static_cast<unsigned long long>(seed), report_dir.c_str());
 
   SuiteResult suite;
@@ -257,13 +276,7 @@ int AbMain(const AbCommandOptions& o) {
   ab.candidate_name = cand.name;
 
   suite.runs.assign(runs.begin(), runs.end());
-  for (auto& r : suite.runs) {
-    try {
-      if (!r.image.empty() && std::filesystem::is_regular_file(r.image))
-        r.image_sha256 = Sha256File(r.image);
-    } catch (const Error&) {
-    }
-  }
+  HashRunImages(&suite.runs);
   JudgeSuite(&suite, &scenarios);
   suite.finished_at = clock.WallTimeRfc3339();
 
@@ -275,7 +288,7 @@ int AbMain(const AbCommandOptions& o) {
       std::fprintf(
           stderr,
           "bootgate: error: could not record the runs in the history %s: %s\n",
-          o.history.c_str(), e.what());
+          Safe(o.history).c_str(), Safe(e.what()).c_str());
       rc = 2;
     }
   }
@@ -286,7 +299,7 @@ int AbMain(const AbCommandOptions& o) {
   } catch (const std::exception& e) {
     std::fprintf(stderr,
                  "bootgate: error: could not write the reports to %s: %s\n",
-                 report_dir.c_str(), e.what());
+                 Safe(report_dir).c_str(), Safe(e.what()).c_str());
     rc = 2;
   }
   std::string table = FormatAbTable(ab);

@@ -3,25 +3,31 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <future>
 
+#include "cli/backends.h"
 #include "report/json_report.h"
 #include "report/junit_report.h"
 #include "report/markdown_report.h"
+#include "util/error.h"
 #include "util/fs.h"
+#include "util/paths.h"
 #include "util/sanitize.h"
 
 namespace bootgate {
 
-std::string NewRunId(const Clock& clock) {
+std::string NewRunId(const Clock& clock, std::string_view tag) {
   std::string t = clock.WallTimeRfc3339();  // 2026-11-30T01:02:03.456Z
   std::string id;
   for (char c : t.substr(0, 19))
     if (c != '-' && c != ':') id += c == 'T' ? '-' : c;
-  char suffix[8];
-  std::snprintf(suffix, sizeof suffix, "-%04x",
+  char pid_bits[8];
+  std::snprintf(pid_bits, sizeof pid_bits, "%04x",
                 static_cast<unsigned>(getpid()) & 0xffff);
-  return id + suffix;
+  return id + "-" + std::string(tag) + pid_bits;
 }
 
 std::string Fmt(double v, int prec) {
@@ -76,6 +82,71 @@ void AnnounceLeftovers(const std::vector<Leftover>& left) {
                      ? "bootgate: warning: %s\n"
                      : "bootgate: cleaned up after a bootgate that died: %s\n",
                  Safe(l.action).c_str());
+}
+
+RunBackend OpenRunBackend(const std::string& name, const std::string& connect,
+                          const std::string& probe_kernel,
+                          ProcessLauncher* launcher, const Clock* clock,
+                          ResourceRegistry* live) {
+  RunBackend b;
+  b.accel = std::make_unique<AccelResolver>(
+      KvmProber(launcher, QemuBinary(), DefaultCacheDir(),
+                FindProbeKernel(probe_kernel)),
+      ProbeHost::Current);
+  b.backend = MakeBackend(name, connect, launcher, clock, b.accel.get(), live);
+  return b;
+}
+
+int PrepareImages(const std::vector<Scenario>& scenarios, bool quiet,
+                  RecipeRunner& recipes, const Clock& clock) {
+  // A recipe usually answers "up to date" in milliseconds; one that builds
+  // (a minute for images/debian/build.sh) is announced rather than silent.
+  auto prepare = [&](const std::string& recipe) {
+    if (recipe.empty()) return;
+    TimePoint start = clock.Now();
+    auto said =
+        std::async(std::launch::async, [&] { return recipes.Ensure(recipe); });
+    if (said.wait_for(std::chrono::seconds(2)) != std::future_status::ready &&
+        !quiet)
+      std::fprintf(stderr,
+                   "  image: running %s (it builds the image when missing or "
+                   "stale)...\n",
+                   Safe(recipe).c_str());
+    std::string last_line = said.get();
+    double took_s = ToSeconds(clock.Now() - start);
+    if (took_s >= 2 && !quiet && !last_line.empty())
+      std::fprintf(stderr, "  image: %s (%.0f s)\n", Safe(last_line).c_str(),
+                   took_s);
+  };
+  for (const auto& s : scenarios) {
+    try {
+      prepare(s.image.recipe);
+      prepare(s.install.media.recipe);
+    } catch (const Interrupted& e) {
+      std::fprintf(stderr,
+                   "bootgate: interrupted (%s) while an image recipe of %s "
+                   "ran; it and every "
+                   "process it started were stopped\n",
+                   Safe(e.what()).c_str(), Safe(s.file).c_str());
+      return 2;
+    } catch (const Error& e) {
+      std::fprintf(stderr, "bootgate: error: %s: the image recipe failed: %s\n",
+                   Safe(s.file).c_str(), Safe(e.what()).c_str());
+      return 2;
+    }
+  }
+  return 0;
+}
+
+void HashRunImages(std::vector<RunResult>* runs) {
+  for (auto& r : *runs) {
+    try {
+      if (!r.image.empty() && std::filesystem::is_regular_file(r.image))
+        r.image_sha256 = Sha256File(r.image);
+    } catch (const Error&) {
+      // An image removed during the run: the run keeps no digest.
+    }
+  }
 }
 
 }  // namespace bootgate

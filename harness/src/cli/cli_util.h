@@ -2,21 +2,27 @@
 // number and verdict formatting for the terminal, and the report writer.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "backend/backend.h"
+#include "backend/qemu/accel_resolver.h"
 #include "history/history.h"
 #include "report/html_report.h"
 #include "result/result.h"
+#include "runner/image_prep.h"
 #include "runner/workspace.h"
+#include "scenario/scenario.h"
 #include "util/clock.h"
 #include "util/process.h"
 
 namespace bootgate {
 
-/// "20261130-010203-1a2b": the wall time and the low bits of the pid.
-std::string NewRunId(const Clock& clock);
+/// "20261130-010203-1a2b": the wall time and the low bits of the pid, with
+/// `tag` before them ("20261130-010203-ab1a2b" for tag "ab").
+std::string NewRunId(const Clock& clock, std::string_view tag = "");
 /// `v` with `prec` decimals.
 std::string Fmt(double v, int prec = 2);
 /// "PASS", "FAIL"...
@@ -33,5 +39,27 @@ void WriteReports(const SuiteResult& suite, const std::string& dir,
                   History* history, ProcessLauncher& launcher, bool html);
 /// Says on stderr what was cleaned up after a bootgate that died.
 void AnnounceLeftovers(const std::vector<Leftover>& left);
+
+/// The backend of a run and the accelerator resolver it asks. The resolver
+/// is declared first: it outlives the backend that points at it.
+struct RunBackend {
+  std::unique_ptr<AccelResolver> accel;
+  std::unique_ptr<Backend> backend;
+};
+/// Opens backend `name` ("qemu" | "libvirt") at `connect`, with the KVM
+/// probe booting `probe_kernel` (empty: the default probe kernel).
+RunBackend OpenRunBackend(const std::string& name, const std::string& connect,
+                          const std::string& probe_kernel,
+                          ProcessLauncher* launcher, const Clock* clock,
+                          ResourceRegistry* live);
+/// Runs the image recipes of `scenarios` (image and install media) before
+/// the first VM, so that no run's timing includes building one; a recipe
+/// still running after 2 s is announced unless `quiet`. Returns 0, or 2
+/// after saying on stderr which scenario's recipe failed or was interrupted.
+int PrepareImages(const std::vector<Scenario>& scenarios, bool quiet,
+                  RecipeRunner& recipes, const Clock& clock);
+/// Records the SHA-256 of each run's image file (runs whose image is not a
+/// regular file, or cannot be read, keep none).
+void HashRunImages(std::vector<RunResult>* runs);
 
 }  // namespace bootgate

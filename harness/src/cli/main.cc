@@ -248,9 +248,17 @@ void AddAb(CLI::App& app, Cli& c, const std::string& reports_root,
   c.ab_cmd->add_option("--baseline", c.ab.baseline, "Baseline scenario (JSON)")
       ->required()
       ->check(CLI::ExistingFile);
-  c.ab_cmd->add_option("--candidate", c.ab.candidate, "Candidate scenario (JSON)")
-      ->required()
+  c.ab_cmd->add_option("--candidate", c.ab.candidate,
+                       "Candidate scenario (JSON; default: the baseline's, "
+                       "with --candidate-image)")
       ->check(CLI::ExistingFile);
+  c.ab_cmd->add_option("--baseline-image", c.ab.baseline_image,
+                       "Run the baseline on this image instead of its "
+                       "scenario's (disk, ISO or kernel; the installer ISO of "
+                       "an install scenario)");
+  c.ab_cmd->add_option("--candidate-image", c.ab.candidate_image,
+                       "Run the candidate on this image instead of its "
+                       "scenario's");
   auto* pairs = c.ab_cmd->add_option("--pairs", c.ab.pairs, "Pairs to run (default 10)")
                        ->check(CLI::Range(1, 1000));
   c.ab_cmd

@@ -1,10 +1,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <future>
 #include <set>
 #include <thread>
 
@@ -161,51 +159,6 @@ SuiteOptions SuiteOptionsFor(const RunCommandOptions& o, const Clock& clock) {
   return so;
 }
 
-// Runs the image recipes before the first VM, so that no run's timing
-// includes building one. 0, or 2 after saying why.
-int PrepareImages(const std::vector<Scenario>& scenarios,
-                  const RunCommandOptions& o, RecipeRunner& recipes,
-                  const Clock& clock) {
-  // A recipe usually answers "up to date" in milliseconds; one that builds
-  // (a minute for images/debian/build.sh) is announced rather than silent.
-  auto prepare = [&](const std::string& recipe) {
-    if (recipe.empty()) return;
-    TimePoint start = clock.Now();
-    auto said =
-        std::async(std::launch::async, [&] { return recipes.Ensure(recipe); });
-    if (said.wait_for(std::chrono::seconds(2)) != std::future_status::ready &&
-        !o.quiet)
-      std::fprintf(stderr,
-                   "  image: running %s (it builds the image when missing or "
-                   "stale)...\n",
-                   Safe(recipe).c_str());
-    std::string last_line = said.get();
-    double took_s = ToSeconds(clock.Now() - start);
-    if (took_s >= 2 && !o.quiet && !last_line.empty())
-      std::fprintf(stderr, "  image: %s (%.0f s)\n", Safe(last_line).c_str(),
-                   took_s);
-  };
-  for (const auto& s : scenarios) {
-    try {
-      prepare(s.image.recipe);
-      prepare(s.install.media.recipe);
-    } catch (const Interrupted& e) {
-      std::fprintf(stderr,
-                   "bootgate: interrupted (%s) while an image recipe of %s "
-                   "ran; it and every "
-                   "process it started were stopped\n",
-                   Safe(e.what()).c_str(), s.file.c_str());
-      return 2;
-    } catch (const Error& e) {
-      std::fprintf(stderr, "bootgate: error: %s: the image recipe failed: %s\n",
-                   s.file.c_str(), Safe(e.what()).c_str());
-      return 2;
-    }
-  }
-
-  return 0;
-}
-
 // Says which accelerator runs will use, decided once before the first VM.
 void SayAccel(const std::vector<Scenario>& scenarios,
               const RunCommandOptions& o, Backend& backend) {
@@ -320,21 +273,24 @@ int RunCommandMain(const RunCommandOptions& o) {
                   "--backend)");
   std::string connect =
       o.connect.empty() ? scenarios.front().connect : o.connect;
-  AccelResolver accel(KvmProber(&launcher, QemuBinary(), DefaultCacheDir(),
-                                FindProbeKernel(o.probe_kernel)),
-                      ProbeHost::Current);
-  std::unique_ptr<Backend> backend =
-      MakeBackend(backend_name, connect, &launcher, &clock, &accel, &live);
-
+  RunBackend backend = OpenRunBackend(backend_name, connect, o.probe_kernel,
+                                      &launcher, &clock, &live);
   RecipeRunner recipes(&launcher, &cancel);
-  if (int rc = PrepareImages(scenarios, o, recipes, clock); rc != 0) return rc;
+  if (int rc = PrepareImages(scenarios, o.quiet, recipes, clock); rc != 0)
+    return rc;
 
   LibsshConnector ssh;
   TerminalProgress progress(stderr, o.quiet, isatty(STDERR_FILENO) != 0);
   LoopbackPortPicker ports;
   RunContext ctx;
-  ctx.services = {backend.get(), &launcher, &clock,   &cancel,
-                  &ssh,          &progress, &recipes, &ports};
+  ctx.services = {backend.backend.get(),
+                  &launcher,
+                  &clock,
+                  &cancel,
+                  &ssh,
+                  &progress,
+                  &recipes,
+                  &ports};
   ctx.options.profiles = loaded.profiles;
   ctx.options.state_dir = state_dir;
   ctx.options.report_dir = report_dir;
@@ -350,17 +306,11 @@ int RunCommandMain(const RunCommandOptions& o) {
                  o.timeout_scale != 1.0
                      ? (", timeouts x" + Fmt(o.timeout_scale)).c_str()
                      : "");
-  SayAccel(scenarios, o, *backend);
+  SayAccel(scenarios, o, *backend.backend);
   SuiteResult suite = RunSuite(scenarios, so, ctx);
   suite.bootgate_version = BootgateVersion();
   suite.timeout_scale = o.timeout_scale;
-  for (auto& r : suite.runs) {
-    try {
-      if (!r.image.empty() && fs::is_regular_file(r.image))
-        r.image_sha256 = Sha256File(r.image);
-    } catch (const Error&) {
-    }
-  }
+  HashRunImages(&suite.runs);
 
   return FinishRun(suite, o, history.get(), report_dir, launcher);
 }

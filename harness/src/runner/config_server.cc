@@ -126,14 +126,14 @@ void ConfigServer::Accept() {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 // Waits for `events` on `fd` until `deadline` or `stop`; true when ready.
-bool WaitFor(int fd, short events, Clock::time_point deadline,
+bool WaitFor(int fd, short events, SteadyClock::time_point deadline,
              const std::atomic<bool>& stop) {
   while (!stop) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    deadline - Clock::now())
+                    deadline - SteadyClock::now())
                     .count();
     if (left <= 0) return false;
     pollfd p{fd, events, 0};
@@ -156,7 +156,7 @@ void ConfigServer::Handle(int fd) {
   char buf[2048];
   while (!stop_) {
     // One deadline for the whole request head, however slowly it trickles.
-    auto deadline = Clock::now() + timeout;
+    auto deadline = SteadyClock::now() + timeout;
     std::string head;
     head.swap(buffered);
     bool eof = false;
@@ -172,7 +172,7 @@ void ConfigServer::Handle(int fd) {
       // A guest connection that went quiet mid-request on the shared stream
       // only delays itself: its half is dropped at the deadline (persistent)
       // or the connection is closed.
-      if (persistent && head.empty()) deadline = Clock::now() + timeout;
+      if (persistent && head.empty()) deadline = SteadyClock::now() + timeout;
       if (!WaitFor(fd, POLLIN, deadline, stop_)) break;
       ssize_t n = read(fd, buf, sizeof buf);
       if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
@@ -218,7 +218,7 @@ void ConfigServer::Handle(int fd) {
         "\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
         std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
     if (req.method != "HEAD") resp += body;
-    deadline = Clock::now() + timeout;
+    deadline = SteadyClock::now() + timeout;
     size_t off = 0;
     while (off < resp.size()) {
       if (!WaitFor(fd, POLLOUT, deadline, stop_)) return;

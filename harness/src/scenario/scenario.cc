@@ -11,13 +11,13 @@
 namespace bootgate {
 
 using nlohmann::json;
+using scenario_internal::ApplyExtends;
 using scenario_internal::ParseAccess;
 using scenario_internal::ParseBoot;
 using scenario_internal::ParseBudgets;
 using scenario_internal::ParseChecks;
 using scenario_internal::ParseImage;
 using scenario_internal::ParseInstall;
-using scenario_internal::ApplyExtends;
 using scenario_internal::ParseJsonText;
 using scenario_internal::ParseSample;
 using scenario_internal::ParseVm;
@@ -68,18 +68,22 @@ std::vector<FailPattern> DefaultFailPatterns() {
       {"emergency-shell",
        R"((You are in emergency mode|Entering emergency mode|Give root password for maintenance|dropping to a shell|\(initramfs\) ?$))"},
       {"soft-lockup", R"(watchdog: BUG: soft lockup|BUG: soft lockup)"},
-      {"rcu-stall", R"(rcu: INFO: rcu_(sched|preempt) (self-)?detected stall|rcu_sched detected stalls)"},
+      {"rcu-stall",
+       R"(rcu: INFO: rcu_(sched|preempt) (self-)?detected stall|rcu_sched detected stalls)"},
       {"oom-killer", R"(Out of memory: Kill(ed)? process|invoked oom-killer)"},
-      {"kernel-oops", R"(BUG: unable to handle (kernel|page fault)|Oops: [0-9a-f]{4} )"},
+      {"kernel-oops",
+       R"(BUG: unable to handle (kernel|page fault)|Oops: [0-9a-f]{4} )"},
   };
 }
 
 std::vector<PhaseMarker> DefaultPhaseMarkers() {
   return {
-      {"bootloader", R"(GNU GRUB|GRUB version|Booting `|Press enter to boot|SYSLINUX|ISOLINUX|systemd-boot)"},
+      {"bootloader",
+       R"(GNU GRUB|GRUB version|Booting `|Press enter to boot|SYSLINUX|ISOLINUX|systemd-boot)"},
       {"kernel", R"(Linux version [0-9])"},
       {"initramfs", R"(Run /init as init process)"},
-      {"userspace", R"(Run /sbin/init as init process|systemd\[1\]: |Welcome to |Switching root|Starting init:|bootgate: userspace ready)"},
+      {"userspace",
+       R"(Run /sbin/init as init process|systemd\[1\]: |Welcome to |Switching root|Starting init:|bootgate: userspace ready)"},
   };
 }
 
@@ -97,7 +101,8 @@ void ParseProfileNames(Reader& r, const json& j,
   }
   if (j.contains("profiles")) {
     r.StringList(j, "", "profiles", profiles);
-    if (profiles->empty()) r.Issue("/profiles", "must name at least one profile.");
+    if (profiles->empty())
+      r.Issue("/profiles", "must name at least one profile.");
   }
 }
 
@@ -163,18 +168,20 @@ std::optional<Scenario> ParseScenario(const std::string& text,
   Scenario s;
   s.file = fs::absolute(file).lexically_normal().string();
   std::string base = fs::path(s.file).parent_path().string();
-  if (!r.Object(j, "", {"$schema", "name", "description", "image", "profile",
-                        "profiles", "backend", "connect", "vm", "boot",
-                        "access", "sample", "explain", "checks", "budgets", "install",
-                        "iterations", "warmup", "exclusive", "labels"})) {
+  if (!r.Object(j, "", {"$schema",    "name",     "description", "image",
+                        "profile",    "profiles", "backend",     "connect",
+                        "vm",         "boot",     "access",      "sample",
+                        "explain",    "checks",   "budgets",     "install",
+                        "iterations", "warmup",   "exclusive",   "labels"})) {
     return std::nullopt;
   }
   r.String(j, "", "name", &s.name, true);
   if (!s.name.empty() &&
       !Regex(R"(^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$)", "name").Search(s.name)) {
-    r.Issue("/name", "name '" + s.name + "' must be 1-64 characters of "
-                     "letters, digits, '.', '_' or '-' (it names files and "
-                     "metrics).");
+    r.Issue("/name", "name '" + s.name +
+                         "' must be 1-64 characters of "
+                         "letters, digits, '.', '_' or '-' (it names files and "
+                         "metrics).");
   }
   r.String(j, "", "description", &s.description);
 
@@ -225,6 +232,22 @@ std::optional<Scenario> ParseScenario(const std::string& text,
   return s;
 }
 
+Scenario WithImage(const Scenario& s, const std::string& image) {
+  Scenario out = s;
+  ImageSpec& spec = out.install.enabled ? out.install.media : out.image;
+  if (!spec.iso.empty()) {
+    spec.iso = image;
+  } else if (!spec.disk.empty()) {
+    spec.disk = image;
+    spec.disk_format.clear();
+  } else {
+    spec.kernel = image;
+  }
+  spec.recipe.clear();
+  spec.fetch.clear();
+  return out;
+}
+
 void ScaleTimeouts(Scenario* s, double factor) {
   if (!(factor > 0))
     throw Error("--timeout-scale",
@@ -241,8 +264,10 @@ Scenario LoadScenario(const std::string& path) {
   try {
     text = ReadFile(path);
   } catch (const Error& e) {
-    throw Error(path, "cannot read scenario file; check the path and its "
-                      "permissions (" + std::string(e.what()) + ")");
+    throw Error(path,
+                "cannot read scenario file; check the path and its "
+                "permissions (" +
+                    std::string(e.what()) + ")");
   }
   std::vector<ValidationIssue> issues;
   auto s = ParseScenario(text, path, &issues);

@@ -203,6 +203,12 @@ std::optional<Scenario> ParseScenario(const std::string& text,
 /// Reads and parses a scenario file; throws Error listing every issue.
 Scenario LoadScenario(const std::string& path);
 
+/// `s` with `image` in place of what it boots: the installer media of an
+/// install scenario, else its ISO, disk or kernel (whichever it names). The
+/// recipe and fetch script, which make the scenario's own image, are
+/// dropped; a disk's format is detected again.
+Scenario WithImage(const Scenario& s, const std::string& image);
+
 /// Multiplies every timeout of `s` by `factor` (> 0; throws Error
 /// otherwise): boot timeout and silence watchdog, install timeout and
 /// silence, the access's connect and readiness timeouts and each check's, so

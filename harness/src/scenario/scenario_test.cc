@@ -319,6 +319,42 @@ TEST(PhotonScenarioTest, ShippedScenariosGiveOneConsoleAndLetTheIsoDecide) {
   }
 }
 
+// `ab --baseline-image/--candidate-image`: the image goes where the scenario
+// boots from, and the recipe that would make the scenario's own is dropped.
+TEST(WithImageTest, ReplacesWhatTheScenarioBootsAndDropsItsRecipe) {
+  std::vector<ValidationIssue> issues;
+  auto disk = ParseScenario(
+      R"({"name": "d", "image": {"disk": "a.qcow2", "format": "qcow2",
+           "recipe": "build.sh", "fetch": "get.sh"}})",
+      "/tmp/d.json", &issues, /*check_files=*/false);
+  ASSERT_TRUE(disk) << Dump(issues);
+  Scenario d = WithImage(*disk, "/x/b.raw");
+  EXPECT_EQ(d.image.disk, "/x/b.raw");
+  EXPECT_EQ(d.image.disk_format, "");  // detected again: b is raw
+  EXPECT_EQ(d.image.recipe, "");
+  EXPECT_EQ(d.image.fetch, "");
+  EXPECT_EQ(disk->image.disk, "/tmp/a.qcow2");  // the original is untouched
+
+  auto kernel = ParseScenario(
+      R"({"name": "k", "image": {"kernel": "vmlinuz", "initrd": "i.img"}})",
+      "/tmp/k.json", &issues, /*check_files=*/false);
+  ASSERT_TRUE(kernel) << Dump(issues);
+  Scenario k = WithImage(*kernel, "/x/vmlinuz-new");
+  EXPECT_EQ(k.image.kernel, "/x/vmlinuz-new");
+  EXPECT_EQ(k.image.initrd, "/tmp/i.img");
+
+  // An install scenario: the installer ISO is the image under test.
+  auto install = ParseScenario(
+      R"({"name": "i", "install": {"media": {"iso": "old.iso",
+           "recipe": "build.sh"}, "complete": "reset"}})",
+      "/tmp/i.json", &issues, /*check_files=*/false);
+  ASSERT_TRUE(install) << Dump(issues);
+  Scenario i = WithImage(*install, "/x/new.iso");
+  EXPECT_EQ(i.install.media.iso, "/x/new.iso");
+  EXPECT_EQ(i.install.media.recipe, "");
+  EXPECT_EQ(i.image.iso, "");
+}
+
 // --timeout-scale: every timeout, and nothing else, grows by the factor.
 TEST(ScaleTimeoutsTest, MultipliesEveryTimeoutAndKeepsZeroesOff) {
   std::vector<ValidationIssue> issues;

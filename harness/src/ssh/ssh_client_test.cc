@@ -124,7 +124,22 @@ class SshdServer {
                     "KbdInteractiveAuthentication no\nLogLevel ERROR\n",
                     port_, host_key_, authorized_keys_));
     SpawnOptions opts;
-    opts.argv = {"/usr/sbin/sshd", "-D", "-e", "-f", config_};
+    // This sshd stands in for a guest's, but runs commands through the
+    // host user's login shell, and bash sources ~/.bashrc for commands
+    // from sshd. A host's .bashrc must not decide the test: on the CI
+    // machine it runs `pyenv init`, whose rehash lock, left behind when a
+    // test kills a session mid-command, hangs every later command 60 s.
+    // So sshd gets its own mount namespace with an empty .bashrc (plain
+    // sshd where namespaces are not allowed).
+    const char* home = getenv("HOME");
+    std::string bashrc = std::string(home ? home : "/root") + "/.bashrc";
+    opts.argv = {
+        "/bin/sh", "-c",
+        "if [ -f \"$2\" ] && unshare --mount true 2>/dev/null; then "
+        "exec unshare --mount /bin/sh -c 'mount --bind /dev/null \"$2\" && "
+        "exec /usr/sbin/sshd -D -e -f \"$1\"' sh \"$1\" \"$2\"; fi; "
+        "exec /usr/sbin/sshd -D -e -f \"$1\"",
+        "sh", config_, bashrc};
     opts.stderr_path = (dir_.path() / "sshd.log").string();
     child_ = launcher_.Spawn(opts);
     auto start = steady_clock::now();
