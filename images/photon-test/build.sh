@@ -411,6 +411,7 @@ for v in $versions; do mv -f "$tmp/photon-test-$v.iso" "$out/"; done
     echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "installer_kernel=$kver"
     cat "$parts/rootfs.info"
+    echo "rpms=$(grep -c '^Package:' "$repo/Packages")"
     for v in 2.3 2.4 2.7 2.8 2.9; do
         [ -f "$out/photon-test-$v.iso" ] && echo "iso_$v=$(stat -c %s "$out/photon-test-$v.iso")"
     done
