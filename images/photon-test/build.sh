@@ -87,7 +87,7 @@ if fresh; then
     exit 0
 fi
 [ "$(id -u)" = 0 ] || die "needs root (mmdebstrap --mode=root, chroot)"
-for t in mmdebstrap xorriso cpio lz4 depmod modprobe dpkg-deb dpkg-scanpackages; do
+for t in mmdebstrap xorriso cpio lz4 depmod modprobe dpkg-deb dpkg-scanpackages openssl; do
     command -v "$t" >/dev/null || die "missing tool: $t (see ci/install-deps.sh)"
 done
 for f in /bin/busybox /usr/share/grub/ascii.pf2; do
@@ -148,9 +148,23 @@ done
 # Photon's filesystem package lays it out), so usr-is-merged stands in and
 # usrmerge and the perl it alone pulls in stay out of RPMS/.
 not_in_repo=" usrmerge perl perl-modules-5.36 libperl5.36 libfile-find-rule-perl libnumber-compare-perl libtext-glob-perl "
+# Photon's cloud-init needs no locale data (vmware/photon
+# SPECS/cloud-init/cloud-init.spec has no Requires on glibc's locales);
+# Debian's depends on locales, whose postinst (one grep per supported
+# locale) took ~45 s of an install under TCG: its Depends loses locales,
+# and locales and libc-l10n stay out of RPMS/. Debian's ca-certificates is
+# replaced by the stand-in below (Photon's ships its bundle prebuilt).
+not_in_repo+=" locales libc-l10n ca-certificates "
 mkdir -p "$parts/extra"
 if ! ls "$parts"/extra/usr-is-merged_*_all.deb >/dev/null 2>&1; then
     (cd "$parts/extra" && apt-get download -q usr-is-merged >/dev/null) || die "apt-get download usr-is-merged failed"
+fi
+# libeatmydata for the installer initrd (installer.py NO_FSYNC_LIB): not a
+# package of the target, so not in extra/ (which goes into RPMS/).
+mkdir -p "$parts/initrd-extra"
+if ! ls "$parts"/initrd-extra/libeatmydata1_*.deb >/dev/null 2>&1; then
+    (cd "$parts/initrd-extra" && apt-get download -q libeatmydata1 >/dev/null) || die "apt-get download libeatmydata1 failed"
+    ls "$parts"/initrd-extra/libeatmydata1_*.deb >/dev/null 2>&1 || die "apt-get download libeatmydata1 saved nothing in $parts/initrd-extra"
 fi
 repo=$tmp/RPMS
 mkdir -p "$repo/x86_64" "$repo/noarch"
@@ -158,13 +172,58 @@ for f in "$parts"/debs/*.deb "$parts"/extra/*.deb; do
     n=${f##*/}
     case $not_in_repo in *" ${n%%_*} "*) continue ;; esac
     case $f in */extra/*) ;; *) f=$parts/debs-zst-pyc/$n ;; esac
+    if [ "${n%%_*}" = cloud-init ]; then
+        x=$tmp/cloud-init
+        dpkg-deb -R "$f" "$x" || die "could not unpack $f"
+        sed -i '/^Depends:/ s/ locales,//' "$x/DEBIAN/control"
+        grep -q '^Depends:.* locales' "$x/DEBIAN/control" && die "cloud-init still depends on locales"
+        f=$tmp/$n
+        dpkg-deb -Zzstd -z3 -b "$x" "$f" >/dev/null || die "could not rebuild $n"
+        rm -rf "$x"
+    fi
     case $f in *_all.deb) ln "$f" "$repo/noarch/" ;; *) ln "$f" "$repo/x86_64/" ;; esac
 done
+# ca-certificates as Photon's ships it (vmware/photon
+# SPECS/ca-certificates/ca-certificates.spec): /etc/ssl/certs/<hash>.pem
+# and the bundle /etc/pki/tls/certs/ca-bundle.crt built at package build
+# time, here from the certificates of Debian's package; the <hash>.0 links
+# that Photon's %posttrans makes (one openssl per certificate) are made here
+# too, and Debian's consumers find the bundle at their path
+# (/etc/ssl/certs/ca-certificates.crt). Debian's package builds all of it
+# in its postinst and again in update-ca-certificates: ~70 s under TCG.
+cadeb=$(ls "$parts"/debs/ca-certificates_*.deb | head -n 1)
+[ -n "$cadeb" ] || die "no ca-certificates package in $parts/debs"
+C=$tmp/pkg-ca-certificates
+x=$tmp/ca-deb
+dpkg-deb -x "$cadeb" "$x"
+mkdir -p "$C/DEBIAN" "$C/etc/ssl/certs" "$C/etc/pki/tls/certs"
+for crt in "$x"/usr/share/ca-certificates/mozilla/*.crt; do
+    h=$(openssl x509 -hash -noout -in "$crt") || die "openssl cannot read $crt"
+    i=0
+    while [ -e "$C/etc/ssl/certs/$h.$i" ]; do i=$((i + 1)); done
+    pem=$h.pem
+    [ "$i" = 0 ] || pem=$h-$i.pem
+    openssl x509 -in "$crt" -out "$C/etc/ssl/certs/$pem" || die "openssl cannot convert $crt"
+    ln -s "$pem" "$C/etc/ssl/certs/$h.$i"
+    cat "$C/etc/ssl/certs/$pem" >>"$C/etc/pki/tls/certs/ca-bundle.crt"
+done
+ncerts=$(ls "$C"/etc/ssl/certs/*.pem | wc -l)
+[ "$ncerts" -gt 100 ] || die "only $ncerts certificates in $cadeb"
+ln -s ../../pki/tls/certs/ca-bundle.crt "$C/etc/ssl/certs/ca-certificates.crt"
+cav=$(dpkg-deb -f "$cadeb" Version)
+sed "s/@VERSION@/${cav%%~*}-1.ph5/" "$here/meta/ca-certificates" >"$C/DEBIAN/control"
+dpkg-deb --root-owner-group -Zgzip -b "$C" "$repo/noarch/ca-certificates_all.deb" >/dev/null
+rm -rf "$x"
 for m in minimal linux linux-esx initramfs grub2-efi-image photon-test-config; do
     P=$tmp/pkg-$m
     mkdir -p "$P/DEBIAN"
     cp "$here/meta/$m" "$P/DEBIAN/control"
     [ -f "$here/meta/$m.postinst" ] && install -m 755 "$here/meta/$m.postinst" "$P/DEBIAN/postinst"
+    # The initramfs configuration goes with the initramfs package, as
+    # Photon's initramfs package ships its dracut.conf.d
+    # (SPECS/initramfs/initramfs.spec): the installer installs it first
+    # and builds the initramfs while the rest installs.
+    [ "$m" = initramfs ] && cp -a "$here/initramfs-files/." "$P/"
     if [ "$m" = photon-test-config ]; then
         cp -a "$here/target/." "$P/"
         mkdir -p "$P/boot/grub2/fonts"
@@ -203,6 +262,8 @@ compressor=lz4
 mkdir -p "$R"
 tar -C "$R" -xf "$parts/initrd-root.tar"
 install_busybox "$R"
+for f in "$parts"/initrd-extra/*.deb; do dpkg-deb -x "$f" "$R"; done
+[ -e "$R/usr/lib/x86_64-linux-gnu/libeatmydata.so.1" ] || die "libeatmydata.so.1 missing from the initrd"
 # Debian's /bin/sh (dash), not busybox's: busybox sh prefers its own applets
 # (its tar, which lacks --keep-directory-symlink) to the Debian tools.
 ln -sf dash "$R/usr/bin/sh"
@@ -350,6 +411,7 @@ for v in $versions; do mv -f "$tmp/photon-test-$v.iso" "$out/"; done
     echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "installer_kernel=$kver"
     cat "$parts/rootfs.info"
+    echo "rpms=$(grep -c '^Package:' "$repo/Packages")"
     for v in 2.3 2.4 2.7 2.8 2.9; do
         [ -f "$out/photon-test-$v.iso" ] && echo "iso_$v=$(stat -c %s "$out/photon-test-$v.iso")"
     done
