@@ -113,12 +113,7 @@ std::vector<Scenario> LoadAbScenarios(const AbCommandOptions& o) {
 }  // namespace
 
 int AbMain(const AbCommandOptions& o) {
-  SystemClock clock;
-  ResourceRegistry live;
-  PosixProcessLauncher launcher(&live);
-  CancelToken cancel;
-  SignalRouter signals(&cancel, &live);
-  setenv("BOOTGATE_IMAGE_CACHE", DefaultImageCacheDir().c_str(), 0);
+  CommandHost host;
 
   // Everything is checked before the first VM.
   AbOptions ab_options = AbOptionsFor(o);
@@ -126,7 +121,7 @@ int AbMain(const AbCommandOptions& o) {
   uint64_t seed =
       o.seed >= 0
           ? static_cast<uint64_t>(o.seed)
-          : static_cast<uint64_t>(clock.Now().time_since_epoch().count());
+          : static_cast<uint64_t>(host.clock.Now().time_since_epoch().count());
   std::vector<Scenario> scenarios = LoadAbScenarios(o);
   const Scenario& base = scenarios[0];
   const Scenario& cand = scenarios[1];
@@ -143,13 +138,13 @@ int AbMain(const AbCommandOptions& o) {
 
   std::string state_dir = DefaultStateDir();
   AnnounceLeftovers(CleanLeftovers(state_dir, DestroyLeftoverDomain));
-  RunBackend backend =
-      OpenRunBackend(base.backend, base.connect, "", &launcher, &clock, &live);
-  RecipeRunner recipes(&launcher, &cancel);
-  if (int rc = PrepareImages(scenarios, o.quiet, recipes, clock); rc != 0)
+  RunBackend backend = OpenRunBackend(base.backend, base.connect, "",
+                                      &host.launcher, &host.clock, &host.live);
+  RecipeRunner recipes(&host.launcher, &host.cancel);
+  if (int rc = PrepareImages(scenarios, o.quiet, recipes, host.clock); rc != 0)
     return rc;
 
-  std::string run_id = NewRunId(clock, "ab");
+  std::string run_id = NewRunId(host.clock, "ab");
   std::string report_dir =
       o.report_dir.empty() ? o.reports_root + "/" + run_id : o.report_dir;
   std::filesystem::create_directories(report_dir);
@@ -158,9 +153,9 @@ int AbMain(const AbCommandOptions& o) {
   LoopbackPortPicker ports;
   RunContext ctx;
   ctx.services = {backend.backend.get(),
-                  &launcher,
-                  &clock,
-                  &cancel,
+                  &host.launcher,
+                  &host.clock,
+                  &host.cancel,
                   &ssh,
                   &progress,
                   &recipes,
@@ -190,10 +185,10 @@ int AbMain(const AbCommandOptions& o) {
 
   SuiteResult suite;
   suite.run_id = run_id;
-  suite.started_at = clock.WallTimeRfc3339();
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  suite.host = host;
+  suite.started_at = host.clock.WallTimeRfc3339();
+  char hostname[256] = {};
+  gethostname(hostname, sizeof hostname - 1);
+  suite.host = hostname;
   suite.report_dir = report_dir;
   suite.bootgate_version = BootgateVersion();
   suite.timeout_scale = o.timeout_scale;
@@ -217,7 +212,7 @@ int AbMain(const AbCommandOptions& o) {
     runs.push_back(std::move(r));
     const RunResult& back = runs.back();
     if (back.verdict == Verdict::kError ||
-        back.verdict == Verdict::kInterrupted || cancel.cancelled()) {
+        back.verdict == Verdict::kInterrupted || host.cancel.cancelled()) {
       error = s.name + (warm ? " warm-up " : " run ") +
               std::to_string(iteration) + ": " +
               (back.reason.empty() ? ToString(back.verdict) : back.reason);
@@ -278,7 +273,7 @@ int AbMain(const AbCommandOptions& o) {
   suite.runs.assign(runs.begin(), runs.end());
   HashRunImages(&suite.runs);
   JudgeSuite(&suite, &scenarios);
-  suite.finished_at = clock.WallTimeRfc3339();
+  suite.finished_at = host.clock.WallTimeRfc3339();
 
   int rc = AbExitCode(ab);
   if (!o.history.empty()) {

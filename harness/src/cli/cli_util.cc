@@ -19,6 +19,10 @@
 
 namespace bootgate {
 
+CommandHost::CommandHost() {
+  setenv("BOOTGATE_IMAGE_CACHE", DefaultImageCacheDir().c_str(), 0);
+}
+
 std::string NewRunId(const Clock& clock, std::string_view tag) {
   std::string t = clock.WallTimeRfc3339();  // 2026-11-30T01:02:03.456Z
   std::string id;

@@ -15,10 +15,27 @@
 #include "runner/image_prep.h"
 #include "runner/workspace.h"
 #include "scenario/scenario.h"
+#include "util/cancel.h"
 #include "util/clock.h"
 #include "util/process.h"
+#include "util/resource_registry.h"
 
 namespace bootgate {
+
+/// What a command that starts VMs owns for its whole life: the clock, every
+/// child process group and libvirt domain (for a second Ctrl-C to kill
+/// before it forces the exit; declared before what registers in it, so it
+/// outlives them), the launcher, the cancel token and the signal router.
+/// Constructing it also points ${BOOTGATE_IMAGE_CACHE} at the image cache
+/// (unless set), the one answer recipes and scenarios share.
+struct CommandHost {
+  CommandHost();
+  SystemClock clock;
+  ResourceRegistry live;
+  PosixProcessLauncher launcher{&live};
+  CancelToken cancel;
+  SignalRouter signals{&cancel, &live};
+};
 
 /// "20261130-010203-1a2b": the wall time and the low bits of the pid, with
 /// `tag` before them ("20261130-010203-ab1a2b" for tag "ab").

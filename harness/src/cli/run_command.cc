@@ -235,17 +235,7 @@ int FinishRun(const SuiteResult& suite, const RunCommandOptions& o,
 }  // namespace
 
 int RunCommandMain(const RunCommandOptions& o) {
-  SystemClock clock;
-  // Every child process group and libvirt domain of this run, for a second
-  // Ctrl-C to kill before it forces the exit. Outlives everything it holds.
-  ResourceRegistry live;
-  PosixProcessLauncher launcher(&live);
-  CancelToken cancel;
-  SignalRouter signals(&cancel, &live);
-
-  // Recipes (images/reference/build.sh) build into the cache the scenarios
-  // name as ${BOOTGATE_IMAGE_CACHE}: one answer for both, from here.
-  setenv("BOOTGATE_IMAGE_CACHE", DefaultImageCacheDir().c_str(), 0);
+  CommandHost host;
   if (!(o.timeout_scale > 0))
     throw Error("--timeout-scale", "must be a number above 0");
   Loaded loaded = LoadForRun(o);
@@ -257,7 +247,7 @@ int RunCommandMain(const RunCommandOptions& o) {
   const std::vector<Scenario>& scenarios = loaded.scenarios;
   std::string state_dir = DefaultStateDir();
   AnnounceLeftovers(CleanLeftovers(state_dir, DestroyLeftoverDomain));
-  SuiteOptions so = SuiteOptionsFor(o, clock);
+  SuiteOptions so = SuiteOptionsFor(o, host.clock);
   std::string report_dir =
       o.report_dir.empty() ? o.reports_root + "/" + so.run_id : o.report_dir;
   fs::create_directories(report_dir);
@@ -274,9 +264,9 @@ int RunCommandMain(const RunCommandOptions& o) {
   std::string connect =
       o.connect.empty() ? scenarios.front().connect : o.connect;
   RunBackend backend = OpenRunBackend(backend_name, connect, o.probe_kernel,
-                                      &launcher, &clock, &live);
-  RecipeRunner recipes(&launcher, &cancel);
-  if (int rc = PrepareImages(scenarios, o.quiet, recipes, clock); rc != 0)
+                                      &host.launcher, &host.clock, &host.live);
+  RecipeRunner recipes(&host.launcher, &host.cancel);
+  if (int rc = PrepareImages(scenarios, o.quiet, recipes, host.clock); rc != 0)
     return rc;
 
   LibsshConnector ssh;
@@ -284,9 +274,9 @@ int RunCommandMain(const RunCommandOptions& o) {
   LoopbackPortPicker ports;
   RunContext ctx;
   ctx.services = {backend.backend.get(),
-                  &launcher,
-                  &clock,
-                  &cancel,
+                  &host.launcher,
+                  &host.clock,
+                  &host.cancel,
                   &ssh,
                   &progress,
                   &recipes,
@@ -312,7 +302,7 @@ int RunCommandMain(const RunCommandOptions& o) {
   suite.timeout_scale = o.timeout_scale;
   HashRunImages(&suite.runs);
 
-  return FinishRun(suite, o, history.get(), report_dir, launcher);
+  return FinishRun(suite, o, history.get(), report_dir, host.launcher);
 }
 
 }  // namespace bootgate
