@@ -49,8 +49,17 @@ fi
 
 # --- inside the private mount namespace ------------------------------------
 user=$BOOTGATE_HOSTILE_USER
+# The tree, the build and the image cache may live under the real /tmp (a CI
+# clone there): it stays reachable at $old_tmp under the fresh one.
+old_tmp=/run/bootgate-hostile-tmp.$$
+mkdir -p "$old_tmp"
+mount --bind /tmp "$old_tmp"
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 export TMPDIR=/tmp
+remap() { case "$1" in /tmp/*) echo "$old_tmp/${1#/tmp/}" ;; *) echo "$1" ;; esac; }
+bootgate=$(remap "$bootgate")
+src=$(remap "$src")
+if [ -n "${BOOTGATE_IMAGE_CACHE:-}" ]; then BOOTGATE_IMAGE_CACHE=$(remap "$BOOTGATE_IMAGE_CACHE"); fi
 # The victim: this root shell, with no XDG_RUNTIME_DIR, so its state dir is
 # /tmp/bootgate-0, a name anyone can take first.
 unset XDG_RUNTIME_DIR BOOTGATE_STATE_DIR BOOTGATE_CACHE_DIR
