@@ -60,6 +60,10 @@ remap() { case "$1" in /tmp/*) echo "$old_tmp/${1#/tmp/}" ;; *) echo "$1" ;; esa
 bootgate=$(remap "$bootgate")
 src=$(remap "$src")
 if [ -n "${BOOTGATE_IMAGE_CACHE:-}" ]; then BOOTGATE_IMAGE_CACHE=$(remap "$BOOTGATE_IMAGE_CACHE"); fi
+# The sanitizers' suppression files (ci/sanitize.sh) are in the tree too.
+for v in ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS; do
+    if [ -n "${!v:-}" ]; then export "$v=${!v//=\/tmp\//=$old_tmp/}"; fi
+done
 # The victim: this root shell, with no XDG_RUNTIME_DIR, so its state dir is
 # /tmp/bootgate-0, a name anyone can take first.
 unset XDG_RUNTIME_DIR BOOTGATE_STATE_DIR BOOTGATE_CACHE_DIR
