@@ -148,23 +148,15 @@ int AbMain(const AbCommandOptions& o) {
   std::string report_dir =
       o.report_dir.empty() ? o.reports_root + "/" + run_id : o.report_dir;
   std::filesystem::create_directories(report_dir);
-  LibsshConnector ssh;
-  TerminalProgress progress(stderr, o.quiet, isatty(STDERR_FILENO) != 0);
-  LoopbackPortPicker ports;
-  RunContext ctx;
-  ctx.services = {backend.backend.get(),
-                  &host.launcher,
-                  &host.clock,
-                  &host.cancel,
-                  &ssh,
-                  &progress,
-                  &recipes,
-                  &ports};
-  ctx.options.profiles = profiles;
-  ctx.options.state_dir = state_dir;
-  ctx.options.report_dir = report_dir;
-  ctx.options.accel_override = o.accel;
-  ctx.options.keep = o.keep;
+  RunOptions run_options;
+  run_options.profiles = profiles;
+  run_options.state_dir = state_dir;
+  run_options.report_dir = report_dir;
+  run_options.accel_override = o.accel;
+  run_options.keep = o.keep;
+  RunSession session(o.quiet);
+  RunContext ctx = session.Context(host, backend.backend.get(), &recipes,
+                                   std::move(run_options));
 
   // The design: a fixed number of pairs (one look at alpha), or looks of
   // the group-sequential rule up to MAX pairs.

@@ -153,4 +153,16 @@ void HashRunImages(std::vector<RunResult>* runs) {
   }
 }
 
+RunSession::RunSession(bool quiet)
+    : progress(stderr, quiet, isatty(STDERR_FILENO) != 0) {}
+
+RunContext RunSession::Context(CommandHost& host, Backend* backend,
+                               RecipeRunner* recipes, RunOptions options) {
+  RunContext ctx;
+  ctx.services = {backend, &host.launcher, &host.clock, &host.cancel,
+                  &ssh,    &progress,      recipes,     &ports};
+  ctx.options = std::move(options);
+  return ctx;
+}
+
 }  // namespace bootgate

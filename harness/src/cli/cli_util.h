@@ -13,10 +13,14 @@
 #include "report/html_report.h"
 #include "result/result.h"
 #include "runner/image_prep.h"
+#include "runner/progress.h"
+#include "runner/run_context.h"
 #include "runner/workspace.h"
 #include "scenario/scenario.h"
+#include "ssh/ssh_client.h"
 #include "util/cancel.h"
 #include "util/clock.h"
+#include "util/ports.h"
 #include "util/process.h"
 #include "util/resource_registry.h"
 
@@ -75,6 +79,20 @@ RunBackend OpenRunBackend(const std::string& name, const std::string& connect,
 /// after saying on stderr which scenario's recipe failed or was interrupted.
 int PrepareImages(const std::vector<Scenario>& scenarios, bool quiet,
                   RecipeRunner& recipes, const Clock& clock);
+/// What a command that runs scenarios hands each run besides CommandHost's
+/// clock, launcher and cancel token: the SSH connector, the progress lines
+/// and the SSH-forward ports; and the one place `run` and `ab` make a
+/// RunContext of them (so the two cannot drift apart). Outlives the runs.
+struct RunSession {
+  explicit RunSession(bool quiet);
+  /// The context of every run: these services, `host`'s, `backend`,
+  /// `recipes`, and `options`.
+  RunContext Context(CommandHost& host, Backend* backend, RecipeRunner* recipes,
+                     RunOptions options);
+  LibsshConnector ssh;
+  TerminalProgress progress;
+  LoopbackPortPicker ports;
+};
 /// Records the SHA-256 of each run's image file (runs whose image is not a
 /// regular file, or cannot be read, keep none).
 void HashRunImages(std::vector<RunResult>* runs);

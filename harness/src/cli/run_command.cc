@@ -269,24 +269,16 @@ int RunCommandMain(const RunCommandOptions& o) {
   if (int rc = PrepareImages(scenarios, o.quiet, recipes, host.clock); rc != 0)
     return rc;
 
-  LibsshConnector ssh;
-  TerminalProgress progress(stderr, o.quiet, isatty(STDERR_FILENO) != 0);
-  LoopbackPortPicker ports;
-  RunContext ctx;
-  ctx.services = {backend.backend.get(),
-                  &host.launcher,
-                  &host.clock,
-                  &host.cancel,
-                  &ssh,
-                  &progress,
-                  &recipes,
-                  &ports};
-  ctx.options.profiles = loaded.profiles;
-  ctx.options.state_dir = state_dir;
-  ctx.options.report_dir = report_dir;
-  ctx.options.accel_override = o.accel;
-  ctx.options.keep = o.keep;
-  ctx.options.echo_console = o.console;
+  RunOptions run_options;
+  run_options.profiles = loaded.profiles;
+  run_options.state_dir = state_dir;
+  run_options.report_dir = report_dir;
+  run_options.accel_override = o.accel;
+  run_options.keep = o.keep;
+  run_options.echo_console = o.console;
+  RunSession session(o.quiet);
+  RunContext ctx = session.Context(host, backend.backend.get(), &recipes,
+                                   std::move(run_options));
 
   if (o.dry_run) return DryRunMain(scenarios, so, ctx);
 

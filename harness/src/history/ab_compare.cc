@@ -8,6 +8,7 @@
 #include <set>
 
 #include "history/history.h"
+#include "report/render_util.h"
 #include "util/escape.h"
 
 namespace bootgate {
@@ -22,20 +23,6 @@ std::string Unit(const std::string& metric) {
   if (metric.size() > 4 && metric.compare(metric.size() - 4, 4, "_mib") == 0)
     return "MiB";
   return "";
-}
-
-std::string MdEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '|' || c == '*' || c == '_' || c == '`' || c == '<' || c == '>')
-      out += '\\';
-    if (c == '\n') {
-      out += ' ';
-      continue;
-    }
-    out += c;
-  }
-  return out;
 }
 
 std::string Signed(double v, int prec) {
@@ -212,14 +199,14 @@ std::string RenderAbJson(const AbResult& r) {
 }
 
 std::string RenderAbMarkdown(const AbResult& r) {
-  std::string out =
-      fmt::format("\n## A/B: {} vs {}\n\n", MdEscape(r.baseline_name),
-                  MdEscape(r.candidate_name));
+  std::string out = fmt::format(
+      "\n## A/B: {} vs {}\n\n", report_internal::MarkdownCell(r.baseline_name),
+      report_internal::MarkdownCell(r.candidate_name));
   std::string order;
   for (const auto& o : r.order) order += o + " ";
   out += fmt::format("{} pairs, order {} ({}), {}.\n\n", r.pairs, r.order_mode,
                      order.empty() ? "-" : order.substr(0, order.size() - 1),
-                     MdEscape(r.stopping));
+                     report_internal::MarkdownCell(r.stopping));
   out +=
       "| metric | baseline median | candidate median | shift | interval | p | "
       "decision |\n";
@@ -229,8 +216,9 @@ std::string RenderAbMarkdown(const AbResult& r) {
     out += fmt::format(
         "| {}{} | {:.3f} | {:.3f} | {} {} | [{}, {}] ({:.1f}%) | {:.4f} | {}{} "
         "|\n",
-        MdEscape(m.metric), m.decisive ? "" : " (not deciding)",
-        m.baseline_median, m.candidate_median, Signed(m.shift.shift, 3), u,
+        report_internal::MarkdownCell(m.metric),
+        m.decisive ? "" : " (not deciding)", m.baseline_median,
+        m.candidate_median, Signed(m.shift.shift, 3), u,
         Signed(m.shift.ci_low, 3), Signed(m.shift.ci_high, 3),
         m.shift.ci_level * 100, m.p_value, ToString(m.decision),
         m.decision == AbDecision::kInconclusive && m.decisive
@@ -243,11 +231,12 @@ std::string RenderAbMarkdown(const AbResult& r) {
                   r.decision == AbDecision::kInconclusive && r.error.empty()
                       ? " (" + MorePairsText(r.more_pairs) + ")"
                       : "");
-  if (!r.error.empty()) out += "\n" + MdEscape(r.error) + "\n";
+  if (!r.error.empty())
+    out += "\n" + report_internal::MarkdownCell(r.error) + "\n";
   if (!r.movers.empty()) {
     out += "\nWhat moved:\n\n";
     for (const auto& mv : r.movers)
-      out += "- " + MdEscape(FormatMover(mv)) + "\n";
+      out += "- " + report_internal::MarkdownCell(FormatMover(mv)) + "\n";
   }
   return out;
 }

@@ -15,30 +15,13 @@ namespace {
 
 using report_internal::FormatMetric;
 using report_internal::FormatNumber;
+using report_internal::MarkdownCell;
 using report_internal::RunGroup;
 using report_internal::UpperVerdict;
 
-/// Text safe inside a table cell (and inline elsewhere): no pipes, no line
-/// breaks, no raw HTML.
-std::string Cell(const std::string& text) {
-  std::string clean = SanitizeXmlText(text);
-  std::string out;
-  for (char c : clean) {
-    switch (c) {
-      case '|': out += "\\|"; break;
-      case '\n': out += ' '; break;
-      case '\r': break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 /// Code span that survives backticks in the text.
 std::string Code(const std::string& text) {
-  std::string clean = Cell(text);
+  std::string clean = MarkdownCell(text);
   if (clean.find('`') == std::string::npos) return "`" + clean + "`";
   return "`` " + clean + " ``";
 }
@@ -93,9 +76,9 @@ std::string Header(const SuiteResult& suite, size_t groups) {
   if (!suite.build_id.empty()) summary.push_back("build " + Code(suite.build_id));
   if (!suite.host.empty()) summary.push_back("host " + Code(suite.host));
   if (!suite.bootgate_version.empty()) {
-    summary.push_back("bootgate " + Cell(suite.bootgate_version));
+    summary.push_back("bootgate " + MarkdownCell(suite.bootgate_version));
   }
-  if (!suite.started_at.empty()) summary.push_back("started " + Cell(suite.started_at));
+  if (!suite.started_at.empty()) summary.push_back("started " + MarkdownCell(suite.started_at));
   return out + fmt::format("{}\n\n", fmt::join(summary, " · "));
 }
 
@@ -104,9 +87,9 @@ std::string VerdictTable(const std::vector<RunGroup>& groups) {
   std::string out =
       "| Scenario | Profile | Verdict | Reason |\n|---|---|---|---|\n";
   for (const RunGroup& g : groups) {
-    out += fmt::format("| {} | {} | {} | {} |\n", Cell(g.scenario),
-                       Cell(g.profile), VerdictCell(g.GroupVerdict()),
-                       g.aggregate != nullptr ? Cell(g.aggregate->reason) : "");
+    out += fmt::format("| {} | {} | {} | {} |\n", MarkdownCell(g.scenario),
+                       MarkdownCell(g.profile), VerdictCell(g.GroupVerdict()),
+                       g.aggregate != nullptr ? MarkdownCell(g.aggregate->reason) : "");
   }
   return out + "\n";
 }
@@ -117,7 +100,7 @@ std::string MetricTable(const std::vector<RunGroup>& groups) {
       "Verdict |\n";
   out += "|---|---|---|---|---|---|---|---|\n";
   for (const RunGroup& g : groups) {
-    std::string accel = Cell(g.Accelerator());
+    std::string accel = MarkdownCell(g.Accelerator());
     std::set<std::string> judged;
     bool any_row = false;
     for (const BudgetResult& b : g.Budgets()) {
@@ -125,9 +108,9 @@ std::string MetricTable(const std::vector<RunGroup>& groups) {
       std::string value = FormatMetric(b.metric, b.value);
       if (b.statistic != "value") value += " (" + b.statistic + ")";
       out += fmt::format("| {} | {} | {} | {} | {} | <= {} | {} | {} |\n",
-                         Cell(g.scenario), Cell(g.profile), accel, Cell(b.metric),
-                         Cell(value), Cell(FormatMetric(b.metric, b.limit)),
-                         Cell(Margin(b)), VerdictCell(b.verdict));
+                         MarkdownCell(g.scenario), MarkdownCell(g.profile), accel, MarkdownCell(b.metric),
+                         MarkdownCell(value), MarkdownCell(FormatMetric(b.metric, b.limit)),
+                         MarkdownCell(Margin(b)), VerdictCell(b.verdict));
       any_row = true;
     }
     // Measured metrics without a budget, for context.
@@ -135,14 +118,14 @@ std::string MetricTable(const std::vector<RunGroup>& groups) {
       for (const auto& [metric, st] : g.aggregate->stats) {
         if (judged.count(metric)) continue;
         out += fmt::format("| {} | {} | {} | {} | {} | - | - | - |\n",
-                           Cell(g.scenario), Cell(g.profile), accel, Cell(metric),
-                           Cell(FormatMetric(metric, st.median) + " (median)"));
+                           MarkdownCell(g.scenario), MarkdownCell(g.profile), accel, MarkdownCell(metric),
+                           MarkdownCell(FormatMetric(metric, st.median) + " (median)"));
         any_row = true;
       }
     }
     if (!any_row) {
-      out += fmt::format("| {} | {} | {} | - | - | - | - | {} |\n", Cell(g.scenario),
-                         Cell(g.profile), accel, VerdictCell(g.GroupVerdict()));
+      out += fmt::format("| {} | {} | {} | - | - | - | - | {} |\n", MarkdownCell(g.scenario),
+                         MarkdownCell(g.profile), accel, VerdictCell(g.GroupVerdict()));
     }
   }
   return out;
@@ -156,8 +139,8 @@ std::string ExplainedSection(const std::vector<RunGroup>& groups) {
     for (const char* metric : {"boot_s", "ram_mib", "disk_mib"}) {
       std::string line = report_internal::ExplainSummary(*r, metric);
       if (!line.empty())
-        explained += fmt::format("- {} / {} {}: {}\n", Cell(g.scenario),
-                                 Cell(g.profile), metric, Cell(line));
+        explained += fmt::format("- {} / {} {}: {}\n", MarkdownCell(g.scenario),
+                                 MarkdownCell(g.profile), metric, MarkdownCell(line));
     }
   }
   return explained.empty() ? "" : "\n### What the guest says\n\n" + explained;
@@ -169,9 +152,9 @@ std::string FailedChecks(const SuiteResult& suite) {
     if (r.role != RunRole::kCounted) continue;
     for (const CheckResult& c : r.checks) {
       if (c.verdict == Verdict::kPass || c.verdict == Verdict::kSkipped) continue;
-      checks += fmt::format("- {} / {} iteration {}: **{}** {}: {}\n", Cell(r.scenario),
-                            Cell(r.profile), r.iteration, Cell(c.name),
-                            ToString(c.verdict), Cell(c.reason));
+      checks += fmt::format("- {} / {} iteration {}: **{}** {}: {}\n", MarkdownCell(r.scenario),
+                            MarkdownCell(r.profile), r.iteration, MarkdownCell(c.name),
+                            ToString(c.verdict), MarkdownCell(c.reason));
       if (!c.command.empty()) checks += fmt::format("  - command: {}\n", Code(c.command));
     }
   }
@@ -180,7 +163,7 @@ std::string FailedChecks(const SuiteResult& suite) {
 
 std::string RunName(const RunResult& r) {
   return fmt::format(
-      "{} / {} {}iteration {}{}", Cell(r.scenario), Cell(r.profile),
+      "{} / {} {}iteration {}{}", MarkdownCell(r.scenario), MarkdownCell(r.profile),
       r.warmup ? "warm-up " : "", r.iteration,
       r.attempt > 1 ? fmt::format(" attempt {}", r.attempt) : "");
 }
@@ -210,14 +193,14 @@ std::string RunSections(const SuiteResult& suite,
   for (const RunResult& r : suite.runs) {
     std::string what =
         fmt::format("- {}: **{}**", RunName(r), ToString(r.verdict));
-    if (!r.failure_class.empty()) what += " (" + Cell(r.failure_class) + ")";
-    what += ": " + Cell(r.reason) + "\n";
+    if (!r.failure_class.empty()) what += " (" + MarkdownCell(r.failure_class) + ")";
+    what += ": " + MarkdownCell(r.reason) + "\n";
     if (r.role == RunRole::kSuperseded) {
       superseded += what;
       continue;
     }
     if (!r.judge_note.empty()) {
-      notes += fmt::format("- {}: {}\n", RunName(r), Cell(r.judge_note));
+      notes += fmt::format("- {}: {}\n", RunName(r), MarkdownCell(r.judge_note));
     }
     if (r.counts_as == Verdict::kPass || r.counts_as == Verdict::kSkipped)
       continue;
@@ -243,8 +226,8 @@ std::string Installers(const SuiteResult& suite) {
   std::set<std::string> said;
   for (const RunResult& r : suite.runs) {
     if (r.role != RunRole::kCounted || r.installer.empty()) continue;
-    std::string line = fmt::format("- {} / {}: {}; completion: {}\n", Cell(r.scenario), Cell(r.profile),
-                                   Cell(r.installer), Cell(r.install_completion.substr(0, r.install_completion.find(" (marker at"))));
+    std::string line = fmt::format("- {} / {}: {}; completion: {}\n", MarkdownCell(r.scenario), MarkdownCell(r.profile),
+                                   MarkdownCell(r.installer), MarkdownCell(r.install_completion.substr(0, r.install_completion.find(" (marker at"))));
     if (said.insert(line).second) installers += line;
   }
   return installers.empty() ? "" : "\n### Installers\n\n" + installers;
@@ -254,7 +237,7 @@ std::string Warnings(const std::vector<RunGroup>& groups) {
   std::string warnings;
   for (const RunGroup& g : groups) {
     for (const std::string& w : g.Warnings()) {
-      warnings += fmt::format("- {} / {}: {}\n", Cell(g.scenario), Cell(g.profile), Cell(w));
+      warnings += fmt::format("- {} / {}: {}\n", MarkdownCell(g.scenario), MarkdownCell(g.profile), MarkdownCell(w));
     }
   }
   return warnings.empty() ? "" : "\n### Warnings\n\n" + warnings;

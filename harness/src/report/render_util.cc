@@ -8,7 +8,35 @@
 #include <cstdio>
 #include <ctime>
 
+#include "util/escape.h"
+
 namespace bootgate::report_internal {
+
+std::string MarkdownCell(const std::string& text) {
+  std::string clean = SanitizeXmlText(text);
+  std::string out;
+  for (char c : clean) {
+    switch (c) {
+      case '|':
+        out += "\\|";
+        break;
+      case '\n':
+        out += ' ';
+        break;
+      case '\r':
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
 
 std::string FormatNumber(double value, int decimals) {
   if (std::isnan(value)) return "nan";
@@ -166,7 +194,8 @@ std::vector<RunGroup> GroupRuns(const SuiteResult& suite) {
     groups.push_back(RunGroup{scenario, profile, nullptr, {}});
     return groups.back();
   };
-  for (const RunResult& r : suite.runs) find(r.scenario, r.profile).runs.push_back(&r);
+  for (const RunResult& r : suite.runs)
+    find(r.scenario, r.profile).runs.push_back(&r);
   for (const AggregateResult& a : suite.aggregates) {
     find(a.scenario, a.profile).aggregate = &a;
   }
@@ -175,7 +204,8 @@ std::vector<RunGroup> GroupRuns(const SuiteResult& suite) {
 
 std::string UpperVerdict(Verdict v) {
   std::string s = ToString(v);
-  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char& c : s)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
 }
 
@@ -251,9 +281,12 @@ const RunResult* ExplainedRun(const RunGroup& group) {
 }
 
 bool IsRelativeFileLink(std::string_view path) {
-  if (path.empty() || path[0] == '/' || path[0] == '#' || path[0] == '?') return false;
+  if (path.empty() || path[0] == '/' || path[0] == '#' || path[0] == '?')
+    return false;
   for (unsigned char c : path)
-    if (c < 0x20 || c == 0x7f || c == '\\' || c == '"' || c == '\'' || c == '<' || c == '>') return false;
+    if (c < 0x20 || c == 0x7f || c == '\\' || c == '"' || c == '\'' ||
+        c == '<' || c == '>')
+      return false;
   // A colon before the first slash is a scheme ("javascript:", "data:",
   // "https:"), or a Windows drive.
   size_t colon = path.find(':');

@@ -18,6 +18,9 @@ std::string FormatNumber(double value, int decimals = 2);
 /// The unit a metric key carries in its name: "boot_s" -> "s",
 /// "ram_mib" -> "MiB", "image_bytes" -> "B"; "" when unknown.
 std::string MetricUnit(const std::string& metric);
+/// Text safe inside a Markdown table cell (and inline elsewhere): no pipes,
+/// no line breaks, no raw HTML, no control characters.
+std::string MarkdownCell(const std::string& text);
 /// FormatNumber plus the unit: "12.5 s", "150 MiB".
 std::string FormatMetric(const std::string& metric, double value);
 

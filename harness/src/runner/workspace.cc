@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -85,10 +86,18 @@ std::string Unescape(const std::string& s) {
 
 // A file a URI parameter may name: a regular file (or socket) of this user,
 // reached through no symlink at its last component.
-bool IsOwnFile(const std::string& path) {
+// The lstat of `path` when it is an absolute path to a regular file or
+// socket of this user (no symlink followed), else nullopt.
+std::optional<struct stat> OwnFileStat(const std::string& path) {
   struct stat st {};
-  return !path.empty() && path[0] == '/' && lstat(path.c_str(), &st) == 0 &&
-         st.st_uid == getuid() && (S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode));
+  if (!path.empty() && path[0] == '/' && lstat(path.c_str(), &st) == 0 &&
+      st.st_uid == getuid() && (S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode)))
+    return st;
+  return std::nullopt;
+}
+
+bool IsOwnFile(const std::string& path) {
+  return OwnFileStat(path).has_value();
 }
 
 // A file read or opened by a dead bootgate's workspace: lstat first, so a
@@ -154,9 +163,8 @@ std::string LeftoverUriProblem(const std::string& uri) {
         // The ssh program libvirt runs here: bootgate writes back the URI
         // the user ran with, so a program of this user's own that nobody
         // else can change is theirs to run; anything else is refused.
-        struct stat st {};
-        if (!IsOwnFile(value) || lstat(value.c_str(), &st) != 0 ||
-            (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        std::optional<struct stat> st = OwnFileStat(value);
+        if (!st || (st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
           return "names command=" + value +
                  ", which is not a program of this user that only they can "
                  "change";
@@ -185,9 +193,11 @@ std::vector<Leftover> CleanLeftovers(
     Leftover l;
     l.dir = state_dir;
     l.skipped = true;
-    l.action =
-        "skipped the state dir " + state_dir + ": it " + problem +
-        " (nothing in it was read; set XDG_RUNTIME_DIR or BOOTGATE_STATE_DIR)";
+    l.action = "skipped the state dir " + state_dir + ": it " + problem +
+               " (nothing in it was read" +
+               (problem.find("BOOTGATE_STATE_DIR") == std::string::npos
+                    ? "; set XDG_RUNTIME_DIR or BOOTGATE_STATE_DIR)"
+                    : ")");
     out.push_back(l);
     return out;
   }
