@@ -56,20 +56,15 @@ fi
 # skipping: a skip must not let CI pass without the real thing.
 export BOOTGATE_REQUIRE_ALL=${BOOTGATE_REQUIRE_ALL:-1}
 # photon_vm_test installs the Photon stand-in three times by package manager
-# under TCG: 281 s an install with the host otherwise idle, 440-630 s with
-# other VMs and compiles beside it (images/photon-test/README.md), and the
-# test took 2016 s at load 5-7 (~20 min expected on a quiet host): more than
-# CI's ~12 min to spare, and over the 300 s TCG budget under load. It runs
-# with BOOTGATE_PHOTON_VM=1 (ci/setup.sh --all then builds the stand-in ISOs
-# too); without, it is left
-# out of this run and said so. photon_layout_dryrun_test (above) still
-# checks every installer version's detection and kickstart on GA-layout ISOs.
+# under TCG (2.3 and 2.9 on qemu-kvm, 2.7 on the VMware variant: ~6 min each
+# with the host to itself, longer beside the other VM tests; it starts first,
+# with systemd_vm_test). BOOTGATE_PHOTON_VM=0 leaves it out, and says so.
 photon=()
-if [ "${BOOTGATE_PHOTON_VM:-0}" != 1 ]; then
+if [ "${BOOTGATE_PHOTON_VM:-1}" = 0 ]; then
   photon=(-E '^photon_vm_test$')
-  echo "NOT RUN photon_vm_test: three package-manager installs of the Photon stand-in take 281-630 s each under TCG (by host load; budget 300 s) and ~20-34 min in all (issue 23 open); BOOTGATE_PHOTON_VM=1 runs it"
+  echo "NOT RUN photon_vm_test: BOOTGATE_PHOTON_VM=0"
 fi
 (cd build && ctest --output-on-failure --no-tests=error -j2 -L vm "${photon[@]}") || rc=$?
 skips
-[ "${#photon[@]}" = 0 ] || echo "NOT RUN photon_vm_test (see above: BOOTGATE_PHOTON_VM=1 runs it)"
+[ "${#photon[@]}" = 0 ] || echo "NOT RUN photon_vm_test: BOOTGATE_PHOTON_VM=0"
 exit "$rc"

@@ -86,12 +86,16 @@ class PhotonVmTest : public ::testing::Test {
   std::vector<std::string> written_;
 };
 
-// A run from install to checks: every check and every budget but ram_mib
-// passes, and the verdict is what ram_mib against its budget makes it. The
-// test image runs with transparent huge pages "always", as Photon's kernel
-// does (CONFIG_TRANSPARENT_HUGEPAGE_ALWAYS=y), whose reserve may put
-// MemTotal - MemAvailable over the scenario's 150 MiB as on the real ISO:
-// then the judge must say fail, on ram_mib alone.
+// A run from install to checks: the installer as identified, every metric
+// measured, every check passing, and every budget judged as its figure
+// against its limit makes it, the verdict and its reason following from
+// them. Which budgets pass is the stand-in's and the host's business, not
+// the judge's: ram_mib runs with transparent huge pages "always", as
+// Photon's kernel does (CONFIG_TRANSPARENT_HUGEPAGE_ALWAYS=y), whose
+// reserve puts MemTotal - MemAvailable over 150 MiB as on the real ISO;
+// install_s is a dpkg install of ~220 Debian packages under TCG, ~280 s
+// with the host to itself and over the 300 s budget beside CI's other VM
+// tests (images/photon-test/README.md, figures). The test prints them.
 void ExpectJudgedEndToEnd(const nlohmann::json& run,
                           const std::string& installer,
                           const std::string& completion) {
@@ -109,21 +113,23 @@ void ExpectJudgedEndToEnd(const nlohmann::json& run,
   ASSERT_EQ(run["checks"].size(), 5u);
   for (const auto& c : run["checks"])
     EXPECT_EQ(c["verdict"], "pass") << c.dump();
-  bool ram_within = false;
+  ASSERT_EQ(run["budgets"].size(), 5u) << run["budgets"].dump(1);
+  std::vector<std::string> over;
   for (const auto& b : run["budgets"]) {
-    if (b["metric"] == "ram_mib") {
-      ram_within = b["verdict"] == "pass";
-      EXPECT_EQ(ram_within, double(run["metrics"]["ram_mib"]) <= 150.0)
-          << b.dump();
-    } else {
-      EXPECT_EQ(b["verdict"], "pass") << b.dump();
-    }
+    const std::string metric = b["metric"];
+    const double value = double(run["metrics"][metric]);
+    EXPECT_DOUBLE_EQ(double(b["value"]), value) << b.dump();
+    EXPECT_EQ(b["verdict"], value <= double(b["limit"]) ? "pass" : "fail")
+        << b.dump();
+    if (value > double(b["limit"])) over.push_back(metric);
   }
-  EXPECT_EQ(run["verdict"], ram_within ? "pass" : "fail") << run["reason"];
-  if (!ram_within) {
-    EXPECT_NE(std::string(run["reason"]).find("ram_mib"), std::string::npos)
-        << run["reason"];
-  }
+  // The two Photon claims the stand-in keeps within budget on any host.
+  EXPECT_LE(double(run["metrics"]["disk_mib"]), 1024.0);
+  EXPECT_LE(double(run["metrics"]["image_mib"]), 470.0);
+  EXPECT_EQ(run["verdict"], over.empty() ? "pass" : "fail") << run["reason"];
+  for (const auto& metric : over)
+    EXPECT_NE(std::string(run["reason"]).find(metric), std::string::npos)
+        << metric << " not named in: " << run["reason"];
 }
 
 // The shipped test-image scenarios in one bootgate call, one VM at a time
@@ -141,9 +147,9 @@ TEST_F(PhotonVmTest,
   RunOptions o = Opts({"run", Scenario("photon-5-testimage-2.3"),
                        Scenario("photon-5-testimage-2.9"),
                        Scenario("photon-5-testimage-vmware")});
-  // Three full runs one after another: budgets 300 s + 120 s each under
-  // TCG, up to 12 min each on a loaded host.
-  o.timeout_s = 2200;
+  // Three full runs one after another: ~6 min each with the host to
+  // themselves, up to 14 min each beside CI's other VM tests.
+  o.timeout_s = 2700;
   auto r = RunBootgate(o);
   ASSERT_TRUE(r.report.is_object()) << r.stderr_text;
   const std::string marker =

@@ -12,7 +12,8 @@
 # images/.cache/photon-test, installed ~/.cache/bootgate/images/photon-test):
 #   photon-test-<v>.iso  imitates photon-os-installer <v> (2.3: the 5.0 GA ISO)
 #   stamp                recipe hash (first line) + build info
-#   .parts/              Debian's packages, the initrd userland and kernel
+# and, shared by every checkout, in ${BOOTGATE_CACHE_DIR:-~/.cache/bootgate}:
+#   photon-test-parts/   Debian's packages, the initrd userland and kernel
 #                        (rootfs.sh; rebuilt only when rootfs.sh changes)
 # Each ISO: /isolinux/vmlinuz, /isolinux/initrd.img (boot them directly:
 # -kernel/-initrd), /PHOTON_VMWARE_CD, /RPMS/{x86_64,noarch}/*.deb with
@@ -99,8 +100,14 @@ tmp=$(mktemp -d "$out/.build.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 hash_files() { (cd "$here/.." && LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -d' ' -f1; }
 
-# --- Debian's pieces (cached in .parts) --------------------------------------------
-parts=$out/.parts
+# --- Debian's pieces (cached in the user's cache) ------------------------------------
+# Downloads, the same for every checkout and output folder: kept once per
+# machine (as apt keeps its own), in the user's cache, locked while a build
+# uses them. $out/.parts, where they were kept before, is not read.
+parts=${BOOTGATE_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:?}/.cache}/bootgate}/photon-test-parts
+mkdir -p "$parts"
+exec 8>"$parts/.lock"
+flock 8
 parts_hash=$(cd "$here/.." && find photon-test/rootfs.sh -type f -print0 | hash_files)
 if [ "$force" = 1 ] || [ "$(cat "$parts/stamp" 2>/dev/null)" != "$parts_hash" ] ||
     [ ! -s "$parts/initrd-root.tar" ]; then
