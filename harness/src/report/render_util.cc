@@ -13,26 +13,14 @@
 namespace bootgate::report_internal {
 
 std::string MarkdownCell(const std::string& text) {
-  std::string clean = SanitizeXmlText(text);
   std::string out;
-  for (char c : clean) {
-    switch (c) {
-      case '|':
-        out += "\\|";
-        break;
-      case '\n':
-        out += ' ';
-        break;
-      case '\r':
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      default:
-        out += c;
+  for (char c : SanitizeXmlText(text)) {
+    if (c == '|') {
+      out += "\\|";
+    } else if (c == '<' || c == '>') {
+      out += c == '<' ? "&lt;" : "&gt;";
+    } else if (c != '\r') {
+      out += c == '\n' ? ' ' : c;
     }
   }
   return out;
