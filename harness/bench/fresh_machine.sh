@@ -24,9 +24,9 @@
 #
 # Timed: the command itself, unchanged, in `chroot ROOT env -i` with a
 # login's environment. Its phases come from what it leaves behind, not from
-# tracing it: apt's history.log and dpkg.log (apt-get update, download,
-# dpkg), the mtimes of build/build.ninja (configure), build/bootgate and
-# build/libbootgate-libvirt* (build), the reference image's stamp (image),
+# tracing it: apt's history.log (each apt-get install: update and download,
+# then dpkg), the mtimes of build/build.ninja (configure), build/bootgate and
+# build/bootgate-libvirt.so (build), the reference image's stamp (image),
 # and the end (the reference run).
 #
 # Every mount is undone on exit (also on error or ^C, after ending what
@@ -113,7 +113,7 @@ mmdebstrap --quiet --variant="$variant" --include=git,ca-certificates bookworm "
 copied=()
 shopt -s nullglob
 for f in /etc/apt/apt.conf /etc/apt/apt.conf.d/*; do
-  if grep -qiE 'Acquire::([a-z]+::)?Proxy|Check-Valid-Until|Check-Date' "$f"; then
+  if [ -f "$f" ] && grep -qiE 'Acquire::([a-z]+::)?Proxy|Check-Valid-Until|Check-Date' "$f"; then
     cp "$f" "$root/etc/apt/apt.conf.d/${f##*/}"
     copied+=("${f##*/}")
   fi
@@ -148,13 +148,18 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 b=$root/root/bootgate
 mtime() { stat -c %.9Y "$@" 2>/dev/null | sort -n | tail -n 1; }
-# apt's logs: local time of the root (UTC unless changed), read with its date.
+# apt's history.log: one entry per apt-get install, its Start-Date when the
+# download has ended and dpkg starts, its End-Date when dpkg is done; local
+# time of the root (UTC unless changed), read with the root's date.
 logdate() { chroot "$root" date -d "$1" +%s 2>/dev/null || true; }
 hist=$root/var/log/apt/history.log
-apt_start=$(logdate "$(sed -n 's/^Start-Date: //p' "$hist" 2>/dev/null | tail -n 1)")
-apt_end=$(logdate "$(sed -n 's/^End-Date: //p' "$hist" 2>/dev/null | tail -n 1)")
-dpkg_start=$(logdate "$(grep -m1 ' startup archives unpack' "$root/var/log/dpkg.log" 2>/dev/null | cut -d' ' -f1-2)")
-packages=$(sed -n 's/^Install: //p' "$hist" 2>/dev/null | grep -o '), \|)$' | wc -l)
+: >"$out/apt-runs.txt"
+if [ -f "$hist" ]; then
+  awk '/^Start-Date: /{s=$2" "$3} /^Install: /{n=gsub(/\), |\)$/,"")} /^End-Date: /{print s"|"$2" "$3"|"n; n=0}' \
+    "$hist" | while IFS='|' read -r s e n; do
+      echo "$(logdate "$s") $(logdate "$e") $n" >>"$out/apt-runs.txt"
+    done
+fi
 debs_mib=$(find "$root/var/cache/apt/archives" -name '*.deb' -printf '%s\n' | awk '{s += $1} END {printf "%.0f", s / 1048576}')
 conf_end=$(mtime "$b/build/build.ninja")
 build_end=$(mtime "$b/build/bootgate" "$b"/build/*bootgate-libvirt*)
@@ -162,35 +167,44 @@ image_end=$(mtime "$b/images/.cache/reference/stamp")
 report=$(ls -td "$b"/reports/*/report.json 2>/dev/null | head -n 1 || true)
 [ -z "$report" ] || cp "$report" "$out/report.json"
 
-python3 - "$rc" "$t0" "$t1" "${apt_start:-}" "${dpkg_start:-}" "${apt_end:-}" "${conf_end:-}" \
-  "${build_end:-}" "${image_end:-}" "$packages" "$debs_mib" "$load0" "$load1" "$variant" \
-  "$out/report.json" "$head" <<'EOF' | tee -a "$out/figures.txt"
+python3 - "$rc" "$t0" "$t1" "$out/apt-runs.txt" "${conf_end:-}" "${build_end:-}" "${image_end:-}" \
+  "$debs_mib" "$load0" "$load1" "$variant" "$out/report.json" "$head" <<'EOF' | tee -a "$out/figures.txt"
 import json, os, sys
-(rc, t0, t1, apt_start, dpkg_start, apt_end, conf_end, build_end, image_end, packages,
- debs_mib, load0, load1, variant, report, head) = sys.argv[1:]
-f = lambda s: float(s) if s else None
+(rc, t0, t1, runs, conf_end, build_end, image_end, debs_mib, load0, load1, variant, report,
+ head) = sys.argv[1:]
 t0, t1 = float(t0), float(t1)
-marks = [("apt", f(apt_end)), ("configure", f(conf_end)), ("build", f(build_end)),
-         ("image", f(image_end)), ("run", t1)]
-parts, prev = [], t0
-for name, t in marks:
-    if t is None or t < prev:
-        parts.append(f"{name} ?")
-        continue
-    parts.append(f"{name} {t - prev:.0f} s")
-    prev = t
-apt = ""
-if f(apt_start) and f(dpkg_start) and f(apt_end):
-    apt = (f" (update+checks {f(apt_start) - t0:.0f} s, download {f(dpkg_start) - f(apt_start):.0f} s,"
-           f" dpkg {f(apt_end) - f(dpkg_start):.0f} s)")
+at = lambda s: float(s) - t0 if s else None
+apt = [(float(a) - t0, float(b) - t0, int(n))
+       for a, b, n in (l.split() for l in open(runs) if len(l.split()) == 3)]
+conf, build, image, end = at(conf_end), at(build_end), at(image_end), t1 - t0
+def span(a, b):
+    return f"{b - a:.0f} s" if a is not None and b is not None and b >= a else "?"
+# The critical path: the first apt run, configure, build, what is left of
+# the image (built beside the build or after it), the reference run.
+first_end = apt[0][1] if apt else None
+ready = max([x for x in (build, image) if x is not None], default=None)
+parts = [f"apt {span(0, first_end)}" +
+         (f" (update+download {apt[0][0]:.0f} s, dpkg {span(apt[0][0], apt[0][1])})" if apt else ""),
+         f"configure {span(first_end, conf)}", f"build {span(conf, build)}",
+         f"image after the build {max(0.0, image - build):.0f} s"
+         if image is not None and build is not None else "image ?",
+         f"run {span(ready, end)}"]
+beside = ""
+if len(apt) > 1:
+    prev, bits = apt[0][1], []
+    for s, e, _ in apt[1:]:
+        bits.append(f"apt {prev:.0f}-{e:.0f} s (dpkg {e - s:.0f} s)")
+        prev = e
+    beside = f"; beside the build: {', '.join(bits)}" + (f", image done at {image:.0f} s" if image else "")
+packages = sum(n for _, _, n in apt)
 verdict = "no report"
 if os.path.exists(report):
     r = json.load(open(report))
     boot = [x["metrics"]["boot_s"] for x in r.get("runs", []) if "boot_s" in x.get("metrics", {})]
     verdict = f"run {r.get('verdict')}" + (f", boot_s {boot[0]:.2f} s" if boot else "")
 print(f"c fresh Debian 12 machine ({variant} + git, ca-certificates; {head[:7]}): "
-      f"{t1 - t0:.0f} s (exit {rc}); {', '.join(parts)}{apt}; apt installed {packages} packages, "
-      f"{debs_mib} MiB downloaded; {verdict}; load {load0} -> {load1}")
+      f"{end:.0f} s (exit {rc}); {', '.join(parts)}{beside}; apt installed {packages} packages "
+      f"in {len(apt)} run(s), {debs_mib} MiB downloaded; {verdict}; load {load0} -> {load1}")
 EOF
 echo "figures: $out/figures.txt (output: $out/fresh.out)"
 exit "$rc"
