@@ -38,11 +38,11 @@ PACKAGES=(
   help2man bash-completion dpkg-dev fakeroot file
 )
 
-# --minimal: only what `ci/setup.sh` (no --all) needs to build bootgate,
-# build the reference image and run scenarios/reference.json with its HTML
-# report. --minimal-build: the part of it the build needs (GTest and
-# libvirt: CMake's configure step requires them), which ci/setup.sh
-# installs first, so the rest installs while bootgate compiles.
+# --minimal: only what `ci/setup.sh` (no --all) needs to build bootgate and
+# its libvirt plugin, build the reference image and run
+# scenarios/reference.json with its HTML report. --minimal-build: the part
+# of it the build needs (GTest: CMake's configure step requires it), which
+# ci/setup.sh installs first, so the rest installs while bootgate compiles.
 MINIMAL_BUILD=(
   cmake g++ pkg-config ccache ninja-build libtirpc-dev
   libssh-dev nlohmann-json3-dev prometheus-cpp-dev libgtest-dev libgmock-dev

@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # Set-up on a fresh Debian 12 machine (as root), in two sizes:
 #   ci/setup.sh        what a run of scenarios/reference.json needs, only:
-#                      its Debian packages, the bootgate target, the
-#                      reference image. The first quick-start command. (Not
-#                      the libvirt plugin: only libvirt runs load it, and
-#                      they need libvirtd, which --all installs too.)
+#                      its Debian packages, bootgate and its libvirt plugin
+#                      (those two targets), the reference image. The first
+#                      quick-start command.
 #   ci/setup.sh --all  everything else too: every package, the npm CI tools,
 #                      every target (tests, benchmarks), the Photon test
 #                      images. ci/test.sh runs this first, so the second
@@ -47,7 +46,7 @@ cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE="${BOOTGATE_BUILD_TYPE:
 if [ "$all" = 1 ]; then
   cmake --build build -j"$(nproc)"
 else
-  cmake --build build -j"$(nproc)" --target bootgate
+  cmake --build build -j"$(nproc)" --target bootgate bootgate-libvirt
 fi
 if [ -n "$image_job" ]; then
   wait "$image_job"  # its exit status: the rest of the packages, then the image

@@ -125,8 +125,9 @@ echo "apt configuration copied from the host: ${copied[*]:-none}"
 head=$(git -C "$tree" rev-parse HEAD)
 git clone -q "$tree" "$root/root/bootgate"
 git -C "$root/root/bootgate" checkout -q "$head"
-[ -z "$(ls -A "$root/var/cache/apt/archives" | grep -v '^lock$\|^partial$' || true)" ] ||
+[ -z "$(find "$root/var/cache/apt/archives" -mindepth 1 -maxdepth 1 ! -name lock ! -name partial)" ] ||
   die "the root's apt cache is not empty"
+[ ! -e "$root/root/.cache" ] && [ ! -e "$root/root/.ccache" ] || die "the root has a compiler cache"
 
 mount -t proc proc "$root/proc"
 mount --bind /sys "$root/sys"
