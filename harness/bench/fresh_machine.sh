@@ -140,7 +140,10 @@ load0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "running the first quick-start command in the root (load $load0)"
 t0=$(date +%s.%N)
 rc=0
-chroot "$root" /usr/bin/env -i HOME=/root USER=root LOGNAME=root SHELL=/bin/bash TERM=dumb \
+# /usr/bin/time: the CPU time of all it waited for (the background apt run,
+# the compilers, QEMU), a figure the host's other load changes less than
+# the wall time.
+/usr/bin/time -f '%U %S' -o "$out/cpu.txt" chroot "$root" /usr/bin/env -i HOME=/root USER=root LOGNAME=root SHELL=/bin/bash TERM=dumb \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   bash -c 'cd /root/bootgate && ci/setup.sh && build/bootgate run scenarios/reference.json' \
   >"$out/fresh.out" 2>&1 || rc=$?
@@ -168,10 +171,10 @@ image_end=$(mtime "$b/images/.cache/reference/stamp")
 report=$(ls -td "$b"/reports/*/report.json 2>/dev/null | head -n 1 || true)
 [ -z "$report" ] || cp "$report" "$out/report.json"
 
-python3 - "$rc" "$t0" "$t1" "$out/apt-runs.txt" "${conf_end:-}" "${build_end:-}" "${image_end:-}" \
+python3 - "$rc" "$t0" "$t1" "$out/cpu.txt" "$out/apt-runs.txt" "${conf_end:-}" "${build_end:-}" "${image_end:-}" \
   "$debs_mib" "$load0" "$load1" "$variant" "$out/report.json" "$head" <<'EOF' | tee -a "$out/figures.txt"
 import json, os, sys
-(rc, t0, t1, runs, conf_end, build_end, image_end, debs_mib, load0, load1, variant, report,
+(rc, t0, t1, cpu, runs, conf_end, build_end, image_end, debs_mib, load0, load1, variant, report,
  head) = sys.argv[1:]
 t0, t1 = float(t0), float(t1)
 at = lambda s: float(s) - t0 if s else None
@@ -198,13 +201,18 @@ if len(apt) > 1:
         prev = e
     beside = f"; beside the build: {', '.join(bits)}" + (f", image done at {image:.0f} s" if image else "")
 packages = sum(n for _, _, n in apt)
+try:
+    cpu_s = sum(float(x) for x in open(cpu).read().split()[-2:])
+    cpu = f"; cpu {cpu_s:.0f} s (user+sys)"
+except (OSError, ValueError):
+    cpu = ""
 verdict = "no report"
 if os.path.exists(report):
     r = json.load(open(report))
     boot = [x["metrics"]["boot_s"] for x in r.get("runs", []) if "boot_s" in x.get("metrics", {})]
     verdict = f"run {r.get('verdict')}" + (f", boot_s {boot[0]:.2f} s" if boot else "")
 print(f"c fresh Debian 12 machine ({variant} + git, ca-certificates; {head[:7]}): "
-      f"{end:.0f} s (exit {rc}); {', '.join(parts)}{beside}; apt installed {packages} packages "
+      f"{end:.0f} s (exit {rc}){cpu}; {', '.join(parts)}{beside}; apt installed {packages} packages "
       f"in {len(apt)} run(s), {debs_mib} MiB downloaded; {verdict}; load {load0} -> {load1}")
 EOF
 echo "figures: $out/figures.txt (output: $out/fresh.out)"
