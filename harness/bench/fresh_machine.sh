@@ -59,7 +59,7 @@ die() { echo "fresh_machine.sh: error: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (mmdebstrap, chroot, mount)"
 command -v mmdebstrap >/dev/null || die "mmdebstrap missing (apt-get install mmdebstrap)"
 mkdir -p "$work"
-work=$(cd "$work" && pwd)
+work=$(cd "$work" && pwd -P)  # physical: compared with /proc/PID/root
 [ -n "$out" ] || out=$(mktemp -d "$work/out.XXXXXX")
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -103,7 +103,8 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 echo "making a fresh Debian 12 root ($variant + git, ca-certificates) in $root (not timed)"
 mmdebstrap --quiet --variant="$variant" --include=git,ca-certificates bookworm "$root" "$sources" \
@@ -146,7 +147,10 @@ rc=0
 /usr/bin/time -f '%U %S' -o "$out/cpu.txt" chroot "$root" /usr/bin/env -i HOME=/root USER=root LOGNAME=root SHELL=/bin/bash TERM=dumb \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   bash -c 'cd /root/bootgate && ci/setup.sh && build/bootgate run scenarios/reference.json' \
-  >"$out/fresh.out" 2>&1 || rc=$?
+  >"$out/fresh.out" 2>&1 &
+# In the background and waited for: a TERM or INT sent to this script alone
+# then runs the clean-up at once instead of after the command.
+wait $! || rc=$?
 t1=$(date +%s.%N)
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
