@@ -8,8 +8,8 @@
 # Debian sources. Priority important is what every Debian 12 install has,
 # a server's or a cloud image's: apt, systemd, kmod, e2fsprogs, fdisk; no
 # compiler, no kernel package, no openssh-client (git's Recommends are not
-# installed). So the figure is the worst case of a fresh Debian 12 machine:
-# a cloud image that has linux-image-cloud-amd64 already installs less.
+# installed). So the figure is the heavier case of a fresh Debian 12
+# machine: a cloud image that has linux-image-cloud-amd64 installs less.
 # -V standard measures the "standard system utilities" task instead.
 #
 # Into it (not timed): a git clone of this tree's HEAD at /root/bootgate,
@@ -17,7 +17,8 @@
 # that decide how apt reaches the registry (Acquire::*::Proxy,
 # Acquire::Check-Valid-Until, Acquire::Check-Date); the apt cache and
 # lists are empty (mmdebstrap cleans them), so every package is really
-# downloaded; /root is empty, so there is no compiler cache. Mounted:
+# downloaded; /root has only base-files' dotfiles: no compiler cache
+# (checked). Mounted:
 # /proc, /sys, /dev (with /dev/kvm), /dev/pts, /dev/shm from the host, a
 # new tmpfs on /run. Services: none starts, as on any chroot without
 # systemd as PID 1, and ci/install-deps.sh installs its own policy-rc.d.
@@ -27,10 +28,11 @@
 # tracing it: apt's history.log (each apt-get install: update and download,
 # then dpkg), the mtimes of build/build.ninja (configure), build/bootgate and
 # build/bootgate-libvirt.so (build), the reference image's stamp (image),
-# and the end (the reference run).
+# and the end (the reference run); beside them its CPU time (user+sys of
+# all it waited for), which the host's other load changes less.
 #
-# Every mount is undone on exit (also on error or ^C, after ending what
-# still runs in the root); the root is removed unless -k.
+# Every mount is undone on exit (also on error, ^C or TERM, after ending
+# what still runs in the root); the root is removed unless -k.
 #
 # usage: harness/bench/fresh_machine.sh [-o OUTDIR] [-w WORKDIR] [-k] [-V VARIANT]
 #   -o  figures.txt (appended), fresh.out (the command's output), the
