@@ -15,9 +15,9 @@
 #      cache, else said and skipped.
 #   c) the first quick-start command (`ci/setup.sh && build/bootgate run
 #      scenarios/reference.json`) in a fresh clone with an empty compiler
-#      cache and a fresh HOME (packages already installed: what a fresh
-#      machine adds is estimated from the minimal package set's download
-#      size, printed beside it).
+#      cache and a fresh HOME, the packages already installed; then on a
+#      fresh Debian 12 machine, apt included (harness/bench/fresh_machine.sh:
+#      a new mmdebstrap root, needs root and a few GiB under /work/tmp-fresh).
 # Every boot runs under TCG (--accel tcg). Results: one line per figure on
 # stdout and in OUT/figures.txt; the reports under OUT.
 #
@@ -146,32 +146,11 @@ if want c; then
     >"$out/c.out" 2>&1) || rc=$?
   wall=$(echo "$(date +%s.%N) - $t0" | bc)
   say "c quick start (fresh clone, empty ccache, fresh HOME, packages present): ${wall%.*} s (exit $rc)"
-  # What a fresh machine adds: the minimal set's packages and their
-  # dependencies that a Debian 12 base system lacks (priority required or
-  # important is in every base install), by download size.
-  pkgs=$(sed -n '/^MINIMAL=(/,/^)/p' "$root/ci/install-deps.sh" | sed '1d;$d' | tr -s ' \n' ' ')
-  # shellcheck disable=SC2086
-  apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
-    --no-replaces --no-enhances $pkgs 2>/dev/null | grep -v '^ ' | grep -v '^<' | sort -u \
-    >"$out/c.closure"
-  python3 - "$out/c.closure" <<'EOF' | tee -a "$figures"
-import subprocess, sys
-names = [l.strip() for l in open(sys.argv[1]) if l.strip()]
-size = inst = 0
-count = 0
-for i in range(0, len(names), 200):
-    out = subprocess.run(["apt-cache", "show", "--no-all-versions", *names[i:i + 200]],
-                         capture_output=True, text=True).stdout
-    for para in out.split("\n\n"):
-        f = dict(l.split(": ", 1) for l in para.splitlines() if ": " in l and not l.startswith(" "))
-        if not f.get("Package") or f.get("Priority") in ("required", "important"):
-            continue
-        count += 1
-        size += int(f.get("Size", 0))
-        inst += int(f.get("Installed-Size", 0))
-print(f"c fresh machine adds: {count} packages, {size / 2**20:.0f} MiB to download, "
-      f"{inst / 2**10:.0f} MiB installed (apt-get install time not measured here)")
-EOF
+  # The same command on a fresh Debian 12 machine, apt included: a new
+  # root made with mmdebstrap (harness/bench/fresh_machine.sh).
+  "$here/fresh_machine.sh" -o "$out" >"$out/c-fresh.log" 2>&1 ||
+    say "c fresh Debian 12 machine: fresh_machine.sh failed (exit $?, see $out/c-fresh.log)"
+  grep '^c fresh Debian 12 machine' "$out/c-fresh.log" || true
   rm -rf "$ccache_dir" "$home"
 fi
 echo "figures: $figures"
